@@ -1,0 +1,31 @@
+//! The process exit codes of SPEC §3, named, and computed from results rather than scattered.
+
+use std::process::ExitCode;
+
+/// How a command ended, as the shell sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: every row is done (valid, or imported in this run or an earlier one).
+    Success = 0,
+    /// 1: the run finished, but some rows are invalid, failed, conflicting or pending.
+    Incomplete = 1,
+    /// 2: usage, configuration or unreadable input.
+    Usage = 2,
+    /// 3: stopped by a fatal remote error (credentials, permission, IP allow-list).
+    Fatal = 3,
+    /// 130: interrupted by Ctrl-C after a clean stop.
+    Interrupted = 130,
+}
+
+impl Exit {
+    /// The numeric code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit.code())
+    }
+}

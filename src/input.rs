@@ -1,0 +1,1 @@
+//! The one CSV reader.

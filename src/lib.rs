@@ -1,0 +1,16 @@
+//! rewardsync: import referral rewards from a legacy system into Feishu Hire, and manage the
+//! referral reward accounts they land in.
+//!
+//! The modules follow the pipeline: [`input`] reads the CSV, [`validate`] checks each row
+//! and builds its [`reward`] body, [`report`] tells the user what was found. The
+//! [`sandbox`] is a local stand-in for the Feishu endpoints; [`cmd`] holds one entry point
+//! per subcommand, and [`cli`] what the user typed.
+
+pub mod cli;
+pub mod cmd;
+pub mod exit;
+pub mod input;
+pub mod report;
+pub mod reward;
+pub mod sandbox;
+pub mod validate;

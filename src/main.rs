@@ -1,0 +1,22 @@
+//! The `rewardsync` binary: parse the command line, run it, map the result to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use rewardsync::cli::Cli;
+use rewardsync::exit::Exit;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match rewardsync::cmd::run(cli) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            if rewardsync::cmd::is_broken_pipe(&err) {
+                // A reader that went away (`| head`) is not a failure of ours.
+                return Exit::Success.into();
+            }
+            eprintln!("rewardsync: {err:#}");
+            Exit::Usage.into()
+        }
+    }
+}
