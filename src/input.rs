@@ -1,1 +1,812 @@
-//! The one CSV reader.
+//! The one CSV reader: encodings, the header, physical line numbers.
+//!
+//! It streams (one record in memory at a time), so a million-row export costs no more
+//! memory than a ten-row one. It parses bytes and decodes each field afterwards, which is
+//! safe for both UTF-8 and GB18030: neither uses the bytes of `,` `"` CR or LF inside a
+//! multi-byte character. A field that does not decode is a problem of that row, reported
+//! with its line, never silently replaced.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use csv::{ByteRecord, StringRecord};
+use thiserror::Error;
+
+use crate::cli::EncodingArg;
+
+/// A column of the rewards CSV (SPEC §2), named as in the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    ReferralUserId,
+    ExternalId,
+    ApplicationId,
+    TalentId,
+    JobId,
+    Reason,
+    RuleType,
+    BonusType,
+    PointBonus,
+    CurrencyType,
+    Amount,
+    Stage,
+    CreateTime,
+    ConfirmTime,
+    PayTime,
+    OnboardTime,
+    ConversionTime,
+    CreateUserId,
+    ConfirmUserId,
+    PayUserId,
+    Comment,
+}
+
+impl Column {
+    /// Every column, in the order the README documents them.
+    pub const ALL: [Column; 21] = [
+        Column::ReferralUserId,
+        Column::ExternalId,
+        Column::ApplicationId,
+        Column::TalentId,
+        Column::JobId,
+        Column::Reason,
+        Column::RuleType,
+        Column::BonusType,
+        Column::PointBonus,
+        Column::CurrencyType,
+        Column::Amount,
+        Column::Stage,
+        Column::CreateTime,
+        Column::ConfirmTime,
+        Column::PayTime,
+        Column::OnboardTime,
+        Column::ConversionTime,
+        Column::CreateUserId,
+        Column::ConfirmUserId,
+        Column::PayUserId,
+        Column::Comment,
+    ];
+
+    /// Columns the header must have. `application_id`/`talent_id` are checked per row:
+    /// either may be absent from the header as long as the other is there.
+    pub const REQUIRED: [Column; 4] = [
+        Column::ReferralUserId,
+        Column::ExternalId,
+        Column::RuleType,
+        Column::Stage,
+    ];
+
+    /// The header name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::ReferralUserId => "referral_user_id",
+            Column::ExternalId => "external_id",
+            Column::ApplicationId => "application_id",
+            Column::TalentId => "talent_id",
+            Column::JobId => "job_id",
+            Column::Reason => "reason",
+            Column::RuleType => "rule_type",
+            Column::BonusType => "bonus_type",
+            Column::PointBonus => "point_bonus",
+            Column::CurrencyType => "currency_type",
+            Column::Amount => "amount",
+            Column::Stage => "stage",
+            Column::CreateTime => "create_time",
+            Column::ConfirmTime => "confirm_time",
+            Column::PayTime => "pay_time",
+            Column::OnboardTime => "onboard_time",
+            Column::ConversionTime => "conversion_time",
+            Column::CreateUserId => "create_user_id",
+            Column::ConfirmUserId => "confirm_user_id",
+            Column::PayUserId => "pay_user_id",
+            Column::Comment => "comment",
+        }
+    }
+
+    /// The column a header name stands for (trimmed, any case).
+    pub fn from_name(name: &str) -> Option<Column> {
+        let name = name.trim();
+        Column::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Column {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Columns that the `--errors` file adds; recognised and ignored on input, so a fixed
+/// errors file can be fed back as it is.
+pub const ERRORS_FILE_COLUMNS: [&str; 2] = ["line", "errors"];
+
+/// The text encoding a file is read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8; `bom` says whether the file started with a byte-order mark.
+    Utf8 { bom: bool },
+    /// GB18030 (a superset of GBK and GB2312).
+    Gb18030,
+}
+
+impl Encoding {
+    /// The name users type with `--encoding`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 { .. } => "utf-8",
+            Encoding::Gb18030 => "gbk",
+        }
+    }
+}
+
+/// What stops a file from being read at all. Row-level problems are not errors: they are
+/// carried on the [`Row`] and reported with the rest of the row's problems.
+#[derive(Debug, Error)]
+pub enum InputError {
+    #[error("{path}: cannot open the file: {source}")]
+    Open { path: String, source: io::Error },
+    #[error("{path}:{line}: cannot read the file: {source}")]
+    Read {
+        path: String,
+        line: u64,
+        source: io::Error,
+    },
+    #[error(
+        "{path}: the file is empty; a rewards CSV starts with a header row naming its columns (referral_user_id,external_id,…)"
+    )]
+    Empty { path: String },
+    #[error("{path}: not a text file ({what}); {advice}")]
+    NotText {
+        path: String,
+        what: &'static str,
+        advice: &'static str,
+    },
+    #[error("{path}:1: the header is not valid {encoding}; {advice}")]
+    HeaderEncoding {
+        path: String,
+        encoding: &'static str,
+        advice: &'static str,
+    },
+    #[error(
+        "{path}:1: missing required column{plural} {missing}; the header has: {found}. Add the column{plural} (see the README's CSV format)"
+    )]
+    MissingColumns {
+        path: String,
+        missing: String,
+        plural: &'static str,
+        found: String,
+    },
+    #[error(
+        "{path}:1: missing column application_id or talent_id; every reward needs one of them"
+    )]
+    MissingCandidateColumn { path: String },
+    #[error(
+        "{path}:1: unknown column{plural} {unknown}; known columns are {known}. Rename the column{plural}, or pass --ignore-unknown-columns to skip them"
+    )]
+    UnknownColumns {
+        path: String,
+        unknown: String,
+        plural: &'static str,
+        known: String,
+    },
+    #[error(
+        "{path}:1: column {name} appears twice (columns {first} and {second}); keep one of them"
+    )]
+    DuplicateColumn {
+        path: String,
+        name: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("{path}:{line}: the CSV cannot be parsed: {message}")]
+    Syntax {
+        path: String,
+        line: u64,
+        message: String,
+    },
+}
+
+/// A problem found while reading one row (before any rule is checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadProblem {
+    /// The column the problem is in, by header name, when there is one.
+    pub column: Option<String>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// How a header's columns map onto [`Column`]s.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// The header's names as written (after trimming), in file order.
+    names: Vec<String>,
+    /// For each [`Column`] (by its position in [`Column::ALL`]), its field index.
+    index: [Option<usize>; Column::ALL.len()],
+    /// Field indexes that hold the errors file's own `line`/`errors` columns.
+    errors_file_fields: Vec<usize>,
+}
+
+impl Header {
+    /// The field index of a column, if the header has it.
+    pub fn position(&self, column: Column) -> Option<usize> {
+        self.index[column as usize]
+    }
+
+    /// The header's names as written, in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// True for a field index that carries an errors file's `line` or `errors` column.
+    pub fn is_errors_file_field(&self, field: usize) -> bool {
+        self.errors_file_fields.contains(&field)
+    }
+
+    fn parse(
+        path: &str,
+        names: Vec<String>,
+        ignore_unknown_columns: bool,
+    ) -> Result<Header, InputError> {
+        let mut index = [None; Column::ALL.len()];
+        let mut unknown = Vec::new();
+        let mut errors_file_fields = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            if let Some(column) = Column::from_name(name) {
+                if let Some(first) = index[column as usize] {
+                    return Err(InputError::DuplicateColumn {
+                        path: path.to_owned(),
+                        name: column.name().to_owned(),
+                        first: first + 1,
+                        second: i + 1,
+                    });
+                }
+                index[column as usize] = Some(i);
+            } else if ERRORS_FILE_COLUMNS
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name))
+            {
+                errors_file_fields.push(i);
+            } else if !ignore_unknown_columns {
+                unknown.push(if name.is_empty() {
+                    format!("(empty name, column {})", i + 1)
+                } else {
+                    name.clone()
+                });
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(InputError::UnknownColumns {
+                path: path.to_owned(),
+                plural: plural(unknown.len()),
+                unknown: unknown.join(", "),
+                known: Column::ALL.map(Column::name).join(", "),
+            });
+        }
+        let missing: Vec<&str> = Column::REQUIRED
+            .into_iter()
+            .filter(|c| index[*c as usize].is_none())
+            .map(Column::name)
+            .collect();
+        if !missing.is_empty() {
+            return Err(InputError::MissingColumns {
+                path: path.to_owned(),
+                plural: plural(missing.len()),
+                missing: missing.join(", "),
+                found: names.join(", "),
+            });
+        }
+        if index[Column::ApplicationId as usize].is_none()
+            && index[Column::TalentId as usize].is_none()
+        {
+            return Err(InputError::MissingCandidateColumn {
+                path: path.to_owned(),
+            });
+        }
+        Ok(Header {
+            names,
+            index,
+            errors_file_fields,
+        })
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// One data row: its physical line, its decoded fields, and any problem met reading it.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The line of the file the row starts on (the header is line 1).
+    pub line: u64,
+    /// The fields as decoded (undecodable bytes shown as U+FFFD, and reported).
+    pub fields: StringRecord,
+    /// Problems met while reading: undecodable bytes, a ragged row.
+    pub problems: Vec<ReadProblem>,
+}
+
+impl Row {
+    /// The trimmed value of a column, `""` when the header lacks it or the row is short.
+    pub fn get<'a>(&'a self, header: &Header, column: Column) -> &'a str {
+        header
+            .position(column)
+            .and_then(|i| self.fields.get(i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+}
+
+/// How to read a rewards CSV.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// The encoding asked for.
+    pub encoding: EncodingArg,
+    /// Skip unknown columns instead of refusing the file.
+    pub ignore_unknown_columns: bool,
+}
+
+/// How many bytes are looked at to sniff a file's kind and encoding.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// A streaming reader of rewards CSV rows.
+pub struct RewardReader {
+    path: String,
+    encoding: Encoding,
+    /// Set when the file is read as UTF-8 but its start decodes cleanly as GBK: the hint
+    /// that goes with every decoding problem.
+    looks_like_gbk: bool,
+    header: Header,
+    csv: csv::Reader<Box<dyn Read + Send>>,
+    record: ByteRecord,
+}
+
+impl fmt::Debug for RewardReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RewardReader")
+            .field("path", &self.path)
+            .field("encoding", &self.encoding)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RewardReader {
+    /// Opens a file, sniffs what it is, and reads its header.
+    pub fn open(path: &Path, options: ReadOptions) -> Result<RewardReader, InputError> {
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|source| InputError::Open {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::from_reader(shown, Box::new(file), options)
+    }
+
+    /// Reads from any byte source; `path` is the name used in messages.
+    pub fn from_reader(
+        path: String,
+        source: Box<dyn Read + Send>,
+        options: ReadOptions,
+    ) -> Result<RewardReader, InputError> {
+        let mut buffered = BufReader::with_capacity(SNIFF_BYTES, source);
+        let start = buffered.fill_buf().map_err(|source| InputError::Read {
+            path: path.clone(),
+            line: 1,
+            source,
+        })?;
+        let sniffed = sniff(&path, start, options.encoding)?;
+        buffered.consume(sniffed.skip);
+
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(Box::new(buffered) as Box<dyn Read + Send>);
+        let mut record = ByteRecord::new();
+        let has_header = csv
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(&path, e))?;
+        if !has_header {
+            return Err(InputError::Empty { path });
+        }
+        let names = decode_header(&path, &record, sniffed.encoding)?;
+        let header = Header::parse(&path, names, options.ignore_unknown_columns)?;
+        Ok(RewardReader {
+            path,
+            encoding: sniffed.encoding,
+            looks_like_gbk: sniffed.looks_like_gbk,
+            header,
+            csv,
+            record,
+        })
+    }
+
+    /// The file's name as shown in messages.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The encoding the file is read in.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The next data row, skipping rows whose every cell is empty (Excel leaves those).
+    pub fn next_row(&mut self) -> Result<Option<Row>, InputError> {
+        loop {
+            let more = self
+                .csv
+                .read_byte_record(&mut self.record)
+                .map_err(|e| csv_error(&self.path, e))?;
+            if !more {
+                return Ok(None);
+            }
+            if self.record.iter().all(|f| f.trim_ascii().is_empty()) {
+                continue;
+            }
+            let line = self.record.position().map_or(0, |p| p.line());
+            return Ok(Some(self.decode_row(line)));
+        }
+    }
+
+    fn decode_row(&self, line: u64) -> Row {
+        let mut problems = Vec::new();
+        let fields = match self.encoding {
+            Encoding::Utf8 { .. } => match StringRecord::from_byte_record(self.record.clone()) {
+                Ok(fields) => fields,
+                Err(_) => self.decode_fields_lossy(&mut problems),
+            },
+            Encoding::Gb18030 => self.decode_fields_lossy(&mut problems),
+        };
+        let expected = self.header.names.len();
+        if fields.len() != expected {
+            problems.push(ReadProblem {
+                column: None,
+                message: format!(
+                    "the row has {} fields but the header has {expected}; look for a missing or extra comma, or a value with a comma that is not in double quotes",
+                    fields.len()
+                ),
+            });
+        }
+        Row {
+            line,
+            fields,
+            problems,
+        }
+    }
+
+    /// Decodes field by field, so a bad byte is reported in its own column.
+    fn decode_fields_lossy(&self, problems: &mut Vec<ReadProblem>) -> StringRecord {
+        let mut fields = StringRecord::with_capacity(self.record.as_slice().len(), self.record.len());
+        for (i, raw) in self.record.iter().enumerate() {
+            let (text, bad) = decode_field(raw, self.encoding);
+            if let Some(bad) = bad {
+                let column = self.header.names.get(i).cloned();
+                problems.push(ReadProblem {
+                    column,
+                    message: self.decoding_advice(&bad),
+                });
+            }
+            fields.push_field(&text);
+        }
+        fields
+    }
+
+    fn decoding_advice(&self, bad: &[u8]) -> String {
+        let bytes: Vec<String> = bad.iter().map(|b| format!("0x{b:02X}")).collect();
+        match self.encoding {
+            Encoding::Utf8 { .. } if self.looks_like_gbk => format!(
+                "bytes {} are not valid UTF-8; the file looks like GBK (an Excel export from Chinese Windows): rerun with --encoding gbk",
+                bytes.join(" ")
+            ),
+            Encoding::Utf8 { .. } => format!(
+                "bytes {} are not valid UTF-8; save the file as UTF-8, or pass --encoding gbk if it is GBK",
+                bytes.join(" ")
+            ),
+            Encoding::Gb18030 => format!(
+                "bytes {} are not valid GBK/GB18030; check the file's encoding (--encoding utf-8 if it is UTF-8)",
+                bytes.join(" ")
+            ),
+        }
+    }
+}
+
+/// Decodes one field; on failure returns the lossy text and the first bad bytes.
+fn decode_field(raw: &[u8], encoding: Encoding) -> (String, Option<Vec<u8>>) {
+    match encoding {
+        Encoding::Utf8 { .. } => match std::str::from_utf8(raw) {
+            Ok(text) => (text.to_owned(), None),
+            Err(e) => {
+                let start = e.valid_up_to();
+                let len = e.error_len().unwrap_or(raw.len() - start).max(1);
+                let bad = raw[start..(start + len).min(raw.len())].to_vec();
+                (String::from_utf8_lossy(raw).into_owned(), Some(bad))
+            }
+        },
+        Encoding::Gb18030 => {
+            match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(raw) {
+                Some(text) => (text.into_owned(), None),
+                None => {
+                    let (text, _) = encoding_rs::GB18030.decode_without_bom_handling(raw);
+                    let bad = first_bad_gb18030(raw);
+                    (text.into_owned(), Some(bad))
+                }
+            }
+        }
+    }
+}
+
+/// The first malformed byte sequence of GB18030 text.
+fn first_bad_gb18030(raw: &[u8]) -> Vec<u8> {
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(raw.len() * 3 + 4);
+    let mut consumed = 0;
+    loop {
+        let (result, read) =
+            decoder.decode_to_string_without_replacement(&raw[consumed..], &mut out, true);
+        consumed += read;
+        match result {
+            encoding_rs::DecoderResult::Malformed(bad, _) => {
+                let bad = usize::from(bad);
+                let start = consumed.saturating_sub(bad);
+                return raw[start..consumed].to_vec();
+            }
+            encoding_rs::DecoderResult::OutputFull => out.reserve(raw.len()),
+            encoding_rs::DecoderResult::InputEmpty => return raw.to_vec(),
+        }
+    }
+}
+
+fn decode_header(
+    path: &str,
+    record: &ByteRecord,
+    encoding: Encoding,
+) -> Result<Vec<String>, InputError> {
+    record
+        .iter()
+        .map(|raw| match decode_field(raw, encoding) {
+            (text, None) => Ok(text.trim().to_owned()),
+            (_, Some(_)) => Err(InputError::HeaderEncoding {
+                path: path.to_owned(),
+                encoding: match encoding {
+                    Encoding::Utf8 { .. } => "UTF-8",
+                    Encoding::Gb18030 => "GBK/GB18030",
+                },
+                advice: match encoding {
+                    Encoding::Utf8 { .. } => "if the file is GBK, rerun with --encoding gbk",
+                    Encoding::Gb18030 => "if the file is UTF-8, rerun with --encoding utf-8",
+                },
+            }),
+        })
+        .collect()
+}
+
+fn csv_error(path: &str, error: csv::Error) -> InputError {
+    let line = error.position().map_or(0, |p| p.line());
+    match error.into_kind() {
+        csv::ErrorKind::Io(source) => InputError::Read {
+            path: path.to_owned(),
+            line,
+            source,
+        },
+        other => InputError::Syntax {
+            path: path.to_owned(),
+            line,
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+/// What the first bytes of a file say about it.
+struct Sniffed {
+    encoding: Encoding,
+    /// Bytes to skip (a byte-order mark).
+    skip: usize,
+    looks_like_gbk: bool,
+}
+
+fn sniff(path: &str, start: &[u8], asked: EncodingArg) -> Result<Sniffed, InputError> {
+    let not_text = |what, advice| InputError::NotText {
+        path: path.to_owned(),
+        what,
+        advice,
+    };
+    if start.is_empty() {
+        return Err(InputError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    if start.starts_with(b"PK\x03\x04") {
+        return Err(not_text(
+            "it is a zip archive, probably an Excel .xlsx workbook",
+            "open it in Excel and save it as \"CSV UTF-8 (Comma delimited)\"",
+        ));
+    }
+    if start.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(not_text(
+            "it is an old Excel .xls workbook",
+            "open it in Excel and save it as \"CSV UTF-8 (Comma delimited)\"",
+        ));
+    }
+    if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
+        return Err(not_text(
+            "it is UTF-16 text",
+            "save it as UTF-8 (in Excel: \"CSV UTF-8 (Comma delimited)\")",
+        ));
+    }
+    if start.contains(&0) {
+        return Err(not_text(
+            "it contains NUL bytes",
+            "export the rewards as a CSV text file",
+        ));
+    }
+    let bom = start.starts_with(&[0xEF, 0xBB, 0xBF]);
+    let body = if bom { &start[3..] } else { start };
+    let utf8_ok = valid_utf8_prefix(body);
+    let gbk_ok = !utf8_ok
+        && encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(trim_partial_gbk(body))
+            .is_some();
+    let encoding = match asked {
+        EncodingArg::Utf8 => Encoding::Utf8 { bom },
+        EncodingArg::Gbk => Encoding::Gb18030,
+        EncodingArg::Auto if bom || utf8_ok => Encoding::Utf8 { bom },
+        EncodingArg::Auto => Encoding::Gb18030,
+    };
+    let skip = if matches!(encoding, Encoding::Utf8 { bom: true }) {
+        3
+    } else {
+        0
+    };
+    Ok(Sniffed {
+        encoding,
+        skip,
+        looks_like_gbk: gbk_ok,
+    })
+}
+
+/// True if the bytes are UTF-8, allowing a character cut off at the end of the sample.
+fn valid_utf8_prefix(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
+    }
+}
+
+/// The sample without a possibly cut-off last line, so a split character is not held
+/// against GBK.
+fn trim_partial_gbk(bytes: &[u8]) -> &[u8] {
+    if bytes.len() < SNIFF_BYTES {
+        return bytes;
+    }
+    match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(end) => &bytes[..=end],
+        None => bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8], encoding: EncodingArg) -> Result<(RewardReader, Vec<Row>), InputError> {
+        let mut reader = RewardReader::from_reader(
+            "t.csv".into(),
+            Box::new(io::Cursor::new(bytes.to_vec())),
+            ReadOptions {
+                encoding,
+                ignore_unknown_columns: false,
+            },
+        )?;
+        let mut rows = Vec::new();
+        while let Some(row) = reader.next_row()? {
+            rows.push(row);
+        }
+        Ok((reader, rows))
+    }
+
+    const HEADER: &str = "referral_user_id,external_id,application_id,rule_type,stage,reason";
+
+    #[test]
+    fn quoted_newline_keeps_later_line_numbers_right() {
+        let text = format!("{HEADER}\nou_1,e1,a1,1,1,\"two\nlines\"\nou_2,e2,a2,1,1,x\n");
+        let (_, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
+        assert_eq!(&rows[0].fields[5], "two\nlines");
+    }
+
+    #[test]
+    fn bom_and_crlf_are_handled() {
+        let text = format!("\u{feff}{HEADER}\r\nou_1,e1,a1,1,1,x\r\n");
+        let (reader, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        assert_eq!(reader.encoding(), Encoding::Utf8 { bom: true });
+        assert_eq!(reader.header().position(Column::ReferralUserId), Some(0));
+        assert_eq!(&rows[0].fields[5], "x");
+    }
+
+    #[test]
+    fn gbk_is_decoded() {
+        let text = format!("{HEADER}\nou_1,e1,a1,1,1,入职奖励\n");
+        let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+        let (_, rows) = read(&bytes, EncodingArg::Gbk).unwrap();
+        assert_eq!(&rows[0].fields[5], "入职奖励");
+        let (reader, rows) = read(&bytes, EncodingArg::Auto).unwrap();
+        assert_eq!(reader.encoding(), Encoding::Gb18030);
+        assert_eq!(&rows[0].fields[5], "入职奖励");
+    }
+
+    #[test]
+    fn gbk_read_as_utf8_is_a_row_problem_with_a_hint() {
+        let text = format!("{HEADER}\nou_1,e1,a1,1,1,入职奖励\n");
+        let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+        let (_, rows) = read(&bytes, EncodingArg::Utf8).unwrap();
+        let problem = &rows[0].problems[0];
+        assert_eq!(problem.column.as_deref(), Some("reason"));
+        assert!(problem.message.contains("--encoding gbk"), "{}", problem.message);
+    }
+
+    #[test]
+    fn undecodable_gbk_byte_is_reported() {
+        let mut bytes = format!("{HEADER}\nou_1,e1,a1,1,1,ok\nou_2,e2,a2,1,1,").into_bytes();
+        bytes.extend_from_slice(&[0x81, 0x20, b'\n']);
+        let (_, rows) = read(&bytes, EncodingArg::Gbk).unwrap();
+        assert!(rows[0].problems.is_empty());
+        assert_eq!(rows[1].line, 3);
+        assert!(
+            rows[1].problems[0].message.starts_with("bytes 0x81"),
+            "{:?}",
+            rows[1].problems
+        );
+    }
+
+    #[test]
+    fn ragged_row_is_a_row_problem() {
+        let text = format!("{HEADER}\nou_1,e1,a1,1,1\n");
+        let (_, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        assert!(rows[0].problems[0].message.contains("5 fields but the header has 6"));
+    }
+
+    #[test]
+    fn blank_rows_are_skipped() {
+        let text = format!("{HEADER}\n,,,,,\nou_1,e1,a1,1,1,x\n");
+        let (_, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].line, 3);
+    }
+
+    #[test]
+    fn header_errors() {
+        let err = |bytes: &[u8]| read(bytes, EncodingArg::Utf8).unwrap_err().to_string();
+        assert_eq!(
+            err(b""),
+            "t.csv: the file is empty; a rewards CSV starts with a header row naming its columns (referral_user_id,external_id,\u{2026})"
+        );
+        assert!(err(b"PK\x03\x04rest").contains("Excel .xlsx"));
+        assert!(err(b"a\0b").contains("NUL bytes"));
+        assert!(
+            err(b"referral_user_id,external_id,application_id,stage\n")
+                .starts_with("t.csv:1: missing required column rule_type;")
+        );
+        assert!(
+            err(b"referral_user_id,external_id,talent_id,rule_type,stage,bonus\n")
+                .starts_with("t.csv:1: unknown column bonus;")
+        );
+        assert!(
+            err(b"referral_user_id,external_id,rule_type,stage\n")
+                .contains("missing column application_id or talent_id")
+        );
+    }
+
+    #[test]
+    fn errors_file_columns_are_ignored() {
+        let text = format!("{HEADER},line,errors\nou_1,e1,a1,1,1,x,2,bad\n");
+        let (reader, _) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        assert!(reader.header().is_errors_file_field(6));
+        assert!(reader.header().is_errors_file_field(7));
+    }
+}

@@ -207,11 +207,11 @@ pub fn check_currency(code: &str) -> Result<(), String> {
 /// Checks a cash amount: not negative, at most two decimals (trailing zeros do not count).
 pub fn check_amount(amount: Decimal) -> Result<(), String> {
     if amount.is_sign_negative() && !amount.is_zero() {
-        return Err(format!("amount {amount} is negative; it must be 0 or more"));
+        return Err(format!("{amount} is negative; it must be 0 or more"));
     }
     if amount.normalize().scale() > AMOUNT_MAX_DECIMALS {
         return Err(format!(
-            "amount {amount} has more than {AMOUNT_MAX_DECIMALS} decimals; round it to cents"
+            "{amount} has more than {AMOUNT_MAX_DECIMALS} decimals; round it to cents"
         ));
     }
     Ok(())
@@ -221,12 +221,12 @@ pub fn check_amount(amount: Decimal) -> Result<(), String> {
 pub fn check_points(points: i64) -> Result<(), String> {
     if points < 0 {
         return Err(format!(
-            "point_bonus {points} is negative; it must be 0 or more"
+            "{points} is negative; it must be 0 or more"
         ));
     }
     if points > MAX_POINTS {
         return Err(format!(
-            "point_bonus {points} is larger than the API accepts ({MAX_POINTS})"
+            "{points} is larger than the API accepts ({MAX_POINTS})"
         ));
     }
     Ok(())

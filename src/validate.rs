@@ -1,1 +1,565 @@
-//! Validation rules.
+//! The rules of SPEC §2 applied to CSV rows: each row is checked completely, every problem
+//! of every cell is reported, and a valid row comes out as its request body.
+//!
+//! Per-value domain rules (enum ranges, amounts, points, currencies) live in [`crate::reward`]
+//! and are shared with the sandbox; this module adds what only a CSV can get wrong: empty
+//! cells, numbers as text, ids that Excel mangled, times in the wrong unit, duplicates.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::input::{Column, Header, Row};
+use crate::reward::{
+    self, Amount, BONUS_CASH, BONUS_POINTS, BONUS_TYPES, Bonus, Cash, EnumValue, RULE_TYPES,
+    RewardBody, STAGE_CONFIRMED, STAGE_PAID, STAGE_PENDING, STAGES,
+};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The row is invalid and is not sent.
+    Error,
+    /// The row is sent anyway; the user may want to look.
+    Warning,
+}
+
+/// One problem of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The column, by its header name, when the problem belongs to one.
+    pub column: Option<String>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// The verdict on one row.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The line the row starts on.
+    pub line: u64,
+    /// The row's external_id as written (may be empty).
+    pub external_id: String,
+    /// Every problem found, errors and warnings, in column order.
+    pub problems: Vec<Problem>,
+    /// The request body, when the row has no error.
+    pub body: Option<RewardBody>,
+}
+
+impl Checked {
+    /// True when the row can be sent.
+    pub fn is_valid(&self) -> bool {
+        self.body.is_some()
+    }
+
+    /// The errors (not the warnings).
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+    }
+
+    /// The number of warnings.
+    pub fn warning_count(&self) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .count()
+    }
+}
+
+/// Checks the rows of one file in order; remembers external_ids to catch duplicates.
+#[derive(Debug, Default)]
+pub struct Validator {
+    /// external_id hash → line of its first occurrence. A 64-bit hash keeps a million ids
+    /// in ~32 MB instead of several times that; a false "duplicate" needs a hash collision
+    /// (odds about 1 in 10^7 for a million-row file), and it is reported, never silent.
+    first_seen: HashMap<u64, u64>,
+}
+
+impl Validator {
+    /// A validator for a new file.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks one row completely.
+    pub fn check(&mut self, header: &Header, row: &Row) -> Checked {
+        let mut cells = Cells {
+            header,
+            row,
+            problems: Vec::new(),
+        };
+        for problem in &row.problems {
+            cells.problems.push(Problem {
+                severity: Severity::Error,
+                column: problem.column.clone(),
+                message: problem.message.clone(),
+            });
+        }
+        let external_id = row.get(header, Column::ExternalId).to_owned();
+        // A ragged row's cells sit under the wrong names: checking them would only mislead.
+        let ragged = row.fields.len() != header.names().len();
+        let body = if ragged {
+            None
+        } else {
+            let body = cells.build();
+            self.check_duplicate(&mut cells, &external_id);
+            body
+        };
+        let has_error = cells
+            .problems
+            .iter()
+            .any(|p| p.severity == Severity::Error);
+        Checked {
+            line: row.line,
+            external_id,
+            problems: cells.problems,
+            body: if has_error { None } else { body },
+        }
+    }
+
+    fn check_duplicate(&mut self, cells: &mut Cells<'_>, external_id: &str) {
+        if external_id.is_empty() {
+            return;
+        }
+        let mut hasher = DefaultHasher::new();
+        external_id.hash(&mut hasher);
+        let line = cells.row.line;
+        let first = *self.first_seen.entry(hasher.finish()).or_insert(line);
+        if first != line {
+            cells.error(
+                Column::ExternalId,
+                format!(
+                    "{external_id} already appears on line {first}; each reward must appear once (external_id is its idempotency key)"
+                ),
+            );
+        }
+    }
+}
+
+/// The cells of one row being checked, and the problems found so far.
+struct Cells<'a> {
+    header: &'a Header,
+    row: &'a Row,
+    problems: Vec<Problem>,
+}
+
+impl Cells<'_> {
+    fn push(&mut self, severity: Severity, column: Column, message: String) {
+        self.problems.push(Problem {
+            severity,
+            column: Some(column.name().to_owned()),
+            message,
+        });
+    }
+
+    fn error(&mut self, column: Column, message: String) {
+        self.push(Severity::Error, column, message);
+    }
+
+    fn warn(&mut self, column: Column, message: String) {
+        self.push(Severity::Warning, column, message);
+    }
+
+    /// The trimmed cell, `None` when empty.
+    fn text(&self, column: Column) -> Option<String> {
+        let value = self.row.get(self.header, column);
+        (!value.is_empty()).then(|| value.to_owned())
+    }
+
+    /// An id cell: refused if Excel turned it into scientific notation.
+    fn id(&mut self, column: Column) -> Option<String> {
+        let value = self.text(column)?;
+        if looks_scientific(&value) {
+            self.error(
+                column,
+                format!(
+                    "{value} is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again"
+                ),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
+    fn required_id(&mut self, column: Column) -> Option<String> {
+        if self.text(column).is_none() {
+            self.error(column, "is empty; it is required".into());
+            return None;
+        }
+        self.id(column)
+    }
+
+    /// A documented enum, written as its number.
+    fn enum_value(&mut self, column: Column, values: &[EnumValue]) -> Option<i64> {
+        let value = self.text(column)?;
+        match parse_whole(&value) {
+            Some(n) => match reward::check_enum(values, n) {
+                Ok(()) => Some(n),
+                Err(e) => {
+                    self.error(column, e);
+                    None
+                }
+            },
+            None => {
+                self.error(
+                    column,
+                    format!(
+                        "{value:?} is not a whole number; use {}",
+                        reward::describe_enum(values)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn required_enum(&mut self, column: Column, values: &[EnumValue]) -> Option<i64> {
+        if self.text(column).is_none() {
+            self.error(
+                column,
+                format!(
+                    "is empty; it is required: {}",
+                    reward::describe_enum(values)
+                ),
+            );
+            return None;
+        }
+        self.enum_value(column, values)
+    }
+
+    /// A time: epoch milliseconds, as a decimal string.
+    fn time(&mut self, column: Column) -> Option<String> {
+        let value = self.text(column)?;
+        let problem = if looks_scientific(&value) {
+            Some(format!(
+                "{value} is a time that Excel turned into scientific notation; format the column as Text or Number with no decimals, and export again"
+            ))
+        } else if !value.bytes().all(|b| b.is_ascii_digit()) {
+            if value.contains(['-', '/', ':', '年']) {
+                Some(format!(
+                    "{value:?} looks like a date; write the time as epoch milliseconds, e.g. 1704720275000 for 2024-01-08 13:24:35 UTC"
+                ))
+            } else {
+                Some(format!(
+                    "{value:?} is not epoch milliseconds (digits only, e.g. 1704720275000)"
+                ))
+            }
+        } else if value.len() == 10 {
+            Some(format!(
+                "{value} looks like epoch seconds; the API takes milliseconds: {value}000"
+            ))
+        } else if value.len() != 13 {
+            Some(format!(
+                "{value} is not a plausible epoch-milliseconds time (13 digits, e.g. 1704720275000)"
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => {
+                self.error(column, message);
+                None
+            }
+            None => Some(value),
+        }
+    }
+
+    fn points(&mut self, column: Column) -> Option<i64> {
+        let value = self.text(column)?;
+        let Some(points) = parse_whole(&value) else {
+            let hint = if value.contains(',') {
+                "; remove the thousands separator"
+            } else {
+                ""
+            };
+            self.error(
+                column,
+                format!("{value:?} is not a whole number of points{hint}"),
+            );
+            return None;
+        };
+        match reward::check_points(points) {
+            Ok(()) => Some(points),
+            Err(e) => {
+                self.error(column, e);
+                None
+            }
+        }
+    }
+
+    fn amount(&mut self, column: Column) -> Option<Amount> {
+        let value = self.text(column)?;
+        let problem = if looks_scientific(&value) {
+            Some(format!(
+                "{value} is in scientific notation; write the amount in plain digits, e.g. 100.5"
+            ))
+        } else if value.contains(',') {
+            Some(format!(
+                "{value:?} has a thousands separator; write it without, e.g. 1000.5"
+            ))
+        } else if value.starts_with(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.')) {
+            Some(format!(
+                "{value:?} is not a plain number; write the amount without a currency sign and put the currency in currency_type"
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            self.error(column, message);
+            return None;
+        }
+        // Parsed from the text as a decimal: no binary float ever sees the amount.
+        let parsed = if value.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+            Decimal::from_str_exact(&value).ok()
+        } else {
+            None
+        };
+        let Some(amount) = parsed else {
+            self.error(
+                column,
+                format!("{value:?} is not a decimal number (e.g. 100 or 100.5)"),
+            );
+            return None;
+        };
+        match reward::check_amount(amount) {
+            Ok(()) => Some(Amount::new(amount)),
+            Err(e) => {
+                self.error(column, e);
+                None
+            }
+        }
+    }
+
+    fn currency(&mut self, column: Column) -> Option<String> {
+        let value = self.text(column)?;
+        match reward::check_currency(&value) {
+            Ok(()) => Some(value),
+            Err(e) => {
+                self.error(column, e);
+                None
+            }
+        }
+    }
+
+    /// Checks every cell and builds the body; the body is only used if no error was found.
+    fn build(&mut self) -> Option<RewardBody> {
+        let referral_user_id = self.required_id(Column::ReferralUserId);
+        let external_id = self.required_id(Column::ExternalId);
+        let application_id = self.id(Column::ApplicationId);
+        let talent_id = self.id(Column::TalentId);
+        if self.text(Column::ApplicationId).is_none() && self.text(Column::TalentId).is_none() {
+            let column = if self.header.position(Column::ApplicationId).is_some() {
+                Column::ApplicationId
+            } else {
+                Column::TalentId
+            };
+            self.error(
+                column,
+                "application_id and talent_id are both empty; a reward needs one of them".into(),
+            );
+        }
+        let job_id = self.id(Column::JobId);
+        let reason = self.text(Column::Reason);
+        let rule_type = self.required_enum(Column::RuleType, RULE_TYPES);
+        let bonus_type = if self.text(Column::BonusType).is_none() {
+            Some(BONUS_POINTS)
+        } else {
+            self.enum_value(Column::BonusType, BONUS_TYPES)
+        };
+        let point_bonus = self.points(Column::PointBonus);
+        let currency_type = self.currency(Column::CurrencyType);
+        let amount = self.amount(Column::Amount);
+        let stage = self.required_enum(Column::Stage, STAGES);
+        let create_time = self.time(Column::CreateTime);
+        let confirm_time = self.time(Column::ConfirmTime);
+        let pay_time = self.time(Column::PayTime);
+        let onboard_time = self.time(Column::OnboardTime);
+        let conversion_time = self.time(Column::ConversionTime);
+        let create_user_id = self.id(Column::CreateUserId);
+        let confirm_user_id = self.id(Column::ConfirmUserId);
+        let pay_user_id = self.id(Column::PayUserId);
+        let comment = self.text(Column::Comment);
+
+        match bonus_type {
+            Some(BONUS_POINTS) => {
+                if self.text(Column::PointBonus).is_none() {
+                    self.error(
+                        Column::PointBonus,
+                        "is empty; it is required when bonus_type is 1 (points)".into(),
+                    );
+                }
+                for column in [Column::CurrencyType, Column::Amount] {
+                    if self.text(column).is_some() {
+                        self.warn(
+                            column,
+                            format!("is set on a points reward (bonus_type 1); Feishu ignores {column} for points, check the row's bonus_type"),
+                        );
+                    }
+                }
+            }
+            Some(BONUS_CASH) => {
+                for column in [Column::CurrencyType, Column::Amount] {
+                    if self.text(column).is_none() {
+                        self.error(
+                            column,
+                            "is empty; it is required when bonus_type is 2 (cash)".into(),
+                        );
+                    }
+                }
+                if self.text(Column::PointBonus).is_some() {
+                    self.warn(
+                        Column::PointBonus,
+                        "is set on a cash reward (bonus_type 2); Feishu ignores point_bonus for cash, check the row's bonus_type".into(),
+                    );
+                }
+            }
+            _ => {}
+        }
+        if let Some(stage) = stage {
+            self.stage_warnings(stage);
+        }
+
+        let cash = match (currency_type, amount) {
+            (Some(currency_type), Some(amount)) => Some(Cash {
+                currency_type,
+                amount,
+            }),
+            _ => None,
+        };
+        let body = RewardBody {
+            referral_user_id: referral_user_id?,
+            create_user_id,
+            confirm_user_id,
+            pay_user_id,
+            external_id: external_id?,
+            application_id,
+            talent_id,
+            job_id,
+            reason,
+            rule_type: rule_type?,
+            bonus: Bonus {
+                bonus_type: bonus_type?,
+                point_bonus,
+                cash,
+            },
+            stage: stage?,
+            create_time,
+            confirm_time,
+            pay_time,
+            onboard_time,
+            conversion_time,
+            comment,
+        };
+        // The last gate is the same check the server side applies; it only speaks when
+        // every cell passed, so it never repeats what a cell's own check said.
+        if !self.problems.iter().any(|p| p.severity == Severity::Error) {
+            for problem in body.check() {
+                self.error(column_of_field(problem.field), problem.message);
+            }
+        }
+        Some(body)
+    }
+
+    /// Fields the API documents for later stages, set on an earlier one: sent anyway.
+    fn stage_warnings(&mut self, stage: i64) {
+        let stage_name = STAGES
+            .iter()
+            .find(|(n, _, _)| *n == stage)
+            .map_or("", |(_, en, _)| *en);
+        let confirm = (
+            [Column::ConfirmTime, Column::ConfirmUserId],
+            STAGE_CONFIRMED,
+            "confirmed or paid rewards (stage 2 or 3)",
+        );
+        let pay = (
+            [Column::PayTime, Column::PayUserId],
+            STAGE_PAID,
+            "paid rewards (stage 3)",
+        );
+        for (columns, from_stage, meant_for) in [confirm, pay] {
+            if stage >= from_stage || stage < STAGE_PENDING {
+                continue;
+            }
+            for column in columns {
+                if self.text(column).is_some() {
+                    self.warn(
+                        column,
+                        format!(
+                            "is for {meant_for}, but this row is stage {stage} ({stage_name}); it is sent anyway"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The CSV column a body field comes from.
+fn column_of_field(field: &str) -> Column {
+    match field {
+        "referral_user_id" => Column::ReferralUserId,
+        "external_id" => Column::ExternalId,
+        "talent_id" => Column::TalentId,
+        "rule_type" => Column::RuleType,
+        "stage" => Column::Stage,
+        "bonus.bonus_type" => Column::BonusType,
+        "bonus.point_bonus" => Column::PointBonus,
+        "bonus.cash.currency_type" | "bonus.cash" => Column::CurrencyType,
+        "bonus.cash.amount" => Column::Amount,
+        _ => Column::ApplicationId,
+    }
+}
+
+/// A whole number written plainly: optional sign, digits only.
+fn parse_whole(value: &str) -> Option<i64> {
+    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    i64::from_str(value).ok()
+}
+
+/// `6.93E+18`, `1e5`: what Excel writes for a long number it could not keep.
+fn looks_scientific(value: &str) -> bool {
+    let Some((mantissa, exponent)) = value.split_once(['e', 'E']) else {
+        return false;
+    };
+    let mantissa = mantissa.strip_prefix(['-', '+']).unwrap_or(mantissa);
+    let exponent = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scientific_notation_is_recognised() {
+        for yes in ["6.93E+18", "1e5", "6.930815E18", "1.2e-3"] {
+            assert!(looks_scientific(yes), "{yes}");
+        }
+        for no in ["6930815272790114324", "ou_e5f", "e5", "1e", "abc", "1.5"] {
+            assert!(!looks_scientific(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_are_plain_digits() {
+        assert_eq!(parse_whole("12"), Some(12));
+        assert_eq!(parse_whole("-3"), Some(-3));
+        assert_eq!(parse_whole("1.0"), None);
+        assert_eq!(parse_whole("1e3"), None);
+        assert_eq!(parse_whole(""), None);
+    }
+}
