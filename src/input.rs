@@ -6,6 +6,7 @@
 //! multi-byte character. A field that does not decode is a problem of that row, reported
 //! with its line, never silently replaced.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -179,9 +180,7 @@ pub enum InputError {
         plural: &'static str,
         found: String,
     },
-    #[error(
-        "{path}:1: missing column application_id or talent_id; every reward needs one of them"
-    )]
+    #[error("{path}:1: missing column application_id or talent_id; every reward needs one of them")]
     MissingCandidateColumn { path: String },
     #[error(
         "{path}:1: unknown column{plural} {unknown}; known columns are {known}. Rename the column{plural}, or pass --ignore-unknown-columns to skip them"
@@ -359,7 +358,7 @@ pub struct RewardReader {
     /// that goes with every decoding problem.
     looks_like_gbk: bool,
     header: Header,
-    csv: csv::Reader<Box<dyn Read + Send>>,
+    csv: csv::Reader<LineTracker<BufReader<Box<dyn Read + Send>>>>,
     record: ByteRecord,
 }
 
@@ -401,7 +400,7 @@ impl RewardReader {
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(Box::new(buffered) as Box<dyn Read + Send>);
+            .from_reader(LineTracker::new(buffered));
         let mut record = ByteRecord::new();
         let has_header = csv
             .read_byte_record(&mut record)
@@ -449,7 +448,8 @@ impl RewardReader {
             if self.record.iter().all(|f| f.trim_ascii().is_empty()) {
                 continue;
             }
-            let line = self.record.position().map_or(0, |p| p.line());
+            let start = self.record.position().map_or(0, |p| p.byte());
+            let line = self.csv.get_mut().line_at(start);
             return Ok(Some(self.decode_row(line)));
         }
     }
@@ -482,7 +482,8 @@ impl RewardReader {
 
     /// Decodes field by field, so a bad byte is reported in its own column.
     fn decode_fields_lossy(&self, problems: &mut Vec<ReadProblem>) -> StringRecord {
-        let mut fields = StringRecord::with_capacity(self.record.as_slice().len(), self.record.len());
+        let mut fields =
+            StringRecord::with_capacity(self.record.as_slice().len(), self.record.len());
         for (i, raw) in self.record.iter().enumerate() {
             let (text, bad) = decode_field(raw, self.encoding);
             if let Some(bad) = bad {
@@ -498,21 +499,79 @@ impl RewardReader {
     }
 
     fn decoding_advice(&self, bad: &[u8]) -> String {
-        let bytes: Vec<String> = bad.iter().map(|b| format!("0x{b:02X}")).collect();
+        let hex: Vec<String> = bad.iter().map(|b| format!("0x{b:02X}")).collect();
+        let bytes = match hex.len() {
+            1 => format!("byte {} is", hex[0]),
+            _ => format!("bytes {} are", hex.join(" ")),
+        };
         match self.encoding {
             Encoding::Utf8 { .. } if self.looks_like_gbk => format!(
-                "bytes {} are not valid UTF-8; the file looks like GBK (an Excel export from Chinese Windows): rerun with --encoding gbk",
-                bytes.join(" ")
+                "{bytes} not valid UTF-8; the file looks like GBK (an Excel export from Chinese Windows): rerun with --encoding gbk"
             ),
             Encoding::Utf8 { .. } => format!(
-                "bytes {} are not valid UTF-8; save the file as UTF-8, or pass --encoding gbk if it is GBK",
-                bytes.join(" ")
+                "{bytes} not valid UTF-8; save the file as UTF-8, or pass --encoding gbk if it is GBK"
             ),
             Encoding::Gb18030 => format!(
-                "bytes {} are not valid GBK/GB18030; check the file's encoding (--encoding utf-8 if it is UTF-8)",
-                bytes.join(" ")
+                "{bytes} not valid GBK/GB18030; check the file's encoding (--encoding utf-8 if it is UTF-8)"
             ),
         }
+    }
+}
+
+/// Counts line breaks under the CSV parser, so rows get their true physical line.
+///
+/// The csv crate's own line count runs one short after a CRLF record terminator (what
+/// Excel writes); this counts `\n` bytes itself. It remembers the offsets of CR and LF bytes
+/// the parser has read but not yet passed, which is bounded by the parser's read-ahead.
+struct LineTracker<R> {
+    inner: R,
+    offset: u64,
+    /// Offsets of CR/LF bytes read but not yet behind a record start, and whether each is LF.
+    breaks: VecDeque<(u64, bool)>,
+    /// LF bytes before the last record start.
+    lines_before: u64,
+}
+
+impl<R: Read> LineTracker<R> {
+    fn new(inner: R) -> Self {
+        LineTracker {
+            inner,
+            offset: 0,
+            breaks: VecDeque::new(),
+            lines_before: 0,
+        }
+    }
+
+    /// The line of a record the parser says starts at byte `start`: the parser may put
+    /// the start on the line breaks before the record, so those are skipped first.
+    fn line_at(&mut self, start: u64) -> u64 {
+        let mut at = start;
+        while let Some(&(offset, is_lf)) = self.breaks.front() {
+            if offset == at {
+                at += 1;
+            } else if offset > at {
+                break;
+            }
+            if is_lf {
+                self.lines_before += 1;
+            }
+            self.breaks.pop_front();
+        }
+        self.lines_before + 1
+    }
+}
+
+impl<R: Read> Read for LineTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &byte) in buf[..n].iter().enumerate() {
+            if byte == b'\n' || byte == b'\r' {
+                self.breaks
+                    .push_back((self.offset + i as u64, byte == b'\n'));
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -721,6 +780,15 @@ mod tests {
     }
 
     #[test]
+    fn crlf_and_blank_lines_keep_physical_line_numbers() {
+        let text = format!(
+            "{HEADER}\r\nou_1,e1,a1,1,1,\"a\r\nb\"\r\n\r\nou_2,e2,a2,1,1,x\r\nou_3,e3,a3,1,1,y"
+        );
+        let (_, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 5, 6]);
+    }
+
+    #[test]
     fn bom_and_crlf_are_handled() {
         let text = format!("\u{feff}{HEADER}\r\nou_1,e1,a1,1,1,x\r\n");
         let (reader, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
@@ -747,7 +815,11 @@ mod tests {
         let (_, rows) = read(&bytes, EncodingArg::Utf8).unwrap();
         let problem = &rows[0].problems[0];
         assert_eq!(problem.column.as_deref(), Some("reason"));
-        assert!(problem.message.contains("--encoding gbk"), "{}", problem.message);
+        assert!(
+            problem.message.contains("--encoding gbk"),
+            "{}",
+            problem.message
+        );
     }
 
     #[test]
@@ -758,7 +830,9 @@ mod tests {
         assert!(rows[0].problems.is_empty());
         assert_eq!(rows[1].line, 3);
         assert!(
-            rows[1].problems[0].message.starts_with("bytes 0x81"),
+            rows[1].problems[0]
+                .message
+                .starts_with("byte 0x81 is not valid GBK"),
             "{:?}",
             rows[1].problems
         );
@@ -768,7 +842,11 @@ mod tests {
     fn ragged_row_is_a_row_problem() {
         let text = format!("{HEADER}\nou_1,e1,a1,1,1\n");
         let (_, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
-        assert!(rows[0].problems[0].message.contains("5 fields but the header has 6"));
+        assert!(
+            rows[0].problems[0]
+                .message
+                .contains("5 fields but the header has 6")
+        );
     }
 
     #[test]

@@ -47,7 +47,10 @@ pub fn format_problem(path: &str, line: u64, problem: &Problem) -> String {
         Severity::Warning => "warning: ",
     };
     match &problem.column {
-        Some(column) => format!("{path}:{line}: column {column}: {severity}{}", problem.message),
+        Some(column) => format!(
+            "{path}:{line}: column {column}: {severity}{}",
+            problem.message
+        ),
         None => format!("{path}:{line}: {severity}{}", problem.message),
     }
 }
@@ -221,7 +224,11 @@ pub struct ErrorsFile {
 
 impl ErrorsFile {
     /// Creates the file and writes its header.
-    pub fn create(path: &Path, header: &Header, encoding: Encoding) -> Result<Self, ErrorsFileError> {
+    pub fn create(
+        path: &Path,
+        header: &Header,
+        encoding: Encoding,
+    ) -> Result<Self, ErrorsFileError> {
         let shown = path.display().to_string();
         let fail = |source| ErrorsFileError {
             path: shown.clone(),

@@ -220,9 +220,7 @@ pub fn check_amount(amount: Decimal) -> Result<(), String> {
 /// Checks a point bonus: a whole number from 0 to the API's int range.
 pub fn check_points(points: i64) -> Result<(), String> {
     if points < 0 {
-        return Err(format!(
-            "{points} is negative; it must be 0 or more"
-        ));
+        return Err(format!("{points} is negative; it must be 0 or more"));
     }
     if points > MAX_POINTS {
         return Err(format!(

@@ -111,10 +111,7 @@ impl Validator {
             self.check_duplicate(&mut cells, &external_id);
             body
         };
-        let has_error = cells
-            .problems
-            .iter()
-            .any(|p| p.severity == Severity::Error);
+        let has_error = cells.problems.iter().any(|p| p.severity == Severity::Error);
         Checked {
             line: row.line,
             external_id,
@@ -315,7 +312,10 @@ impl Cells<'_> {
             return None;
         }
         // Parsed from the text as a decimal: no binary float ever sees the amount.
-        let parsed = if value.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+        let parsed = if value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        {
             Decimal::from_str_exact(&value).ok()
         } else {
             None

@@ -29,7 +29,11 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
         Box::new(TextReport::new(stdout, reader.path()))
     };
     let mut errors_file = match &args.errors {
-        Some(path) => Some(ErrorsFile::create(path, reader.header(), reader.encoding())?),
+        Some(path) => Some(ErrorsFile::create(
+            path,
+            reader.header(),
+            reader.encoding(),
+        )?),
         None => None,
     };
 

@@ -1,1 +1,6 @@
+//! The one integration test binary (see `autotests = false` in Cargo.toml).
 
+mod common;
+mod validate_bodies;
+mod validate_cli;
+mod validate_rules;

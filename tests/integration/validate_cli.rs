@@ -1,0 +1,269 @@
+//! `rewardsync validate` through the real binary: exit codes, output, the errors file.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::common::{HEADER, Workdir, repo_path};
+
+const GOOD: &str = "E1,ou_a,7214000000000000001,,,1,1,100,,,2,入职,,,,,,,,,";
+const GOOD2: &str = "E2,ou_a,,7213000000000000002,,2,2,,CNY,100.5,3,推荐奖励,,,,,,,,,已发放";
+const BAD_AMOUNT: &str = "E3,ou_b,7214000000000000003,,,1,2,,CNY,10.005,2,,,,,,,,,,";
+const BAD_STAGE: &str = "E4,ou_b,7214000000000000004,,,1,1,50,,,9,,,,,,,,,,";
+
+fn csv(rows: &[&str]) -> String {
+    let mut text = format!("{HEADER}\n");
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    text
+}
+
+fn gbk(text: &str) -> Vec<u8> {
+    encoding_rs::GB18030.encode(text).0.into_owned()
+}
+
+#[test]
+fn valid_sample_exits_0() {
+    let wrk = Workdir::new();
+    let sample = repo_path("samples/rewards.csv");
+    wrk.command(&["validate", sample.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "rewards.csv: 50 rows: 50 valid, 0 invalid, 0 warnings",
+        ));
+}
+
+#[test]
+fn sample_with_errors_exits_1_with_every_kind_of_error() {
+    let wrk = Workdir::new();
+    let sample = repo_path("samples/rewards-with-errors.csv");
+    let output = wrk
+        .command(&["validate", sample.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    for expected in [
+        ":4: column referral_user_id: is empty",
+        ":5: column external_id: LEGACY-2023-10000 already appears on line 2",
+        ":6: column application_id: 6.93E+18 is an id that Excel turned into scientific notation",
+        ":7: column amount: 100.505 has more than 2 decimals",
+        ":8: column amount: -20 is negative",
+        ":9: column point_bonus: \"12.5\" is not a whole number",
+        ":10: column point_bonus: -100 is negative",
+        ":11: column create_time: 1704720275 looks like epoch seconds",
+        ":12: column create_time: \"2024-01-08 13:24\" looks like a date",
+        ":13: column rule_type: 7 is not allowed",
+        ":14: column stage: 4 is not allowed",
+        ":15: column bonus_type: 3 is not allowed",
+        ":16: column currency_type: is empty; it is required when bonus_type is 2",
+        ":17: column amount: is empty; it is required when bonus_type is 2",
+        ":18: column application_id: application_id and talent_id are both empty",
+        ":19: column currency_type: unknown currency \"RMB\"",
+        ":20: column pay_time: warning: is for paid rewards",
+        ":23: the row has 6 fields but the header has 21",
+        "rewards-with-errors.csv: 24 rows: 7 valid, 17 invalid, 1 warning\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn unreadable_inputs_exit_2_with_one_line() {
+    let wrk = Workdir::new();
+    wrk.create("empty.csv", "");
+    wrk.create("unknown.csv", format!("{HEADER},bonus\n"));
+    wrk.create(
+        "missing.csv",
+        "external_id,referral_user_id,application_id,stage\n",
+    );
+    wrk.create("book.xlsx", b"PK\x03\x04\x14\x00\x06\x00");
+    let cases = [
+        ("nope.csv", "rewardsync: nope.csv: cannot open the file: "),
+        (
+            "empty.csv",
+            "rewardsync: empty.csv: the file is empty; a rewards CSV starts with a header row",
+        ),
+        (
+            "unknown.csv",
+            "rewardsync: unknown.csv:1: unknown column bonus; known columns are referral_user_id,",
+        ),
+        (
+            "missing.csv",
+            "rewardsync: missing.csv:1: missing required column rule_type; the header has: external_id, referral_user_id, application_id, stage.",
+        ),
+        (
+            "book.xlsx",
+            "rewardsync: book.xlsx: not a text file (it is a zip archive, probably an Excel .xlsx workbook); open it in Excel and save it as \"CSV UTF-8 (Comma delimited)\"",
+        ),
+    ];
+    for (file, message) in cases {
+        let assert = wrk.command(&["validate", file]).assert().code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(stderr.starts_with(message), "{file}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{file}: {stderr}");
+    }
+}
+
+#[test]
+fn unknown_columns_can_be_ignored() {
+    let wrk = Workdir::new();
+    wrk.create("extra.csv", format!("legacy_no,{HEADER}\nX-1,{GOOD}\n"));
+    wrk.command(&["validate", "extra.csv", "--ignore-unknown-columns"])
+        .assert()
+        .code(0)
+        .stdout(contains("1 row: 1 valid"));
+}
+
+#[test]
+fn gbk_input_needs_its_encoding_and_gets_a_hint() {
+    let wrk = Workdir::new();
+    wrk.create("gbk.csv", gbk(&csv(&[GOOD, GOOD2])));
+    wrk.command(&["validate", "gbk.csv", "--encoding", "gbk"])
+        .assert()
+        .code(0)
+        .stdout(contains("2 rows: 2 valid"));
+    wrk.command(&["validate", "gbk.csv", "--encoding", "auto"])
+        .assert()
+        .code(0);
+    wrk.command(&["validate", "gbk.csv"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "gbk.csv:2: column reason: byte 0xC8 is not valid UTF-8; the file looks like GBK (an Excel export from Chinese Windows): rerun with --encoding gbk",
+        ));
+}
+
+#[test]
+fn bom_crlf_and_quoted_newlines_are_read() {
+    let wrk = Workdir::new();
+    let text = format!(
+        "\u{feff}{HEADER}\r\nE1,ou_a,7214000000000000001,,,1,1,100,,,2,\"多行\r\n原因\",,,,,,,,,\r\n{BAD_STAGE}\r\n"
+    );
+    wrk.create("bom.csv", text);
+    wrk.command(&["validate", "bom.csv"])
+        .assert()
+        .code(1)
+        .stdout(contains("bom.csv:4: column stage: 9 is not allowed"))
+        .stdout(contains("2 rows: 1 valid, 1 invalid"));
+}
+
+#[test]
+fn undecodable_byte_is_reported_with_its_line() {
+    let wrk = Workdir::new();
+    let mut bytes = csv(&[GOOD]).into_bytes();
+    bytes.extend_from_slice(b"E2,ou_a,7214000000000000002,,,1,1,100,,,2,bad \xff byte,,,,,,,,,\n");
+    wrk.create("bad.csv", bytes);
+    wrk.command(&["validate", "bad.csv"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "bad.csv:3: column reason: byte 0xFF is not valid UTF-8; save the file as UTF-8, or pass --encoding gbk if it is GBK",
+        ));
+}
+
+#[test]
+fn errors_file_can_be_fixed_and_fed_back() {
+    let wrk = Workdir::new();
+    wrk.create("in.csv", csv(&[GOOD, BAD_AMOUNT, GOOD2, BAD_STAGE]));
+    wrk.command(&["validate", "in.csv", "--errors", "bad.csv"])
+        .assert()
+        .code(1)
+        .stderr(contains("wrote 2 invalid rows to bad.csv"));
+    let written = std::fs::read_to_string(wrk.path("bad.csv")).unwrap();
+    let mut lines = written.lines();
+    assert_eq!(lines.next(), Some(format!("{HEADER},line,errors").as_str()));
+    assert_eq!(
+        lines.next(),
+        Some(
+            format!(
+                "{BAD_AMOUNT},3,column amount: 10.005 has more than 2 decimals; round it to cents"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        lines.next(),
+        Some(format!("{BAD_STAGE},5,\"column stage: 9 is not allowed; use 1 (pending confirmation, 待确认), 2 (confirmed, 已确认), 3 (paid, 已发放)\"").as_str())
+    );
+    // The user fixes the two cells in the errors file and validates it as it is.
+    let fixed = written
+        .replace(",10.005,", ",10.01,")
+        .replace(",50,,,9,", ",50,,,2,");
+    wrk.create("bad.csv", fixed);
+    wrk.command(&["validate", "bad.csv"])
+        .assert()
+        .code(0)
+        .stdout(contains("bad.csv: 2 rows: 2 valid, 0 invalid, 0 warnings"));
+}
+
+#[test]
+fn errors_file_keeps_the_input_encoding() {
+    let wrk = Workdir::new();
+    let row = BAD_STAGE.replace(",9,", ",9,原因");
+    wrk.create("gbk.csv", gbk(&csv(&[&row])));
+    wrk.command(&[
+        "validate",
+        "gbk.csv",
+        "--encoding",
+        "gbk",
+        "--errors",
+        "out.csv",
+    ])
+    .assert()
+    .code(1);
+    let written = std::fs::read(wrk.path("out.csv")).unwrap();
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(&written);
+    assert!(!had_errors);
+    assert!(text.contains("原因"), "{text}");
+    assert!(
+        std::str::from_utf8(&written).is_err(),
+        "written as GBK, not UTF-8"
+    );
+}
+
+#[test]
+fn json_report_has_counts_and_per_row_errors() {
+    let wrk = Workdir::new();
+    wrk.create("in.csv", csv(&[GOOD, BAD_AMOUNT]));
+    let output = wrk
+        .command(&["validate", "in.csv", "--json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(json["rows"], 2);
+    assert_eq!(json["valid"], 1);
+    assert_eq!(json["invalid"], 1);
+    assert_eq!(json["warnings"], 0);
+    assert_eq!(json["rows_with_problems"][0]["line"], 3);
+    assert_eq!(json["rows_with_problems"][0]["external_id"], "E3");
+    assert_eq!(
+        json["rows_with_problems"][0]["errors"][0],
+        serde_json::json!({"column": "amount", "message": "10.005 has more than 2 decimals; round it to cents"})
+    );
+}
+
+#[test]
+fn text_report_shows_50_problems_then_counts() {
+    let wrk = Workdir::new();
+    let rows: Vec<String> = (0..60)
+        .map(|i| format!("E{i},ou_b,7214000000000000004,,,1,1,50,,,9,,,,,,,,,,"))
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    wrk.create("many.csv", csv(&rows));
+    wrk.command(&["validate", "many.csv"])
+        .assert()
+        .code(1)
+        .stdout(contains("many.csv:51: column stage").and(contains("many.csv:52:").not()))
+        .stdout(contains(
+            "… and 10 more errors and 0 more warnings not shown",
+        ))
+        .stdout(contains("60 rows: 0 valid, 60 invalid"));
+}
