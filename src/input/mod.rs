@@ -1,4 +1,5 @@
-//! The one CSV reader: encodings, the header, physical line numbers.
+//! The one CSV reader: the header, rows with their physical line numbers, and the
+//! problems met reading them.
 //!
 //! It streams (one record in memory at a time), so a million-row export costs no more
 //! memory than a ten-row one. It parses bytes and decodes each field afterwards, which is
@@ -6,7 +7,10 @@
 //! multi-byte character. A field that does not decode is a problem of that row, reported
 //! with its line, never silently replaced.
 
-use std::collections::VecDeque;
+mod column;
+mod encoding;
+mod lines;
+
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -17,131 +21,10 @@ use thiserror::Error;
 
 use crate::cli::EncodingArg;
 
-/// A column of the rewards CSV (SPEC §2), named as in the header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Column {
-    ReferralUserId,
-    ExternalId,
-    ApplicationId,
-    TalentId,
-    JobId,
-    Reason,
-    RuleType,
-    BonusType,
-    PointBonus,
-    CurrencyType,
-    Amount,
-    Stage,
-    CreateTime,
-    ConfirmTime,
-    PayTime,
-    OnboardTime,
-    ConversionTime,
-    CreateUserId,
-    ConfirmUserId,
-    PayUserId,
-    Comment,
-}
-
-impl Column {
-    /// Every column, in the order the README documents them.
-    pub const ALL: [Column; 21] = [
-        Column::ReferralUserId,
-        Column::ExternalId,
-        Column::ApplicationId,
-        Column::TalentId,
-        Column::JobId,
-        Column::Reason,
-        Column::RuleType,
-        Column::BonusType,
-        Column::PointBonus,
-        Column::CurrencyType,
-        Column::Amount,
-        Column::Stage,
-        Column::CreateTime,
-        Column::ConfirmTime,
-        Column::PayTime,
-        Column::OnboardTime,
-        Column::ConversionTime,
-        Column::CreateUserId,
-        Column::ConfirmUserId,
-        Column::PayUserId,
-        Column::Comment,
-    ];
-
-    /// Columns the header must have. `application_id`/`talent_id` are checked per row:
-    /// either may be absent from the header as long as the other is there.
-    pub const REQUIRED: [Column; 4] = [
-        Column::ReferralUserId,
-        Column::ExternalId,
-        Column::RuleType,
-        Column::Stage,
-    ];
-
-    /// The header name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Column::ReferralUserId => "referral_user_id",
-            Column::ExternalId => "external_id",
-            Column::ApplicationId => "application_id",
-            Column::TalentId => "talent_id",
-            Column::JobId => "job_id",
-            Column::Reason => "reason",
-            Column::RuleType => "rule_type",
-            Column::BonusType => "bonus_type",
-            Column::PointBonus => "point_bonus",
-            Column::CurrencyType => "currency_type",
-            Column::Amount => "amount",
-            Column::Stage => "stage",
-            Column::CreateTime => "create_time",
-            Column::ConfirmTime => "confirm_time",
-            Column::PayTime => "pay_time",
-            Column::OnboardTime => "onboard_time",
-            Column::ConversionTime => "conversion_time",
-            Column::CreateUserId => "create_user_id",
-            Column::ConfirmUserId => "confirm_user_id",
-            Column::PayUserId => "pay_user_id",
-            Column::Comment => "comment",
-        }
-    }
-
-    /// The column a header name stands for (trimmed, any case).
-    pub fn from_name(name: &str) -> Option<Column> {
-        let name = name.trim();
-        Column::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(name))
-    }
-}
-
-impl fmt::Display for Column {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Columns that the `--errors` file adds; recognised and ignored on input, so a fixed
-/// errors file can be fed back as it is.
-pub const ERRORS_FILE_COLUMNS: [&str; 2] = ["line", "errors"];
-
-/// The text encoding a file is read in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// UTF-8; `bom` says whether the file started with a byte-order mark.
-    Utf8 { bom: bool },
-    /// GB18030 (a superset of GBK and GB2312).
-    Gb18030,
-}
-
-impl Encoding {
-    /// The name users type with `--encoding`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Encoding::Utf8 { .. } => "utf-8",
-            Encoding::Gb18030 => "gbk",
-        }
-    }
-}
+pub use column::{Column, ERRORS_FILE_COLUMNS};
+pub use encoding::Encoding;
+use encoding::{SNIFF_BYTES, decode_field, sniff};
+use lines::LineTracker;
 
 /// What stops a file from being read at all. Row-level problems are not errors: they are
 /// carried on the [`Row`] and reported with the rest of the row's problems.
@@ -347,9 +230,6 @@ pub struct ReadOptions {
     pub ignore_unknown_columns: bool,
 }
 
-/// How many bytes are looked at to sniff a file's kind and encoding.
-const SNIFF_BYTES: usize = 64 * 1024;
-
 /// A streaming reader of rewards CSV rows.
 pub struct RewardReader {
     path: String,
@@ -518,109 +398,6 @@ impl RewardReader {
     }
 }
 
-/// Counts line breaks under the CSV parser, so rows get their true physical line.
-///
-/// The csv crate's own line count runs one short after a CRLF record terminator (what
-/// Excel writes); this counts `\n` bytes itself. It remembers the offsets of CR and LF bytes
-/// the parser has read but not yet passed, which is bounded by the parser's read-ahead.
-struct LineTracker<R> {
-    inner: R,
-    offset: u64,
-    /// Offsets of CR/LF bytes read but not yet behind a record start, and whether each is LF.
-    breaks: VecDeque<(u64, bool)>,
-    /// LF bytes before the last record start.
-    lines_before: u64,
-}
-
-impl<R: Read> LineTracker<R> {
-    fn new(inner: R) -> Self {
-        LineTracker {
-            inner,
-            offset: 0,
-            breaks: VecDeque::new(),
-            lines_before: 0,
-        }
-    }
-
-    /// The line of a record the parser says starts at byte `start`: the parser may put
-    /// the start on the line breaks before the record, so those are skipped first.
-    fn line_at(&mut self, start: u64) -> u64 {
-        let mut at = start;
-        while let Some(&(offset, is_lf)) = self.breaks.front() {
-            if offset == at {
-                at += 1;
-            } else if offset > at {
-                break;
-            }
-            if is_lf {
-                self.lines_before += 1;
-            }
-            self.breaks.pop_front();
-        }
-        self.lines_before + 1
-    }
-}
-
-impl<R: Read> Read for LineTracker<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for (i, &byte) in buf[..n].iter().enumerate() {
-            if byte == b'\n' || byte == b'\r' {
-                self.breaks
-                    .push_back((self.offset + i as u64, byte == b'\n'));
-            }
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-/// Decodes one field; on failure returns the lossy text and the first bad bytes.
-fn decode_field(raw: &[u8], encoding: Encoding) -> (String, Option<Vec<u8>>) {
-    match encoding {
-        Encoding::Utf8 { .. } => match std::str::from_utf8(raw) {
-            Ok(text) => (text.to_owned(), None),
-            Err(e) => {
-                let start = e.valid_up_to();
-                let len = e.error_len().unwrap_or(raw.len() - start).max(1);
-                let bad = raw[start..(start + len).min(raw.len())].to_vec();
-                (String::from_utf8_lossy(raw).into_owned(), Some(bad))
-            }
-        },
-        Encoding::Gb18030 => {
-            match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(raw) {
-                Some(text) => (text.into_owned(), None),
-                None => {
-                    let (text, _) = encoding_rs::GB18030.decode_without_bom_handling(raw);
-                    let bad = first_bad_gb18030(raw);
-                    (text.into_owned(), Some(bad))
-                }
-            }
-        }
-    }
-}
-
-/// The first malformed byte sequence of GB18030 text.
-fn first_bad_gb18030(raw: &[u8]) -> Vec<u8> {
-    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
-    let mut out = String::with_capacity(raw.len() * 3 + 4);
-    let mut consumed = 0;
-    loop {
-        let (result, read) =
-            decoder.decode_to_string_without_replacement(&raw[consumed..], &mut out, true);
-        consumed += read;
-        match result {
-            encoding_rs::DecoderResult::Malformed(bad, _) => {
-                let bad = usize::from(bad);
-                let start = consumed.saturating_sub(bad);
-                return raw[start..consumed].to_vec();
-            }
-            encoding_rs::DecoderResult::OutputFull => out.reserve(raw.len()),
-            encoding_rs::DecoderResult::InputEmpty => return raw.to_vec(),
-        }
-    }
-}
-
 fn decode_header(
     path: &str,
     record: &ByteRecord,
@@ -658,94 +435,6 @@ fn csv_error(path: &str, error: csv::Error) -> InputError {
             line,
             message: format!("{other:?}"),
         },
-    }
-}
-
-/// What the first bytes of a file say about it.
-struct Sniffed {
-    encoding: Encoding,
-    /// Bytes to skip (a byte-order mark).
-    skip: usize,
-    looks_like_gbk: bool,
-}
-
-fn sniff(path: &str, start: &[u8], asked: EncodingArg) -> Result<Sniffed, InputError> {
-    let not_text = |what, advice| InputError::NotText {
-        path: path.to_owned(),
-        what,
-        advice,
-    };
-    if start.is_empty() {
-        return Err(InputError::Empty {
-            path: path.to_owned(),
-        });
-    }
-    if start.starts_with(b"PK\x03\x04") {
-        return Err(not_text(
-            "it is a zip archive, probably an Excel .xlsx workbook",
-            "open it in Excel and save it as \"CSV UTF-8 (Comma delimited)\"",
-        ));
-    }
-    if start.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err(not_text(
-            "it is an old Excel .xls workbook",
-            "open it in Excel and save it as \"CSV UTF-8 (Comma delimited)\"",
-        ));
-    }
-    if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
-        return Err(not_text(
-            "it is UTF-16 text",
-            "save it as UTF-8 (in Excel: \"CSV UTF-8 (Comma delimited)\")",
-        ));
-    }
-    if start.contains(&0) {
-        return Err(not_text(
-            "it contains NUL bytes",
-            "export the rewards as a CSV text file",
-        ));
-    }
-    let bom = start.starts_with(&[0xEF, 0xBB, 0xBF]);
-    let body = if bom { &start[3..] } else { start };
-    let utf8_ok = valid_utf8_prefix(body);
-    let gbk_ok = !utf8_ok
-        && encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(trim_partial_gbk(body))
-            .is_some();
-    let encoding = match asked {
-        EncodingArg::Utf8 => Encoding::Utf8 { bom },
-        EncodingArg::Gbk => Encoding::Gb18030,
-        EncodingArg::Auto if bom || utf8_ok => Encoding::Utf8 { bom },
-        EncodingArg::Auto => Encoding::Gb18030,
-    };
-    let skip = if matches!(encoding, Encoding::Utf8 { bom: true }) {
-        3
-    } else {
-        0
-    };
-    Ok(Sniffed {
-        encoding,
-        skip,
-        looks_like_gbk: gbk_ok,
-    })
-}
-
-/// True if the bytes are UTF-8, allowing a character cut off at the end of the sample.
-fn valid_utf8_prefix(bytes: &[u8]) -> bool {
-    match std::str::from_utf8(bytes) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
-    }
-}
-
-/// The sample without a possibly cut-off last line, so a split character is not held
-/// against GBK.
-fn trim_partial_gbk(bytes: &[u8]) -> &[u8] {
-    if bytes.len() < SNIFF_BYTES {
-        return bytes;
-    }
-    match bytes.iter().rposition(|&b| b == b'\n') {
-        Some(end) => &bytes[..=end],
-        None => bytes,
     }
 }
 
