@@ -24,7 +24,8 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
     let value: T = serde_path_to_error::deserialize(&mut json).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if path == "." || path.is_empty() {
+        // "." is the top level; "?" a syntax error before any field was reached.
+        if matches!(path.as_str(), "." | "?" | "") {
             Reply::param(format!("invalid request body: {inner}"))
         } else {
             Reply::param(format!("invalid field {path}: {inner}"))
