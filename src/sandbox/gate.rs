@@ -113,3 +113,16 @@ pub async fn not_found(request: Request) -> Reply {
         ),
     )
 }
+
+/// The answer for a served path called with the wrong method.
+pub async fn method_not_allowed(request: Request) -> Reply {
+    Reply::error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        code::NOT_FOUND,
+        format!(
+            "405 method not allowed: {} {}",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+}

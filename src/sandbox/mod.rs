@@ -328,6 +328,7 @@ pub fn app(state: AppState) -> Router {
         .route("/sandbox/state", get(inspect::state))
         .route("/sandbox/expire-tokens", post(inspect::expire_tokens))
         .fallback(gate::not_found)
+        .method_not_allowed_fallback(gate::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), gate::observe))
         .with_state(state)
 }

@@ -103,9 +103,9 @@ impl Reply {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
                 headers: Vec::new(),
                 body: format!(
-                    r#"{{"code":{},"msg":{:?},"data":{{}}}}"#,
+                    r#"{{"code":{},"msg":{},"data":{{}}}}"#,
                     code::SYSTEM_ERROR,
-                    format!("sandbox could not encode its answer: {e}")
+                    serde_json::Value::String(format!("sandbox could not encode its answer: {e}"))
                 ),
             },
         }

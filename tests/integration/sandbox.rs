@@ -1048,3 +1048,87 @@ async fn bad_settings_are_refused() {
     .unwrap();
     assert!(err.to_string().contains("fail_rate"), "{err}");
 }
+
+#[tokio::test]
+async fn wrong_method_gets_a_json_405_with_a_logid() {
+    let env = Env::default().await;
+    let a = env.get(REWARDS).await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(a.msg().contains("405"), "{}", a.text);
+    assert!(!a.logid.is_empty());
+}
+
+// ---- the command ----
+
+/// Kills the child it holds when dropped, so a failing test leaves no server behind.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn command_prints_a_paste_ready_block_and_serves_it() {
+    use std::io::BufRead;
+    let mut child = Child(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("rewardsync"))
+            .args([
+                "sandbox",
+                "--listen",
+                "127.0.0.1:0",
+                "--app-secret",
+                "s3cret",
+            ])
+            .args(["--app-id", "cli_test", "--seed", "3"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let exports = tokio::task::spawn_blocking(move || {
+        let mut exports = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("export ") {
+                exports.push(rest.to_owned());
+                if exports.len() == 3 {
+                    break;
+                }
+            }
+        }
+        exports
+    })
+    .await
+    .unwrap();
+    assert_eq!(exports.len(), 3, "{exports:?}");
+    let base = exports[0]
+        .strip_prefix("FEISHU_BASE_URL=")
+        .unwrap()
+        .to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert_eq!(exports[1], "FEISHU_APP_ID=cli_test");
+    assert_eq!(exports[2], "FEISHU_APP_SECRET=s3cret");
+    let a = answer(
+        client()
+            .post(format!("{base}{TOKEN}"))
+            .body(r#"{"app_id":"cli_test","app_secret":"s3cret"}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.code(), 0, "{}", a.text);
+}
+
+#[test]
+fn command_refuses_a_probability_above_one() {
+    assert_cmd::Command::cargo_bin("rewardsync")
+        .unwrap()
+        .args(["sandbox", "--fail-rate", "1.5"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("between 0 and 1"));
+}
