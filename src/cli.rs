@@ -74,7 +74,65 @@ pub struct ValidateArgs {
 /// `rewardsync sandbox`.
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8787")]
-    pub listen: String,
+    /// Address to listen on (loopback by default; anything else exposes made-up data).
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+
+    /// The app id the sandbox accepts.
+    #[arg(long, default_value = "cli_sandbox", value_name = "ID")]
+    pub app_id: String,
+
+    /// The app secret the sandbox accepts (made up: the one secret allowed on a command line).
+    #[arg(long, default_value = "sandbox_secret", value_name = "SECRET")]
+    pub app_secret: String,
+
+    /// Lifetime of a tenant access token, in seconds.
+    #[arg(long, default_value_t = 7200, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub token_ttl: u64,
+
+    /// Reward-import limit per sliding second (the documented limit is 10; raise it for benchmarks).
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub reward_rate: u32,
+
+    /// Latency added to every business call, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+
+    /// Extra random latency per business call, uniform in 0..=MS milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub jitter_ms: u64,
+
+    /// Probability (0 to 1) that a business call answers HTTP 500 / 1002001, storing nothing.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = probability)]
+    pub fail_rate: f64,
+
+    /// Probability (0 to 1) that a business call is carried out and then its connection
+    /// closed without an answer (the ambiguous case).
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = probability)]
+    pub drop_rate: f64,
+
+    /// Answer every business call with 99991672 (the app lacks the permission).
+    #[arg(long)]
+    pub deny_permission: bool,
+
+    /// Seed of the fault generator: the same seed and calls give the same faults.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub seed: u64,
+
+    /// Employees CSV (user_id, open_id, union_id, name_zh, name_en, email, mobile_code,
+    /// mobile_number) replacing the built-in samples/employees.csv.
+    #[arg(long, value_name = "FILE")]
+    pub directory: Option<PathBuf>,
+}
+
+/// Parses a probability from 0 to 1.
+fn probability(text: &str) -> Result<f64, String> {
+    let p: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{p} is not between 0 and 1"))
+    }
 }

@@ -1,0 +1,168 @@
+//! The documented rate limits, enforced as Feishu's gateway does: a strict sliding window
+//! over the arrival times of accepted requests. Also measures, per endpoint, the most
+//! requests accepted in any one-second window, so a client's pacing can be checked where
+//! it lands.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::endpoint::{Endpoint, Quota};
+
+/// Why a request was refused: the limit and the whole seconds until a slot frees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttled {
+    /// The limit's request count (`x-ogw-ratelimit-limit`).
+    pub limit: u32,
+    /// Seconds until the oldest counted arrival leaves the window, rounded up
+    /// (`x-ogw-ratelimit-reset`).
+    pub reset_secs: u64,
+}
+
+/// Arrival times within the last `per`, oldest first.
+#[derive(Debug, Clone, Default)]
+struct Window {
+    arrivals: VecDeque<Instant>,
+}
+
+impl Window {
+    fn forget_before(&mut self, now: Instant, per: Duration) {
+        while let Some(&oldest) = self.arrivals.front() {
+            if oldest + per <= now {
+                self.arrivals.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+const ONE_SECOND: Duration = Duration::from_secs(1);
+
+/// One endpoint's limiter and peak meter.
+#[derive(Debug, Clone, Default)]
+struct Lane {
+    quota: Option<Quota>,
+    limited: Window,
+    last_second: Window,
+    peak: usize,
+    throttled: u64,
+}
+
+/// Every endpoint's limiter.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    lanes: BTreeMap<Endpoint, Lane>,
+}
+
+impl Limits {
+    /// Limits with the documented quotas; `reward_rate` replaces the import's 10/s.
+    pub fn new(reward_rate: u32) -> Limits {
+        let lanes = Endpoint::ALL
+            .iter()
+            .map(|&e| {
+                let lane = Lane {
+                    quota: e.quota(reward_rate),
+                    ..Lane::default()
+                };
+                (e, lane)
+            })
+            .collect();
+        Limits { lanes }
+    }
+
+    /// Counts an arrival at `now` if the endpoint's window has room; refused arrivals are
+    /// not counted (a client that keeps knocking does not push its reset further away).
+    pub fn admit(&mut self, endpoint: Endpoint, now: Instant) -> Result<(), Throttled> {
+        let lane = self.lanes.entry(endpoint).or_default();
+        if let Some(quota) = lane.quota {
+            lane.limited.forget_before(now, quota.per);
+            if lane.limited.arrivals.len() >= quota.max as usize {
+                lane.throttled += 1;
+                let frees_at = lane
+                    .limited
+                    .arrivals
+                    .front()
+                    .map_or(now, |&oldest| oldest + quota.per);
+                let wait = frees_at.saturating_duration_since(now);
+                let reset_secs = wait.as_nanos().div_ceil(1_000_000_000).max(1);
+                return Err(Throttled {
+                    limit: quota.max,
+                    reset_secs: u64::try_from(reset_secs).unwrap_or(u64::MAX),
+                });
+            }
+            lane.limited.arrivals.push_back(now);
+        }
+        lane.last_second.forget_before(now, ONE_SECOND);
+        lane.last_second.arrivals.push_back(now);
+        lane.peak = lane.peak.max(lane.last_second.arrivals.len());
+        Ok(())
+    }
+
+    /// The most arrivals accepted in any one-second window, by endpoint key.
+    pub fn peaks(&self) -> BTreeMap<String, usize> {
+        self.lanes.iter().map(|(e, l)| (e.key(), l.peak)).collect()
+    }
+
+    /// Requests answered 429, by endpoint key.
+    pub fn throttled(&self) -> BTreeMap<String, u64> {
+        self.lanes
+            .iter()
+            .map(|(e, l)| (e.key(), l.throttled))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_slides_and_reset_rounds_up() {
+        let mut limits = Limits::new(10);
+        let t0 = Instant::now();
+        for i in 0..10 {
+            let at = t0 + Duration::from_millis(i * 10);
+            assert!(limits.admit(Endpoint::RewardImport, at).is_ok());
+        }
+        let refused = limits.admit(Endpoint::RewardImport, t0 + Duration::from_millis(500));
+        assert_eq!(
+            refused,
+            Err(Throttled {
+                limit: 10,
+                reset_secs: 1
+            })
+        );
+        // The first arrival leaves the window exactly one second after it came.
+        assert!(
+            limits
+                .admit(Endpoint::RewardImport, t0 + Duration::from_secs(1))
+                .is_ok()
+        );
+        assert_eq!(limits.peaks()[&Endpoint::RewardImport.key()], 10);
+        assert_eq!(limits.throttled()[&Endpoint::RewardImport.key()], 1);
+    }
+
+    #[test]
+    fn per_minute_reset_counts_whole_seconds() {
+        let mut limits = Limits::new(10);
+        let t0 = Instant::now();
+        for _ in 0..100 {
+            assert!(limits.admit(Endpoint::AccountRegister, t0).is_ok());
+        }
+        let refused = limits.admit(
+            Endpoint::AccountRegister,
+            t0 + Duration::from_millis(20_500),
+        );
+        assert_eq!(refused.map_err(|t| t.reset_secs), Err(40));
+    }
+
+    #[test]
+    fn unlimited_endpoint_still_measures_its_peak() {
+        let mut limits = Limits::new(10);
+        let t0 = Instant::now();
+        for _ in 0..25 {
+            assert!(limits.admit(Endpoint::RewardDelete, t0).is_ok());
+        }
+        assert_eq!(limits.peaks()[&Endpoint::RewardDelete.key()], 25);
+    }
+}
