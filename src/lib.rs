@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cmd;
 pub mod exit;
 pub mod input;
+pub mod ledger;
 pub mod report;
 pub mod reward;
 pub mod sandbox;
