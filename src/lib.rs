@@ -14,4 +14,5 @@ pub mod ledger;
 pub mod report;
 pub mod reward;
 pub mod sandbox;
+pub mod throttle;
 pub mod validate;
