@@ -96,6 +96,11 @@ impl Target {
             app_id: app_id.to_string(),
         })
     }
+
+    /// The full URL of an API path (which starts with `/`).
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
 }
 
 /// True for 127.0.0.0/8, ::1 and localhost: the hosts plain http may reach.
@@ -201,7 +206,10 @@ mod tests {
         let t = Target::new("https://Open.LarkSuite.com", "cli_1").unwrap();
         assert_eq!(t.base_url, "https://open.larksuite.com");
         let t = Target::new("https://proxy.example/feishu/", "cli_1").unwrap();
-        assert_eq!(t.base_url, "https://proxy.example/feishu");
+        assert_eq!(
+            t.url("/open-apis/x"),
+            "https://proxy.example/feishu/open-apis/x"
+        );
     }
 
     #[test]
