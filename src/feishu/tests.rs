@@ -1068,3 +1068,66 @@ async fn secret_and_tokens_never_show_in_failures_debug_or_logs() {
         assert!(!text.contains(TOKEN_PREFIX), "token shown in: {text}");
     }
 }
+
+// ---------------------------------------------------------------- the types
+
+#[test]
+fn client_is_send_sync_and_its_futures_are_send() {
+    fn send_sync<T: Send + Sync + Clone>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Client>();
+    let client = client_for("http://127.0.0.1:9", Duration::from_secs(1));
+    let body = cash_body();
+    send(&client.create_reward(&body, UserIdType::OpenId));
+    send(&client.delete_reward("1"));
+    send(&client.register_account(None, Some("a@b.c")));
+    send(&client.enable_account("1"));
+    send(&client.deactivate_account("1"));
+    send(&client.account_assets("1", UserIdType::UserId));
+    send(&client.check_credentials());
+}
+
+#[test]
+fn user_id_type_values_match_the_query_parameter() {
+    use clap::ValueEnum;
+    for value in UserIdType::value_variants() {
+        let name = value.to_possible_value().unwrap();
+        assert_eq!(name.get_name(), value.as_str());
+        assert_eq!(UserIdType::from_str(value.as_str(), false).unwrap(), *value);
+    }
+    assert_eq!(UserIdType::default().as_str(), "open_id");
+}
+
+#[tokio::test]
+async fn short_lived_token_is_refreshed_before_use() {
+    let short = |n: usize| {
+        Canned::json(
+            200,
+            json!({"code": 0, "msg": "ok", "tenant_access_token": token_name(n), "expire": 1}),
+        )
+    };
+    let server = Server::with_tokens(
+        vec![short(1), short(2)],
+        vec![
+            Canned::ok(json!({"id": "1"})),
+            Canned::ok(json!({"id": "2"})),
+        ],
+    )
+    .await;
+    let client = server.client();
+    client
+        .create_reward(&cash_body(), UserIdType::OpenId)
+        .await
+        .unwrap();
+    // Half of the 1 s life is the refresh point.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    client
+        .create_reward(&cash_body(), UserIdType::OpenId)
+        .await
+        .unwrap();
+    assert_eq!(server.token_requests().len(), 2);
+    assert_eq!(
+        server.calls()[1].header("authorization"),
+        Some(format!("Bearer {}", token_name(2)).as_str())
+    );
+}
