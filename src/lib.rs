@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod exit;
+pub mod feishu;
 pub mod input;
 pub mod ledger;
 pub mod report;

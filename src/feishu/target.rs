@@ -1,0 +1,332 @@
+//! Where calls go and as whom: the checked base URL, the app id and the app secret.
+//!
+//! The checks live here so that a token can never be sent in clear to a remote host and
+//! the secret can never be printed, whichever command builds the client.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// The environment variable that holds the app secret.
+pub const SECRET_ENV: &str = "FEISHU_APP_SECRET";
+/// The environment variable that names a file holding the app secret.
+pub const SECRET_FILE_ENV: &str = "FEISHU_APP_SECRET_FILE";
+
+/// Why a target or a secret could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// The base URL does not parse or has parts a base URL must not have.
+    #[error("base URL {url:?} is not usable: {reason}")]
+    BadUrl { url: String, reason: String },
+    /// Plain http to a host that is not this machine.
+    #[error(
+        "base URL {url:?} uses plain http to {host}, which would send the access token across the network in clear; use https:// (plain http is allowed only to loopback: 127.0.0.0/8, ::1, localhost)"
+    )]
+    PlainHttp { url: String, host: String },
+    /// The app id is empty.
+    #[error("the app id is empty; set FEISHU_APP_ID")]
+    EmptyAppId,
+    /// Neither secret variable is set.
+    #[error(
+        "no app secret: set {SECRET_ENV}, or {SECRET_FILE_ENV} to a file (mode 0600) holding it"
+    )]
+    NoSecret,
+    /// The secret file could not be read.
+    #[error("cannot read the app secret file {}: {source}", path.display())]
+    SecretFileUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The secret file is not a regular file.
+    #[error("the app secret file {} is not a regular file", path.display())]
+    SecretFileNotRegular { path: PathBuf },
+    /// The secret file can be read or written by others than its owner.
+    #[error(
+        "the app secret file {} has mode {mode:04o}, so other users can read it; run: chmod 600 {}",
+        path.display(),
+        path.display()
+    )]
+    SecretFileOpen { path: PathBuf, mode: u32 },
+    /// The secret file holds nothing but white space.
+    #[error("the app secret file {} is empty", path.display())]
+    SecretFileEmpty { path: PathBuf },
+}
+
+/// Where calls go and as whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Scheme, host, port and optional path prefix, without a trailing slash.
+    pub base_url: String,
+    /// The self-built app's id (`cli_…`).
+    pub app_id: String,
+}
+
+impl Target {
+    /// Parses and checks a base URL: https anywhere, plain http only to loopback.
+    pub fn new(base_url: &str, app_id: &str) -> Result<Target, TargetError> {
+        let bad = |reason: &str| TargetError::BadUrl {
+            url: base_url.to_string(),
+            reason: reason.to_string(),
+        };
+        let url = reqwest::Url::parse(base_url.trim()).map_err(|e| bad(&e.to_string()))?;
+        let host = url.host_str().ok_or_else(|| bad("it has no host"))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("it must not carry a user name or password"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(bad("it must not have a query or fragment"));
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(host) => {}
+            "http" => {
+                return Err(TargetError::PlainHttp {
+                    url: base_url.to_string(),
+                    host: host.to_string(),
+                });
+            }
+            other => return Err(bad(&format!("scheme {other}: is not http or https"))),
+        }
+        let app_id = app_id.trim();
+        if app_id.is_empty() {
+            return Err(TargetError::EmptyAppId);
+        }
+        Ok(Target {
+            base_url: url.as_str().trim_end_matches('/').to_string(),
+            app_id: app_id.to_string(),
+        })
+    }
+
+    /// The full URL of an API path (which starts with `/`).
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+/// True for 127.0.0.0/8, ::1 and localhost: the hosts plain http may reach.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let name = bare.trim_end_matches('.');
+            name.eq_ignore_ascii_case("localhost")
+        }
+    }
+}
+
+/// The app secret: never printed. Debug and Display show `***`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret taken from somewhere trusted.
+    pub fn new(s: String) -> Secret {
+        Secret(s)
+    }
+
+    /// From `FEISHU_APP_SECRET`, or else from the file named by `FEISHU_APP_SECRET_FILE`.
+    pub fn from_env() -> Result<Secret, TargetError> {
+        Self::from_lookup(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
+    }
+
+    /// The same rules as [`Secret::from_env`] over any variable lookup (tests need no real
+    /// environment, which is process-global).
+    pub(crate) fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Secret, TargetError> {
+        if let Some(value) = lookup(SECRET_ENV).filter(|v| !v.trim().is_empty()) {
+            return Ok(Secret(value.trim().to_string()));
+        }
+        match lookup(SECRET_FILE_ENV).filter(|v| !v.trim().is_empty()) {
+            Some(path) => Self::from_file(Path::new(&path)),
+            None => Err(TargetError::NoSecret),
+        }
+    }
+
+    /// Reads a secret file: a regular file, mode 0600 or stricter on unix, content trimmed.
+    pub fn from_file(path: &Path) -> Result<Secret, TargetError> {
+        let unreadable = |source| TargetError::SecretFileUnreadable {
+            path: path.to_path_buf(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
+        if !meta.is_file() {
+            return Err(TargetError::SecretFileNotRegular {
+                path: path.to_path_buf(),
+            });
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o7777;
+            if mode & 0o077 != 0 {
+                return Err(TargetError::SecretFileOpen {
+                    path: path.to_path_buf(),
+                    mode,
+                });
+            }
+        }
+        let text = std::fs::read_to_string(path).map_err(unreadable)?;
+        let secret = text.trim();
+        if secret.is_empty() {
+            return Err(TargetError::SecretFileEmpty {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Secret(secret.to_string()))
+    }
+
+    /// The secret itself, for the token request only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_accepted_and_normalised() {
+        let t = Target::new("https://open.feishu.cn/", "cli_1").unwrap();
+        assert_eq!(t.base_url, "https://open.feishu.cn");
+        let t = Target::new("https://Open.LarkSuite.com", "cli_1").unwrap();
+        assert_eq!(t.base_url, "https://open.larksuite.com");
+        let t = Target::new("https://proxy.example/feishu/", "cli_1").unwrap();
+        assert_eq!(
+            t.url("/open-apis/x"),
+            "https://proxy.example/feishu/open-apis/x"
+        );
+    }
+
+    #[test]
+    fn plain_http_is_accepted_for_loopback_only() {
+        for ok in [
+            "http://127.0.0.1:8787",
+            "http://127.8.9.10/",
+            "http://[::1]:8787",
+            "http://localhost:8787",
+            "http://LOCALHOST",
+        ] {
+            let t = Target::new(ok, "cli_1").unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(!t.base_url.ends_with('/'), "{}", t.base_url);
+        }
+        for refused in [
+            "http://open.feishu.cn",
+            "http://10.0.0.1:8787",
+            "http://[::2]",
+            "http://localhost.example.com",
+            "http://128.0.0.1",
+        ] {
+            let err = Target::new(refused, "cli_1").unwrap_err();
+            assert!(
+                matches!(err, TargetError::PlainHttp { .. }),
+                "{refused}: {err}"
+            );
+            assert!(err.to_string().contains("in clear"), "{err}");
+        }
+    }
+
+    #[test]
+    fn malformed_base_urls_are_refused() {
+        for bad in [
+            "open.feishu.cn",
+            "ftp://open.feishu.cn",
+            "https://u:p@open.feishu.cn",
+            "https://open.feishu.cn/?x=1",
+            "",
+        ] {
+            let err = Target::new(bad, "cli_1").unwrap_err();
+            assert!(matches!(err, TargetError::BadUrl { .. }), "{bad}: {err}");
+        }
+        assert!(matches!(
+            Target::new("https://open.feishu.cn", " "),
+            Err(TargetError::EmptyAppId)
+        ));
+    }
+
+    #[test]
+    fn secret_is_never_shown() {
+        let s = Secret::new("s3cr3t-value".into());
+        assert_eq!(format!("{s}"), "***");
+        assert_eq!(format!("{s:?}"), "***");
+        assert_eq!(s.expose(), "s3cr3t-value");
+    }
+
+    #[test]
+    fn secret_comes_from_the_variable_first() {
+        let s = Secret::from_lookup(|name| match name {
+            SECRET_ENV => Some(" from-env\n".into()),
+            _ => Some("/nonexistent".into()),
+        })
+        .unwrap();
+        assert_eq!(s.expose(), "from-env");
+        assert!(matches!(
+            Secret::from_lookup(|_| None),
+            Err(TargetError::NoSecret)
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_file_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "file-secret\n").unwrap();
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = Secret::from_lookup(|name| {
+            (name == SECRET_FILE_ENV).then(|| path.display().to_string())
+        })
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, TargetError::SecretFileOpen { mode: 0o644, .. }),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("chmod 600 {}", path.display())),
+            "{text}"
+        );
+        assert!(!text.contains("file-secret"), "{text}");
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let s = Secret::from_lookup(|name| {
+            (name == SECRET_FILE_ENV).then(|| path.display().to_string())
+        })
+        .unwrap();
+        assert_eq!(s.expose(), "file-secret");
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(Secret::from_file(&path).is_ok());
+
+        assert!(matches!(
+            Secret::from_file(dir.path()),
+            Err(TargetError::SecretFileNotRegular { .. })
+        ));
+        std::fs::write(dir.path().join("empty"), " \n").unwrap();
+        std::fs::set_permissions(
+            dir.path().join("empty"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        assert!(matches!(
+            Secret::from_file(&dir.path().join("empty")),
+            Err(TargetError::SecretFileEmpty { .. })
+        ));
+    }
+}
