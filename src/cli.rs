@@ -19,6 +19,14 @@ pub struct Cli {
 pub enum Command {
     /// Check a rewards CSV against every rule, without sending anything.
     Validate(ValidateArgs),
+    /// Import a rewards CSV into Feishu Hire: every valid row exactly once, resumable.
+    Import(ImportArgs),
+    /// Show the ledger: rows by state, the target it belongs to, the last runs.
+    Status(StatusArgs),
+    /// Write the ledger's rows as CSV, with reward ids and log ids.
+    Export(ExportArgs),
+    /// Import the sample file into an in-process sandbox, twice, to show import and resume.
+    Demo(DemoArgs),
     /// Run a local, in-memory stand-in for the Feishu endpoints rewardsync calls.
     Sandbox(SandboxArgs),
 }
@@ -67,6 +75,130 @@ pub struct ValidateArgs {
     /// Print one JSON object (counts and per-row errors) on stdout instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Which tenant to talk to. The app secret is never a command-line value: it comes from
+/// `FEISHU_APP_SECRET`, or from the 0600 file named by `FEISHU_APP_SECRET_FILE`.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// API base URL: https://open.feishu.cn (Feishu), https://open.larksuite.com (Lark), or a
+    /// sandbox's http://127.0.0.1:PORT (plain http is refused for anything but loopback).
+    #[arg(
+        long,
+        env = "FEISHU_BASE_URL",
+        default_value = "https://open.feishu.cn",
+        value_name = "URL"
+    )]
+    pub base_url: String,
+
+    /// The self-built app's id (cli_…).
+    #[arg(long, env = "FEISHU_APP_ID", hide_env_values = true, value_name = "ID")]
+    pub app_id: Option<String>,
+}
+
+/// Where the ledger is.
+#[derive(Debug, Clone, Args)]
+pub struct LedgerArgs {
+    /// The ledger (SQLite) that records every row sent; one per target tenant.
+    #[arg(
+        long,
+        env = "REWARDSYNC_LEDGER",
+        default_value = "rewardsync.db",
+        value_name = "PATH"
+    )]
+    pub ledger: PathBuf,
+}
+
+/// `rewardsync import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Show the plan and the first bodies it would send; touch neither network nor ledger.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Requests per second (the documented limit is 10; rewardsync paces 2 % under it).
+    #[arg(long, default_value_t = 10.0, value_name = "N")]
+    pub rate: f64,
+
+    /// Requests in flight at once; 20 keeps 10/s with up to 2 s of server latency.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub concurrency: usize,
+
+    /// What referral_user_id (and the other user ids) hold.
+    #[arg(long, value_enum, default_value_t = crate::feishu::UserIdType::OpenId, value_name = "T")]
+    pub user_id_type: crate::feishu::UserIdType,
+
+    /// After the run, write every invalid and failed row to OUT.csv (original columns,
+    /// plus `line` and `errors`), to fix and import again.
+    #[arg(long, value_name = "OUT.csv")]
+    pub errors: Option<PathBuf>,
+
+    /// Resend rows the server refused in an earlier run.
+    #[arg(long)]
+    pub retry_failed: bool,
+
+    /// Print one JSON object (counts by outcome, elapsed seconds, rate) on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress bar or progress lines.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `rewardsync status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    /// Print one JSON object: a count per state under the state's name, target, last runs.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rewardsync export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    /// Which rows: a ledger state, or all.
+    #[arg(long, value_enum, default_value_t = ExportStatus::All)]
+    pub status: ExportStatus,
+
+    /// Write the CSV here instead of stdout.
+    #[arg(long, value_name = "OUT.csv")]
+    pub output: Option<PathBuf>,
+}
+
+/// `export --status` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportStatus {
+    Imported,
+    Failed,
+    Invalid,
+    Pending,
+    Sending,
+    Conflict,
+    All,
+}
+
+/// `rewardsync demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// No progress bar or progress lines.
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 // --- sandbox: owned by src/sandbox/ ---

@@ -1,17 +1,21 @@
 //! rewardsync: import referral rewards from a legacy system into Feishu Hire, and manage the
 //! referral reward accounts they land in.
 //!
-//! The modules follow the pipeline: [`input`] reads the CSV, [`validate`] checks each row
-//! and builds its [`reward`] body, [`report`] tells the user what was found. The
-//! [`sandbox`] is a local stand-in for the Feishu endpoints; [`cmd`] holds one entry point
-//! per subcommand, and [`cli`] what the user typed.
+//! The modules follow the pipeline: [`input`] reads the CSV → [`validate`] checks each row
+//! and builds its [`reward`] body → [`import`] plans it against the [`ledger`] → the
+//! [`throttle`] paces → [`feishu`] sends → the [`ledger`] records → [`report`] and
+//! [`progress`] tell the user. The [`sandbox`] is a local stand-in for the Feishu
+//! endpoints; [`cmd`] holds one entry point per subcommand, and [`cli`] what the user typed.
 
 pub mod cli;
 pub mod cmd;
 pub mod exit;
 pub mod feishu;
+pub mod generate;
+pub mod import;
 pub mod input;
 pub mod ledger;
+pub mod progress;
 pub mod report;
 pub mod reward;
 pub mod sandbox;

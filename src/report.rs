@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::import::{ImportSummary, PlanCounts};
 use crate::input::{Encoding, Header, Row};
 use crate::validate::{Checked, Problem, Severity};
 
@@ -269,15 +270,7 @@ impl ErrorsFile {
 
     /// Writes one invalid row with every error of its check.
     pub fn write_checked(&mut self, row: &Row, checked: &Checked) -> Result<(), ErrorsFileError> {
-        let errors = checked
-            .errors()
-            .map(|p| match &p.column {
-                Some(column) => format!("column {column}: {}", p.message),
-                None => p.message.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        self.write(row, &errors)
+        self.write(row, &checked.errors_text())
     }
 
     /// Flushes the file; returns how many rows it holds.
@@ -343,6 +336,80 @@ impl<W: Write> Write for EncodedWriter<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// The plan of an import, before anything is sent.
+pub fn print_plan(out: &mut impl Write, plan: &PlanCounts, to_send: u64) -> io::Result<()> {
+    writeln!(
+        out,
+        "plan: {}: {} to send, {} already imported, {} changed since imported (conflict), {} failed earlier, {} invalid",
+        counted(plan.rows, "row"),
+        to_send,
+        plan.already_imported,
+        plan.conflict,
+        plan.previously_failed,
+        plan.invalid
+    )?;
+    if to_send > plan.to_send {
+        writeln!(
+            out,
+            "      (of which {} in doubt since an earlier run stopped: resent safely, external_id is idempotent)",
+            to_send - plan.to_send
+        )?;
+    }
+    if plan.previously_failed > 0 {
+        writeln!(
+            out,
+            "      failed rows are not resent; pass --retry-failed after fixing their cause"
+        )?;
+    }
+    Ok(())
+}
+
+/// The summary of an import.
+pub fn print_import_summary(out: &mut impl Write, summary: &ImportSummary) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} -> {}, run {}: {} imported now, {} already imported, {} failed, {} pending, {} conflict, {} invalid, {} failed earlier",
+        summary.file,
+        summary.target,
+        summary.run_id,
+        summary.imported,
+        summary.plan.already_imported,
+        summary.failed,
+        summary.pending,
+        summary.plan.conflict,
+        summary.plan.invalid,
+        summary.plan.previously_failed
+    )?;
+    if summary.sent > 0 {
+        writeln!(
+            out,
+            "sent {} at {:.1} rows/s in {:.1} s ({} rate-limit waits, {} retries); the whole run took {:.1} s",
+            counted(summary.sent, "row"),
+            summary.rate,
+            summary.send_seconds,
+            summary.rate_limited,
+            summary.retried,
+            summary.elapsed_seconds
+        )?;
+    }
+    if let Some(rows) = summary.errors_file_rows {
+        writeln!(out, "wrote {} to the errors file", counted(rows, "row"))?;
+    }
+    if summary.interrupted {
+        writeln!(
+            out,
+            "stopped by Ctrl-C: run the same command again to send the rest"
+        )?;
+    } else if summary.pending > 0 {
+        writeln!(
+            out,
+            "{} still pending after retries: run the same command again to send them",
+            counted(summary.pending, "row")
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

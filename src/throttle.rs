@@ -43,7 +43,8 @@ impl Rate {
 
     /// The spacing between two calls, headroom included.
     pub fn period(self) -> Duration {
-        self.per.div_f64(self.count.max(f64::MIN_POSITIVE) * HEADROOM)
+        self.per
+            .div_f64(self.count.max(f64::MIN_POSITIVE) * HEADROOM)
     }
 }
 
@@ -85,10 +86,10 @@ impl Throttle {
     /// Pauses every worker for `wait` (the server's reset), from now.
     pub fn pause(&self, wait: Duration) {
         let until = Instant::now() + wait;
-        if let Ok(mut paused) = self.paused_until.lock() {
-            if paused.is_none_or(|current| current < until) {
-                *paused = Some(until);
-            }
+        if let Ok(mut paused) = self.paused_until.lock()
+            && paused.is_none_or(|current| current < until)
+        {
+            *paused = Some(until);
         }
     }
 

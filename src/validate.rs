@@ -48,6 +48,8 @@ pub struct Checked {
     pub problems: Vec<Problem>,
     /// The request body, when the row has no error.
     pub body: Option<RewardBody>,
+    /// The line of an earlier row with the same external_id, if any.
+    pub duplicate_of: Option<u64>,
 }
 
 impl Checked {
@@ -61,6 +63,17 @@ impl Checked {
         self.problems
             .iter()
             .filter(|p| p.severity == Severity::Error)
+    }
+
+    /// The errors as one line: `column C: message; …` (the errors file, the ledger).
+    pub fn errors_text(&self) -> String {
+        self.errors()
+            .map(|p| match &p.column {
+                Some(column) => format!("column {column}: {}", p.message),
+                None => p.message.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// The number of warnings.
@@ -104,12 +117,11 @@ impl Validator {
         let external_id = row.get(header, Column::ExternalId).to_owned();
         // A ragged row's cells sit under the wrong names: checking them would only mislead.
         let ragged = row.fields.len() != header.names().len();
-        let body = if ragged {
-            None
+        let (body, duplicate_of) = if ragged {
+            (None, None)
         } else {
             let body = cells.build();
-            self.check_duplicate(&mut cells, &external_id);
-            body
+            (body, self.check_duplicate(&mut cells, &external_id))
         };
         let has_error = cells.problems.iter().any(|p| p.severity == Severity::Error);
         Checked {
@@ -117,12 +129,13 @@ impl Validator {
             external_id,
             problems: cells.problems,
             body: if has_error { None } else { body },
+            duplicate_of,
         }
     }
 
-    fn check_duplicate(&mut self, cells: &mut Cells<'_>, external_id: &str) {
+    fn check_duplicate(&mut self, cells: &mut Cells<'_>, external_id: &str) -> Option<u64> {
         if external_id.is_empty() {
-            return;
+            return None;
         }
         let mut hasher = DefaultHasher::new();
         external_id.hash(&mut hasher);
@@ -135,7 +148,9 @@ impl Validator {
                     "{external_id} already appears on line {first}; each reward must appear once (external_id is its idempotency key)"
                 ),
             );
+            return Some(first);
         }
+        None
     }
 }
 

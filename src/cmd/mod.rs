@@ -1,16 +1,28 @@
 //! One entry point per subcommand, each `run(args) -> anyhow::Result<Exit>`: the
 //! command-line edge, where typed library errors get their context for the user.
 
+pub mod demo;
+pub mod export;
+pub mod import;
 pub mod sandbox;
+pub mod status;
 pub mod validate;
 
-use crate::cli::{Cli, Command};
+use anyhow::Context;
+use tokio::sync::watch;
+
+use crate::cli::{Cli, Command, TargetArgs};
 use crate::exit::Exit;
+use crate::feishu::{Client, ClientOptions, Secret, Target};
 
 /// Runs the command the user typed.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     }
 }
@@ -22,4 +34,43 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// The API client for the tenant the flags and environment name.
+pub fn connect(args: &TargetArgs) -> anyhow::Result<Client> {
+    let app_id = args.app_id.as_deref().context(
+        "FEISHU_APP_ID is not set: export FEISHU_APP_ID=cli_… and FEISHU_APP_SECRET=… (or FEISHU_APP_SECRET_FILE=path to a 0600 file); `rewardsync sandbox` prints a block to paste",
+    )?;
+    let target = Target::new(&args.base_url, app_id)?;
+    let secret = Secret::from_env()?;
+    Ok(Client::new(target, secret, ClientOptions::default())?)
+}
+
+/// The multi-threaded runtime the network commands run on.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Ctrl-C handling (SPEC §4): the first stops dispatching (the receiver turns true) and
+/// lets requests in flight finish and be recorded; the second exits at once with 130,
+/// leaving only `sending` rows in doubt, as after a crash.
+pub fn stop_on_ctrl_c(runtime: &tokio::runtime::Runtime) -> watch::Receiver<bool> {
+    let (stop, stopped) = watch::channel(false);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        eprintln!(
+            "rewardsync: stopping: no new requests; finishing and recording the ones in flight (Ctrl-C again to quit at once)"
+        );
+        let _ = stop.send(true);
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("rewardsync: quit at once; rows in flight stay `sending` and are resent by the next run");
+            std::process::exit(i32::from(Exit::Interrupted.code()));
+        }
+    });
+    stopped
 }

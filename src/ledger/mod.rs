@@ -376,6 +376,33 @@ impl Ledger {
         .transpose()
     }
 
+    /// A `failed` row's refusal in words (`code C: msg (log id L)`), for the errors file.
+    pub fn failure(&self, external_id: &str) -> Result<Option<String>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT error_code, error_message, log_id FROM rewards
+                 WHERE external_id = ?1 AND status = 'failed'",
+            )
+            .map_err(|e| self.sql(e))?;
+        stmt.query_row([external_id], |r| {
+            let code: Option<i64> = r.get(0)?;
+            let message: Option<String> = r.get(1)?;
+            let log_id: Option<String> = r.get(2)?;
+            let mut text = match code {
+                Some(code) => format!("refused by Feishu: code {code}: "),
+                None => "refused: ".to_owned(),
+            };
+            text.push_str(message.as_deref().unwrap_or(""));
+            if let Some(log_id) = log_id {
+                text.push_str(&format!(" (log id {log_id})"));
+            }
+            Ok(text)
+        })
+        .optional()
+        .map_err(|e| self.sql(e))
+    }
+
     /// Records a batch of planned rows in one transaction.
     pub fn apply_plan(&mut self, run: i64, batch: &[Planned]) -> Result<(), LedgerError> {
         let path = self.path.clone();

@@ -7,25 +7,43 @@ use super::{Ledger, LedgerError};
 
 type Job = Box<dyn FnOnce(&mut Ledger) + Send>;
 
-/// A cloneable handle to the ledger thread. The thread ends when the last handle is dropped.
+enum Message {
+    Run(Job),
+    /// Drop the ledger (closing it and releasing the run lock), then answer.
+    Close(tokio::sync::oneshot::Sender<()>),
+}
+
+/// A cloneable handle to the ledger thread.
 #[derive(Debug, Clone)]
 pub struct LedgerHandle {
-    jobs: mpsc::Sender<Job>,
+    inbox: mpsc::Sender<Message>,
 }
 
 impl LedgerHandle {
     /// Moves the ledger onto its own thread.
-    pub fn spawn(mut ledger: Ledger) -> Result<LedgerHandle, LedgerError> {
-        let (jobs, inbox) = mpsc::channel::<Job>();
+    pub fn spawn(ledger: Ledger) -> Result<LedgerHandle, LedgerError> {
+        let (inbox, messages) = mpsc::channel::<Message>();
         std::thread::Builder::new()
             .name("ledger".into())
             .spawn(move || {
-                for job in inbox {
-                    job(&mut ledger);
+                let mut ledger = Some(ledger);
+                for message in messages {
+                    match message {
+                        // After a close, a job is dropped unrun: its caller sees WorkerGone.
+                        Message::Run(job) => {
+                            if let Some(ledger) = ledger.as_mut() {
+                                job(ledger);
+                            }
+                        }
+                        Message::Close(done) => {
+                            ledger = None;
+                            let _ = done.send(());
+                        }
+                    }
                 }
             })
             .map_err(|_| LedgerError::WorkerGone)?;
-        Ok(LedgerHandle { jobs })
+        Ok(LedgerHandle { inbox })
     }
 
     /// Runs `job` on the ledger thread and waits for its result; each job is one or more
@@ -36,11 +54,19 @@ impl LedgerHandle {
         F: FnOnce(&mut Ledger) -> Result<T, LedgerError> + Send + 'static,
     {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move |ledger| {
+        self.inbox
+            .send(Message::Run(Box::new(move |ledger| {
                 let _ = reply.send(job(ledger));
-            }))
+            })))
             .map_err(|_| LedgerError::WorkerGone)?;
         answer.await.map_err(|_| LedgerError::WorkerGone)?
+    }
+
+    /// Closes the ledger and releases its run lock, once every job sent before has run.
+    pub async fn close(&self) {
+        let (done, closed) = tokio::sync::oneshot::channel();
+        if self.inbox.send(Message::Close(done)).is_ok() {
+            let _ = closed.await;
+        }
     }
 }

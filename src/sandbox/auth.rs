@@ -52,12 +52,12 @@ impl Tokens {
 
     /// The token to hand out at `now` and its remaining life in whole seconds.
     pub fn grant(&mut self, now: Instant, ttl: Duration) -> (String, u64) {
-        if let Some(current) = &self.current {
-            if let Some(&expires) = self.known.get(current) {
-                let left = expires.saturating_duration_since(now);
-                if left > REFRESH_WINDOW {
-                    return (current.clone(), left.as_secs());
-                }
+        if let Some(current) = &self.current
+            && let Some(&expires) = self.known.get(current)
+        {
+            let left = expires.saturating_duration_since(now);
+            if left > REFRESH_WINDOW {
+                return (current.clone(), left.as_secs());
             }
         }
         let token = format!("t-{:032x}", self.rng.random::<u128>());

@@ -44,3 +44,112 @@ impl Workdir {
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
+
+/// A sandbox running in the test process, on its own runtime, for the binary to talk to.
+pub struct Live {
+    pub sandbox: rewardsync::sandbox::Sandbox,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Live {
+    /// Starts a sandbox on 127.0.0.1:0.
+    pub fn start(config: rewardsync::sandbox::SandboxConfig) -> Live {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let sandbox = runtime
+            .block_on(rewardsync::sandbox::start(config))
+            .expect("the sandbox starts");
+        Live { sandbox, runtime }
+    }
+
+    /// A sandbox whose reward limit is high enough that tests are quick.
+    pub fn fast() -> Live {
+        Live::start(rewardsync::sandbox::SandboxConfig {
+            reward_rate: 1000,
+            ..Default::default()
+        })
+    }
+
+    /// `rewardsync ARGS…` in `wrk`, pointed at this sandbox through the environment.
+    pub fn command(&self, wrk: &Workdir, args: &[&str]) -> Command {
+        let mut cmd = wrk.command(args);
+        self.env(&mut cmd);
+        cmd
+    }
+
+    /// The same, as a std command (for tests that signal the process).
+    pub fn std_command(&self, wrk: &Workdir, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rewardsync"));
+        cmd.current_dir(wrk.dir.path())
+            .args(args)
+            .env("FEISHU_BASE_URL", self.sandbox.base_url())
+            .env("FEISHU_APP_ID", self.sandbox.app_id())
+            .env("FEISHU_APP_SECRET", self.sandbox.app_secret())
+            .env_remove("FEISHU_APP_SECRET_FILE")
+            .env_remove("REWARDSYNC_LEDGER");
+        cmd
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        cmd.env("FEISHU_BASE_URL", self.sandbox.base_url())
+            .env("FEISHU_APP_ID", self.sandbox.app_id())
+            .env("FEISHU_APP_SECRET", self.sandbox.app_secret())
+            .env_remove("FEISHU_APP_SECRET_FILE")
+            .env_remove("REWARDSYNC_LEDGER");
+    }
+
+    /// The sandbox's state, rewards included.
+    pub fn state(&self) -> rewardsync::sandbox::SandboxState {
+        self.sandbox.state()
+    }
+
+    /// Every request the sandbox answered, over all endpoints and statuses.
+    pub fn requests(&self) -> u64 {
+        self.sandbox
+            .summary()
+            .requests
+            .values()
+            .flat_map(|by_status| by_status.values())
+            .sum()
+    }
+
+    /// Waits (up to a minute) until `ready` holds for the sandbox's state.
+    pub fn wait_for(&self, what: &str, ready: impl Fn(&rewardsync::sandbox::SandboxState) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !ready(&self.sandbox.summary()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Runs a future on the sandbox's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+impl Workdir {
+    /// Writes `rows` generated valid rows to `name`.
+    pub fn generated(&self, name: &str, rows: u64, prefix: &str) -> PathBuf {
+        let mut text = Vec::new();
+        rewardsync::generate::write_rows(&mut text, rows, prefix).expect("generate");
+        self.create(name, text)
+    }
+
+    /// `status --json` of the ledger in this directory.
+    pub fn status(&self) -> serde_json::Value {
+        let output = self
+            .command(&["status", "--json"])
+            .env_remove("REWARDSYNC_LEDGER")
+            .output()
+            .expect("status runs");
+        assert!(output.status.success(), "status failed: {output:?}");
+        serde_json::from_slice(&output.stdout).expect("status prints JSON")
+    }
+}

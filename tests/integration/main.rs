@@ -1,6 +1,7 @@
 //! The one integration test binary (see `autotests = false` in Cargo.toml).
 
 mod common;
+mod import;
 mod sandbox;
 mod validate_bodies;
 mod validate_cli;

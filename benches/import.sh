@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Benchmarks of issue 4, against a `rewardsync sandbox` in its own process on loopback:
+#   1. 300 rows at the 10/s limit with 150 ± 100 ms latency, then with 1000 ± 100 ms:
+#      end-to-end rows/s (target >= 9.5) and 429s answered (target 0).
+#   2. Peak RSS importing 100,000 and 1,000,000 rows against a sandbox with the limit raised.
+#   3. Rerun of the 1,000,000-row file, all imported: requests sent (target 0), wall time (<= 5 s).
+# Usage: benches/import.sh [pacing|memory|all]   (default all; memory takes several minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked --quiet --bin rewardsync --example gen_rewards
+bin=$PWD/target/release/rewardsync
+gen=$PWD/target/release/examples/gen_rewards
+work=$(mktemp -d)
+sandbox_pid=
+cleanup() { [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+port=$((20000 + RANDOM % 20000))
+export FEISHU_BASE_URL=http://127.0.0.1:$port FEISHU_APP_ID=cli_sandbox FEISHU_APP_SECRET=sandbox_secret
+
+start_sandbox() {
+  [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null || true
+  "$bin" sandbox --listen "127.0.0.1:$port" "$@" > "$work/sandbox.log" 2>&1 &
+  sandbox_pid=$!
+  for _ in $(seq 100); do curl -sf "$FEISHU_BASE_URL/sandbox/state?rewards=false" >/dev/null && return; sleep 0.1; done
+  echo "sandbox did not start"; cat "$work/sandbox.log"; exit 1
+}
+state() { curl -sf "$FEISHU_BASE_URL/sandbox/state?rewards=false"; }
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {}, {'d': d}))" "$1"; }
+
+pacing() {
+  "$gen" 300 PACE > "$work/pace.csv"
+  for spec in "50 200 150±100" "900 200 1000±100"; do
+    set -- $spec
+    start_sandbox --latency-ms "$1" --jitter-ms "$2" --seed 1
+    rm -f "$work/pace.db"*
+    "$bin" import "$work/pace.csv" --ledger "$work/pace.db" --json --no-progress > "$work/out.json"
+    s=$(state)
+    printf 'pacing, latency %s ms: %s rows imported, %.2f rows/s end to end (send phase %.1f s, whole run %.1f s), 429s answered: %s, most accepted in any second: %s\n' \
+      "$3" "$(field 'd["imported"]' < "$work/out.json")" "$(field 'd["imported"]/d["elapsed_seconds"]' < "$work/out.json")" \
+      "$(field 'd["send_seconds"]' < "$work/out.json")" "$(field 'd["elapsed_seconds"]' < "$work/out.json")" \
+      "$(echo "$s" | field 'sum(d["throttled"].values())')" "$(echo "$s" | field 'max(d["peak_per_second"].values() or [0])')"
+  done
+}
+
+memory() {
+  start_sandbox --reward-rate 1000000
+  for n in 100000 1000000; do
+    "$gen" "$n" MEM$n > "$work/mem-$n.csv"
+    rm -f "$work/mem-$n.db"*
+    /usr/bin/time -f '%e %M' -o "$work/time" "$bin" import "$work/mem-$n.csv" --ledger "$work/mem-$n.db" \
+      --rate 100000 --concurrency 64 --json --no-progress > "$work/out.json"
+    read -r wall kb < "$work/time"
+    printf 'import %8d rows, limit raised: %6.1f s wall, %6.1f MB peak RSS, %s imported, %.0f rows/s\n' \
+      "$n" "$wall" "$(echo "$kb/1024" | bc -l)" "$(field 'd["imported"]' < "$work/out.json")" "$(field 'd["rate"]' < "$work/out.json")"
+  done
+  before=$(state | field 'sum(sum(v.values()) for v in d["requests"].values())')
+  /usr/bin/time -f '%e %M' -o "$work/time" "$bin" import "$work/mem-1000000.csv" --ledger "$work/mem-1000000.db" --json --no-progress > "$work/out.json"
+  read -r wall kb < "$work/time"
+  after=$(state | field 'sum(sum(v.values()) for v in d["requests"].values())')
+  printf 'rerun of 1000000 imported rows: %.2f s wall, %.1f MB peak RSS, %s already imported, %s requests sent\n' \
+    "$wall" "$(echo "$kb/1024" | bc -l)" "$(field 'd["already_imported"]' < "$work/out.json")" "$((after - before))"
+}
+
+case "${1:-all}" in
+  pacing) pacing ;;
+  memory) memory ;;
+  all) pacing; memory ;;
+  *) echo "usage: $0 [pacing|memory|all]"; exit 2 ;;
+esac

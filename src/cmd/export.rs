@@ -1,0 +1,44 @@
+//! `rewardsync export`: the ledger's rows as CSV (reward ids, log ids, errors), for
+//! reconciliation, support tickets, or a spreadsheet.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use anyhow::Context;
+
+use crate::cli::{ExportArgs, ExportStatus};
+use crate::exit::Exit;
+use crate::ledger::{Ledger, Status};
+
+/// Writes the rows.
+pub fn run(args: ExportArgs) -> anyhow::Result<Exit> {
+    let path = &args.ledger.ledger;
+    let ledger = Ledger::open_read_only(path)?.with_context(|| {
+        format!(
+            "{}: no ledger here yet; `rewardsync import FILE` creates it (or pass --ledger PATH)",
+            path.display()
+        )
+    })?;
+    let status = match args.status {
+        ExportStatus::Imported => Some(Status::Imported),
+        ExportStatus::Failed => Some(Status::Failed),
+        ExportStatus::Invalid => Some(Status::Invalid),
+        ExportStatus::Pending => Some(Status::Pending),
+        ExportStatus::Sending => Some(Status::Sending),
+        ExportStatus::Conflict => Some(Status::Conflict),
+        ExportStatus::All => None,
+    };
+    let out: Box<dyn Write> = match &args.output {
+        Some(file) => Box::new(
+            File::create(file).with_context(|| format!("{}: cannot create", file.display()))?,
+        ),
+        None => Box::new(io::stdout().lock()),
+    };
+    let mut csv = csv::Writer::from_writer(BufWriter::new(out));
+    let written = ledger.for_each_entry(status, |entry| {
+        csv.serialize(entry).map_err(io::Error::other)
+    })?;
+    written.context("cannot write the export")?;
+    csv.flush().context("cannot write the export")?;
+    Ok(Exit::Success)
+}

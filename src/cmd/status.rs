@@ -1,0 +1,68 @@
+//! `rewardsync status`: rows by state, the target the ledger belongs to, the last runs.
+//! Reads without the run lock, so it works while an import is going on.
+
+use std::io::{self, Write};
+
+use anyhow::Context;
+use serde_json::{Map, Value, json};
+
+use crate::cli::StatusArgs;
+use crate::exit::Exit;
+use crate::ledger::Ledger;
+
+/// Runs listed.
+const RUNS_SHOWN: usize = 5;
+
+/// Prints the ledger's status.
+pub fn run(args: StatusArgs) -> anyhow::Result<Exit> {
+    let path = &args.ledger.ledger;
+    let ledger = Ledger::open_read_only(path)?.with_context(|| {
+        format!(
+            "{}: no ledger here yet; `rewardsync import FILE` creates it (or pass --ledger PATH)",
+            path.display()
+        )
+    })?;
+    let counts = ledger.counts()?;
+    let target = ledger.target()?;
+    let runs = ledger.runs(RUNS_SHOWN)?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        let mut object = Map::new();
+        object.insert("ledger".into(), json!(ledger.path()));
+        for (status, n) in &counts {
+            object.insert(status.as_str().into(), json!(n));
+        }
+        object.insert("target".into(), json!(target));
+        object.insert("runs".into(), serde_json::to_value(&runs)?);
+        serde_json::to_writer(&mut out, &Value::Object(object))?;
+        writeln!(out)?;
+        return Ok(Exit::Success);
+    }
+    writeln!(out, "ledger: {}", ledger.path())?;
+    match &target {
+        Some(target) => writeln!(out, "target: {target}")?,
+        None => writeln!(out, "target: none yet (pinned by the first import)")?,
+    }
+    for (status, n) in &counts {
+        writeln!(out, "  {:<9} {n}", status.as_str())?;
+    }
+    writeln!(out, "last runs:")?;
+    for run in &runs {
+        let ended = match (&run.ended_at, run.exit_code) {
+            (Some(ended), Some(code)) => format!("ended {ended}, exit {code}"),
+            _ => {
+                "did not finish (killed or crashed): its `sending` rows are resent by the next run"
+                    .into()
+            }
+        };
+        writeln!(
+            out,
+            "  #{} {} {} started {}, {ended}",
+            run.id,
+            run.command,
+            run.file.as_deref().unwrap_or("-"),
+            run.started_at
+        )?;
+    }
+    Ok(Exit::Success)
+}
