@@ -8,17 +8,11 @@ use anyhow::Context;
 
 use crate::cli::{ExportArgs, ExportStatus};
 use crate::exit::Exit;
-use crate::ledger::{Ledger, Status};
+use crate::ledger::Status;
 
 /// Writes the rows.
 pub fn run(args: ExportArgs) -> anyhow::Result<Exit> {
-    let path = &args.ledger.ledger;
-    let ledger = Ledger::open_read_only(path)?.with_context(|| {
-        format!(
-            "{}: no ledger here yet; `rewardsync import FILE` creates it (or pass --ledger PATH)",
-            path.display()
-        )
-    })?;
+    let ledger = super::open_to_read(&args.ledger.ledger)?;
     let status = match args.status {
         ExportStatus::Imported => Some(Status::Imported),
         ExportStatus::Failed => Some(Status::Failed),

@@ -46,6 +46,16 @@ pub fn connect(args: &TargetArgs) -> anyhow::Result<Client> {
     Ok(Client::new(target, secret, ClientOptions::default())?)
 }
 
+/// Opens an existing ledger to read (`status`, `export`), or says how one comes to exist.
+pub fn open_to_read(path: &std::path::Path) -> anyhow::Result<crate::ledger::Ledger> {
+    crate::ledger::Ledger::open_read_only(path)?.with_context(|| {
+        format!(
+            "{}: no ledger here yet; `rewardsync import FILE` creates it (or pass --ledger PATH)",
+            path.display()
+        )
+    })
+}
+
 /// The multi-threaded runtime the network commands run on.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()

@@ -3,25 +3,17 @@
 
 use std::io::{self, Write};
 
-use anyhow::Context;
 use serde_json::{Map, Value, json};
 
 use crate::cli::StatusArgs;
 use crate::exit::Exit;
-use crate::ledger::Ledger;
 
 /// Runs listed.
 const RUNS_SHOWN: usize = 5;
 
 /// Prints the ledger's status.
 pub fn run(args: StatusArgs) -> anyhow::Result<Exit> {
-    let path = &args.ledger.ledger;
-    let ledger = Ledger::open_read_only(path)?.with_context(|| {
-        format!(
-            "{}: no ledger here yet; `rewardsync import FILE` creates it (or pass --ledger PATH)",
-            path.display()
-        )
-    })?;
+    let ledger = super::open_to_read(&args.ledger.ledger)?;
     let counts = ledger.counts()?;
     let target = ledger.target()?;
     let runs = ledger.runs(RUNS_SHOWN)?;

@@ -64,6 +64,13 @@ pub enum UserIdType {
 }
 
 impl UserIdType {
+    /// Parses a `user_id_type` query value; `None` for anything but the documented names.
+    pub fn parse(text: &str) -> Option<UserIdType> {
+        [UserIdType::OpenId, UserIdType::UnionId, UserIdType::UserId]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+
     /// The query parameter value.
     pub fn as_str(self) -> &'static str {
         match self {

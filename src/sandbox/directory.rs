@@ -8,41 +8,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::feishu::UserIdType;
+
 /// The built-in directory: `samples/employees.csv`.
 const SAMPLE: &str = include_str!("../../samples/employees.csv");
-
-/// How a request names a user (`user_id_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum UserIdType {
-    /// `open_id` (the default).
-    #[default]
-    OpenId,
-    /// `union_id`.
-    UnionId,
-    /// `user_id`.
-    UserId,
-}
-
-impl UserIdType {
-    /// Parses the query value; `None` for anything but the three documented names.
-    pub fn parse(text: &str) -> Option<UserIdType> {
-        match text {
-            "open_id" => Some(UserIdType::OpenId),
-            "union_id" => Some(UserIdType::UnionId),
-            "user_id" => Some(UserIdType::UserId),
-            _ => None,
-        }
-    }
-
-    /// The documented name.
-    pub fn name(self) -> &'static str {
-        match self {
-            UserIdType::OpenId => "open_id",
-            UserIdType::UnionId => "union_id",
-            UserIdType::UserId => "user_id",
-        }
-    }
-}
 
 /// One employee: a row of the directory CSV.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

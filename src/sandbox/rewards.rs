@@ -201,7 +201,7 @@ pub async fn import(
             format!(
                 "user not found: referral_user_id {:?} is no employee's {}",
                 body.referral_user_id,
-                kind.name()
+                kind.as_str()
             ),
         ));
     };

@@ -40,6 +40,38 @@ impl Workdir {
     }
 }
 
+/// Every row of CSV text, checked (`name` is the file name in messages).
+pub fn check_text(name: &str, csv: &str) -> Vec<rewardsync::validate::Checked> {
+    let reader = rewardsync::input::RewardReader::from_reader(
+        name.into(),
+        Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
+        utf8(),
+    )
+    .expect("the header is fine");
+    check_all(reader)
+}
+
+/// Every row of a UTF-8 file, checked.
+pub fn check_file(path: &Path) -> Vec<rewardsync::validate::Checked> {
+    check_all(rewardsync::input::RewardReader::open(path, utf8()).expect("the file opens"))
+}
+
+fn utf8() -> rewardsync::input::ReadOptions {
+    rewardsync::input::ReadOptions {
+        encoding: rewardsync::cli::EncodingArg::Utf8,
+        ignore_unknown_columns: false,
+    }
+}
+
+fn check_all(mut reader: rewardsync::input::RewardReader) -> Vec<rewardsync::validate::Checked> {
+    let mut validator = rewardsync::validate::Validator::new();
+    let mut checked = Vec::new();
+    while let Some(row) = reader.next_row().expect("readable") {
+        checked.push(validator.check(reader.header(), &row));
+    }
+    checked
+}
+
 /// A path inside the repository (for `samples/`).
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)

@@ -5,31 +5,40 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use predicates::str::contains;
-use rewardsync::input::{ReadOptions, RewardReader};
 use rewardsync::sandbox::SandboxConfig;
-use rewardsync::validate::Validator;
 
-use crate::common::{Live, Workdir, repo_path};
+use crate::common::{Live, Workdir, check_file, repo_path};
 
 /// Canonical bodies of every valid row of a file, by external_id.
 fn built_bodies(path: &std::path::Path) -> BTreeMap<String, String> {
-    let mut reader = RewardReader::open(
-        path,
-        ReadOptions {
-            encoding: rewardsync::cli::EncodingArg::Utf8,
-            ignore_unknown_columns: false,
-        },
+    check_file(path)
+        .into_iter()
+        .filter_map(|checked| checked.body)
+        .map(|body| (body.external_id.clone(), body.to_canonical_json()))
+        .collect()
+}
+
+/// Starts `import FILE --rate RATE` in the background, output discarded.
+fn spawn_import(
+    live: &Live,
+    wrk: &Workdir,
+    file: &std::path::Path,
+    rate: &str,
+) -> std::process::Child {
+    live.std_command(
+        wrk,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--rate",
+            rate,
+            "--no-progress",
+        ],
     )
-    .unwrap();
-    let mut validator = Validator::new();
-    let mut bodies = BTreeMap::new();
-    while let Some(row) = reader.next_row().unwrap() {
-        let checked = validator.check(reader.header(), &row);
-        if let Some(body) = checked.body {
-            bodies.insert(body.external_id.clone(), body.to_canonical_json());
-        }
-    }
-    bodies
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap()
 }
 
 /// external_id → how many times the sandbox received it.
@@ -160,20 +169,7 @@ fn killed_mid_run_then_rerun_stores_everything_and_resends_no_imported_row() {
     });
     let wrk = Workdir::new();
     let file = wrk.generated("in.csv", 60, "KILL");
-    let mut child = live
-        .std_command(
-            &wrk,
-            &[
-                "import",
-                file.to_str().unwrap(),
-                "--rate",
-                "40",
-                "--no-progress",
-            ],
-        )
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_import(&live, &wrk, &file, "40");
     live.wait_for("15 rewards stored", |s| s.reward_count >= 15);
     child.kill().unwrap(); // SIGKILL: no clean stop.
     child.wait().unwrap();
@@ -270,20 +266,7 @@ fn token_expiry_mid_run_is_refreshed_and_the_run_finishes() {
     });
     let wrk = Workdir::new();
     let file = wrk.generated("in.csv", 40, "TOKEN");
-    let child = live
-        .std_command(
-            &wrk,
-            &[
-                "import",
-                file.to_str().unwrap(),
-                "--rate",
-                "40",
-                "--no-progress",
-            ],
-        )
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = spawn_import(&live, &wrk, &file, "40");
     live.wait_for("10 rewards stored", |s| s.reward_count >= 10);
     live.sandbox.expire_tokens();
     let output = child.wait_with_output().unwrap();
@@ -334,20 +317,7 @@ fn a_second_concurrent_run_on_the_same_ledger_exits_2_at_once() {
     });
     let wrk = Workdir::new();
     let file = wrk.generated("in.csv", 30, "LOCK");
-    let mut first = live
-        .std_command(
-            &wrk,
-            &[
-                "import",
-                file.to_str().unwrap(),
-                "--rate",
-                "5",
-                "--no-progress",
-            ],
-        )
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = spawn_import(&live, &wrk, &file, "5");
     live.wait_for("the first run to send", |s| s.reward_receipts >= 1);
     live.command(&wrk, &["import", file.to_str().unwrap(), "--no-progress"])
         .assert()

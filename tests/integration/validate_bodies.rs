@@ -1,31 +1,18 @@
 //! The request bodies built from representative rows, compared byte for byte with the JSON
 //! Feishu expects, and the canonical hash's stability.
 
-use std::io::Cursor;
-
-use rewardsync::cli::EncodingArg;
-use rewardsync::input::{ReadOptions, RewardReader};
 use rewardsync::reward::RewardBody;
-use rewardsync::validate::Validator;
+
+use crate::common::check_text;
 
 fn bodies(csv: &str) -> Vec<RewardBody> {
-    let mut reader = RewardReader::from_reader(
-        "b.csv".into(),
-        Box::new(Cursor::new(csv.as_bytes().to_vec())),
-        ReadOptions {
-            encoding: EncodingArg::Utf8,
-            ignore_unknown_columns: false,
-        },
-    )
-    .expect("the header is fine");
-    let mut validator = Validator::new();
-    let mut out = Vec::new();
-    while let Some(row) = reader.next_row().expect("readable") {
-        let checked = validator.check(reader.header(), &row);
-        assert!(checked.errors().next().is_none(), "{:?}", checked.problems);
-        out.extend(checked.body);
-    }
-    out
+    check_text("b.csv", csv)
+        .into_iter()
+        .map(|checked| {
+            assert!(checked.errors().next().is_none(), "{:?}", checked.problems);
+            checked.body.expect("a valid row has a body")
+        })
+        .collect()
 }
 
 #[test]

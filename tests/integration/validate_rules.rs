@@ -1,14 +1,9 @@
 //! Every validation rule of SPEC §2, one table entry each, asserting the exact message and
 //! line as `validate` prints them.
 
-use std::io::Cursor;
-
-use rewardsync::cli::EncodingArg;
-use rewardsync::input::{ReadOptions, RewardReader};
 use rewardsync::report::format_problem;
-use rewardsync::validate::Validator;
 
-use crate::common::HEADER;
+use crate::common::{HEADER, check_text};
 
 /// A valid points row; each case changes some of its cells.
 const BASE: &[(&str, &str)] = &[
@@ -42,24 +37,15 @@ fn row(changes: &[(&str, &str)]) -> String {
 
 /// Validates CSV text; returns every printed problem line.
 fn problems(csv: &str) -> Vec<String> {
-    let mut reader = RewardReader::from_reader(
-        "r.csv".into(),
-        Box::new(Cursor::new(csv.as_bytes().to_vec())),
-        ReadOptions {
-            encoding: EncodingArg::Utf8,
-            ignore_unknown_columns: false,
-        },
-    )
-    .expect("the header is fine");
-    let mut validator = Validator::new();
-    let mut out = Vec::new();
-    while let Some(r) = reader.next_row().expect("readable") {
-        let checked = validator.check(reader.header(), &r);
-        for p in &checked.problems {
-            out.push(format_problem("r.csv", checked.line, p));
-        }
-    }
-    out
+    check_text("r.csv", csv)
+        .iter()
+        .flat_map(|checked| {
+            checked
+                .problems
+                .iter()
+                .map(|p| format_problem("r.csv", checked.line, p))
+        })
+        .collect()
 }
 
 struct Case {
