@@ -38,7 +38,7 @@ pacing() {
     printf 'pacing, latency %s ms: %s rows imported, %.2f rows/s end to end (send phase %.1f s, whole run %.1f s), 429s answered: %s, most accepted in any second: %s\n' \
       "$3" "$(field 'd["imported"]' < "$work/out.json")" "$(field 'd["imported"]/d["elapsed_seconds"]' < "$work/out.json")" \
       "$(field 'd["send_seconds"]' < "$work/out.json")" "$(field 'd["elapsed_seconds"]' < "$work/out.json")" \
-      "$(echo "$s" | field 'sum(d["throttled"].values())')" "$(echo "$s" | field 'max(d["peak_per_second"].values() or [0])')"
+      "$(echo "$s" | field 'sum(d["data"]["throttled"].values())')" "$(echo "$s" | field 'max(d["data"]["peak_per_second"].values() or [0])')"
   done
 }
 
@@ -53,10 +53,10 @@ memory() {
     printf 'import %8d rows, limit raised: %6.1f s wall, %6.1f MB peak RSS, %s imported, %.0f rows/s\n' \
       "$n" "$wall" "$(echo "$kb/1024" | bc -l)" "$(field 'd["imported"]' < "$work/out.json")" "$(field 'd["rate"]' < "$work/out.json")"
   done
-  before=$(state | field 'sum(sum(v.values()) for v in d["requests"].values())')
+  before=$(state | field 'sum(sum(v.values()) for v in d["data"]["requests"].values())')
   /usr/bin/time -f '%e %M' -o "$work/time" "$bin" import "$work/mem-1000000.csv" --ledger "$work/mem-1000000.db" --json --no-progress > "$work/out.json"
   read -r wall kb < "$work/time"
-  after=$(state | field 'sum(sum(v.values()) for v in d["requests"].values())')
+  after=$(state | field 'sum(sum(v.values()) for v in d["data"]["requests"].values())')
   printf 'rerun of 1000000 imported rows: %.2f s wall, %.1f MB peak RSS, %s already imported, %s requests sent\n' \
     "$wall" "$(echo "$kb/1024" | bc -l)" "$(field 'd["already_imported"]' < "$work/out.json")" "$((after - before))"
 }

@@ -125,7 +125,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Requests per second (the documented limit is 10; rewardsync paces 2 % under it).
+    /// Requests per second (the documented limit is 10; rewardsync paces 1.5 % under it).
     #[arg(long, default_value_t = 10.0, value_name = "N")]
     pub rate: f64,
 

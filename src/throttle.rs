@@ -3,7 +3,10 @@
 //!
 //! `Quota::per_second(10)` alone would allow a burst of 10, which a server counting a strict
 //! sliding one-second window answers with 429s; so the quota is one call per period with a
-//! burst of one, and the period has 2 % headroom for arrival jitter (10/s is paced at 9.8/s).
+//! burst of one, and the period has 1.5 % headroom for arrival jitter (10/s is paced at
+//! 9.85/s: ten calls span 914 ms, leaving 15 ms for requests that arrive closer together
+//! than they left). More headroom costs the end-to-end rate: at 1 s of server latency,
+//! 2 % left 300 rows at 9.49 rows/s, under the 9.5 the SPEC asks for.
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -13,7 +16,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
 
 /// Headroom below the documented limit, so jitter in arrival never crosses it.
-pub const HEADROOM: f64 = 0.98;
+pub const HEADROOM: f64 = 0.985;
 
 /// A rate: `count` calls per `per`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,10 +109,10 @@ mod tests {
     #[test]
     fn ten_per_second_is_paced_with_headroom() {
         let period = Rate::per_second(10.0).period();
-        assert!(period > Duration::from_millis(100), "{period:?}");
-        assert!(period < Duration::from_millis(103), "{period:?}");
+        assert!(period > Duration::from_millis(101), "{period:?}");
+        assert!(period < Duration::from_millis(102), "{period:?}");
         let minute = Rate::per_minute(100.0).period();
-        assert!(minute > Duration::from_millis(600) && minute < Duration::from_millis(620));
+        assert!(minute > Duration::from_millis(605) && minute < Duration::from_millis(615));
     }
 
     #[tokio::test]

@@ -1,7 +1,9 @@
 //! Pass two: send every planned row at the limiter's pace, several in flight at once,
 //! each attempt recorded before it leaves and its outcome committed when it returns.
 //!
-//! Per row: take a throttle slot → mark `sending` (committed) → one call → record. A 429
+//! Per row: mark `sending` (committed) → take a throttle slot → one call at once → record.
+//! The commit comes before the slot, so its variable duration never pushes two requests
+//! closer together than the limiter spaced them (which a strict window answers with 429). A 429
 //! pauses every worker and is resent without using the row's retry budget; a transient
 //! fault is retried with exponential back-off and jitter until the budget runs out, then
 //! the row stays `pending` for the next run; a permanent refusal fails the row; a fatal
@@ -213,21 +215,25 @@ async fn send_row(shared: &Shared, row: Outgoing) -> Result<RowEnd, LedgerError>
     let mut halt = shared.halt.clone();
     let mut last_error: Option<(Option<i64>, String, Option<String>)> = None;
     loop {
+        shared.ledger.call(move |l| l.mark_sending(id, run)).await?;
         let halted = tokio::select! {
             _ = shared.throttle.acquire() => false,
             halted = halt.wait_for(|halt| *halt) => halted.is_ok(),
         };
         if halted {
             return match last_error {
-                // Not sent in this run: the entry stays as planned (pending, or in doubt).
-                None => Ok(RowEnd::NotSent),
+                // Never sent in this run: back to how it was planned (pending, or in doubt).
+                None if row.in_doubt => Ok(RowEnd::NotSent),
+                None => {
+                    shared.ledger.call(move |l| l.unmark_sending(id)).await?;
+                    Ok(RowEnd::NotSent)
+                }
                 Some((code, what, log_id)) => {
                     let message = format!("{what}; the run stopped before a retry");
                     leave_pending(shared, id, code, message, log_id).await
                 }
             };
         }
-        shared.ledger.call(move |l| l.mark_sending(id, run)).await?;
         let result = shared
             .client
             .create_reward(&body, shared.settings.user_id_type)

@@ -139,6 +139,8 @@ pub struct Outgoing {
     pub external_id: String,
     /// Canonical JSON body.
     pub body: String,
+    /// True when an earlier run left it `sending`: in doubt, not merely planned.
+    pub in_doubt: bool,
 }
 
 /// One row of `export`.
@@ -495,7 +497,7 @@ impl Ledger {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, external_id, body FROM rewards
+                "SELECT id, external_id, body, status = 'sending' FROM rewards
                  WHERE id > ?1 AND body IS NOT NULL
                    AND ((status = 'pending' AND run_id = ?2) OR status = 'sending')
                  ORDER BY id LIMIT ?3",
@@ -509,6 +511,7 @@ impl Ledger {
                         id: r.get(0)?,
                         external_id: r.get(1)?,
                         body: r.get(2)?,
+                        in_doubt: r.get(3)?,
                     })
                 },
             )
@@ -535,6 +538,18 @@ impl Ledger {
                 "UPDATE rewards SET status = 'sending', attempts = attempts + 1, run_id = ?2, updated_at = {NOW} WHERE id = ?1"
             ),
             params![id, run],
+        )
+    }
+
+    /// Puts a row marked `sending` back to `pending` when its request never left (the run
+    /// stopped while it waited for a slot), leaving any earlier error as it was.
+    pub fn unmark_sending(&self, id: i64) -> Result<(), LedgerError> {
+        self.update(
+            &format!(
+                "UPDATE rewards SET status = 'pending', attempts = attempts - 1, updated_at = {NOW}
+                 WHERE id = ?1 AND status = 'sending'"
+            ),
+            params![id],
         )
     }
 
