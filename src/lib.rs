@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod dispatch;
 pub mod exit;
 pub mod feishu;
 pub mod generate;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cli::{DemoArgs, EncodingArg};
+use crate::dispatch::RetryPolicy;
 use crate::exit::Exit;
 use crate::feishu::{Client, ClientOptions, Secret, Target};
 use crate::import::{self, ImportJob, SendSettings};
@@ -85,7 +86,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
             client: client.clone(),
             rate: 10.0,
             send: SendSettings {
-                backoff_base: Duration::from_millis(200),
+                retry: RetryPolicy {
+                    backoff_base: Duration::from_millis(200),
+                    ..RetryPolicy::default()
+                },
                 ..SendSettings::default()
             },
             retry_failed: false,

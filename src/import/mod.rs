@@ -14,6 +14,7 @@ use std::time::Instant;
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::dispatch::EngineReport;
 use crate::exit::Exit;
 use crate::feishu::{Client, Failure};
 use crate::input::{InputError, ReadOptions, RewardReader};
@@ -24,7 +25,7 @@ use crate::throttle::{Rate, Throttle};
 use crate::validate::Validator;
 
 pub use plan::{Action, PlanCounts, PlanError};
-pub use send::{SendOutcome, SendSettings};
+pub use send::SendSettings;
 
 /// What can stop an import before it reaches its summary.
 #[derive(Debug, thiserror::Error)]
@@ -249,7 +250,7 @@ fn note_fatal(summary: &mut ImportSummary, failure: &Failure) {
     }
 }
 
-fn record_outcome(summary: &mut ImportSummary, tally: &Tally, outcome: &SendOutcome) {
+fn record_outcome(summary: &mut ImportSummary, tally: &Tally, outcome: &EngineReport) {
     use std::sync::atomic::Ordering::Relaxed;
     summary.imported = tally.imported.load(Relaxed);
     summary.failed = tally.failed.load(Relaxed);
