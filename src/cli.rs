@@ -25,6 +25,11 @@ pub enum Command {
     Status(StatusArgs),
     /// Write the ledger's rows as CSV, with reward ids and log ids.
     Export(ExportArgs),
+    /// Referral reward accounts: register, enable, deactivate, check balances, reconcile.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Delete the rewards a run imported (or named ones), resumably.
+    Rollback(RollbackArgs),
     /// Import the sample file into an in-process sandbox, twice, to show import and resume.
     Demo(DemoArgs),
     /// Run a local, in-memory stand-in for the Feishu endpoints rewardsync calls.
@@ -190,7 +195,151 @@ pub enum ExportStatus {
     Pending,
     Sending,
     Conflict,
+    Deleting,
+    Deleted,
     All,
+}
+
+/// `rewardsync accounts …`.
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Register a reward account for every row of a CSV (email and/or mobile_code +
+    /// mobile_number; other columns are carried through), at the documented 100 per minute.
+    Register(RegisterArgs),
+    /// Enable accounts (10 per second).
+    Enable(AccountIdsArgs),
+    /// Deactivate accounts (100 per minute).
+    Deactivate(AccountIdsArgs),
+    /// Balances at a glance: status, referrer, confirmed and paid points and cash.
+    Assets(AssetsArgs),
+    /// For every registered account, the rewards the ledger imported for its referrer
+    /// beside the account's balance.
+    Reconcile(ReconcileArgs),
+}
+
+/// `accounts register`.
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// The CSV of employees to register.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Text encoding of FILE (as for rewards).
+    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8, value_name = "E")]
+    pub encoding: EncodingArg,
+
+    /// Write the result here (the input columns plus account_id, status, error_code,
+    /// error_message, log_id) instead of stdout.
+    #[arg(long, value_name = "OUT.csv")]
+    pub output: Option<PathBuf>,
+
+    /// Resend rows Feishu refused in an earlier run.
+    #[arg(long)]
+    pub retry_failed: bool,
+
+    /// No progress output.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// Account ids, given as arguments or in a file (one per line, or a CSV with an
+/// `account_id` column such as `accounts register` writes).
+#[derive(Debug, Args)]
+pub struct AccountIdsArgs {
+    /// Account ids.
+    #[arg(value_name = "ID", required_unless_present = "file")]
+    pub ids: Vec<String>,
+
+    /// Read the account ids from this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "ids")]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `accounts assets`.
+#[derive(Debug, Args)]
+pub struct AssetsArgs {
+    #[command(flatten)]
+    pub ids: AccountIdsArgs,
+
+    /// Which id type the referrer's id is shown as.
+    #[arg(long, value_enum, default_value_t = crate::feishu::UserIdType::OpenId, value_name = "T")]
+    pub user_id_type: crate::feishu::UserIdType,
+
+    /// Write CSV here (or JSON, with --json) instead of the table on stdout.
+    #[arg(long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// JSON instead of a table or CSV.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `accounts reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Which id type `referral_user_id` held when the rewards were imported.
+    #[arg(long, value_enum, default_value_t = crate::feishu::UserIdType::OpenId, value_name = "T")]
+    pub user_id_type: crate::feishu::UserIdType,
+
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `rewardsync rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Delete the rewards this run imported (`rewardsync status` lists runs).
+    #[arg(long, value_name = "RUN_ID", required_unless_present = "external_id")]
+    pub run: Option<i64>,
+
+    /// Delete these rewards, by external_id.
+    #[arg(long, value_name = "ID", num_args = 1.., conflicts_with = "run")]
+    pub external_id: Vec<String>,
+
+    /// Show what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Requests per second.
+    #[arg(long, default_value_t = 10.0, value_name = "N")]
+    pub rate: f64,
+
+    /// One JSON object on stdout at the end.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress output.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 /// `rewardsync demo`.

@@ -20,6 +20,8 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Exit> {
         ExportStatus::Pending => Some(Status::Pending),
         ExportStatus::Sending => Some(Status::Sending),
         ExportStatus::Conflict => Some(Status::Conflict),
+        ExportStatus::Deleting => Some(Status::Deleting),
+        ExportStatus::Deleted => Some(Status::Deleted),
         ExportStatus::All => None,
     };
     let out: Box<dyn Write> = match &args.output {

@@ -1,9 +1,11 @@
 //! One entry point per subcommand, each `run(args) -> anyhow::Result<Exit>`: the
 //! command-line edge, where typed library errors get their context for the user.
 
+pub mod accounts;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod rollback;
 pub mod sandbox;
 pub mod status;
 pub mod validate;
@@ -22,6 +24,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Import(args) => import::run(args),
         Command::Status(args) => status::run(args),
         Command::Export(args) => export::run(args),
+        Command::Accounts(command) => accounts::run(command),
+        Command::Rollback(args) => rollback::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     }

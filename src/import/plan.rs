@@ -58,12 +58,13 @@ pub fn decide(known: Option<&Known>, hash: &str, retry_failed: bool) -> Action {
     };
     let same = known.body_hash.as_deref() == Some(hash);
     match known.status {
-        Status::Pending | Status::Sending | Status::Invalid => Action::Send,
+        Status::Pending | Status::Sending | Status::Invalid | Status::Deleted => Action::Send,
         Status::Failed if retry_failed => Action::Send,
         Status::Failed => Action::KeepFailed,
-        Status::Imported if same => Action::Skip,
+        // A rollback is deleting it: finish the rollback before importing again.
+        Status::Imported | Status::Deleting if same => Action::Skip,
         Status::Conflict if same => Action::Resolved,
-        Status::Imported | Status::Conflict => Action::Conflict,
+        Status::Imported | Status::Conflict | Status::Deleting => Action::Conflict,
     }
 }
 
@@ -197,6 +198,8 @@ mod tests {
             (Some(known(Status::Imported, "other")), false, Conflict),
             (Some(known(Status::Conflict, "h")), false, Resolved),
             (Some(known(Status::Conflict, "other")), false, Conflict),
+            (Some(known(Status::Deleted, "h")), false, Send),
+            (Some(known(Status::Deleting, "h")), false, Skip),
         ];
         for (known, retry, expected) in cases {
             assert_eq!(decide(known.as_ref(), "h", retry), expected, "{known:?}");

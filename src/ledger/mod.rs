@@ -425,7 +425,7 @@ impl Ledger {
                         error_code = NULL, error_message = NULL,
                         source_file = excluded.source_file, source_line = excluded.source_line,
                         run_id = excluded.run_id, updated_at = excluded.updated_at
-                     WHERE status IN ('pending', 'sending', 'invalid', 'failed')"
+                     WHERE status IN ('pending', 'sending', 'invalid', 'failed', 'deleted')"
                 ))
                 .map_err(sql)?;
             let mut conflict = tx
@@ -450,7 +450,7 @@ impl Ledger {
                         status = 'invalid', error_code = NULL, error_message = excluded.error_message,
                         source_file = excluded.source_file, source_line = excluded.source_line,
                         run_id = excluded.run_id, updated_at = excluded.updated_at
-                     WHERE status IN ('pending', 'invalid', 'failed')"
+                     WHERE status IN ('pending', 'invalid', 'failed', 'deleted')"
                 ))
                 .map_err(sql)?;
             for row in batch {
@@ -563,7 +563,8 @@ impl Ledger {
         self.update(
             &format!(
                 "UPDATE rewards SET status = 'imported', reward_id = ?2, log_id = ?3, error_code = NULL,
-                    error_message = NULL, changed_hash = NULL, updated_at = {NOW} WHERE id = ?1"
+                    error_message = NULL, changed_hash = NULL, imported_by_run = run_id,
+                    updated_at = {NOW} WHERE id = ?1"
             ),
             params![id, reward_id, log_id],
         )

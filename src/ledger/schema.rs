@@ -44,6 +44,41 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX rewards_by_status ON rewards(status);
     CREATE INDEX rewards_by_run ON rewards(run_id, status);",
+    // 2: which run imported a reward (for rollback), referral accounts and what was done to them.
+    "ALTER TABLE rewards ADD COLUMN imported_by_run INTEGER REFERENCES runs(id);
+    UPDATE rewards SET imported_by_run = run_id WHERE status = 'imported';
+    CREATE INDEX rewards_by_importing_run ON rewards(imported_by_run, status);
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        email TEXT,
+        mobile_code TEXT,
+        mobile_number TEXT,
+        status TEXT NOT NULL,
+        account_id TEXT,
+        account_status INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error_code INTEGER,
+        error_message TEXT,
+        log_id TEXT,
+        source_file TEXT,
+        source_line INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE INDEX accounts_by_account_id ON accounts(account_id);
+    CREATE TABLE account_events (
+        id INTEGER PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        error_code INTEGER,
+        error_message TEXT,
+        log_id TEXT,
+        at TEXT NOT NULL,
+        run_id INTEGER REFERENCES runs(id)
+    );",
 ];
 
 /// The schema version this build writes.
@@ -86,6 +121,28 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, VERSION);
+    }
+
+    #[test]
+    fn a_version_1_ledger_keeps_its_rows_and_learns_who_imported_them() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO runs (id, command, started_at) VALUES (4, 'import', 'then');
+             INSERT INTO rewards (external_id, status, created_at, updated_at, run_id)
+             VALUES ('a', 'imported', 'then', 'then', 4), ('b', 'failed', 'then', 'then', 4);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let by: Vec<Option<i64>> = conn
+            .prepare("SELECT imported_by_run FROM rewards ORDER BY external_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(by, [Some(4), None]);
     }
 
     #[test]

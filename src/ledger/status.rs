@@ -18,17 +18,23 @@ pub enum Status {
     Invalid,
     /// Imported, then its row changed in the file: reported, never sent (the server would ignore it).
     Conflict,
+    /// A rollback's delete may have left: in doubt until its answer is recorded.
+    Deleting,
+    /// Deleted by a rollback; importing the row again creates a new reward.
+    Deleted,
 }
 
 impl Status {
     /// Every state, in the order reports list them.
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 8] = [
         Status::Pending,
         Status::Sending,
         Status::Imported,
         Status::Failed,
         Status::Invalid,
         Status::Conflict,
+        Status::Deleting,
+        Status::Deleted,
     ];
 
     /// The name stored in the ledger and used on the command line and in JSON.
@@ -40,6 +46,8 @@ impl Status {
             Status::Failed => "failed",
             Status::Invalid => "invalid",
             Status::Conflict => "conflict",
+            Status::Deleting => "deleting",
+            Status::Deleted => "deleted",
         }
     }
 }
