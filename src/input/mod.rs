@@ -230,36 +230,18 @@ pub struct ReadOptions {
     pub ignore_unknown_columns: bool,
 }
 
-/// A streaming reader of rewards CSV rows.
+/// A streaming reader of rewards CSV rows: a [`CsvReader`] whose header names the
+/// rewards columns.
+#[derive(Debug)]
 pub struct RewardReader {
-    path: String,
-    encoding: Encoding,
-    /// Set when the file is read as UTF-8 but its start decodes cleanly as GBK: the hint
-    /// that goes with every decoding problem.
-    looks_like_gbk: bool,
+    csv: CsvReader,
     header: Header,
-    csv: csv::Reader<LineTracker<BufReader<Box<dyn Read + Send>>>>,
-    record: ByteRecord,
-}
-
-impl fmt::Debug for RewardReader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RewardReader")
-            .field("path", &self.path)
-            .field("encoding", &self.encoding)
-            .finish_non_exhaustive()
-    }
 }
 
 impl RewardReader {
     /// Opens a file, sniffs what it is, and reads its header.
     pub fn open(path: &Path, options: ReadOptions) -> Result<RewardReader, InputError> {
-        let shown = path.display().to_string();
-        let file = File::open(path).map_err(|source| InputError::Open {
-            path: shown.clone(),
-            source,
-        })?;
-        Self::from_reader(shown, Box::new(file), options)
+        Self::with(CsvReader::open(path, options.encoding)?, options)
     }
 
     /// Reads from any byte source; `path` is the name used in messages.
@@ -268,13 +250,88 @@ impl RewardReader {
         source: Box<dyn Read + Send>,
         options: ReadOptions,
     ) -> Result<RewardReader, InputError> {
+        Self::with(
+            CsvReader::from_reader(path, source, options.encoding)?,
+            options,
+        )
+    }
+
+    fn with(csv: CsvReader, options: ReadOptions) -> Result<RewardReader, InputError> {
+        let header = Header::parse(
+            csv.path(),
+            csv.names().to_vec(),
+            options.ignore_unknown_columns,
+        )?;
+        Ok(RewardReader { csv, header })
+    }
+
+    /// The file's name as shown in messages.
+    pub fn path(&self) -> &str {
+        self.csv.path()
+    }
+
+    /// The encoding the file is read in.
+    pub fn encoding(&self) -> Encoding {
+        self.csv.encoding()
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The next data row, skipping rows whose every cell is empty (Excel leaves those).
+    pub fn next_row(&mut self) -> Result<Option<Row>, InputError> {
+        self.csv.next_row()
+    }
+}
+
+/// A streaming CSV reader of any columns: encodings, the header's names, rows with their
+/// physical lines and read problems. [`RewardReader`] and the accounts file build on it.
+pub struct CsvReader {
+    path: String,
+    encoding: Encoding,
+    /// Set when the file is read as UTF-8 but its start decodes cleanly as GBK: the hint
+    /// that goes with every decoding problem.
+    looks_like_gbk: bool,
+    names: Vec<String>,
+    csv: csv::Reader<LineTracker<BufReader<Box<dyn Read + Send>>>>,
+    record: ByteRecord,
+}
+
+impl fmt::Debug for CsvReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsvReader")
+            .field("path", &self.path)
+            .field("encoding", &self.encoding)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CsvReader {
+    /// Opens a file, sniffs what it is, and reads its header's names.
+    pub fn open(path: &Path, encoding: EncodingArg) -> Result<CsvReader, InputError> {
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|source| InputError::Open {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::from_reader(shown, Box::new(file), encoding)
+    }
+
+    /// Reads from any byte source; `path` is the name used in messages.
+    pub fn from_reader(
+        path: String,
+        source: Box<dyn Read + Send>,
+        encoding: EncodingArg,
+    ) -> Result<CsvReader, InputError> {
         let mut buffered = BufReader::with_capacity(SNIFF_BYTES, source);
         let start = buffered.fill_buf().map_err(|source| InputError::Read {
             path: path.clone(),
             line: 1,
             source,
         })?;
-        let sniffed = sniff(&path, start, options.encoding)?;
+        let sniffed = sniff(&path, start, encoding)?;
         buffered.consume(sniffed.skip);
 
         let mut csv = csv::ReaderBuilder::new()
@@ -289,12 +346,11 @@ impl RewardReader {
             return Err(InputError::Empty { path });
         }
         let names = decode_header(&path, &record, sniffed.encoding)?;
-        let header = Header::parse(&path, names, options.ignore_unknown_columns)?;
-        Ok(RewardReader {
+        Ok(CsvReader {
             path,
             encoding: sniffed.encoding,
             looks_like_gbk: sniffed.looks_like_gbk,
-            header,
+            names,
             csv,
             record,
         })
@@ -310,9 +366,9 @@ impl RewardReader {
         self.encoding
     }
 
-    /// The header.
-    pub fn header(&self) -> &Header {
-        &self.header
+    /// The header's names, trimmed, in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// The next data row, skipping rows whose every cell is empty (Excel leaves those).
@@ -343,7 +399,7 @@ impl RewardReader {
             },
             Encoding::Gb18030 => self.decode_fields_lossy(&mut problems),
         };
-        let expected = self.header.names.len();
+        let expected = self.names.len();
         if fields.len() != expected {
             problems.push(ReadProblem {
                 column: None,
@@ -367,7 +423,7 @@ impl RewardReader {
         for (i, raw) in self.record.iter().enumerate() {
             let (text, bad) = decode_field(raw, self.encoding);
             if let Some(bad) = bad {
-                let column = self.header.names.get(i).cloned();
+                let column = self.names.get(i).cloned();
                 problems.push(ReadProblem {
                     column,
                     message: self.decoding_advice(&bad),
