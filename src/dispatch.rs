@@ -231,7 +231,7 @@ impl Engine {
     where
         I: Send + 'static,
         P: FnMut(i64) -> PF,
-        PF: Future<Output = Result<Vec<(i64, I)>, LedgerError>>,
+        PF: Future<Output = Page<I>>,
         W: Fn(I) -> WF,
         WF: Future<Output = Result<Option<Failure>, LedgerError>> + Send + 'static,
     {
@@ -308,6 +308,22 @@ impl Engine {
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             transient: self.transient.load(Ordering::Relaxed),
         }
+    }
+}
+
+/// One page of keyed items, as [`Engine::drive`] reads them.
+pub type Page<T> = Result<Vec<(i64, T)>, LedgerError>;
+
+/// Pages over items already in memory, for [`Engine::drive`]: item `i` gets key `i + 1`.
+pub fn pages_in_memory<T: Clone>(items: Vec<T>) -> impl FnMut(i64) -> std::future::Ready<Page<T>> {
+    let keyed: Vec<(i64, T)> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| (i64::try_from(i).unwrap_or(i64::MAX - 1) + 1, item))
+        .collect();
+    move |after| {
+        let start = usize::try_from(after).unwrap_or(0);
+        std::future::ready(Ok(keyed.iter().skip(start).take(64).cloned().collect()))
     }
 }
 

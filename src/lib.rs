@@ -7,6 +7,7 @@
 //! [`progress`] tell the user. The [`sandbox`] is a local stand-in for the Feishu
 //! endpoints; [`cmd`] holds one entry point per subcommand, and [`cli`] what the user typed.
 
+pub mod accounts;
 pub mod cli;
 pub mod cmd;
 pub mod dispatch;

@@ -541,7 +541,7 @@ fn parse_whole(value: &str) -> Option<i64> {
 }
 
 /// `6.93E+18`, `1e5`: what Excel writes for a long number it could not keep.
-fn looks_scientific(value: &str) -> bool {
+pub(crate) fn looks_scientific(value: &str) -> bool {
     let Some((mantissa, exponent)) = value.split_once(['e', 'E']) else {
         return false;
     };

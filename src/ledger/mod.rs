@@ -8,6 +8,7 @@
 //! tolerable only because every resend is idempotent. No transaction is ever open while a
 //! request is in flight: every write here is one short transaction.
 
+mod accounts;
 mod lock;
 mod schema;
 mod status;
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use thiserror::Error;
 
+pub use accounts::{KnownAccount, RegisteredAccount, Registration, RegistrationResult};
 pub use lock::lock_path;
 pub use status::Status;
 pub use worker::LedgerHandle;

@@ -1,5 +1,6 @@
 //! The one integration test binary (see `autotests = false` in Cargo.toml).
 
+mod accounts;
 mod common;
 mod import;
 mod sandbox;

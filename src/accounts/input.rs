@@ -1,0 +1,268 @@
+//! The registration CSV: `email` and/or `mobile_code` + `mobile_number`, any other columns
+//! carried through to the result. Rows are checked completely, and problems reported as
+//! `FILE:LINE: column C: message`, like the rewards file.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use csv::StringRecord;
+
+use crate::cli::EncodingArg;
+use crate::input::{CsvReader, Encoding, InputError};
+use crate::validate::{Problem, Severity, looks_scientific};
+
+/// One row of the registration file.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    /// The line the row starts on.
+    pub line: u64,
+    /// Every field as read (carried through to the result file).
+    pub fields: StringRecord,
+    /// The employee's email, if given and valid.
+    pub email: Option<String>,
+    /// The mobile country code (digits, no `+`) and number, if given and valid.
+    pub mobile: Option<(String, String)>,
+    /// Every problem; the row is registered only when there is none.
+    pub problems: Vec<Problem>,
+}
+
+impl AccountRow {
+    /// What identifies the registration in the ledger: the mobile and the email given.
+    pub fn key(&self) -> Option<String> {
+        if self.email.is_none() && self.mobile.is_none() {
+            return None;
+        }
+        let mobile = self
+            .mobile
+            .as_ref()
+            .map(|(code, number)| format!("+{code} {number}"))
+            .unwrap_or_default();
+        Some(format!("{mobile}|{}", self.email.as_deref().unwrap_or("")))
+    }
+
+    /// The errors as one line.
+    pub fn errors_text(&self) -> String {
+        self.problems
+            .iter()
+            .map(|p| match &p.column {
+                Some(column) => format!("column {column}: {}", p.message),
+                None => p.message.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Reads and checks a registration file.
+#[derive(Debug)]
+pub struct AccountReader {
+    csv: CsvReader,
+    email: Option<usize>,
+    code: Option<usize>,
+    number: Option<usize>,
+    first_seen: HashMap<String, u64>,
+}
+
+impl AccountReader {
+    /// Opens the file and finds its columns.
+    pub fn open(path: &Path, encoding: EncodingArg) -> Result<AccountReader, InputError> {
+        let csv = CsvReader::open(path, encoding)?;
+        let find = |name: &str| {
+            csv.names()
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+        };
+        let (email, code, number) = (find("email"), find("mobile_code"), find("mobile_number"));
+        if email.is_none() && number.is_none() {
+            return Err(InputError::MissingColumns {
+                path: csv.path().to_owned(),
+                missing: "email or mobile_number (with mobile_code)".into(),
+                plural: "",
+                found: csv.names().join(", "),
+            });
+        }
+        Ok(AccountReader {
+            csv,
+            email,
+            code,
+            number,
+            first_seen: HashMap::new(),
+        })
+    }
+
+    /// The file's name as shown in messages.
+    pub fn path(&self) -> &str {
+        self.csv.path()
+    }
+
+    /// The encoding the file is read in.
+    pub fn encoding(&self) -> Encoding {
+        self.csv.encoding()
+    }
+
+    /// The header's names.
+    pub fn names(&self) -> &[String] {
+        self.csv.names()
+    }
+
+    /// The next row, checked.
+    pub fn next_row(&mut self) -> Result<Option<AccountRow>, InputError> {
+        let Some(row) = self.csv.next_row()? else {
+            return Ok(None);
+        };
+        let mut problems: Vec<Problem> = row
+            .problems
+            .iter()
+            .map(|p| error(p.column.as_deref(), p.message.clone()))
+            .collect();
+        let cell = |index: Option<usize>| {
+            index
+                .and_then(|i| row.fields.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let email = cell(self.email).and_then(|value| match check_email(&value) {
+            Ok(()) => Some(value.to_ascii_lowercase()),
+            Err(message) => {
+                problems.push(error(Some("email"), message));
+                None
+            }
+        });
+        let code = cell(self.code);
+        let number = cell(self.number);
+        let mobile = match (code, number) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                problems.push(error(
+                    Some("mobile_code"),
+                    "is empty; it is required with mobile_number (86 for mainland China)".into(),
+                ));
+                None
+            }
+            (Some(_), None) => {
+                problems.push(error(
+                    Some("mobile_number"),
+                    "is empty; it is required with mobile_code".into(),
+                ));
+                None
+            }
+            (Some(code), Some(number)) => {
+                let code = code.trim_start_matches('+').to_owned();
+                let mut ok = true;
+                if let Err(message) = check_digits(&code, 1, 4, "a country code") {
+                    problems.push(error(Some("mobile_code"), message));
+                    ok = false;
+                }
+                if let Err(message) = check_digits(&number, 5, 15, "a mobile number") {
+                    problems.push(error(Some("mobile_number"), message));
+                    ok = false;
+                }
+                ok.then_some((code, number))
+            }
+        };
+        let mut account = AccountRow {
+            line: row.line,
+            fields: row.fields,
+            email,
+            mobile,
+            problems,
+        };
+        if account.problems.is_empty() {
+            match account.key() {
+                None => account.problems.push(error(
+                    None,
+                    "email and mobile_number are both empty; give one of them (or both)".into(),
+                )),
+                Some(key) => {
+                    let first = *self.first_seen.entry(key).or_insert(account.line);
+                    if first != account.line {
+                        account.problems.push(error(
+                            None,
+                            format!("the same employee already appears on line {first}; register each once"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Some(account))
+    }
+}
+
+fn error(column: Option<&str>, message: String) -> Problem {
+    Problem {
+        severity: Severity::Error,
+        column: column.map(str::to_owned),
+        message,
+    }
+}
+
+/// An email with one `@`, something before it, and a dotted domain after it.
+fn check_email(value: &str) -> Result<(), String> {
+    let bad = || {
+        Err(format!(
+            "{value:?} is not an email address (name@company.com)"
+        ))
+    };
+    let Some((local, domain)) = value.split_once('@') else {
+        return bad();
+    };
+    if local.is_empty()
+        || domain.contains('@')
+        || value.chars().any(char::is_whitespace)
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+    {
+        return bad();
+    }
+    Ok(())
+}
+
+fn check_digits(value: &str, min: usize, max: usize, what: &str) -> Result<(), String> {
+    if looks_scientific(value) {
+        return Err(format!(
+            "{value} is a number Excel turned into scientific notation, which loses its digits; format the column as Text and export again"
+        ));
+    }
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{value:?} is not {what}: digits only, without spaces or dashes"
+        ));
+    }
+    if !(min..=max).contains(&value.len()) {
+        return Err(format!("{value} is not {what}: {min} to {max} digits"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(check_email("zhang.wei@example.com").is_ok());
+        for bad in [
+            "zhang",
+            "@example.com",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@.com",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn digits() {
+        assert!(check_digits("13910000000", 5, 15, "a mobile number").is_ok());
+        assert!(check_digits("139-1000-0000", 5, 15, "a mobile number").is_err());
+        assert!(
+            check_digits("1.391E+10", 5, 15, "a mobile number")
+                .unwrap_err()
+                .contains("scientific")
+        );
+    }
+}
