@@ -68,7 +68,7 @@ impl Progress {
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} eta {eta} {msg}",
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} eta {eta} {msg}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
@@ -130,13 +130,12 @@ fn tick(total: u64, tally: &Tally, stop: &AtomicBool, bar: Option<&ProgressBar>)
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
         let done = tally.done();
+        let rate = done as f64 / start.elapsed().as_secs_f64().max(0.001);
         if let Some(bar) = bar {
             bar.set_position(done);
-            bar.set_message(counts(tally));
+            bar.set_message(format!("{rate:.1} rows/s; {}", counts(tally)));
         } else if last_line.elapsed() >= LINE_INTERVAL {
             last_line = Instant::now();
-            let secs = start.elapsed().as_secs_f64();
-            let rate = done as f64 / secs.max(0.001);
             let eta = if rate > 0.0 {
                 format!("{:.0}s", total.saturating_sub(done) as f64 / rate)
             } else {
