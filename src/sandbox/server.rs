@@ -67,8 +67,11 @@ async fn connection(stream: TcpStream, router: Router, mut shutdown: watch::Rece
         request.extensions_mut().insert(for_requests.clone());
         router.clone().oneshot(request)
     });
-    let conn =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    // Header names go out title-cased (`X-Tt-Logid`), as Feishu's gateway sends them: the
+    // official Python SDK looks the log id up case-sensitively.
+    let conn = hyper::server::conn::http1::Builder::new()
+        .title_case_headers(true)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let mut closing = false;
     loop {
