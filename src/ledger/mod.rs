@@ -490,33 +490,49 @@ impl Ledger {
 
     /// The next rows to send, after ledger id `after`: this run's `pending` rows, and every
     /// `sending` row of any run (in doubt since a crash: resent to learn their outcome).
+    ///
+    /// Two queries, each walking its own index in id order and stopping at `limit`, merged:
+    /// one query with `OR` makes SQLite collect and sort every remaining row for each page,
+    /// which is quadratic over a million-row send.
     pub fn next_to_send(
         &self,
         run: i64,
         after: i64,
         limit: usize,
     ) -> Result<Vec<Outgoing>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id, external_id, body, status = 'sending' FROM rewards
-                 WHERE id > ?1 AND body IS NOT NULL
-                   AND ((status = 'pending' AND run_id = ?2) OR status = 'sending')
-                 ORDER BY id LIMIT ?3",
-            )
-            .map_err(|e| self.sql(e))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = self.outgoing(
+            "SELECT id, external_id, body, 0 FROM rewards INDEXED BY rewards_by_run
+             WHERE run_id = ?1 AND status = 'pending' AND id > ?2 AND body IS NOT NULL
+             ORDER BY id LIMIT ?3",
+            params![run, after, limit],
+        )?;
+        rows.extend(self.outgoing(
+            "SELECT id, external_id, body, 1 FROM rewards INDEXED BY rewards_by_status
+             WHERE status = 'sending' AND id > ?1 AND body IS NOT NULL
+             ORDER BY id LIMIT ?2",
+            params![after, limit],
+        )?);
+        rows.sort_by_key(|row| row.id);
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(rows)
+    }
+
+    fn outgoing(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Outgoing>, LedgerError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(
-                params![after, run, i64::try_from(limit).unwrap_or(i64::MAX)],
-                |r| {
-                    Ok(Outgoing {
-                        id: r.get(0)?,
-                        external_id: r.get(1)?,
-                        body: r.get(2)?,
-                        in_doubt: r.get(3)?,
-                    })
-                },
-            )
+            .query_map(params, |r| {
+                Ok(Outgoing {
+                    id: r.get(0)?,
+                    external_id: r.get(1)?,
+                    body: r.get(2)?,
+                    in_doubt: r.get(3)?,
+                })
+            })
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
