@@ -9,6 +9,7 @@
 //! request is in flight: every write here is one short transaction.
 
 mod lock;
+mod rollback;
 mod schema;
 mod status;
 mod worker;
@@ -21,6 +22,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub use lock::lock_path;
+pub use rollback::{Doomed, Selection};
 pub use status::Status;
 pub use worker::LedgerHandle;
 
