@@ -2,6 +2,7 @@
 
 mod common;
 mod import;
+mod rollback;
 mod sandbox;
 mod validate_bodies;
 mod validate_cli;
