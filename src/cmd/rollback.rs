@@ -70,6 +70,38 @@ struct Skipped {
 }
 
 impl Summary {
+    /// A rollback's summary before anything is deleted.
+    fn planned(
+        ledger: &str,
+        target: Target,
+        rolled_back_run: Option<i64>,
+        dry_run: bool,
+        (covered, in_doubt_before): (u64, u64),
+        skipped: Vec<Skipped>,
+    ) -> Summary {
+        Summary {
+            ledger: ledger.to_owned(),
+            target,
+            run_id: None,
+            rolled_back_run,
+            dry_run,
+            covered,
+            in_doubt_before,
+            deleted: 0,
+            refused: 0,
+            left: covered,
+            skipped,
+            rate_limited: 0,
+            retried: 0,
+            elapsed_seconds: 0.0,
+            rate: 0.0,
+            interrupted: false,
+            fatal: None,
+            advice: None,
+            exit_code: 0,
+        }
+    }
+
     /// SPEC §3: 0 when every covered row is deleted.
     fn exit(&self) -> Exit {
         let in_doubt_import = self
@@ -114,27 +146,14 @@ pub fn run(args: RollbackArgs) -> anyhow::Result<Exit> {
     let skipped = check_selection(&ledger, &selection)?;
     let started = Instant::now();
     let (covered, in_doubt) = ledger.count_to_delete(&selection)?;
-    let mut summary = Summary {
-        ledger: ledger.path().to_owned(),
+    let mut summary = Summary::planned(
+        ledger.path(),
         target,
-        run_id: None,
-        rolled_back_run: args.run,
-        dry_run: false,
-        covered,
-        in_doubt_before: in_doubt,
-        deleted: 0,
-        refused: 0,
-        left: covered,
+        args.run,
+        false,
+        (covered, in_doubt),
         skipped,
-        rate_limited: 0,
-        retried: 0,
-        elapsed_seconds: 0.0,
-        rate: 0.0,
-        interrupted: false,
-        fatal: None,
-        advice: None,
-        exit_code: 0,
-    };
+    );
     {
         let mut shown = shown_to(args.json);
         preview(&mut shown, &ledger, &selection, &summary)?;
@@ -225,27 +244,14 @@ fn dry_run(args: &RollbackArgs, selection: &Selection) -> anyhow::Result<Exit> {
     }
     let skipped = check_selection(&ledger, selection)?;
     let (covered, in_doubt) = ledger.count_to_delete(selection)?;
-    let summary = Summary {
-        ledger: ledger.path().to_owned(),
-        target: pinned,
-        run_id: None,
-        rolled_back_run: args.run,
-        dry_run: true,
-        covered,
-        in_doubt_before: in_doubt,
-        deleted: 0,
-        refused: 0,
-        left: covered,
+    let summary = Summary::planned(
+        ledger.path(),
+        pinned,
+        args.run,
+        true,
+        (covered, in_doubt),
         skipped,
-        rate_limited: 0,
-        retried: 0,
-        elapsed_seconds: 0.0,
-        rate: 0.0,
-        interrupted: false,
-        fatal: None,
-        advice: None,
-        exit_code: 0,
-    };
+    );
     let mut shown = shown_to(args.json);
     writeln!(
         shown,
@@ -457,70 +463,71 @@ async fn delete_row(
     // An earlier delete of this reward may have been carried out (a crash or a dropped
     // answer): "no such reward" then means it is gone, and anything else leaves it in doubt.
     let may_be_gone = row.in_doubt || calls > 1;
-    match end {
-        Attempted::Done(answer) => {
-            let log_id = answer.log_id;
-            ledger
-                .call(move |l| l.record_deleted(id, log_id.as_deref()))
-                .await?;
-            tally.imported.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
-        }
+    let (outcome, counter) = match end {
+        Attempted::Done(answer) => (Outcome::Deleted(answer.log_id), Some(&tally.imported)),
         Attempted::Refused { code, log_id, .. } if may_be_gone && code == NO_SUCH_REWARD => {
-            ledger
-                .call(move |l| l.record_deleted(id, log_id.as_deref()))
-                .await?;
-            tally.imported.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
+            (Outcome::Deleted(log_id), Some(&tally.imported))
         }
         Attempted::Refused { code, msg, log_id } if !may_be_gone => {
-            ledger
-                .call(move |l| {
-                    l.restore_after_delete(id, Some((Some(code), &msg, log_id.as_deref())))
-                })
-                .await?;
-            tally.failed.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
+            (Outcome::Refused(code, msg, log_id), Some(&tally.failed))
         }
-        Attempted::Refused { code, msg, log_id } => {
-            let message = format!("refused after an earlier delete may have gone through: {msg}");
-            ledger
-                .call(move |l| {
-                    l.record_delete_in_doubt(id, Some(code), &message, log_id.as_deref())
-                })
-                .await?;
-            tally.pending.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
-        }
+        Attempted::Refused { code, msg, log_id } => (
+            Outcome::InDoubt(
+                Some(code),
+                format!("refused after an earlier delete may have gone through: {msg}"),
+                log_id,
+            ),
+            Some(&tally.pending),
+        ),
+        // At least one delete left: it stays in doubt for the next rollback.
         Attempted::GaveUp {
             code,
             message,
             log_id,
-        } => {
-            // At least one delete left: it stays in doubt for the next rollback.
-            ledger
-                .call(move |l| l.record_delete_in_doubt(id, code, &message, log_id.as_deref()))
-                .await?;
-            tally.pending.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
-        }
-        Attempted::NotSent if may_be_gone => Ok(None),
-        Attempted::NotSent => {
-            ledger
-                .call(move |l| l.restore_after_delete(id, None))
-                .await?;
-            Ok(None)
-        }
+        } => (
+            Outcome::InDoubt(code, message, log_id),
+            Some(&tally.pending),
+        ),
+        Attempted::NotSent if may_be_gone => return Ok(None),
+        Attempted::NotSent => (Outcome::Untouched, None),
+        // Not the row's fault: no refusal is recorded on it.
         Attempted::Fatal(failure) => {
-            // Not the row's fault: no refusal is recorded on it.
             if !may_be_gone {
                 ledger
                     .call(move |l| l.restore_after_delete(id, None))
                     .await?;
             }
-            Ok(Some(failure))
+            return Ok(Some(failure));
         }
+    };
+    ledger
+        .call(move |l| match &outcome {
+            Outcome::Deleted(log_id) => l.record_deleted(id, log_id.as_deref()),
+            Outcome::Refused(code, msg, log_id) => {
+                l.restore_after_delete(id, Some((Some(*code), msg, log_id.as_deref())))
+            }
+            Outcome::InDoubt(code, message, log_id) => {
+                l.record_delete_in_doubt(id, *code, message, log_id.as_deref())
+            }
+            Outcome::Untouched => l.restore_after_delete(id, None),
+        })
+        .await?;
+    if let Some(counter) = counter {
+        counter.fetch_add(1, Ordering::Relaxed);
     }
+    Ok(None)
+}
+
+/// What one delete's end records on its row.
+enum Outcome {
+    /// Gone from Feishu (log id).
+    Deleted(Option<String>),
+    /// Refused for good: back to its earlier state, with code, msg and log id.
+    Refused(i64, String, Option<String>),
+    /// May or may not be gone: stays `deleting` with the last error.
+    InDoubt(Option<i64>, String, Option<String>),
+    /// Never sent: back to its earlier state as it was.
+    Untouched,
 }
 
 fn note_fatal(summary: &mut Summary, failure: &Failure) {

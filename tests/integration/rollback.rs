@@ -19,6 +19,15 @@ fn import(live: &Live, wrk: &Workdir, file: &Path) -> i64 {
     wrk.status()["runs"][0]["id"].as_i64().unwrap()
 }
 
+/// A fast sandbox with `rows` generated rows imported by one run: (sandbox, dir, run id).
+fn imported(rows: u64, prefix: &str) -> (Live, Workdir, i64) {
+    let live = Live::fast();
+    let wrk = Workdir::new();
+    let file = wrk.generated("in.csv", rows, prefix);
+    let run = import(&live, &wrk, &file);
+    (live, wrk, run)
+}
+
 /// external_ids in one ledger state, through `export`.
 fn ids_in(wrk: &Workdir, status: &str) -> Vec<String> {
     let output = wrk
@@ -111,10 +120,7 @@ fn rollback_of_a_run_deletes_exactly_its_rewards_and_the_file_imports_again() {
 
 #[test]
 fn rollback_json_prints_one_object_with_the_counts() {
-    let live = Live::fast();
-    let wrk = Workdir::new();
-    let file = wrk.generated("in.csv", 4, "JSON");
-    let run = import(&live, &wrk, &file);
+    let (live, wrk, run) = imported(4, "JSON");
     let output = live
         .command(
             &wrk,
@@ -133,10 +139,7 @@ fn rollback_json_prints_one_object_with_the_counts() {
 
 #[test]
 fn dry_run_deletes_nothing_and_writes_nothing() {
-    let live = Live::fast();
-    let wrk = Workdir::new();
-    let file = wrk.generated("in.csv", 7, "DRYRB");
-    let run = import(&live, &wrk, &file);
+    let (live, wrk, run) = imported(7, "DRYRB");
     let before = wrk.status();
     let requests = live.requests();
     live.command(&wrk, &["rollback", "--run", &run.to_string(), "--dry-run"])
@@ -159,10 +162,7 @@ fn dry_run_deletes_nothing_and_writes_nothing() {
 
 #[test]
 fn without_yes_and_no_terminal_it_refuses_with_exit_2_and_deletes_nothing() {
-    let live = Live::fast();
-    let wrk = Workdir::new();
-    let file = wrk.generated("in.csv", 3, "ASK");
-    let run = import(&live, &wrk, &file);
+    let (live, wrk, run) = imported(3, "ASK");
     // A "y" on a pipe is not a confirmation: a script must say --yes.
     live.command(&wrk, &["rollback", "--run", &run.to_string()])
         .write_stdin("y\n")
@@ -175,10 +175,7 @@ fn without_yes_and_no_terminal_it_refuses_with_exit_2_and_deletes_nothing() {
 
 #[test]
 fn external_ids_delete_only_the_named_rewards() {
-    let live = Live::fast();
-    let wrk = Workdir::new();
-    let file = wrk.generated("in.csv", 5, "NAMED");
-    import(&live, &wrk, &file);
+    let (live, wrk, _) = imported(5, "NAMED");
     let all = ids_in(&wrk, "imported");
     let named = [all[1].as_str(), all[3].as_str()];
     let mut args = vec!["rollback", "--yes", "--no-progress", "--external-id"];
@@ -214,10 +211,7 @@ fn external_ids_delete_only_the_named_rewards() {
 
 #[test]
 fn an_unknown_run_is_refused_with_exit_2() {
-    let live = Live::fast();
-    let wrk = Workdir::new();
-    let file = wrk.generated("in.csv", 2, "NORUN");
-    import(&live, &wrk, &file);
+    let (live, wrk, _) = imported(2, "NORUN");
     live.command(&wrk, &["rollback", "--run", "42", "--yes"])
         .assert()
         .code(2)
