@@ -10,6 +10,7 @@
 
 mod accounts;
 mod lock;
+mod rollback;
 mod schema;
 mod status;
 mod worker;
@@ -23,6 +24,7 @@ use thiserror::Error;
 
 pub use accounts::{KnownAccount, RegisteredAccount, Registration, RegistrationResult};
 pub use lock::lock_path;
+pub use rollback::{Doomed, Selection};
 pub use status::Status;
 pub use worker::LedgerHandle;
 

@@ -3,6 +3,7 @@
 mod accounts;
 mod common;
 mod import;
+mod rollback;
 mod sandbox;
 mod validate_bodies;
 mod validate_cli;
