@@ -39,6 +39,7 @@ pub const LINE_INTERVAL: Duration = Duration::from_secs(5);
 /// Counts by outcome as rows finish; shared by every sending task.
 #[derive(Debug, Default)]
 pub struct Tally {
+    /// Rows done: imported, registered, deleted.
     pub imported: AtomicU64,
     pub failed: AtomicU64,
     pub pending: AtomicU64,
@@ -62,8 +63,14 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Starts showing progress towards `total` rows.
-    pub fn start(mode: ProgressMode, total: u64, tally: Arc<Tally>) -> Progress {
+    /// Starts showing progress towards `total` rows; `done` names what a finished row is
+    /// ("imported", "registered", "deleted").
+    pub fn start(
+        mode: ProgressMode,
+        total: u64,
+        tally: Arc<Tally>,
+        done: &'static str,
+    ) -> Progress {
         let stop = Arc::new(AtomicBool::new(false));
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -78,7 +85,7 @@ impl Progress {
             let tally = Arc::clone(&tally);
             let stop = Arc::clone(&stop);
             let bar = bar.clone();
-            std::thread::spawn(move || tick(total, &tally, &stop, bar.as_ref()))
+            std::thread::spawn(move || tick(total, &tally, &stop, bar.as_ref(), done))
         });
         Progress {
             tally,
@@ -115,16 +122,16 @@ impl Drop for Progress {
     }
 }
 
-fn counts(tally: &Tally) -> String {
+fn counts(tally: &Tally, done: &str) -> String {
     format!(
-        "imported {}, failed {}, pending {}",
+        "{done} {}, failed {}, pending {}",
         tally.imported.load(Ordering::Relaxed),
         tally.failed.load(Ordering::Relaxed),
         tally.pending.load(Ordering::Relaxed)
     )
 }
 
-fn tick(total: u64, tally: &Tally, stop: &AtomicBool, bar: Option<&ProgressBar>) {
+fn tick(total: u64, tally: &Tally, stop: &AtomicBool, bar: Option<&ProgressBar>, done_word: &str) {
     let start = Instant::now();
     let mut last_line = Instant::now();
     while !stop.load(Ordering::Relaxed) {
@@ -133,7 +140,7 @@ fn tick(total: u64, tally: &Tally, stop: &AtomicBool, bar: Option<&ProgressBar>)
         let rate = done as f64 / start.elapsed().as_secs_f64().max(0.001);
         if let Some(bar) = bar {
             bar.set_position(done);
-            bar.set_message(format!("{rate:.1} rows/s; {}", counts(tally)));
+            bar.set_message(format!("{rate:.1} rows/s; {}", counts(tally, done_word)));
         } else if last_line.elapsed() >= LINE_INTERVAL {
             last_line = Instant::now();
             let eta = if rate > 0.0 {
@@ -144,7 +151,7 @@ fn tick(total: u64, tally: &Tally, stop: &AtomicBool, bar: Option<&ProgressBar>)
             let _ = writeln!(
                 std::io::stderr(),
                 "progress: {done}/{total} rows, {rate:.1} rows/s, eta {eta}; {}",
-                counts(tally)
+                counts(tally, done_word)
             );
         }
     }

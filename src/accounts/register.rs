@@ -125,7 +125,7 @@ pub fn run(
             note_fatal(&mut summary, &failure);
         } else {
             let tally = Arc::new(Tally::default());
-            let progress = Progress::start(job.progress, to_send, Arc::clone(&tally));
+            let progress = Progress::start(job.progress, to_send, Arc::clone(&tally), "registered");
             let throttle = Arc::new(Throttle::new(Rate::per_minute(job.per_minute)));
             let engine = Arc::new(Engine::new(
                 throttle,

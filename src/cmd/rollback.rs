@@ -177,6 +177,7 @@ pub fn run(args: RollbackArgs) -> anyhow::Result<Exit> {
                 ProgressMode::detect(args.no_progress),
                 covered,
                 Arc::clone(&tally),
+                "deleted",
             );
             let throttle = Arc::new(Throttle::new(Rate::per_second(args.rate)));
             let send_started = Instant::now();

@@ -200,7 +200,7 @@ pub fn run(
             note_fatal(&mut summary, &failure);
         } else {
             let tally = Arc::new(Tally::default());
-            let progress = Progress::start(job.progress, to_send, Arc::clone(&tally));
+            let progress = Progress::start(job.progress, to_send, Arc::clone(&tally), "imported");
             let throttle = Arc::new(Throttle::new(Rate::per_second(job.rate)));
             let send_started = Instant::now();
             let outcome = runtime.block_on(send::send_all(

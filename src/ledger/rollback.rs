@@ -88,8 +88,15 @@ impl Ledger {
         after: i64,
         limit: usize,
     ) -> Result<Vec<Doomed>, LedgerError> {
+        // A run's rows are walked in id order straight from the table: through the
+        // (imported_by_run, status) index SQLite would sort every remaining row for each page,
+        // which is quadratic for a million-row rollback. Named ids use their unique index.
+        let table = match selection {
+            Selection::Run(_) => "rewards NOT INDEXED",
+            Selection::ExternalIds(_) => "rewards",
+        };
         let sql = format!(
-            "SELECT id, external_id, reward_id, status = 'deleting' FROM rewards
+            "SELECT id, external_id, reward_id, status = 'deleting' FROM {table}
              WHERE id > ?1 AND {COVERED} AND {}
              ORDER BY id LIMIT ?2",
             selection.condition()
