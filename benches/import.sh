@@ -14,7 +14,7 @@ work=$(mktemp -d)
 sandbox_pid=
 cleanup() { [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-port=$((20000 + RANDOM % 20000))
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export FEISHU_BASE_URL=http://127.0.0.1:$port FEISHU_APP_ID=cli_sandbox FEISHU_APP_SECRET=sandbox_secret
 
 start_sandbox() {
