@@ -306,14 +306,27 @@ impl RewardBody {
 
     /// SHA-256 of the canonical JSON, as 64 hex digits.
     pub fn canonical_hash(&self) -> String {
-        let digest = Sha256::digest(self.to_canonical_json().as_bytes());
-        let mut hex = String::with_capacity(64);
-        for byte in digest {
-            use std::fmt::Write;
-            let _ = write!(hex, "{byte:02x}");
-        }
-        hex
+        hash_of_canonical(&self.to_canonical_json())
     }
+
+    /// The canonical JSON and its hash, serialising once (what planning needs).
+    pub fn canonical(&self) -> (String, String) {
+        let json = self.to_canonical_json();
+        let hash = hash_of_canonical(&json);
+        (json, hash)
+    }
+}
+
+/// SHA-256 of a body's canonical JSON text, as 64 hex digits.
+pub fn hash_of_canonical(json: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(json.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 #[cfg(test)]

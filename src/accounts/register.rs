@@ -13,7 +13,7 @@ use crate::cli::EncodingArg;
 use crate::dispatch::{Attempted, Engine, RetryPolicy};
 use crate::feishu::{Client, Failure};
 use crate::import::ImportError;
-use crate::ledger::{Ledger, LedgerHandle, Registration, Target};
+use crate::ledger::{Ledger, LedgerHandle, Registration};
 use crate::progress::{Progress, ProgressMode, Tally};
 use crate::throttle::{Rate, Throttle};
 
@@ -77,11 +77,7 @@ pub fn run(
 ) -> Result<RegisterSummary, ImportError> {
     let mut reader = AccountReader::open(&job.file, job.encoding)?;
     let ledger = Ledger::open(&job.ledger)?;
-    let target = job.client.target();
-    ledger.pin_target(&Target {
-        base_url: target.base_url.clone(),
-        app_id: target.app_id.clone(),
-    })?;
+    ledger.pin_target(&job.client.target().into())?;
     let run = ledger.begin_run("accounts register", Some(reader.path()))?;
     let mut summary = RegisterSummary::default();
     let source = reader.path().to_owned();
@@ -157,13 +153,7 @@ pub fn run(
         .map_err(|e| ImportError::Runtime(e.to_string()))?;
     let counts = serde_json::to_value(&summary).unwrap_or_default();
     let exit = summary.exit();
-    runtime.block_on(async {
-        let ended = handle
-            .call(move |l| l.end_run(run, &counts, i32::from(exit.code())))
-            .await;
-        handle.close().await;
-        ended
-    })?;
+    runtime.block_on(handle.finish_run(run, counts, exit.code()))?;
     Ok(summary)
 }
 

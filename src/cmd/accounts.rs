@@ -11,7 +11,7 @@ use crate::accounts::register::{self, REGISTER_RATE, RegisterJob};
 use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, RegisterArgs};
 use crate::exit::Exit;
 use crate::feishu::Failure;
-use crate::ledger::{Ledger, LedgerHandle, Target};
+use crate::ledger::{Ledger, LedgerHandle};
 use crate::progress::ProgressMode;
 use crate::reward::RewardBody;
 
@@ -70,11 +70,7 @@ fn action(action: Action, args: AccountIdsArgs) -> anyhow::Result<Exit> {
     let runtime = super::runtime()?;
     let stop = super::stop_on_ctrl_c(&runtime);
     let ledger = Ledger::open(&args.ledger.ledger)?;
-    let target = client.target();
-    ledger.pin_target(&Target {
-        base_url: target.base_url.clone(),
-        app_id: target.app_id.clone(),
-    })?;
+    ledger.pin_target(&client.target().into())?;
     let command = format!("accounts {}", action.name());
     let run = ledger.begin_run(&command, None)?;
     let handle = LedgerHandle::spawn(ledger)?;
@@ -116,13 +112,7 @@ fn action(action: Action, args: AccountIdsArgs) -> anyhow::Result<Exit> {
     );
     report_failure(fatal.as_ref());
     let counts = serde_json::json!({"outcomes": outcomes});
-    runtime.block_on(async {
-        let ended = handle
-            .call(move |l| l.end_run(run, &counts, i32::from(exit.code())))
-            .await;
-        handle.close().await;
-        ended
-    })?;
+    runtime.block_on(handle.finish_run(run, counts, exit.code()))?;
     Ok(exit)
 }
 

@@ -213,14 +213,7 @@ pub fn run(args: RollbackArgs) -> anyhow::Result<Exit> {
     let exit = summary.exit();
     summary.exit_code = exit.code();
     let counts = serde_json::to_value(&summary).unwrap_or_default();
-    runtime.block_on(async {
-        let ended = handle
-            .call(move |ledger| ledger.end_run(run, &counts, i32::from(exit.code())))
-            .await;
-        // The run lock is released before this returns, so a next run may start at once.
-        handle.close().await;
-        ended
-    })?;
+    runtime.block_on(handle.finish_run(run, counts, exit.code()))?;
     print_summary(&summary, args.json)?;
     runtime.shutdown_background();
     Ok(exit)
@@ -238,10 +231,7 @@ fn dry_run(args: &RollbackArgs, selection: &Selection) -> anyhow::Result<Exit> {
     // A dry run needs no app id; when one is given, the ledger must belong to it.
     if let Some(app_id) = &args.target.app_id {
         let wanted = crate::feishu::Target::new(&args.target.base_url, app_id)?;
-        ledger.pin_target(&Target {
-            base_url: wanted.base_url.clone(),
-            app_id: wanted.app_id.clone(),
-        })?;
+        ledger.pin_target(&(&wanted).into())?;
     }
     let skipped = check_selection(&ledger, selection)?;
     let (covered, in_doubt) = ledger.count_to_delete(selection)?;
@@ -269,10 +259,7 @@ fn dry_run(args: &RollbackArgs, selection: &Selection) -> anyhow::Result<Exit> {
 
 /// Refuses a ledger of another tenant, as import does.
 fn pin(ledger: &Ledger, client: &Client) -> anyhow::Result<Target> {
-    let target = Target {
-        base_url: client.target().base_url.clone(),
-        app_id: client.target().app_id.clone(),
-    };
+    let target: Target = client.target().into();
     ledger.pin_target(&target)?;
     Ok(target)
 }

@@ -150,11 +150,7 @@ pub fn run(
     let started = Instant::now();
     let mut reader = RewardReader::open(&job.file, job.read)?;
     let mut ledger = Ledger::open(&job.ledger)?;
-    let client_target = job.client.target();
-    let target = Target {
-        base_url: client_target.base_url.clone(),
-        app_id: client_target.app_id.clone(),
-    };
+    let target: Target = job.client.target().into();
     ledger.pin_target(&target)?;
     let run = ledger.begin_run("import", Some(reader.path()))?;
     let plan = plan::plan(
@@ -231,15 +227,7 @@ pub fn run(
     let exit = summary.exit();
     summary.exit_code = exit.code();
     let counts = serde_json::to_value(&summary).unwrap_or_default();
-    let ended = runtime.block_on(async {
-        let ended = handle
-            .call(move |ledger| ledger.end_run(run, &counts, i32::from(exit.code())))
-            .await;
-        // The run lock is released before this returns, so a next run may start at once.
-        handle.close().await;
-        ended
-    });
-    ended?;
+    runtime.block_on(handle.finish_run(run, counts, exit.code()))?;
     Ok(summary)
 }
 

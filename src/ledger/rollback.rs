@@ -129,7 +129,7 @@ impl Ledger {
     ) -> Result<Vec<(String, Option<Status>)>, LedgerError> {
         external_ids
             .iter()
-            .map(|id| Ok((id.clone(), self.lookup(id)?.map(|known| known.status))))
+            .map(|id| Ok((id.clone(), self.lookup(id, "")?.map(|known| known.status))))
             .collect()
     }
 
@@ -260,9 +260,12 @@ mod tests {
         ledger.mark_deleting(rest[0].id, rollback).unwrap();
         // A crash here leaves c in doubt, and still covered by the run that imported it.
         assert_eq!(ledger.count_to_delete(&selection).unwrap(), (2, 1));
-        assert_eq!(ledger.lookup("a").unwrap().unwrap().status, Status::Deleted);
         assert_eq!(
-            ledger.lookup("b").unwrap().unwrap().status,
+            ledger.lookup("a", "h-A").unwrap().unwrap().status,
+            Status::Deleted
+        );
+        assert_eq!(
+            ledger.lookup("b", "").unwrap().unwrap().status,
             Status::Imported
         );
         assert!(ledger.next_to_delete(&selection, 0, 10).unwrap()[1].in_doubt);
@@ -293,7 +296,7 @@ mod tests {
         ledger.mark_deleting(rows[0].id, run).unwrap();
         ledger.restore_after_delete(rows[0].id, None).unwrap();
         assert_eq!(
-            ledger.lookup("b").unwrap().unwrap().status,
+            ledger.lookup("b", "").unwrap().unwrap().status,
             Status::Conflict
         );
         let states = ledger.states_of(&["a".into(), "zz".into()]).unwrap();

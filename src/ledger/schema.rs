@@ -79,6 +79,8 @@ const MIGRATIONS: &[&str] = &[
         at TEXT NOT NULL,
         run_id INTEGER REFERENCES runs(id)
     );",
+    // 3: a covering index for planning, so a lookup never reads the row itself.
+    "CREATE INDEX rewards_lookup ON rewards(external_id, status, body_hash);",
 ];
 
 /// The schema version this build writes.

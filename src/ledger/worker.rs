@@ -62,6 +62,21 @@ impl LedgerHandle {
         answer.await.map_err(|_| LedgerError::WorkerGone)?
     }
 
+    /// Records the end of a run, then closes the ledger: its run lock is released before
+    /// this returns, so a next run may start at once.
+    pub async fn finish_run(
+        &self,
+        run: i64,
+        counts: serde_json::Value,
+        exit_code: u8,
+    ) -> Result<(), LedgerError> {
+        let ended = self
+            .call(move |ledger| ledger.end_run(run, &counts, i32::from(exit_code)))
+            .await;
+        self.close().await;
+        ended
+    }
+
     /// Closes the ledger and releases its run lock, once every job sent before has run.
     pub async fn close(&self) {
         let (done, closed) = tokio::sync::oneshot::channel();
