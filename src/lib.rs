@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod progress;
 pub mod report;
 pub mod reward;
+pub mod rollback;
 pub mod sandbox;
 pub mod throttle;
 pub mod validate;

@@ -70,21 +70,44 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Ctrl-C handling (SPEC §4): the first stops dispatching (the receiver turns true) and
 /// lets requests in flight finish and be recorded; the second exits at once with 130,
-/// leaving only `sending` rows in doubt, as after a crash.
+/// leaving only `sending` rows in doubt, as after a crash. SIGTERM, which Kubernetes and
+/// systemd send to stop a job, counts as a Ctrl-C.
 pub fn stop_on_ctrl_c(runtime: &tokio::runtime::Runtime) -> watch::Receiver<bool> {
     let (stop, stopped) = watch::channel(false);
     runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
-        }
+        interrupted().await;
         eprintln!(
             "rewardsync: stopping: no new requests; finishing and recording the ones in flight (Ctrl-C again to quit at once)"
         );
         let _ = stop.send(true);
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("rewardsync: quit at once; rows in flight stay `sending` and are resent by the next run");
-            std::process::exit(i32::from(Exit::Interrupted.code()));
-        }
+        interrupted().await;
+        eprintln!(
+            "rewardsync: quit at once; rows in flight stay `sending` and are resent by the next run"
+        );
+        std::process::exit(i32::from(Exit::Interrupted.code()));
     });
     stopped
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -258,6 +258,35 @@ fn ctrl_c_stops_cleanly_with_exit_130_and_a_consistent_ledger() {
 }
 
 #[test]
+fn sigterm_stops_cleanly_like_ctrl_c() {
+    let live = Live::start(SandboxConfig {
+        reward_rate: 1000,
+        latency: Duration::from_millis(100),
+        ..Default::default()
+    });
+    let wrk = Workdir::new();
+    let file = wrk.generated("in.csv", 60, "TERM");
+    let child = spawn_import(&live, &wrk, &file, "20");
+    live.wait_for("5 rewards stored", |s| s.reward_count >= 5);
+    let signal = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    let status = wrk.status();
+    assert_eq!(
+        status["sending"], 0,
+        "in-flight requests were finished and recorded"
+    );
+    assert_eq!(
+        status["imported"].as_u64().unwrap(),
+        live.sandbox.summary().reward_count as u64
+    );
+}
+
+#[test]
 fn token_expiry_mid_run_is_refreshed_and_the_run_finishes() {
     let live = Live::start(SandboxConfig {
         reward_rate: 1000,
