@@ -72,6 +72,16 @@ fn check_all(mut reader: rewardsync::input::RewardReader) -> Vec<rewardsync::val
     checked
 }
 
+/// Sends `signal` (`INT`, `TERM`) to a running rewardsync and waits for it to end.
+pub fn signal_and_wait(child: std::process::Child, signal: &str) -> std::process::Output {
+    let sent = std::process::Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill -{signal} failed");
+    child.wait_with_output().expect("the process ends")
+}
+
 /// A path inside the repository (for `samples/`).
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)

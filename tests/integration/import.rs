@@ -7,7 +7,7 @@ use std::time::Duration;
 use predicates::str::contains;
 use rewardsync::sandbox::SandboxConfig;
 
-use crate::common::{Live, Workdir, check_file, repo_path};
+use crate::common::{Live, Workdir, check_file, repo_path, signal_and_wait};
 
 /// Canonical bodies of every valid row of a file, by external_id.
 fn built_bodies(path: &std::path::Path) -> BTreeMap<String, String> {
@@ -229,12 +229,7 @@ fn ctrl_c_stops_cleanly_with_exit_130_and_a_consistent_ledger() {
         .spawn()
         .unwrap();
     live.wait_for("10 rewards stored", |s| s.reward_count >= 10);
-    let signal = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(signal.success());
-    let output = child.wait_with_output().unwrap();
+    let output = signal_and_wait(child, "INT");
     assert_eq!(output.status.code(), Some(130), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("stopped by Ctrl-C"), "{stdout}");
@@ -268,12 +263,7 @@ fn sigterm_stops_cleanly_like_ctrl_c() {
     let file = wrk.generated("in.csv", 60, "TERM");
     let child = spawn_import(&live, &wrk, &file, "20");
     live.wait_for("5 rewards stored", |s| s.reward_count >= 5);
-    let signal = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(signal.success());
-    let output = child.wait_with_output().unwrap();
+    let output = signal_and_wait(child, "TERM");
     assert_eq!(output.status.code(), Some(130), "{output:?}");
     let status = wrk.status();
     assert_eq!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use predicates::str::contains;
 use rewardsync::sandbox::SandboxConfig;
 
-use crate::common::{Live, Workdir};
+use crate::common::{Live, Workdir, signal_and_wait};
 
 /// `import FILE` to the end, exit 0; returns the run's id.
 fn import(live: &Live, wrk: &Workdir, file: &Path) -> i64 {
@@ -321,12 +321,7 @@ fn ctrl_c_stops_with_exit_130_and_the_same_command_finishes_the_rollback() {
     let wrk = Workdir::new();
     let child = interrupted_setup(&live, &wrk);
     live.wait_for("10 rewards deleted", |s| s.rewards_deleted >= 10);
-    let signal = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(signal.success());
-    let output = child.wait_with_output().unwrap();
+    let output = signal_and_wait(child, "INT");
     assert_eq!(output.status.code(), Some(130), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("stopped by Ctrl-C"), "{stdout}");
