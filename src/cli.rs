@@ -327,6 +327,10 @@ pub struct RollbackArgs {
     #[arg(long, default_value_t = 10.0, value_name = "N")]
     pub rate: f64,
 
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub concurrency: usize,
+
     /// One JSON object on stdout at the end.
     #[arg(long)]
     pub json: bool,

@@ -23,16 +23,21 @@ const NO_SUCH_REWARD: i64 = 1002002;
 
 /// Deletes every covered row through the shared [`Engine`]. `stop` turning true (Ctrl-C)
 /// stops dispatching; deletes in flight finish and are recorded.
+#[allow(clippy::too_many_arguments)]
 pub async fn delete_all(
     ledger: LedgerHandle,
     client: Client,
     throttle: Arc<Throttle>,
     run: i64,
     selection: Selection,
+    concurrency: usize,
     tally: Arc<Tally>,
     stop: watch::Receiver<bool>,
 ) -> Result<EngineReport, LedgerError> {
-    let settings = SendSettings::default();
+    let settings = SendSettings {
+        concurrency,
+        ..SendSettings::default()
+    };
     let engine = Arc::new(Engine::new(throttle, settings.retry, stop));
     let pages = ledger.clone();
     let selection = Arc::new(selection);

@@ -177,6 +177,7 @@ pub fn run(args: RollbackArgs) -> anyhow::Result<Exit> {
                 throttle,
                 run,
                 selection,
+                args.concurrency.max(1),
                 Arc::clone(&tally),
                 stop,
             ));

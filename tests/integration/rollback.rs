@@ -356,3 +356,102 @@ fn killed_mid_rollback_then_rerun_deletes_every_reward_once_and_nothing_else() {
     assert!(live.state().rewards_deleted < 60);
     resume_and_check(&live, &wrk);
 }
+
+/// The reward ids of the ledger's imported rows, by external_id, through `export`.
+fn reward_ids(wrk: &Workdir) -> Vec<(String, String)> {
+    let output = wrk
+        .command(&["export", "--status", "imported"])
+        .env_remove("REWARDSYNC_LEDGER")
+        .output()
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_owned(), r[2].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_refused_delete_keeps_the_row_imported_with_the_servers_code() {
+    let (live, wrk, run) = imported(3, "REFUSE");
+    let (gone_external_id, gone_reward_id) = reward_ids(&wrk).remove(0);
+    // Someone deleted this reward in Feishu already: for a delete that was never in doubt,
+    // "no such reward" is a refusal, not a success.
+    live.block_on(async {
+        let base = live.sandbox.base_url();
+        let client = reqwest::Client::new();
+        let token: serde_json::Value = client
+            .post(format!(
+                "{base}/open-apis/auth/v3/tenant_access_token/internal"
+            ))
+            .json(&serde_json::json!({"app_id": "cli_sandbox", "app_secret": "sandbox_secret"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["tenant_access_token"].as_str().unwrap().to_owned();
+        let answer = client
+            .delete(format!(
+                "{base}/open-apis/hire/v1/external_referral_rewards/{gone_reward_id}"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success());
+    });
+    live.command(
+        &wrk,
+        &[
+            "rollback",
+            "--run",
+            &run.to_string(),
+            "--yes",
+            "--no-progress",
+        ],
+    )
+    .assert()
+    .code(1);
+    let status = wrk.status();
+    assert_eq!(count(&status, "deleted"), 2);
+    assert_eq!(count(&status, "imported"), 1);
+    let output = wrk
+        .command(&["export", "--status", "imported"])
+        .env_remove("REWARDSYNC_LEDGER")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains(&gone_external_id), "{text}");
+    assert!(
+        text.contains("1002002"),
+        "the refusal's code is kept: {text}"
+    );
+}
+
+#[test]
+fn wrong_credentials_stop_the_rollback_with_exit_3_and_delete_nothing() {
+    let (live, wrk, run) = imported(4, "FATAL");
+    live.command(
+        &wrk,
+        &[
+            "rollback",
+            "--run",
+            &run.to_string(),
+            "--yes",
+            "--no-progress",
+        ],
+    )
+    .env("FEISHU_APP_SECRET", "not-the-secret")
+    .assert()
+    .code(3)
+    .stderr(contains("FEISHU_APP_SECRET"));
+    assert_eq!(deletes_answered(&live, "200"), 0);
+    let status = wrk.status();
+    assert_eq!(count(&status, "imported"), 4);
+    assert_eq!(count(&status, "deleting"), 0);
+}
