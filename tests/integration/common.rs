@@ -184,6 +184,21 @@ impl Workdir {
         self.create(name, text)
     }
 
+    /// The rows `export --status STATUS` writes for the ledger in this directory
+    /// (columns: external_id, status, reward_id, attempts, error_code, error_message, …).
+    pub fn export(&self, status: &str) -> Vec<csv::StringRecord> {
+        let output = self
+            .command(&["export", "--status", status])
+            .env_remove("REWARDSYNC_LEDGER")
+            .output()
+            .expect("export runs");
+        assert!(output.status.success(), "export failed: {output:?}");
+        csv::Reader::from_reader(output.stdout.as_slice())
+            .records()
+            .map(|r| r.expect("export writes CSV"))
+            .collect()
+    }
+
     /// `status --json` of the ledger in this directory.
     pub fn status(&self) -> serde_json::Value {
         let output = self

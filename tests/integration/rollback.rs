@@ -30,14 +30,7 @@ fn imported(rows: u64, prefix: &str) -> (Live, Workdir, i64) {
 
 /// external_ids in one ledger state, through `export`.
 fn ids_in(wrk: &Workdir, status: &str) -> Vec<String> {
-    let output = wrk
-        .command(&["export", "--status", status])
-        .env_remove("REWARDSYNC_LEDGER")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
-    reader.records().map(|r| r.unwrap()[0].to_owned()).collect()
+    wrk.export(status).iter().map(|r| r[0].to_owned()).collect()
 }
 
 /// external_ids the sandbox holds now.
@@ -359,18 +352,9 @@ fn killed_mid_rollback_then_rerun_deletes_every_reward_once_and_nothing_else() {
 
 /// The reward ids of the ledger's imported rows, by external_id, through `export`.
 fn reward_ids(wrk: &Workdir) -> Vec<(String, String)> {
-    let output = wrk
-        .command(&["export", "--status", "imported"])
-        .env_remove("REWARDSYNC_LEDGER")
-        .output()
-        .unwrap();
-    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (r[0].to_owned(), r[2].to_owned())
-        })
+    wrk.export("imported")
+        .iter()
+        .map(|r| (r[0].to_owned(), r[2].to_owned()))
         .collect()
 }
 
