@@ -34,8 +34,6 @@ pub struct RegisterJob {
     pub retry_failed: bool,
     pub progress: ProgressMode,
     pub stop: watch::Receiver<bool>,
-    /// Registrations per minute (the documented 100, lower in tests if wanted).
-    pub per_minute: f64,
 }
 
 /// How a registration run ended.
@@ -122,7 +120,7 @@ pub fn run(
         } else {
             let tally = Arc::new(Tally::default());
             let progress = Progress::start(job.progress, to_send, Arc::clone(&tally), "registered");
-            let throttle = Arc::new(Throttle::new(Rate::per_minute(job.per_minute)));
+            let throttle = Arc::new(Throttle::new(Rate::per_minute(REGISTER_RATE)));
             let engine = Arc::new(Engine::new(
                 throttle,
                 RetryPolicy::default(),

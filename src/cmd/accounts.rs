@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use crate::accounts::actions::{self, Action};
 use crate::accounts::assets::{self, AccountAssets, ImportedSums};
-use crate::accounts::register::{self, REGISTER_RATE, RegisterJob};
+use crate::accounts::register::{self, RegisterJob};
 use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, RegisterArgs};
 use crate::exit::Exit;
 use crate::feishu::Failure;
@@ -44,7 +44,6 @@ fn register(args: RegisterArgs) -> anyhow::Result<Exit> {
         retry_failed: args.retry_failed,
         progress: ProgressMode::detect(args.no_progress),
         stop,
-        per_minute: REGISTER_RATE,
     };
     let summary = register::run(job, &runtime, &mut out)?;
     out.flush()?;

@@ -229,11 +229,6 @@ fn flush(target: &mut PlanTarget<'_>, batch: &mut Vec<Planned>) -> Result<(), Le
     Ok(())
 }
 
-/// A body as the dry run shows it.
-pub fn preview(body: &RewardBody) -> String {
-    body.to_canonical_json()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ mod status;
 mod worker;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
@@ -751,12 +751,6 @@ impl Ledger {
         }
         Ok(Ok(()))
     }
-}
-
-/// The ledger path a command uses: `--ledger`, else `REWARDSYNC_LEDGER`, else
-/// `rewardsync.db` in the working directory (clap resolves the first two).
-pub fn default_path() -> PathBuf {
-    PathBuf::from("rewardsync.db")
 }
 
 #[cfg(test)]

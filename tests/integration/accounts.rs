@@ -27,6 +27,21 @@ fn result(wrk: &Workdir, name: &str) -> Vec<csv::StringRecord> {
         .collect()
 }
 
+/// `accounts register emp.csv --output OUT --no-progress`, to assert on.
+fn register(live: &Live, wrk: &Workdir, output: &str) -> assert_cmd::Command {
+    live.command(
+        wrk,
+        &[
+            "accounts",
+            "register",
+            "emp.csv",
+            "--output",
+            output,
+            "--no-progress",
+        ],
+    )
+}
+
 /// Successful registration requests the sandbox answered.
 fn registrations(live: &Live) -> u64 {
     live.sandbox
@@ -52,23 +67,13 @@ fn register_reports_each_row_and_reuses_an_existing_account() {
          E5,not-an-email,,\n\
          E6,,86,139-1000\n",
     );
-    live.command(
-        &wrk,
-        &[
-            "accounts",
-            "register",
-            "emp.csv",
-            "--output",
-            "out.csv",
-            "--no-progress",
-        ],
-    )
-    .assert()
-    .code(1)
-    .stderr(contains(
-        "6 rows: 2 registered now, 0 already registered, 2 failed, 2 invalid",
-    ))
-    .stdout("");
+    register(&live, &wrk, "out.csv")
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "6 rows: 2 registered now, 0 already registered, 2 failed, 2 invalid",
+        ))
+        .stdout("");
     let rows = result(&wrk, "out.csv");
     // Columns: legacy_no,email,mobile_code,mobile_number,account_id,status,error_code,error_message,log_id
     assert_eq!(&rows[0][5], "registered");
@@ -97,22 +102,12 @@ fn register_reports_each_row_and_reuses_an_existing_account() {
 
     // A rerun registers nothing again.
     let before = registrations(&live);
-    live.command(
-        &wrk,
-        &[
-            "accounts",
-            "register",
-            "emp.csv",
-            "--output",
-            "again.csv",
-            "--no-progress",
-        ],
-    )
-    .assert()
-    .code(1)
-    .stderr(contains(
-        "0 registered now, 2 already registered, 0 failed, 2 invalid, 2 failed earlier",
-    ));
+    register(&live, &wrk, "again.csv")
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "0 registered now, 2 already registered, 0 failed, 2 invalid, 2 failed earlier",
+        ));
     assert_eq!(registrations(&live), before);
     assert_eq!(result(&wrk, "again.csv")[0][4], rows[0][4]);
 }
@@ -158,19 +153,7 @@ fn registration_keeps_to_100_per_minute_and_resumes_after_kill() {
     assert!((2..10).contains(&registered), "{registered}");
     let before = registrations(&live);
 
-    live.command(
-        &wrk,
-        &[
-            "accounts",
-            "register",
-            "emp.csv",
-            "--output",
-            "out.csv",
-            "--no-progress",
-        ],
-    )
-    .assert()
-    .code(0);
+    register(&live, &wrk, "out.csv").assert().code(0);
     assert_eq!(
         registrations(&live) - before,
         10 - registered,
@@ -198,19 +181,7 @@ fn deactivate_and_enable_show_in_assets_and_unknown_accounts_are_reported() {
     let live = Live::fast();
     let wrk = Workdir::new();
     wrk.create("emp.csv", "email\nwang.fang@example.com\n");
-    live.command(
-        &wrk,
-        &[
-            "accounts",
-            "register",
-            "emp.csv",
-            "--output",
-            "out.csv",
-            "--no-progress",
-        ],
-    )
-    .assert()
-    .code(0);
+    register(&live, &wrk, "out.csv").assert().code(0);
     let id = result(&wrk, "out.csv")[0][1].to_owned();
     let status = |wrk: &Workdir| {
         let output = live
@@ -264,19 +235,7 @@ fn assets_are_written_as_csv_and_reconcile_with_the_ledger() {
         "emp.csv",
         "email\nwang.fang@example.com\nli.na@example.com\n",
     );
-    live.command(
-        &wrk,
-        &[
-            "accounts",
-            "register",
-            "emp.csv",
-            "--output",
-            "out.csv",
-            "--no-progress",
-        ],
-    )
-    .assert()
-    .code(0);
+    register(&live, &wrk, "out.csv").assert().code(0);
     live.command(&wrk, &["accounts", "reconcile"])
         .assert()
         .code(0)

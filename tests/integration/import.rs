@@ -18,6 +18,22 @@ fn built_bodies(path: &std::path::Path) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// `import FILE` against a fast sandbox, to the end: exit 0.
+fn finish_import(live: &Live, wrk: &Workdir, file: &std::path::Path) {
+    live.command(
+        wrk,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--rate",
+            "200",
+            "--no-progress",
+        ],
+    )
+    .assert()
+    .code(0);
+}
+
 /// Starts `import FILE --rate RATE` in the background, output discarded.
 fn spawn_import(
     live: &Live,
@@ -127,18 +143,7 @@ fn transient_faults_and_dropped_connections_end_with_every_row_stored_once() {
     // A row may exhaust its retries; the next run finishes it.
     if output.status.code() != Some(0) {
         assert_eq!(output.status.code(), Some(1), "{summary}");
-        live.command(
-            &wrk,
-            &[
-                "import",
-                file.to_str().unwrap(),
-                "--rate",
-                "200",
-                "--no-progress",
-            ],
-        )
-        .assert()
-        .code(0);
+        finish_import(&live, &wrk, &file);
     } else {
         assert_eq!(summary["imported"], 40);
     }
@@ -177,18 +182,7 @@ fn killed_mid_run_then_rerun_stores_everything_and_resends_no_imported_row() {
     );
     let before = receipts(&live);
 
-    live.command(
-        &wrk,
-        &[
-            "import",
-            file.to_str().unwrap(),
-            "--rate",
-            "200",
-            "--no-progress",
-        ],
-    )
-    .assert()
-    .code(0);
+    finish_import(&live, &wrk, &file);
     let after = receipts(&live);
     assert_eq!(after.len(), 60, "every row stored");
     for id in &recorded {

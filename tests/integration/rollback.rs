@@ -33,6 +33,20 @@ fn ids_in(wrk: &Workdir, status: &str) -> Vec<String> {
     wrk.export(status).iter().map(|r| r[0].to_owned()).collect()
 }
 
+/// `rollback --run RUN --yes --no-progress`, to assert on.
+fn rollback_run(live: &Live, wrk: &Workdir, run: i64) -> assert_cmd::Command {
+    live.command(
+        wrk,
+        &[
+            "rollback",
+            "--run",
+            &run.to_string(),
+            "--yes",
+            "--no-progress",
+        ],
+    )
+}
+
 /// external_ids the sandbox holds now.
 fn stored(live: &Live) -> Vec<String> {
     let mut ids: Vec<String> = live
@@ -74,22 +88,13 @@ fn rollback_of_a_run_deletes_exactly_its_rewards_and_the_file_imports_again() {
         .filter(|id| id.starts_with("RB2"))
         .collect::<Vec<_>>();
 
-    live.command(
-        &wrk,
-        &[
-            "rollback",
-            "--run",
-            &run.to_string(),
-            "--yes",
-            "--no-progress",
-        ],
-    )
-    .assert()
-    .code(0)
-    .stdout(contains(format!(
-        "6 rewards imported by run {run} to delete"
-    )))
-    .stdout(contains("6 deleted, 0 refused, 0 left to delete"));
+    rollback_run(&live, &wrk, run)
+        .assert()
+        .code(0)
+        .stdout(contains(format!(
+            "6 rewards imported by run {run} to delete"
+        )))
+        .stdout(contains("6 deleted, 0 refused, 0 left to delete"));
     let state = live.state();
     assert_eq!(state.rewards_deleted, 6);
     assert_eq!(state.reward_count, 3);
@@ -389,18 +394,7 @@ fn a_refused_delete_keeps_the_row_imported_with_the_servers_code() {
             .unwrap();
         assert!(answer.status().is_success());
     });
-    live.command(
-        &wrk,
-        &[
-            "rollback",
-            "--run",
-            &run.to_string(),
-            "--yes",
-            "--no-progress",
-        ],
-    )
-    .assert()
-    .code(1);
+    rollback_run(&live, &wrk, run).assert().code(1);
     let status = wrk.status();
     assert_eq!(count(&status, "deleted"), 2);
     assert_eq!(count(&status, "imported"), 1);
@@ -420,20 +414,11 @@ fn a_refused_delete_keeps_the_row_imported_with_the_servers_code() {
 #[test]
 fn wrong_credentials_stop_the_rollback_with_exit_3_and_delete_nothing() {
     let (live, wrk, run) = imported(4, "FATAL");
-    live.command(
-        &wrk,
-        &[
-            "rollback",
-            "--run",
-            &run.to_string(),
-            "--yes",
-            "--no-progress",
-        ],
-    )
-    .env("FEISHU_APP_SECRET", "not-the-secret")
-    .assert()
-    .code(3)
-    .stderr(contains("FEISHU_APP_SECRET"));
+    rollback_run(&live, &wrk, run)
+        .env("FEISHU_APP_SECRET", "not-the-secret")
+        .assert()
+        .code(3)
+        .stderr(contains("FEISHU_APP_SECRET"));
     assert_eq!(deletes_answered(&live, "200"), 0);
     let status = wrk.status();
     assert_eq!(count(&status, "imported"), 4);
