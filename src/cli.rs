@@ -66,6 +66,42 @@ pub enum EncodingArg {
     Auto,
 }
 
+impl From<EncodingArg> for rewardsync::input::EncodingChoice {
+    fn from(arg: EncodingArg) -> Self {
+        match arg {
+            EncodingArg::Utf8 => Self::Utf8,
+            EncodingArg::Gbk => Self::Gbk,
+            EncodingArg::Auto => Self::Auto,
+        }
+    }
+}
+
+/// `--user-id-type` values: what the user ids of a file (or an answer) are.
+// The names are Feishu's own.
+#[allow(clippy::enum_variant_names)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UserIdTypeArg {
+    /// The user's id within this app (`ou_…`).
+    #[value(name = "open_id")]
+    OpenId,
+    /// The user's id across one developer's apps (`on_…`).
+    #[value(name = "union_id")]
+    UnionId,
+    /// The user's id within the tenant.
+    #[value(name = "user_id")]
+    UserId,
+}
+
+impl From<UserIdTypeArg> for rewardsync::feishu::UserIdType {
+    fn from(arg: UserIdTypeArg) -> Self {
+        match arg {
+            UserIdTypeArg::OpenId => Self::OpenId,
+            UserIdTypeArg::UnionId => Self::UnionId,
+            UserIdTypeArg::UserId => Self::UserId,
+        }
+    }
+}
+
 /// `rewardsync validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -139,8 +175,8 @@ pub struct ImportArgs {
     pub concurrency: usize,
 
     /// What referral_user_id (and the other user ids) hold.
-    #[arg(long, value_enum, default_value_t = crate::feishu::UserIdType::OpenId, value_name = "T")]
-    pub user_id_type: crate::feishu::UserIdType,
+    #[arg(long, value_enum, default_value_t = UserIdTypeArg::OpenId, value_name = "T")]
+    pub user_id_type: UserIdTypeArg,
 
     /// After the run, write every invalid and failed row to OUT.csv (original columns,
     /// plus `line` and `errors`), to fix and import again.
@@ -274,8 +310,8 @@ pub struct AssetsArgs {
     pub ids: AccountIdsArgs,
 
     /// Which id type the referrer's id is shown as.
-    #[arg(long, value_enum, default_value_t = crate::feishu::UserIdType::OpenId, value_name = "T")]
-    pub user_id_type: crate::feishu::UserIdType,
+    #[arg(long, value_enum, default_value_t = UserIdTypeArg::OpenId, value_name = "T")]
+    pub user_id_type: UserIdTypeArg,
 
     /// Write CSV here (or JSON, with --json) instead of the table on stdout.
     #[arg(long, value_name = "OUT")]
@@ -290,8 +326,8 @@ pub struct AssetsArgs {
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
     /// Which id type `referral_user_id` held when the rewards were imported.
-    #[arg(long, value_enum, default_value_t = crate::feishu::UserIdType::OpenId, value_name = "T")]
-    pub user_id_type: crate::feishu::UserIdType,
+    #[arg(long, value_enum, default_value_t = UserIdTypeArg::OpenId, value_name = "T")]
+    pub user_id_type: UserIdTypeArg,
 
     /// JSON instead of a table.
     #[arg(long)]

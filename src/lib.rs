@@ -5,11 +5,10 @@
 //! and builds its [`reward`] body → [`import`] plans it against the [`ledger`] → the
 //! [`throttle`] paces → [`feishu`] sends → the [`ledger`] records → [`report`] and
 //! [`progress`] tell the user. The [`sandbox`] is a local stand-in for the Feishu
-//! endpoints; [`cmd`] holds one entry point per subcommand, and [`cli`] what the user typed.
+//! endpoints. The command line (what the user typed, and one entry point per subcommand)
+//! belongs to the binary: the library never sees its types.
 
 pub mod accounts;
-pub mod cli;
-pub mod cmd;
 pub mod dispatch;
 pub mod exit;
 pub mod feishu;

@@ -2,16 +2,19 @@
 
 use std::process::ExitCode;
 
+mod cli;
+mod cmd;
+
 use clap::Parser;
-use rewardsync::cli::Cli;
+use cli::Cli;
 use rewardsync::exit::Exit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match rewardsync::cmd::run(cli) {
+    match cmd::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            if rewardsync::cmd::is_broken_pipe(&err) {
+            if cmd::is_broken_pipe(&err) {
                 // A reader that went away (`| head`) is not a failure of ours.
                 return Exit::Success.into();
             }

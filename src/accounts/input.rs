@@ -7,8 +7,7 @@ use std::path::Path;
 
 use csv::StringRecord;
 
-use crate::cli::EncodingArg;
-use crate::input::{CsvReader, Encoding, InputError};
+use crate::input::{CsvReader, Encoding, EncodingChoice, InputError};
 use crate::validate::{Problem, Severity, looks_scientific};
 
 /// One row of the registration file.
@@ -65,7 +64,7 @@ pub struct AccountReader {
 
 impl AccountReader {
     /// Opens the file and finds its columns.
-    pub fn open(path: &Path, encoding: EncodingArg) -> Result<AccountReader, InputError> {
+    pub fn open(path: &Path, encoding: EncodingChoice) -> Result<AccountReader, InputError> {
         let csv = CsvReader::open(path, encoding)?;
         let find = |name: &str| {
             csv.names()

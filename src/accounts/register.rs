@@ -9,10 +9,10 @@ use std::sync::atomic::Ordering;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::cli::EncodingArg;
 use crate::dispatch::{Attempted, Engine, RetryPolicy};
 use crate::feishu::{Client, Failure};
 use crate::import::ImportError;
+use crate::input::EncodingChoice;
 use crate::ledger::{Ledger, LedgerHandle, Registration};
 use crate::progress::{Progress, ProgressMode, Tally};
 use crate::throttle::{Rate, Throttle};
@@ -28,7 +28,7 @@ const CONCURRENCY: usize = 4;
 /// One registration run, fully described.
 pub struct RegisterJob {
     pub file: PathBuf,
-    pub encoding: EncodingArg,
+    pub encoding: EncodingChoice,
     pub ledger: PathBuf,
     pub client: Client,
     pub retry_failed: bool,
@@ -305,7 +305,7 @@ fn advice(code: i64) -> &'static str {
 fn result_rows(
     ledger: &mut Ledger,
     file: &std::path::Path,
-    encoding: EncodingArg,
+    encoding: EncodingChoice,
 ) -> Result<Vec<Vec<String>>, ImportError> {
     let mut reader = AccountReader::open(file, encoding)?;
     let mut header: Vec<String> = reader.names().to_vec();

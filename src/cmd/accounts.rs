@@ -5,15 +5,15 @@ use std::io::{self, BufWriter, Write};
 
 use anyhow::Context;
 
-use crate::accounts::actions::{self, Action};
-use crate::accounts::assets::{self, AccountAssets, ImportedSums};
-use crate::accounts::register::{self, RegisterJob};
 use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, RegisterArgs};
-use crate::exit::Exit;
-use crate::feishu::Failure;
-use crate::ledger::{Ledger, LedgerHandle};
-use crate::progress::ProgressMode;
-use crate::reward::RewardBody;
+use rewardsync::accounts::actions::{self, Action};
+use rewardsync::accounts::assets::{self, AccountAssets, ImportedSums};
+use rewardsync::accounts::register::{self, RegisterJob};
+use rewardsync::exit::Exit;
+use rewardsync::feishu::Failure;
+use rewardsync::ledger::{Ledger, LedgerHandle};
+use rewardsync::progress::ProgressMode;
+use rewardsync::reward::RewardBody;
 
 /// Runs an accounts subcommand.
 pub fn run(command: AccountsCommand) -> anyhow::Result<Exit> {
@@ -38,7 +38,7 @@ fn register(args: RegisterArgs) -> anyhow::Result<Exit> {
     };
     let job = RegisterJob {
         file: args.file.clone(),
-        encoding: args.encoding,
+        encoding: args.encoding.into(),
         ledger: args.ledger.ledger.clone(),
         client,
         retry_failed: args.retry_failed,
@@ -120,8 +120,12 @@ fn assets(args: AssetsArgs) -> anyhow::Result<Exit> {
     let client = super::connect(&args.ids.target)?;
     let runtime = super::runtime()?;
     let stop = super::stop_on_ctrl_c(&runtime);
-    let (found, fatal) =
-        runtime.block_on(assets::fetch(ids, args.user_id_type, &client, stop.clone()))?;
+    let (found, fatal) = runtime.block_on(assets::fetch(
+        ids,
+        args.user_id_type.into(),
+        &client,
+        stop.clone(),
+    ))?;
     match (&args.output, args.json) {
         (Some(path), json) => {
             let file =
@@ -167,8 +171,12 @@ fn reconcile(args: ReconcileArgs) -> anyhow::Result<Exit> {
     let runtime = super::runtime()?;
     let stop = super::stop_on_ctrl_c(&runtime);
     let ids = accounts.into_iter().map(|a| a.account_id).collect();
-    let (found, fatal) =
-        runtime.block_on(assets::fetch(ids, args.user_id_type, &client, stop.clone()))?;
+    let (found, fatal) = runtime.block_on(assets::fetch(
+        ids,
+        args.user_id_type.into(),
+        &client,
+        stop.clone(),
+    ))?;
     let lines = assets::reconcile(found, &sums);
     let mut out = io::stdout().lock();
     if args.json {

@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cli::{DemoArgs, EncodingArg};
-use crate::dispatch::RetryPolicy;
-use crate::exit::Exit;
-use crate::feishu::{Client, ClientOptions, Secret, Target};
-use crate::import::{self, ImportJob, SendSettings};
-use crate::input::ReadOptions;
-use crate::progress::ProgressMode;
-use crate::report;
-use crate::sandbox::{self, SandboxConfig};
+use crate::cli::DemoArgs;
+use rewardsync::dispatch::RetryPolicy;
+use rewardsync::exit::Exit;
+use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
+use rewardsync::import::{self, ImportJob, SendSettings};
+use rewardsync::input::ReadOptions;
+use rewardsync::progress::ProgressMode;
+use rewardsync::report;
+use rewardsync::sandbox::{self, SandboxConfig};
 
 /// The sample the demo imports, built into the binary so the demo runs from anywhere.
 const SAMPLE: &str = include_str!("../../samples/rewards.csv");
@@ -79,7 +79,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
         let job = ImportJob {
             file: file.clone(),
             read: ReadOptions {
-                encoding: EncodingArg::Utf8,
+                encoding: rewardsync::input::EncodingChoice::Utf8,
                 ignore_unknown_columns: false,
             },
             ledger: ledger.clone(),

@@ -3,11 +3,11 @@
 use std::io::{self, Write};
 
 use crate::cli::ImportArgs;
-use crate::exit::Exit;
-use crate::import::{self, ImportJob, SendSettings};
-use crate::input::ReadOptions;
-use crate::progress::ProgressMode;
-use crate::report;
+use rewardsync::exit::Exit;
+use rewardsync::import::{self, ImportJob, SendSettings};
+use rewardsync::input::ReadOptions;
+use rewardsync::progress::ProgressMode;
+use rewardsync::report;
 
 /// How many bodies `--dry-run` shows.
 const DRY_RUN_BODIES: usize = 3;
@@ -24,7 +24,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<Exit> {
         );
     }
     let read = ReadOptions {
-        encoding: args.input.encoding,
+        encoding: args.input.encoding.into(),
         ignore_unknown_columns: args.input.ignore_unknown_columns,
     };
     if args.dry_run {
@@ -41,7 +41,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<Exit> {
         rate: args.rate,
         send: SendSettings {
             concurrency: args.concurrency.max(1),
-            user_id_type: args.user_id_type,
+            user_id_type: args.user_id_type.into(),
             ..SendSettings::default()
         },
         retry_failed: args.retry_failed,

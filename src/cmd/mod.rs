@@ -14,8 +14,8 @@ use anyhow::Context;
 use tokio::sync::watch;
 
 use crate::cli::{Cli, Command, TargetArgs};
-use crate::exit::Exit;
-use crate::feishu::{Client, ClientOptions, Secret, Target};
+use rewardsync::exit::Exit;
+use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
 
 /// Runs the command the user typed.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -51,8 +51,8 @@ pub fn connect(args: &TargetArgs) -> anyhow::Result<Client> {
 }
 
 /// Opens an existing ledger to read (`status`, `export`), or says how one comes to exist.
-pub fn open_to_read(path: &std::path::Path) -> anyhow::Result<crate::ledger::Ledger> {
-    crate::ledger::Ledger::open_read_only(path)?.with_context(|| {
+pub fn open_to_read(path: &std::path::Path) -> anyhow::Result<rewardsync::ledger::Ledger> {
+    rewardsync::ledger::Ledger::open_read_only(path)?.with_context(|| {
         format!(
             "{}: no ledger here yet; `rewardsync import FILE` creates it (or pass --ledger PATH)",
             path.display()

@@ -11,11 +11,11 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::RollbackArgs;
-use crate::exit::Exit;
-use crate::feishu::{Client, Failure};
-use crate::ledger::{Ledger, LedgerHandle, Selection, Status, Target};
-use crate::progress::{Progress, ProgressMode, Tally};
-use crate::throttle::{Rate, Throttle};
+use rewardsync::exit::Exit;
+use rewardsync::feishu::{Client, Failure};
+use rewardsync::ledger::{Ledger, LedgerHandle, Selection, Status, Target};
+use rewardsync::progress::{Progress, ProgressMode, Tally};
+use rewardsync::throttle::{Rate, Throttle};
 
 /// Rows shown before asking.
 const PREVIEW: usize = 5;
@@ -171,7 +171,7 @@ pub fn run(args: RollbackArgs) -> anyhow::Result<Exit> {
             );
             let throttle = Arc::new(Throttle::new(Rate::per_second(args.rate)));
             let send_started = Instant::now();
-            let report = runtime.block_on(crate::rollback::delete_all(
+            let report = runtime.block_on(rewardsync::rollback::delete_all(
                 handle.clone(),
                 client,
                 throttle,
@@ -221,7 +221,7 @@ fn dry_run(args: &RollbackArgs, selection: &Selection) -> anyhow::Result<Exit> {
     })?;
     // A dry run needs no app id; when one is given, the ledger must belong to it.
     if let Some(app_id) = &args.target.app_id {
-        let wanted = crate::feishu::Target::new(&args.target.base_url, app_id)?;
+        let wanted = rewardsync::feishu::Target::new(&args.target.base_url, app_id)?;
         ledger.pin_target(&(&wanted).into())?;
     }
     let skipped = check_selection(&ledger, selection)?;
@@ -322,7 +322,7 @@ fn preview(
     writeln!(
         out,
         "rollback: {} {from} to delete from {}{}",
-        crate::report::counted(summary.covered, "reward"),
+        rewardsync::report::counted(summary.covered, "reward"),
         summary.target,
         if summary.in_doubt_before > 0 {
             format!(
@@ -358,12 +358,12 @@ fn confirm(covered: u64) -> anyhow::Result<()> {
     if !stdin.is_terminal() {
         anyhow::bail!(
             "not deleting without confirmation, and stdin is not a terminal to ask on; pass --yes to delete {}",
-            crate::report::counted(covered, "reward")
+            rewardsync::report::counted(covered, "reward")
         );
     }
     eprint!(
         "delete {} from Feishu? [y/N] ",
-        crate::report::counted(covered, "reward")
+        rewardsync::report::counted(covered, "reward")
     );
     io::stderr().flush()?;
     let mut answer = String::new();
@@ -424,7 +424,7 @@ fn print_summary(summary: &Summary, json: bool) -> anyhow::Result<()> {
             writeln!(
                 out,
                 "{} still to delete (retries ran out or in doubt): run the same command again",
-                crate::report::counted(summary.left, "reward")
+                rewardsync::report::counted(summary.left, "reward")
             )?;
         }
     }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cli::SandboxArgs;
-use crate::exit::Exit;
-use crate::sandbox::{self, Directory, Endpoint, Sandbox, SandboxConfig};
+use rewardsync::exit::Exit;
+use rewardsync::sandbox::{self, Directory, Endpoint, Sandbox, SandboxConfig};
 
 /// Runs the sandbox in the foreground.
 pub fn run(args: SandboxArgs) -> anyhow::Result<Exit> {

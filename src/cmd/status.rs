@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde_json::{Map, Value, json};
 
 use crate::cli::StatusArgs;
-use crate::exit::Exit;
+use rewardsync::exit::Exit;
 
 /// Runs listed.
 const RUNS_SHOWN: usize = 5;

@@ -5,15 +5,15 @@ use std::io::{self, BufWriter, Write};
 use anyhow::Context;
 
 use crate::cli::{InputArgs, ValidateArgs};
-use crate::exit::Exit;
-use crate::input::{ReadOptions, RewardReader};
-use crate::report::{ErrorsFile, JsonReport, ProblemReport, Summary, TextReport};
-use crate::validate::Validator;
+use rewardsync::exit::Exit;
+use rewardsync::input::{ReadOptions, RewardReader};
+use rewardsync::report::{ErrorsFile, JsonReport, ProblemReport, Summary, TextReport};
+use rewardsync::validate::Validator;
 
 /// Opens the rewards CSV named by the input flags.
 pub fn open_input(input: &InputArgs) -> anyhow::Result<RewardReader> {
     let options = ReadOptions {
-        encoding: input.encoding,
+        encoding: input.encoding.into(),
         ignore_unknown_columns: input.ignore_unknown_columns,
     };
     Ok(RewardReader::open(&input.file, options)?)

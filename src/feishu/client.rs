@@ -49,24 +49,24 @@ impl Default for ClientOptions {
 pub struct ClientBuildError(#[from] reqwest::Error);
 
 /// Which kind of user id the server reads and writes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum UserIdType {
     /// The user's id within this app (`ou_…`).
     #[default]
-    #[value(name = "open_id")]
     OpenId,
     /// The user's id across one developer's apps (`on_…`).
-    #[value(name = "union_id")]
     UnionId,
     /// The user's id within the tenant.
-    #[value(name = "user_id")]
     UserId,
 }
 
 impl UserIdType {
+    /// Every kind, in the order the documentation lists them.
+    pub const ALL: [UserIdType; 3] = [UserIdType::OpenId, UserIdType::UnionId, UserIdType::UserId];
+
     /// Parses a `user_id_type` query value; `None` for anything but the documented names.
     pub fn parse(text: &str) -> Option<UserIdType> {
-        [UserIdType::OpenId, UserIdType::UnionId, UserIdType::UserId]
+        UserIdType::ALL
             .into_iter()
             .find(|kind| kind.as_str() == text)
     }

@@ -1,9 +1,19 @@
 //! Text encodings: what a file's first bytes say it is, and decoding field by field so
 //! that a bad byte is reported where it is, never replaced in silence.
 
-use crate::cli::EncodingArg;
-
 use super::InputError;
+
+/// The encoding asked for: a fixed one, or the file's start decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EncodingChoice {
+    /// UTF-8, with or without a byte-order mark.
+    #[default]
+    Utf8,
+    /// GB18030, the superset of GBK and GB2312 that Excel on Chinese Windows writes.
+    Gbk,
+    /// UTF-8 if the start of the file is valid UTF-8, else GBK.
+    Auto,
+}
 
 /// The text encoding a file is read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +92,7 @@ pub struct Sniffed {
     pub looks_like_gbk: bool,
 }
 
-pub fn sniff(path: &str, start: &[u8], asked: EncodingArg) -> Result<Sniffed, InputError> {
+pub fn sniff(path: &str, start: &[u8], asked: EncodingChoice) -> Result<Sniffed, InputError> {
     let not_text = |what, advice| InputError::NotText {
         path: path.to_owned(),
         what,
@@ -125,10 +135,10 @@ pub fn sniff(path: &str, start: &[u8], asked: EncodingArg) -> Result<Sniffed, In
             .decode_without_bom_handling_and_without_replacement(trim_partial_gbk(body))
             .is_some();
     let encoding = match asked {
-        EncodingArg::Utf8 => Encoding::Utf8 { bom },
-        EncodingArg::Gbk => Encoding::Gb18030,
-        EncodingArg::Auto if bom || utf8_ok => Encoding::Utf8 { bom },
-        EncodingArg::Auto => Encoding::Gb18030,
+        EncodingChoice::Utf8 => Encoding::Utf8 { bom },
+        EncodingChoice::Gbk => Encoding::Gb18030,
+        EncodingChoice::Auto if bom || utf8_ok => Encoding::Utf8 { bom },
+        EncodingChoice::Auto => Encoding::Gb18030,
     };
     let skip = if matches!(encoding, Encoding::Utf8 { bom: true }) {
         3

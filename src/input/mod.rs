@@ -19,10 +19,8 @@ use std::path::Path;
 use csv::{ByteRecord, StringRecord};
 use thiserror::Error;
 
-use crate::cli::EncodingArg;
-
 pub use column::{Column, ERRORS_FILE_COLUMNS};
-pub use encoding::Encoding;
+pub use encoding::{Encoding, EncodingChoice};
 use encoding::{SNIFF_BYTES, decode_field, sniff};
 use lines::LineTracker;
 
@@ -225,7 +223,7 @@ impl Row {
 #[derive(Debug, Clone, Copy)]
 pub struct ReadOptions {
     /// The encoding asked for.
-    pub encoding: EncodingArg,
+    pub encoding: EncodingChoice,
     /// Skip unknown columns instead of refusing the file.
     pub ignore_unknown_columns: bool,
 }
@@ -310,7 +308,7 @@ impl fmt::Debug for CsvReader {
 
 impl CsvReader {
     /// Opens a file, sniffs what it is, and reads its header's names.
-    pub fn open(path: &Path, encoding: EncodingArg) -> Result<CsvReader, InputError> {
+    pub fn open(path: &Path, encoding: EncodingChoice) -> Result<CsvReader, InputError> {
         let shown = path.display().to_string();
         let file = File::open(path).map_err(|source| InputError::Open {
             path: shown.clone(),
@@ -323,7 +321,7 @@ impl CsvReader {
     pub fn from_reader(
         path: String,
         source: Box<dyn Read + Send>,
-        encoding: EncodingArg,
+        encoding: EncodingChoice,
     ) -> Result<CsvReader, InputError> {
         let mut buffered = BufReader::with_capacity(SNIFF_BYTES, source);
         let start = buffered.fill_buf().map_err(|source| InputError::Read {
@@ -498,7 +496,10 @@ fn csv_error(path: &str, error: csv::Error) -> InputError {
 mod tests {
     use super::*;
 
-    fn read(bytes: &[u8], encoding: EncodingArg) -> Result<(RewardReader, Vec<Row>), InputError> {
+    fn read(
+        bytes: &[u8],
+        encoding: EncodingChoice,
+    ) -> Result<(RewardReader, Vec<Row>), InputError> {
         let mut reader = RewardReader::from_reader(
             "t.csv".into(),
             Box::new(io::Cursor::new(bytes.to_vec())),
@@ -519,7 +520,7 @@ mod tests {
     #[test]
     fn quoted_newline_keeps_later_line_numbers_right() {
         let text = format!("{HEADER}\nou_1,e1,a1,1,1,\"two\nlines\"\nou_2,e2,a2,1,1,x\n");
-        let (_, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        let (_, rows) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
         assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
         assert_eq!(&rows[0].fields[5], "two\nlines");
     }
@@ -529,14 +530,14 @@ mod tests {
         let text = format!(
             "{HEADER}\r\nou_1,e1,a1,1,1,\"a\r\nb\"\r\n\r\nou_2,e2,a2,1,1,x\r\nou_3,e3,a3,1,1,y"
         );
-        let (_, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        let (_, rows) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
         assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 5, 6]);
     }
 
     #[test]
     fn bom_and_crlf_are_handled() {
         let text = format!("\u{feff}{HEADER}\r\nou_1,e1,a1,1,1,x\r\n");
-        let (reader, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        let (reader, rows) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
         assert_eq!(reader.encoding(), Encoding::Utf8 { bom: true });
         assert_eq!(reader.header().position(Column::ReferralUserId), Some(0));
         assert_eq!(&rows[0].fields[5], "x");
@@ -546,9 +547,9 @@ mod tests {
     fn gbk_is_decoded() {
         let text = format!("{HEADER}\nou_1,e1,a1,1,1,入职奖励\n");
         let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
-        let (_, rows) = read(&bytes, EncodingArg::Gbk).unwrap();
+        let (_, rows) = read(&bytes, EncodingChoice::Gbk).unwrap();
         assert_eq!(&rows[0].fields[5], "入职奖励");
-        let (reader, rows) = read(&bytes, EncodingArg::Auto).unwrap();
+        let (reader, rows) = read(&bytes, EncodingChoice::Auto).unwrap();
         assert_eq!(reader.encoding(), Encoding::Gb18030);
         assert_eq!(&rows[0].fields[5], "入职奖励");
     }
@@ -557,7 +558,7 @@ mod tests {
     fn gbk_read_as_utf8_is_a_row_problem_with_a_hint() {
         let text = format!("{HEADER}\nou_1,e1,a1,1,1,入职奖励\n");
         let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
-        let (_, rows) = read(&bytes, EncodingArg::Utf8).unwrap();
+        let (_, rows) = read(&bytes, EncodingChoice::Utf8).unwrap();
         let problem = &rows[0].problems[0];
         assert_eq!(problem.column.as_deref(), Some("reason"));
         assert!(
@@ -571,7 +572,7 @@ mod tests {
     fn undecodable_gbk_byte_is_reported() {
         let mut bytes = format!("{HEADER}\nou_1,e1,a1,1,1,ok\nou_2,e2,a2,1,1,").into_bytes();
         bytes.extend_from_slice(&[0x81, 0x20, b'\n']);
-        let (_, rows) = read(&bytes, EncodingArg::Gbk).unwrap();
+        let (_, rows) = read(&bytes, EncodingChoice::Gbk).unwrap();
         assert!(rows[0].problems.is_empty());
         assert_eq!(rows[1].line, 3);
         assert!(
@@ -586,7 +587,7 @@ mod tests {
     #[test]
     fn ragged_row_is_a_row_problem() {
         let text = format!("{HEADER}\nou_1,e1,a1,1,1\n");
-        let (_, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        let (_, rows) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
         assert!(
             rows[0].problems[0]
                 .message
@@ -597,14 +598,14 @@ mod tests {
     #[test]
     fn blank_rows_are_skipped() {
         let text = format!("{HEADER}\n,,,,,\nou_1,e1,a1,1,1,x\n");
-        let (_, rows) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        let (_, rows) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].line, 3);
     }
 
     #[test]
     fn header_errors() {
-        let err = |bytes: &[u8]| read(bytes, EncodingArg::Utf8).unwrap_err().to_string();
+        let err = |bytes: &[u8]| read(bytes, EncodingChoice::Utf8).unwrap_err().to_string();
         assert_eq!(
             err(b""),
             "t.csv: the file is empty; a rewards CSV starts with a header row naming its columns (referral_user_id,external_id,\u{2026})"
@@ -628,7 +629,7 @@ mod tests {
     #[test]
     fn errors_file_columns_are_ignored() {
         let text = format!("{HEADER},line,errors\nou_1,e1,a1,1,1,x,2,bad\n");
-        let (reader, _) = read(text.as_bytes(), EncodingArg::Utf8).unwrap();
+        let (reader, _) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
         assert!(reader.header().is_errors_file_field(6));
         assert!(reader.header().is_errors_file_field(7));
     }

@@ -58,7 +58,7 @@ pub fn check_file(path: &Path) -> Vec<rewardsync::validate::Checked> {
 
 fn utf8() -> rewardsync::input::ReadOptions {
     rewardsync::input::ReadOptions {
-        encoding: rewardsync::cli::EncodingArg::Utf8,
+        encoding: rewardsync::input::EncodingChoice::Utf8,
         ignore_unknown_columns: false,
     }
 }
