@@ -30,6 +30,8 @@ pub enum Command {
     Accounts(AccountsCommand),
     /// Delete the rewards a run imported (or named ones), resumably.
     Rollback(RollbackArgs),
+    /// List the ledger's runs: id, command, file, start, end, counts, exit code.
+    Runs(RunsArgs),
     /// Import the sample file into an in-process sandbox, twice, to show import and resume.
     Demo(DemoArgs),
     /// Run a local, in-memory stand-in for the Feishu endpoints rewardsync calls.
@@ -187,13 +189,49 @@ pub struct ImportArgs {
     #[arg(long)]
     pub retry_failed: bool,
 
-    /// Print one JSON object (counts by outcome, elapsed seconds, rate) on stdout.
+    /// Retries of a transient fault (timeout, dropped connection, 5xx) before a row is left
+    /// for the next run; a row whose request may have arrived stays in doubt (`sending`).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub retries: u32,
+
+    /// Print one JSON object (counts by outcome, reasons, elapsed seconds, rate) on stdout.
     #[arg(long)]
     pub json: bool,
 
     /// No progress bar or progress lines.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// `rewardsync runs`.
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    /// How many runs, newest first.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+
+    /// Print one JSON array of runs on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Cli {
+    /// True when the command was asked for JSON on stdout (errors then come as JSON too).
+    pub fn json(&self) -> bool {
+        match &self.command {
+            Command::Validate(args) => args.json,
+            Command::Import(args) => args.json,
+            Command::Status(args) => args.json,
+            Command::Runs(args) => args.json,
+            Command::Rollback(args) => args.json,
+            Command::Accounts(AccountsCommand::Assets(args)) => args.json,
+            Command::Accounts(AccountsCommand::Reconcile(args)) => args.json,
+            _ => false,
+        }
+    }
 }
 
 /// `rewardsync status`.
@@ -222,14 +260,15 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
-/// `export --status` values.
+/// `export --status` values: a ledger state, or all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportStatus {
+    Pending,
+    Sending,
     Imported,
     Failed,
     Invalid,
-    Pending,
-    Sending,
+    Unresolved,
     Conflict,
     Deleting,
     Deleted,
@@ -366,6 +405,10 @@ pub struct RollbackArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub concurrency: usize,
+
+    /// Retries of a transient fault before a delete is left for the next rollback.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub retries: u32,
 
     /// One JSON object on stdout at the end.
     #[arg(long)]

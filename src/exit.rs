@@ -7,13 +7,17 @@ use std::process::ExitCode;
 pub enum Exit {
     /// 0: every row is done (valid, or imported in this run or an earlier one).
     Success = 0,
-    /// 1: the run finished, but some rows are invalid, failed, conflicting or pending.
+    /// 1: the run finished, but some rows are invalid, unresolved, failed, conflicting,
+    /// pending or in doubt.
     Incomplete = 1,
     /// 2: usage, configuration or unreadable input.
     Usage = 2,
     /// 3: stopped by a fatal remote error (credentials, permission, IP allow-list).
     Fatal = 3,
-    /// 130: interrupted by Ctrl-C after a clean stop.
+    /// 4: stopped by a local failure after it started (the ledger or an output file could
+    /// not be written: disk full, permissions); the ledger holds only committed outcomes.
+    LocalFailure = 4,
+    /// 130: interrupted by Ctrl-C or SIGTERM after a clean stop.
     Interrupted = 130,
 }
 

@@ -1,15 +1,18 @@
 //! rewardsync: import referral rewards from a legacy system into Feishu Hire, and manage the
 //! referral reward accounts they land in.
 //!
-//! The modules follow the pipeline: [`input`] reads the CSV → [`validate`] checks each row
-//! and builds its [`reward`] body → [`import`] plans it against the [`ledger`] → the
-//! [`throttle`] paces → [`feishu`] sends → the [`ledger`] records → [`report`] and
-//! [`progress`] tell the user. The [`sandbox`] is a local stand-in for the Feishu
-//! endpoints. The command line (what the user typed, and one entry point per subcommand)
-//! belongs to the binary: the library never sees its types.
+//! The modules follow the pipeline: [`input`] reads the file → [`validate`] checks each row
+//! and builds its [`reward`] body → [`import`] plans it against the [`ledger`] → the [`run`]
+//! driver sends it through the [`engine`] ([`throttle`] slots, retries, the halt on
+//! [`stop`]) with the [`feishu`] client → the [`ledger`] records every step → [`summary`]
+//! says how it ended and [`report`] tells the user ([`progress`] while it runs).
+//! [`rollback`] and [`accounts`] are commands on the same driver; the [`sandbox`] is a local
+//! stand-in for the Feishu endpoints; [`text`] words values in messages. The command line
+//! (what the user typed, one entry point per subcommand) belongs to the binary: the
+//! library never sees its types.
 
 pub mod accounts;
-pub mod dispatch;
+pub mod engine;
 pub mod exit;
 pub mod feishu;
 pub mod generate;
@@ -20,6 +23,10 @@ pub mod progress;
 pub mod report;
 pub mod reward;
 pub mod rollback;
+pub mod run;
 pub mod sandbox;
+pub mod stop;
+pub mod summary;
+pub mod text;
 pub mod throttle;
 pub mod validate;

@@ -11,6 +11,7 @@ use rewardsync::exit::Exit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.json();
     match cmd::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
@@ -18,8 +19,31 @@ fn main() -> ExitCode {
                 // A reader that went away (`| head`) is not a failure of ours.
                 return Exit::Success.into();
             }
-            eprintln!("rewardsync: {err:#}");
-            Exit::Usage.into()
+            let exit = cmd::exit_of(&err);
+            let message = describe(&err);
+            if json {
+                // A script reading stdout still gets one object: what went wrong, and that
+                // nothing was sent.
+                let object =
+                    serde_json::json!({"error": message, "exit_code": exit.code(), "sent": 0});
+                println!("{object}");
+            }
+            eprintln!("rewardsync: {message}");
+            exit.into()
         }
     }
+}
+
+/// The error and its causes on one line, each said once: a typed error often quotes its
+/// cause already.
+fn describe(err: &anyhow::Error) -> String {
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
 }

@@ -1,4 +1,4 @@
-//! Progress while rows are sent: a bar on a terminal, plain periodic lines in cron logs,
+//! Progress while items are sent: a bar on a terminal, plain periodic lines in cron logs,
 //! nothing with `--no-progress` (SPEC §3). Counting is separate from showing, so the
 //! sending code only bumps counters.
 
@@ -36,44 +36,45 @@ impl ProgressMode {
 /// How often plain progress lines are printed.
 pub const LINE_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Counts by outcome as rows finish; shared by every sending task.
+/// Items finished so far, by kind; shared by every sending task.
 #[derive(Debug, Default)]
 pub struct Tally {
-    /// Rows done: imported, registered, deleted.
-    pub imported: AtomicU64,
+    /// Done: imported, deleted, registered…
+    pub done: AtomicU64,
+    /// Refused by Feishu.
     pub failed: AtomicU64,
-    pub pending: AtomicU64,
+    /// Left for the next run: in doubt or not sent.
+    pub left: AtomicU64,
+    /// Items the phases have taken on so far.
+    pub total: AtomicU64,
 }
 
 impl Tally {
-    /// Rows finished, whatever their outcome.
-    pub fn done(&self) -> u64 {
-        self.imported.load(Ordering::Relaxed)
+    /// Items finished, whatever their outcome.
+    pub fn finished(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
             + self.failed.load(Ordering::Relaxed)
-            + self.pending.load(Ordering::Relaxed)
+            + self.left.load(Ordering::Relaxed)
     }
 }
 
-/// The display of one send phase; dropped or [`Progress::finish`]ed at its end.
+/// The display of one run's sending; dropped or [`Progress::finish`]ed at its end.
 pub struct Progress {
-    tally: Arc<Tally>,
     bar: Option<ProgressBar>,
     stop: Arc<AtomicBool>,
     ticker: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Progress {
-    /// Starts showing progress towards `total` rows; `done` names what a finished row is
-    /// ("imported", "registered", "deleted").
-    pub fn start(
-        mode: ProgressMode,
-        total: u64,
-        tally: Arc<Tally>,
-        done: &'static str,
-    ) -> Progress {
+    /// Starts showing `tally` (its total may grow as phases start); `done` names what a
+    /// finished item is ("imported", "deleted", "registered").
+    pub fn start(mode: ProgressMode, tally: Arc<Tally>, done: &'static str) -> Progress {
         let stop = Arc::new(AtomicBool::new(false));
         let bar = (mode == ProgressMode::Bar).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(
+                Some(tally.total.load(Ordering::Relaxed)),
+                ProgressDrawTarget::stderr(),
+            );
             let style = ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} eta {eta} {msg}",
             )
@@ -82,22 +83,11 @@ impl Progress {
             bar
         });
         let ticker = (mode != ProgressMode::Off).then(|| {
-            let tally = Arc::clone(&tally);
             let stop = Arc::clone(&stop);
             let bar = bar.clone();
-            std::thread::spawn(move || tick(total, &tally, &stop, bar.as_ref(), done))
+            std::thread::spawn(move || tick(&tally, &stop, bar.as_ref(), done))
         });
-        Progress {
-            tally,
-            bar,
-            stop,
-            ticker,
-        }
-    }
-
-    /// The counters to bump.
-    pub fn tally(&self) -> &Arc<Tally> {
-        &self.tally
+        Progress { bar, stop, ticker }
     }
 
     /// Stops the display (the final summary is printed by the caller).
@@ -124,33 +114,39 @@ impl Drop for Progress {
 
 fn counts(tally: &Tally, done: &str) -> String {
     format!(
-        "{done} {}, failed {}, pending {}",
-        tally.imported.load(Ordering::Relaxed),
+        "{done} {}, failed {}, left for the next run {}",
+        tally.done.load(Ordering::Relaxed),
         tally.failed.load(Ordering::Relaxed),
-        tally.pending.load(Ordering::Relaxed)
+        tally.left.load(Ordering::Relaxed)
     )
 }
 
-fn tick(total: u64, tally: &Tally, stop: &AtomicBool, bar: Option<&ProgressBar>, done_word: &str) {
+fn tick(tally: &Tally, stop: &AtomicBool, bar: Option<&ProgressBar>, done_word: &str) {
     let start = Instant::now();
     let mut last_line = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
-        let done = tally.done();
-        let rate = done as f64 / start.elapsed().as_secs_f64().max(0.001);
+        let finished = tally.finished();
+        let total = tally.total.load(Ordering::Relaxed);
+        let seconds = start.elapsed().as_secs_f64();
+        // A rate over the first moments is noise.
+        let rate = (seconds >= 1.0).then(|| finished as f64 / seconds);
+        let shown_rate = rate.map_or_else(|| "…".to_owned(), |r| format!("{r:.1}"));
         if let Some(bar) = bar {
-            bar.set_position(done);
-            bar.set_message(format!("{rate:.1} rows/s; {}", counts(tally, done_word)));
+            bar.set_length(total);
+            bar.set_position(finished);
+            bar.set_message(format!("{shown_rate}/s; {}", counts(tally, done_word)));
         } else if last_line.elapsed() >= LINE_INTERVAL {
             last_line = Instant::now();
-            let eta = if rate > 0.0 {
-                format!("{:.0}s", total.saturating_sub(done) as f64 / rate)
-            } else {
-                "?".into()
+            let eta = match rate {
+                Some(rate) if rate > 0.0 => {
+                    format!("{:.0} s", total.saturating_sub(finished) as f64 / rate)
+                }
+                _ => "?".into(),
             };
             let _ = writeln!(
                 std::io::stderr(),
-                "progress: {done}/{total} rows, {rate:.1} rows/s, eta {eta}; {}",
+                "progress: {finished}/{total}, {shown_rate}/s, eta {eta}; {}",
                 counts(tally, done_word)
             );
         }

@@ -1,159 +1,389 @@
-//! The deletion phase of a rollback: every covered reward deleted through the importer's
-//! engine, throttle and client, each row marked `deleting` (committed) before its delete
-//! leaves, so a crash or Ctrl-C is finished by running the same rollback again.
+//! `rollback`: delete the rewards one import run created (or the ones named), through the
+//! run driver like an import. What a run *may* have created counts too: its rows still in
+//! doubt are settled first (a resend is idempotent and answers with the reward id), then
+//! deleted. Each delete is marked `deleting` (committed) before it leaves, so a crash or a
+//! stop is finished by running the same rollback again.
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use serde::Serialize;
 
-use tokio::sync::watch;
+use crate::engine::{Attempted, Tried};
+use crate::feishu::{Family, Request};
+use crate::ledger::{Doomed, Ledger, LedgerError, Outgoing, Refusal, Selection, Status, Target};
+use crate::run::{Opened, PAGE, Phase, Recorded};
+use crate::summary::{Outcome, Summary, Vocabulary};
 
-use crate::dispatch::{Attempted, Engine, EngineReport};
-use crate::feishu::{Client, Failure};
-use crate::import::SendSettings;
-use crate::ledger::{Doomed, LedgerError, LedgerHandle, Selection};
-use crate::progress::Tally;
-use crate::throttle::Throttle;
+/// The rollback's words.
+pub const WORDS: Vocabulary = Vocabulary {
+    noun: "reward",
+    done: ("deleted", "deleted"),
+    already_done: ("skipped", "nothing to delete"),
+    failed: ("refused", "refused"),
+};
 
-/// Rows read back from the ledger per query.
-const PAGE: usize = 256;
+/// Rows a preview lists before it only counts.
+pub const PREVIEW: usize = 5;
 
 /// The parameter error Feishu answers for a reward id it does not hold: after a delete
-/// that may have left, it means that delete was carried out.
+/// that may have left, it means that delete was carried out. (The delete's documentation
+/// is not among the pages rewardsync was built from; this is what the sandbox answers and
+/// needs confirming on a real tenant.)
 const NO_SUCH_REWARD: i64 = 1002002;
 
-/// Deletes every covered row through the shared [`Engine`]. `stop` turning true (Ctrl-C)
-/// stops dispatching; deletes in flight finish and are recorded.
-#[allow(clippy::too_many_arguments)]
-pub async fn delete_all(
-    ledger: LedgerHandle,
-    client: Client,
-    throttle: Arc<Throttle>,
-    run: i64,
-    selection: Selection,
-    concurrency: usize,
-    tally: Arc<Tally>,
-    stop: watch::Receiver<bool>,
-) -> Result<EngineReport, LedgerError> {
-    let settings = SendSettings {
-        concurrency,
-        ..SendSettings::default()
-    };
-    let engine = Arc::new(Engine::new(throttle, settings.retry, stop));
-    let pages = ledger.clone();
-    let selection = Arc::new(selection);
-    engine
-        .drive(
-            settings.concurrency,
-            move |after| {
-                let (pages, selection) = (pages.clone(), Arc::clone(&selection));
-                async move {
-                    let rows = pages
-                        .call(move |l| l.next_to_delete(&selection, after, PAGE))
-                        .await?;
-                    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-                }
-            },
-            |row| {
-                let (engine, ledger, client, tally) = (
-                    Arc::clone(&engine),
-                    ledger.clone(),
-                    client.clone(),
-                    Arc::clone(&tally),
-                );
-                async move { delete_row(&engine, &ledger, &client, run, &tally, row).await }
-            },
-        )
-        .await?;
-    Ok(engine.report().await)
+/// Why a rollback cannot begin (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RollbackError {
+    #[error("{path}: there is no run {run} in this ledger; `rewardsync runs` lists the runs")]
+    NoSuchRun { path: String, run: i64 },
+    #[error(
+        "{path}: run {run} is a `{command}` run, not an import; `rewardsync runs` lists the runs"
+    )]
+    NotAnImport {
+        path: String,
+        run: i64,
+        command: String,
+    },
+    #[error(
+        "{path}: not in this ledger: {ids}; check the ids (`rewardsync export --status imported` lists what can be rolled back)"
+    )]
+    UnknownIds { path: String, ids: String },
+    #[error("{path}: nothing was ever imported with this ledger, so there is nothing to roll back")]
+    NeverImported { path: String },
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
 }
 
-/// Deletes one reward until it ends; returns the fatal failure it met, if any. Counts go
-/// to the shared tally: `imported` holds deletes, `failed` refusals, `pending` doubts.
-async fn delete_row(
-    engine: &Engine,
-    ledger: &LedgerHandle,
-    client: &Client,
-    run: i64,
-    tally: &Tally,
-    row: Doomed,
-) -> Result<Option<Failure>, LedgerError> {
-    let id = row.id;
-    let mut calls = 0u32;
-    let end = engine
-        .attempt(
-            || ledger.call(move |l| l.mark_deleting(id, run)),
-            || {
-                calls += 1;
-                client.delete_reward(&row.reward_id)
-            },
-        )
-        .await?;
-    // An earlier delete of this reward may have been carried out (a crash or a dropped
-    // answer): "no such reward" then means it is gone, and anything else leaves it in doubt.
-    let may_be_gone = row.in_doubt || calls > 1;
-    let (outcome, counter) = match end {
-        Attempted::Done(answer) => (Outcome::Deleted(answer.log_id), Some(&tally.imported)),
-        Attempted::Refused { code, log_id, .. } if may_be_gone && code == NO_SUCH_REWARD => {
-            (Outcome::Deleted(log_id), Some(&tally.imported))
-        }
-        Attempted::Refused { code, msg, log_id } if !may_be_gone => {
-            (Outcome::Refused(code, msg, log_id), Some(&tally.failed))
-        }
-        Attempted::Refused { code, msg, log_id } => (
-            Outcome::InDoubt(
-                Some(code),
-                format!("refused after an earlier delete may have gone through: {msg}"),
-                log_id,
-            ),
-            Some(&tally.pending),
-        ),
-        // At least one delete left: it stays in doubt for the next rollback.
-        Attempted::GaveUp {
-            code,
-            message,
-            log_id,
-        } => (
-            Outcome::InDoubt(code, message, log_id),
-            Some(&tally.pending),
-        ),
-        Attempted::NotSent if may_be_gone => return Ok(None),
-        Attempted::NotSent => (Outcome::Untouched, None),
-        // Not the row's fault: no refusal is recorded on it.
-        Attempted::Fatal(failure) => {
-            if !may_be_gone {
-                ledger
-                    .call(move |l| l.restore_after_delete(id, None))
-                    .await?;
-            }
-            return Ok(Some(failure));
-        }
-    };
-    ledger
-        .call(move |l| match &outcome {
-            Outcome::Deleted(log_id) => l.record_deleted(id, log_id.as_deref()),
-            Outcome::Refused(code, msg, log_id) => {
-                l.restore_after_delete(id, Some((Some(*code), msg, log_id.as_deref())))
-            }
-            Outcome::InDoubt(code, message, log_id) => {
-                l.record_delete_in_doubt(id, *code, message, log_id.as_deref())
-            }
-            Outcome::Untouched => l.restore_after_delete(id, None),
-        })
-        .await?;
-    if let Some(counter) = counter {
-        counter.fetch_add(1, Ordering::Relaxed);
+/// A named external_id the rollback does not delete, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The external_id.
+    pub external_id: String,
+    /// Its ledger state.
+    pub status: String,
+}
+
+/// What a rollback will do, shown before it asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// The tenant the rewards are deleted from.
+    pub target: Target,
+    /// What is rolled back.
+    pub selection: Selection,
+    /// Rewards Feishu holds (or may hold, from an interrupted rollback) to delete.
+    pub covered: u64,
+    /// Of those, in doubt from an interrupted rollback: their deletes are resent.
+    pub deleting: u64,
+    /// Rows whose import is in doubt: settled first, then deleted.
+    pub in_doubt: u64,
+    /// The first rows to delete: external_id and reward id.
+    pub first: Vec<(String, String)>,
+    /// Named external_ids with nothing to delete.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Preview {
+    /// Everything the rollback may delete.
+    pub fn total(&self) -> u64 {
+        self.covered + self.in_doubt
     }
-    Ok(None)
 }
 
-/// What one delete's end records on its row.
-enum Outcome {
-    /// Gone from Feishu (log id).
-    Deleted(Option<String>),
-    /// Refused for good: back to its earlier state, with code, msg and log id.
-    Refused(i64, String, Option<String>),
-    /// May or may not be gone: stays `deleting` with the last error.
-    InDoubt(Option<i64>, String, Option<String>),
-    /// Never sent: back to its earlier state as it was.
-    Untouched,
+/// Checks the selection against the ledger and says what the rollback covers: `--run` must
+/// name an import of this ledger, and every named external_id must be in it (a typo must
+/// not pass for "nothing to delete").
+pub fn preview(ledger: &Ledger, selection: &Selection) -> Result<Preview, RollbackError> {
+    let path = || ledger.path().to_owned();
+    let target = ledger
+        .target()?
+        .ok_or_else(|| RollbackError::NeverImported { path: path() })?;
+    let mut skipped = Vec::new();
+    match selection {
+        Selection::Run(run) => match ledger.run(*run)? {
+            Some(found) if found.command == "import" => {}
+            Some(found) => {
+                return Err(RollbackError::NotAnImport {
+                    path: path(),
+                    run: *run,
+                    command: found.command,
+                });
+            }
+            None => {
+                return Err(RollbackError::NoSuchRun {
+                    path: path(),
+                    run: *run,
+                });
+            }
+        },
+        Selection::ExternalIds(ids) => {
+            let states = ledger.states_of(ids)?;
+            let unknown: Vec<&str> = states
+                .iter()
+                .filter(|(_, state)| state.is_none())
+                .map(|(id, _)| id.as_str())
+                .collect();
+            if !unknown.is_empty() {
+                return Err(RollbackError::UnknownIds {
+                    path: path(),
+                    ids: crate::text::list(&unknown, 10),
+                });
+            }
+            skipped = states
+                .into_iter()
+                .filter_map(|(external_id, state)| match state? {
+                    Status::Imported | Status::Conflict | Status::Deleting | Status::Sending => {
+                        None
+                    }
+                    other => Some(Skipped {
+                        external_id,
+                        status: other.as_str().to_owned(),
+                    }),
+                })
+                .collect();
+        }
+    }
+    let (covered, deleting) = ledger.count_to_delete(selection)?;
+    let in_doubt = ledger.count_in_doubt_selected(selection)?;
+    let first = ledger
+        .next_to_delete(selection, 0, PREVIEW)?
+        .into_iter()
+        .map(|row| (row.external_id, row.reward_id))
+        .collect();
+    Ok(Preview {
+        target,
+        selection: selection.clone(),
+        covered,
+        deleting,
+        in_doubt,
+        first,
+        skipped,
+    })
+}
+
+/// Runs the rollback `preview` describes on a ledger opened for it.
+pub fn run(opened: Opened<'_>, preview: &Preview) -> Result<Summary, LedgerError> {
+    let mut run = opened.begin("rollback", WORDS, None)?;
+    let summary = run.summary();
+    summary.items = preview.total() + preview.skipped.len() as u64;
+    for skipped in &preview.skipped {
+        summary.count(Outcome::AlreadyDone, 1);
+        let why = if skipped.status == Status::Deleted.as_str() {
+            "already deleted"
+        } else {
+            "never imported"
+        };
+        summary.reasons.add(
+            Outcome::AlreadyDone,
+            &skipped.status,
+            &format!("{why} (state {})", skipped.status),
+            Some(skipped.external_id.clone()),
+        );
+    }
+    summary.extra.insert(
+        "rolled_back_run".into(),
+        match preview.selection {
+            Selection::Run(run) => serde_json::json!(run),
+            Selection::ExternalIds(_) => serde_json::Value::Null,
+        },
+    );
+    summary
+        .extra
+        .insert("skipped_ids".into(), serde_json::json!(preview.skipped));
+    let selection = preview.selection.clone();
+    run.phase(SettleImports {
+        selection: selection.clone(),
+    });
+    run.phase(Delete { selection });
+    Ok(run.finish())
+}
+
+/// The selection's rows in doubt of their import: settled so that their reward ids are
+/// known (a resend creates nothing new), then handed to [`Delete`].
+struct SettleImports {
+    selection: Selection,
+}
+
+impl Phase for SettleImports {
+    type Item = Outgoing;
+    type Value = String;
+
+    fn family(&self) -> Family {
+        Family::RewardImport
+    }
+
+    fn untouched(&self) -> Outcome {
+        Outcome::InDoubt
+    }
+
+    fn count(&self, ledger: &Ledger, _run: i64) -> Result<u64, LedgerError> {
+        ledger.count_in_doubt_selected(&self.selection)
+    }
+
+    fn page(
+        &self,
+        ledger: &Ledger,
+        _run: i64,
+        after: i64,
+    ) -> Result<Vec<(i64, Outgoing)>, LedgerError> {
+        let rows = ledger.next_in_doubt_selected(&self.selection, after, PAGE)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+
+    fn request(&self, row: &Outgoing) -> Request<String> {
+        Request::create_reward_json(row.body.clone(), row.user_id_type)
+    }
+
+    fn mark(&self, ledger: &Ledger, run: i64, row: &Outgoing) -> Result<(), LedgerError> {
+        ledger.mark_sending(row.id, run)
+    }
+
+    fn record(
+        &self,
+        ledger: &Ledger,
+        _run: i64,
+        row: Outgoing,
+        tried: Tried<String>,
+    ) -> Result<Recorded, LedgerError> {
+        let at = Some(row.external_id.clone());
+        Ok(match tried.end {
+            Attempted::Done(answer) => {
+                ledger.record_imported(
+                    row.id,
+                    &answer.value,
+                    answer.log_id.as_deref(),
+                    tried.sent,
+                )?;
+                // Counted when the delete phase deletes it.
+                Recorded {
+                    outcome: None,
+                    reason: None,
+                }
+            }
+            Attempted::Refused { code, msg, log_id } => {
+                let refusal = Refusal {
+                    code: Some(code),
+                    message: msg,
+                    log_id,
+                };
+                ledger.record_refused(row.id, &refusal, tried.sent)?;
+                Recorded::because(
+                    Outcome::AlreadyDone,
+                    "refused".into(),
+                    format!(
+                        "its import was in doubt and Feishu refuses it (code {code}: {}): nothing to delete",
+                        refusal.message
+                    ),
+                    at,
+                )
+            }
+            Attempted::Unsettled { error, .. } => {
+                let error = error.map(|e| Refusal {
+                    code: e.code,
+                    message: e.message,
+                    log_id: e.log_id,
+                });
+                ledger.record_unsettled(row.id, true, error.as_ref(), tried.sent)?;
+                let message = match &error {
+                    Some(e) => format!("its import is still in doubt: {}", e.message),
+                    None => "its import is still in doubt: the run stopped first".to_owned(),
+                };
+                Recorded::because(Outcome::InDoubt, message.clone(), message, at)
+            }
+        })
+    }
+}
+
+/// The deletes themselves.
+struct Delete {
+    selection: Selection,
+}
+
+impl Phase for Delete {
+    type Item = Doomed;
+    type Value = ();
+
+    fn family(&self) -> Family {
+        Family::RewardDelete
+    }
+
+    fn untouched(&self) -> Outcome {
+        Outcome::Pending
+    }
+
+    fn count(&self, ledger: &Ledger, _run: i64) -> Result<u64, LedgerError> {
+        Ok(ledger.count_to_delete(&self.selection)?.0)
+    }
+
+    fn page(
+        &self,
+        ledger: &Ledger,
+        _run: i64,
+        after: i64,
+    ) -> Result<Vec<(i64, Doomed)>, LedgerError> {
+        let rows = ledger.next_to_delete(&self.selection, after, PAGE)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+
+    fn request(&self, row: &Doomed) -> Request<()> {
+        Request::delete_reward(&row.reward_id)
+    }
+
+    fn mark(&self, ledger: &Ledger, run: i64, row: &Doomed) -> Result<(), LedgerError> {
+        ledger.mark_deleting(row.id, run)
+    }
+
+    fn record(
+        &self,
+        ledger: &Ledger,
+        _run: i64,
+        row: Doomed,
+        tried: Tried<()>,
+    ) -> Result<Recorded, LedgerError> {
+        let at = Some(row.external_id.clone());
+        // An earlier delete of this reward may have been carried out (a crash, a dropped
+        // answer): "no such reward" then means it is gone.
+        let may_be_gone = row.in_doubt || tried.sent > 1;
+        Ok(match tried.end {
+            Attempted::Done(answer) => {
+                ledger.record_deleted(row.id, answer.log_id.as_deref())?;
+                Recorded::plain(Outcome::Done)
+            }
+            Attempted::Refused { code, log_id, .. } if may_be_gone && code == NO_SUCH_REWARD => {
+                ledger.record_deleted(row.id, log_id.as_deref())?;
+                Recorded::plain(Outcome::Done)
+            }
+            Attempted::Refused { code, msg, log_id } if !may_be_gone => {
+                ledger.restore_after_delete(row.id, Some((Some(code), &msg, log_id.as_deref())))?;
+                Recorded::because(Outcome::Failed, code.to_string(), msg, at)
+            }
+            Attempted::Refused { code, msg, log_id } => {
+                let message =
+                    format!("refused after an earlier delete may have gone through: {msg}");
+                ledger.record_delete_in_doubt(row.id, Some(code), &message, log_id.as_deref())?;
+                Recorded::because(Outcome::InDoubt, code.to_string(), message, at)
+            }
+            Attempted::Unsettled { in_doubt, error } => {
+                if in_doubt || may_be_gone {
+                    let (code, message, log_id) = match error {
+                        Some(e) => (e.code, e.message, e.log_id),
+                        None => (None, "the run stopped before resending it".to_owned(), None),
+                    };
+                    ledger.record_delete_in_doubt(row.id, code, &message, log_id.as_deref())?;
+                    Recorded::because(Outcome::InDoubt, message.clone(), message, at)
+                } else {
+                    // Never carried out: back to what it was, its reward still on Feishu.
+                    ledger.restore_after_delete(row.id, None)?;
+                    match error {
+                        Some(e) => {
+                            Recorded::because(Outcome::Pending, e.message.clone(), e.message, at)
+                        }
+                        None => Recorded::because(
+                            Outcome::Pending,
+                            "stopped".into(),
+                            "the run stopped before it was deleted".into(),
+                            at,
+                        ),
+                    }
+                }
+            }
+        })
+    }
 }

@@ -1,16 +1,15 @@
 //! `accounts enable` and `accounts deactivate`: each id once, at its documented limit,
-//! every outcome recorded in the ledger's account events.
+//! through the run driver; every outcome recorded in the ledger's account events.
 
-use std::sync::Arc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use tokio::sync::watch;
 
-use crate::dispatch::{Attempted, Engine, RetryPolicy, pages_in_memory};
-use crate::feishu::{Account, Answer, Client, Failure};
-use crate::ledger::{LedgerError, LedgerHandle};
-use crate::throttle::{Rate, Throttle};
+use crate::engine::{Attempted, Tried};
+use crate::feishu::{Account, Family, Request};
+use crate::ledger::{Ledger, LedgerError};
+use crate::run::{Opened, PAGE, Phase, Recorded};
+use crate::summary::{Outcome, Summary, Vocabulary};
 
 /// What to do to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,151 +29,212 @@ impl Action {
         }
     }
 
-    /// The endpoint's documented limit.
-    pub fn rate(self) -> Rate {
+    /// The summary's words.
+    pub fn words(self) -> Vocabulary {
         match self {
-            Action::Enable => Rate::per_second(10.0),
-            Action::Deactivate => Rate::per_minute(100.0),
+            Action::Enable => Vocabulary {
+                noun: "account",
+                done: ("enabled", "enabled"),
+                already_done: ("already_enabled", "already enabled"),
+                failed: ("failed", "failed"),
+            },
+            Action::Deactivate => Vocabulary {
+                noun: "account",
+                done: ("deactivated", "deactivated"),
+                already_done: ("already_deactivated", "already deactivated"),
+                failed: ("failed", "failed"),
+            },
         }
     }
 
-    async fn call(self, client: &Client, id: &str) -> Result<Answer<Account>, Failure> {
+    fn request(self, id: &str) -> Request<Account> {
         match self {
-            Action::Enable => client.enable_account(id).await,
-            Action::Deactivate => client.deactivate_account(id).await,
+            Action::Enable => Request::enable_account(id),
+            Action::Deactivate => Request::deactivate_account(id),
+        }
+    }
+
+    fn family(self) -> Family {
+        match self {
+            Action::Enable => Family::AccountEnable,
+            Action::Deactivate => Family::AccountDeactivate,
         }
     }
 }
 
 /// The outcome for one account id.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActionOutcome {
+    /// The account.
     pub account_id: String,
-    /// `done`, `failed` or `pending` (not done in this run).
-    pub outcome: String,
+    /// What it came to.
+    #[serde(serialize_with = "outcome_name")]
+    pub outcome: Outcome,
     /// The account's status after the call (1 enabled, 2 deactivated).
     pub status: Option<i64>,
+    /// Why it was not done.
     pub error: Option<String>,
+    /// The `x-tt-logid` of the last answer.
     pub log_id: Option<String>,
 }
 
-/// Runs `action` on every id, in order; returns each outcome and the fatal failure, if any.
-pub async fn run(
+fn outcome_name<S: serde::Serializer>(outcome: &Outcome, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match outcome {
+        Outcome::Done => "done",
+        Outcome::Failed => "failed",
+        Outcome::InDoubt => "in_doubt",
+        _ => "pending",
+    })
+}
+
+/// Runs `action` on every id, in order, on a ledger opened for it; returns the summary and
+/// each id's outcome.
+pub fn run(
+    opened: Opened<'_>,
     action: Action,
     ids: Vec<String>,
-    client: &Client,
-    ledger: &LedgerHandle,
-    run: i64,
-    stop: watch::Receiver<bool>,
-) -> Result<(Vec<ActionOutcome>, Option<Failure>), LedgerError> {
-    let engine = Arc::new(Engine::new(
-        Arc::new(Throttle::new(action.rate())),
-        RetryPolicy::default(),
-        stop,
-    ));
-    let outcomes: Arc<Mutex<Vec<Option<ActionOutcome>>>> =
-        Arc::new(Mutex::new(vec![None; ids.len()]));
-    engine
-        .drive(
-            4,
-            pages_in_memory(ids.iter().cloned().enumerate().collect()),
-            |(index, id)| {
-                let (engine, client, ledger, outcomes) = (
-                    Arc::clone(&engine),
-                    client.clone(),
-                    ledger.clone(),
-                    Arc::clone(&outcomes),
-                );
-                async move {
-                    let end = engine
-                        .attempt(|| async { Ok(()) }, || action.call(&client, &id))
-                        .await?;
-                    let (outcome, fatal) = record(action, &ledger, run, &id, end).await?;
-                    if let Ok(mut all) = outcomes.lock() {
-                        all[index] = Some(outcome);
-                    }
-                    Ok(fatal)
-                }
-            },
-        )
-        .await?;
-    let report = engine.report().await;
-    let all = outcomes
+) -> Result<(Summary, Vec<ActionOutcome>), LedgerError> {
+    let mut run = opened.begin(&format!("accounts {}", action.name()), action.words(), None)?;
+    run.summary().items = ids.len() as u64;
+    let outcomes = Arc::new(Mutex::new(vec![None; ids.len()]));
+    run.phase(Act {
+        action,
+        ids: ids.clone(),
+        outcomes: Arc::clone(&outcomes),
+    });
+    let summary = run.finish();
+    let outcomes = outcomes
         .lock()
         .map(|all| all.clone())
         .unwrap_or_default()
         .into_iter()
         .zip(ids)
-        .map(|(outcome, id)| {
+        .map(|(outcome, account_id)| {
             outcome.unwrap_or(ActionOutcome {
-                account_id: id,
-                outcome: "pending".into(),
+                account_id,
+                outcome: Outcome::Pending,
                 status: None,
                 error: Some("not done: the run stopped first".into()),
                 log_id: None,
             })
         })
         .collect();
-    Ok((all, report.fatal))
+    Ok((summary, outcomes))
 }
 
-async fn record(
+/// One call per id, the ids kept in memory.
+struct Act {
     action: Action,
-    ledger: &LedgerHandle,
-    run: i64,
-    id: &str,
-    end: Attempted<Account>,
-) -> Result<(ActionOutcome, Option<Failure>), LedgerError> {
-    let (outcome, status, error, log_id, fatal) = match end {
-        Attempted::Done(answer) => ("done", answer.value.status, None, answer.log_id, None),
-        Attempted::Refused { code, msg, log_id } => (
-            "failed",
-            None,
-            Some((Some(code), format!("code {code}: {msg}"))),
-            log_id,
-            None,
-        ),
-        Attempted::GaveUp {
-            code,
-            message,
-            log_id,
-        } => ("pending", None, Some((code, message)), log_id, None),
-        Attempted::NotSent => (
-            "pending",
-            None,
-            Some((None, "not done: the run stopped first".to_owned())),
-            None,
-            None,
-        ),
-        Attempted::Fatal(failure) => {
-            let error = (failure.code(), failure.to_string());
-            let log_id = failure.log_id().map(str::to_owned);
-            ("pending", None, Some(error), log_id, Some(failure))
-        }
-    };
-    let (account_id, action_name, event_error, event_log) =
-        (id.to_owned(), action.name(), error.clone(), log_id.clone());
-    ledger
-        .call(move |l| {
-            l.record_account_event(
-                run,
-                &account_id,
-                action_name,
-                outcome,
-                status,
-                event_error.as_ref().map(|(c, m)| (*c, m.as_str())),
-                event_log.as_deref(),
-            )
-        })
-        .await?;
-    Ok((
-        ActionOutcome {
-            account_id: id.to_owned(),
-            outcome: outcome.to_owned(),
+    ids: Vec<String>,
+    outcomes: Arc<Mutex<Vec<Option<ActionOutcome>>>>,
+}
+
+impl Phase for Act {
+    /// Index (1-based, the page key) and id.
+    type Item = (usize, String);
+    type Value = Account;
+
+    fn family(&self) -> Family {
+        self.action.family()
+    }
+
+    fn untouched(&self) -> Outcome {
+        Outcome::Pending
+    }
+
+    fn count(&self, _ledger: &Ledger, _run: i64) -> Result<u64, LedgerError> {
+        Ok(self.ids.len() as u64)
+    }
+
+    fn page(
+        &self,
+        _ledger: &Ledger,
+        _run: i64,
+        after: i64,
+    ) -> Result<Vec<(i64, (usize, String))>, LedgerError> {
+        let start = usize::try_from(after).unwrap_or(0);
+        Ok(self
+            .ids
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(PAGE)
+            .map(|(i, id)| (i as i64 + 1, (i, id.clone())))
+            .collect())
+    }
+
+    fn request(&self, (_, id): &(usize, String)) -> Request<Account> {
+        self.action.request(id)
+    }
+
+    fn record(
+        &self,
+        ledger: &Ledger,
+        run: i64,
+        (index, id): (usize, String),
+        tried: Tried<Account>,
+    ) -> Result<Recorded, LedgerError> {
+        let (outcome, status, error, log_id) = match tried.end {
+            Attempted::Done(answer) => (Outcome::Done, answer.value.status, None, answer.log_id),
+            Attempted::Refused { code, msg, log_id } => (
+                Outcome::Failed,
+                None,
+                Some((Some(code), format!("code {code}: {msg}"))),
+                log_id,
+            ),
+            // Enabling or deactivating twice does no harm: a doubt is resent next time.
+            Attempted::Unsettled { in_doubt, error } => {
+                let outcome = if in_doubt {
+                    Outcome::InDoubt
+                } else {
+                    Outcome::Pending
+                };
+                match error {
+                    Some(e) => (outcome, None, Some((e.code, e.message)), e.log_id),
+                    None => (
+                        outcome,
+                        None,
+                        Some((None, "not done: the run stopped first".to_owned())),
+                        None,
+                    ),
+                }
+            }
+        };
+        let event = match outcome {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::InDoubt => "in_doubt",
+            _ => "pending",
+        };
+        ledger.record_account_event(
+            run,
+            &id,
+            self.action.name(),
+            event,
             status,
-            error: error.map(|(_, message)| message),
+            error.as_ref().map(|(c, m)| (*c, m.as_str())),
+            log_id.as_deref(),
+        )?;
+        let done = ActionOutcome {
+            account_id: id.clone(),
+            outcome,
+            status,
+            error: error.as_ref().map(|(_, m)| m.clone()),
             log_id,
-        },
-        fatal,
-    ))
+        };
+        if let Ok(mut all) = self.outcomes.lock()
+            && let Some(slot) = all.get_mut(index)
+        {
+            *slot = Some(done);
+        }
+        Ok(match error {
+            Some((code, message)) => Recorded::because(
+                outcome,
+                code.map_or_else(|| message.clone(), |c| c.to_string()),
+                message,
+                Some(id),
+            ),
+            None => Recorded::plain(outcome),
+        })
+    }
 }

@@ -4,18 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use crate::engine::{Attempted, Engine, Halt, RetryPolicy, pages_in_memory};
+use crate::feishu::{Account, BonusAmount, Client, Failure, Family, Request, UserIdType};
+use crate::reward::{Amount, RewardBody, STAGE_CONFIRMED, STAGE_PAID};
+use crate::stop::Stop;
+use crate::throttle::Throttle;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use tokio::sync::watch;
-
-use crate::dispatch::{Attempted, Engine, RetryPolicy, pages_in_memory};
-use crate::feishu::{Account, BonusAmount, Client, Failure, UserIdType};
-use crate::ledger::LedgerError;
-use crate::reward::{Amount, RewardBody, STAGE_CONFIRMED, STAGE_PAID};
-use crate::throttle::{Rate, Throttle};
-
-/// The documented limit of the assets call: 10 per second.
-pub const ASSETS_RATE: f64 = 10.0;
 
 /// Points and cash per currency.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -119,65 +114,54 @@ impl AccountAssets {
     }
 }
 
-/// Fetches the assets of every id, in order, at the documented limit.
-pub async fn fetch(
+/// Fetches the assets of every id, in order, at the documented limit, through the engine
+/// (read-only: nothing is recorded). Returns each account and the fatal answer that
+/// stopped the reads, if one did.
+pub fn fetch(
     ids: Vec<String>,
     user_id_type: UserIdType,
     client: &Client,
-    stop: watch::Receiver<bool>,
-) -> Result<(Vec<AccountAssets>, Option<Failure>), LedgerError> {
+    runtime: &tokio::runtime::Runtime,
+    stop: Stop,
+) -> (Vec<AccountAssets>, Option<Failure>) {
+    let family = Family::AccountAssets;
+    let halt = Arc::new(Halt::new(stop));
     let engine = Arc::new(Engine::new(
-        Arc::new(Throttle::new(Rate::per_second(ASSETS_RATE))),
+        Arc::new(Throttle::new(family.limit())),
         RetryPolicy::default(),
-        stop,
+        Arc::clone(&halt),
     ));
     let found: Arc<Mutex<Vec<Option<AccountAssets>>>> = Arc::new(Mutex::new(vec![None; ids.len()]));
-    engine
-        .drive(
-            4,
-            pages_in_memory(ids.iter().cloned().enumerate().collect()),
-            |(index, id): (usize, String)| {
-                let (engine, client, found) =
-                    (Arc::clone(&engine), client.clone(), Arc::clone(&found));
-                async move {
-                    let end = engine
-                        .attempt(
-                            || async { Ok(()) },
-                            || client.account_assets(&id, user_id_type),
-                        )
-                        .await?;
-                    let (assets, fatal) = match end {
-                        Attempted::Done(answer) => {
-                            (AccountAssets::from_account(&id, &answer.value), None)
-                        }
-                        Attempted::Refused { code, msg, log_id } => (
-                            AccountAssets::failed(
-                                &id,
-                                with_log(format!("code {code}: {msg}"), log_id),
-                            ),
-                            None,
-                        ),
-                        Attempted::GaveUp {
-                            message, log_id, ..
-                        } => (AccountAssets::failed(&id, with_log(message, log_id)), None),
-                        Attempted::NotSent => (
-                            AccountAssets::failed(&id, "not fetched: the run stopped first".into()),
-                            None,
-                        ),
-                        Attempted::Fatal(failure) => (
-                            AccountAssets::failed(&id, failure.to_string()),
-                            Some(failure),
-                        ),
-                    };
-                    if let Ok(mut all) = found.lock() {
-                        all[index] = Some(assets);
+    // No ledger is touched, so the drive cannot fail.
+    let _ = runtime.block_on(engine.drive(
+        4,
+        pages_in_memory(ids.iter().cloned().enumerate().collect()),
+        |(index, id): (usize, String)| {
+            let (engine, client, found) = (Arc::clone(&engine), client.clone(), Arc::clone(&found));
+            async move {
+                let request = Request::account_assets(&id, user_id_type);
+                let tried = engine
+                    .attempt(&client, &request, || std::future::ready(Ok(())))
+                    .await?;
+                let assets = match tried.end {
+                    Attempted::Done(answer) => AccountAssets::from_account(&id, &answer.value),
+                    Attempted::Refused { code, msg, log_id } => {
+                        AccountAssets::failed(&id, with_log(format!("code {code}: {msg}"), log_id))
                     }
-                    Ok(fatal)
+                    Attempted::Unsettled {
+                        error: Some(error), ..
+                    } => AccountAssets::failed(&id, with_log(error.message, error.log_id)),
+                    Attempted::Unsettled { error: None, .. } => {
+                        AccountAssets::failed(&id, "not read: the run stopped first".into())
+                    }
+                };
+                if let Ok(mut all) = found.lock() {
+                    all[index] = Some(assets);
                 }
-            },
-        )
-        .await?;
-    let report = engine.report().await;
+                Ok(())
+            }
+        },
+    ));
     let all = found
         .lock()
         .map(|all| all.clone())
@@ -185,10 +169,12 @@ pub async fn fetch(
         .into_iter()
         .zip(&ids)
         .map(|(assets, id)| {
-            assets.unwrap_or_else(|| AccountAssets::failed(id, "not fetched".into()))
+            assets.unwrap_or_else(|| {
+                AccountAssets::failed(id, "not read: the run stopped first".into())
+            })
         })
         .collect();
-    Ok((all, report.fatal))
+    (all, halt.fatal_failure())
 }
 
 fn with_log(message: String, log_id: Option<String>) -> String {

@@ -23,6 +23,8 @@ pub struct AccountRow {
     pub mobile: Option<(String, String)>,
     /// Every problem; the row is registered only when there is none.
     pub problems: Vec<Problem>,
+    /// The line of an earlier row for the same employee, if any.
+    pub duplicate_of: Option<u64>,
 }
 
 impl AccountRow {
@@ -166,6 +168,7 @@ impl AccountReader {
             email,
             mobile,
             problems,
+            duplicate_of: None,
         };
         if account.problems.is_empty() {
             match account.key() {
@@ -176,6 +179,7 @@ impl AccountReader {
                 Some(key) => {
                     let first = *self.first_seen.entry(key).or_insert(account.line);
                     if first != account.line {
+                        account.duplicate_of = Some(first);
                         account.problems.push(error(
                             None,
                             format!("the same employee already appears on line {first}; register each once"),

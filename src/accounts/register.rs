@@ -1,294 +1,248 @@
 //! `accounts register`: every valid row of the file registered once, at the documented
-//! 100 per minute, resumable through the ledger like an import; the result written as CSV.
+//! 100 per minute, through the run driver: resumable like an import (registrations in doubt
+//! are resent first; registering twice returns the same account), and the result written
+//! as CSV: the input's columns plus what became of each row.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-use tokio::sync::watch;
-
-use crate::dispatch::{Attempted, Engine, RetryPolicy};
-use crate::feishu::{Client, Failure};
-use crate::import::ImportError;
-use crate::input::EncodingChoice;
-use crate::ledger::{Ledger, LedgerHandle, Registration};
-use crate::progress::{Progress, ProgressMode, Tally};
-use crate::throttle::{Rate, Throttle};
+use crate::engine::{Attempted, Tried};
+use crate::feishu::{Account, Family, Request};
+use crate::input::{EncodingChoice, InputError};
+use crate::ledger::{AccountState, Ledger, LedgerError, Registration};
+use crate::run::{Opened, PAGE, Phase, Recorded, Session, StepError};
+use crate::summary::{Outcome, Reasons, Summary, Vocabulary};
 
 use super::input::AccountReader;
 
-/// The documented limit of account registration: 100 per minute.
-pub const REGISTER_RATE: f64 = 100.0;
+/// The registration's words.
+pub const WORDS: Vocabulary = Vocabulary {
+    noun: "row",
+    done: ("registered", "registered now"),
+    already_done: ("already_registered", "already registered"),
+    failed: ("failed", "failed"),
+};
 
-/// Registration requests in flight at once (the limit, not latency, sets the pace).
-const CONCURRENCY: usize = 4;
-
-/// One registration run, fully described.
-pub struct RegisterJob {
+/// What to register, and how.
+#[derive(Debug, Clone)]
+pub struct RegisterOptions {
+    /// The employees file.
     pub file: PathBuf,
+    /// Its encoding.
     pub encoding: EncodingChoice,
+    /// The ledger's path.
     pub ledger: PathBuf,
-    pub client: Client,
+    /// Resend rows Feishu refused in an earlier run.
     pub retry_failed: bool,
-    pub progress: ProgressMode,
-    pub stop: watch::Receiver<bool>,
 }
 
-/// How a registration run ended.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RegisterSummary {
-    pub rows: u64,
-    pub registered: u64,
-    pub already_registered: u64,
-    pub failed: u64,
-    pub previously_failed: u64,
-    pub invalid: u64,
-    pub pending: u64,
-    pub interrupted: bool,
-    pub fatal: Option<String>,
-    pub advice: Option<String>,
+/// What stops a registration before it begins.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
 }
 
-impl RegisterSummary {
-    /// The exit code (SPEC §3).
-    pub fn exit(&self) -> crate::exit::Exit {
-        use crate::exit::Exit;
-        if self.fatal.is_some() {
-            Exit::Fatal
-        } else if self.interrupted {
-            Exit::Interrupted
-        } else if self.failed + self.previously_failed + self.invalid + self.pending == 0 {
-            Exit::Success
-        } else {
-            Exit::Incomplete
-        }
-    }
-}
-
-/// Plans, registers and writes the result file to `out`.
+/// Registers every valid row; returns the summary and the result rows (the input's header
+/// and columns, plus account_id, status, error_code, error_message, log_id).
 pub fn run(
-    job: RegisterJob,
-    runtime: &tokio::runtime::Runtime,
-    out: &mut dyn Write,
-) -> Result<RegisterSummary, ImportError> {
-    let mut reader = AccountReader::open(&job.file, job.encoding)?;
-    let ledger = Ledger::open(&job.ledger)?;
-    ledger.pin_target(&job.client.target().into())?;
-    let run = ledger.begin_run("accounts register", Some(reader.path()))?;
-    let mut summary = RegisterSummary::default();
-    let source = reader.path().to_owned();
-    while let Some(row) = reader.next_row()? {
-        summary.rows += 1;
-        let Some(key) = row.key() else {
-            summary.invalid += 1;
-            continue;
-        };
-        if !row.problems.is_empty() {
-            summary.invalid += 1;
-            // A duplicate's key belongs to its first row.
-            if !row.errors_text().contains("already appears on line") {
-                ledger.invalid_account(run, &key, &row.errors_text(), &source, row.line)?;
-            }
-            continue;
+    session: &Session,
+    options: &RegisterOptions,
+) -> Result<(Summary, Vec<Vec<String>>), RegisterError> {
+    let mut reader = AccountReader::open(&options.file, options.encoding)?;
+    let file = reader.path().to_owned();
+    let mut run =
+        Opened::open(session, &options.ledger)?.begin("accounts register", WORDS, Some(&file))?;
+    run.step(|run| {
+        let (id, retry_failed) = (run.id(), options.retry_failed);
+        let mut rows = Vec::new();
+        while let Some(row) = reader.next_row()? {
+            rows.push(row);
         }
-        let mobile = row.mobile.as_ref().map(|(c, n)| (c.as_str(), n.as_str()));
-        match ledger
-            .plan_account(
-                run,
-                &key,
-                row.email.as_deref(),
-                mobile,
-                &source,
-                row.line,
-                job.retry_failed,
-            )?
-            .as_str()
-        {
-            "registered" => summary.already_registered += 1,
-            "failed" => summary.previously_failed += 1,
-            _ => {}
-        }
-    }
-    let to_send = ledger.count_registrations(run)?;
-    let handle = LedgerHandle::spawn(ledger)?;
-    if to_send > 0 {
-        if let Err(failure) = runtime.block_on(job.client.check_credentials()) {
-            summary.pending = to_send;
-            note_fatal(&mut summary, &failure);
-        } else {
-            let tally = Arc::new(Tally::default());
-            let progress = Progress::start(job.progress, to_send, Arc::clone(&tally), "registered");
-            let throttle = Arc::new(Throttle::new(Rate::per_minute(REGISTER_RATE)));
-            let engine = Arc::new(Engine::new(
-                throttle,
-                RetryPolicy::default(),
-                job.stop.clone(),
-            ));
-            runtime.block_on(register_all(&engine, &handle, &job.client, run, &tally))?;
-            progress.finish();
-            let report = runtime.block_on(engine.report());
-            summary.registered = tally.imported.load(Ordering::Relaxed);
-            summary.failed = tally.failed.load(Ordering::Relaxed);
-            summary.pending = to_send.saturating_sub(summary.registered + summary.failed);
-            summary.interrupted = report.interrupted;
-            if let Some(failure) = &report.fatal {
-                note_fatal(&mut summary, failure);
-            }
-        }
-    }
-    let file = job.file.clone();
-    let encoding = job.encoding;
-    let rows =
-        runtime.block_on(handle.call(move |ledger| Ok(result_rows(ledger, &file, encoding))))??;
-    let mut csv = csv::Writer::from_writer(out);
-    for row in rows {
-        csv.write_record(&row)
-            .map_err(|e| ImportError::Runtime(e.to_string()))?;
-    }
-    csv.flush()
-        .map_err(|e| ImportError::Runtime(e.to_string()))?;
-    let counts = serde_json::to_value(&summary).unwrap_or_default();
-    let exit = summary.exit();
-    runtime.block_on(handle.finish_run(run, counts, exit.code()))?;
-    Ok(summary)
-}
-
-fn note_fatal(summary: &mut RegisterSummary, failure: &Failure) {
-    summary.fatal = Some(failure.to_string());
-    if let Failure::Fatal { advice, .. } = failure {
-        summary.advice = Some(advice.clone());
-    }
-}
-
-async fn register_all(
-    engine: &Arc<Engine>,
-    ledger: &LedgerHandle,
-    client: &Client,
-    run: i64,
-    tally: &Arc<Tally>,
-) -> Result<(), crate::ledger::LedgerError> {
-    let pages = ledger.clone();
-    engine
-        .drive(
-            CONCURRENCY,
-            move |after| {
-                let pages = pages.clone();
-                async move {
-                    let rows = pages
-                        .call(move |l| l.next_registrations(run, after, 64))
-                        .await?;
-                    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+        // A file of employees is small: planned in one go on the ledger's thread.
+        let (items, reasons, counts) = run.ledger().call_blocking(move |ledger| {
+            let mut reasons = Reasons::default();
+            let mut counts = Vec::new();
+            for row in &rows {
+                let at = Some(format!("line {}", row.line));
+                let Some(key) = row.key().filter(|_| row.problems.is_empty()) else {
+                    counts.push(Outcome::Invalid);
+                    for problem in &row.problems {
+                        let column = problem.column.as_deref().unwrap_or("row");
+                        reasons.add(
+                            Outcome::Invalid,
+                            &format!("{column}:{}", problem.message),
+                            &format!("column {column}: {}", problem.message),
+                            at.clone(),
+                        );
+                    }
+                    // A duplicate's key belongs to its first row.
+                    if let Some(key) = row.key().filter(|_| row.duplicate_of.is_none()) {
+                        ledger.invalid_account(id, &key, &row.errors_text(), &file, row.line)?;
+                    }
+                    continue;
+                };
+                let mobile = row.mobile.as_ref().map(|(c, n)| (c.as_str(), n.as_str()));
+                let state = ledger.plan_account(
+                    id,
+                    &key,
+                    row.email.as_deref(),
+                    mobile,
+                    &file,
+                    row.line,
+                    retry_failed,
+                )?;
+                match state {
+                    Some(AccountState::Registered) => counts.push(Outcome::AlreadyDone),
+                    Some(AccountState::Failed) => {
+                        counts.push(Outcome::FailedEarlier);
+                        if let Some(result) = ledger.registration_result(&key)? {
+                            let code = result
+                                .error_code
+                                .map_or_else(|| "refused".into(), |c| c.to_string());
+                            reasons.add(
+                                Outcome::FailedEarlier,
+                                &code,
+                                result.error_message.as_deref().unwrap_or(""),
+                                at,
+                            );
+                        }
+                    }
+                    _ => {}
                 }
-            },
-            |registration| {
-                let (engine, ledger, client, tally) = (
-                    Arc::clone(engine),
-                    ledger.clone(),
-                    client.clone(),
-                    Arc::clone(tally),
-                );
-                async move { register_one(&engine, &ledger, &client, &tally, registration).await }
-            },
-        )
-        .await
+            }
+            Ok((rows.len() as u64, reasons, counts))
+        })?;
+        let summary = run.summary();
+        summary.items = items;
+        for outcome in counts {
+            summary.count(outcome, 1);
+        }
+        summary.reasons.merge(reasons);
+        Ok(())
+    });
+    run.phase(Register { in_doubt: true });
+    run.phase(Register { in_doubt: false });
+    let mut result = Vec::new();
+    run.step(|run| {
+        let (path, encoding) = (options.file.clone(), options.encoding);
+        result = run
+            .ledger()
+            .call_blocking(move |ledger| Ok(result_rows(ledger, &path, encoding)))??;
+        Ok(())
+    });
+    Ok((run.finish(), result))
 }
 
-async fn register_one(
-    engine: &Engine,
-    ledger: &LedgerHandle,
-    client: &Client,
-    tally: &Tally,
-    registration: Registration,
-) -> Result<Option<Failure>, crate::ledger::LedgerError> {
-    let id = registration.id;
-    let mobile = registration
-        .mobile
-        .as_ref()
-        .map(|(c, n)| (c.as_str(), n.as_str()));
-    let email = registration.email.as_deref();
-    let end = engine
-        .attempt(
-            || ledger.call(move |l| l.mark_registering(id)),
-            || client.register_account(mobile, email),
-        )
-        .await?;
-    match end {
-        Attempted::Done(answer) => {
-            let account_id = answer.value.account_id.clone().unwrap_or_default();
-            let status = answer.value.status;
-            let log_id = answer.log_id;
-            ledger
-                .call(move |l| {
-                    l.record_registration(
-                        id,
-                        "registered",
-                        Some((&account_id, status)),
-                        None,
-                        log_id.as_deref(),
-                    )
-                })
-                .await?;
-            tally.imported.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
+/// Registrations in doubt from any run (`in_doubt`), or this run's planned ones.
+struct Register {
+    in_doubt: bool,
+}
+
+impl Register {
+    fn which(&self, run: i64) -> Option<i64> {
+        (!self.in_doubt).then_some(run)
+    }
+}
+
+impl Phase for Register {
+    type Item = Registration;
+    type Value = Account;
+
+    fn family(&self) -> Family {
+        Family::AccountRegister
+    }
+
+    fn untouched(&self) -> Outcome {
+        if self.in_doubt {
+            Outcome::InDoubt
+        } else {
+            Outcome::Pending
         }
-        Attempted::Refused { code, msg, log_id } => {
-            let message = format!("{msg}{}", advice(code));
-            ledger
-                .call(move |l| {
-                    l.record_registration(
-                        id,
-                        "failed",
-                        None,
-                        Some((Some(code), &message)),
-                        log_id.as_deref(),
-                    )
-                })
-                .await?;
-            tally.failed.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
-        }
-        Attempted::GaveUp {
-            code,
-            message,
-            log_id,
-        } => {
-            ledger
-                .call(move |l| {
-                    l.record_registration(
-                        id,
-                        "pending",
-                        None,
-                        Some((code, &message)),
-                        log_id.as_deref(),
-                    )
-                })
-                .await?;
-            Ok(None)
-        }
-        // Left as planned (pending) or in doubt (sending): the next run sends it again,
-        // and registering an employee twice returns the same account.
-        Attempted::NotSent => Ok(None),
-        Attempted::Fatal(failure) => {
-            let (code, message, log_id) = (
-                failure.code(),
-                failure.to_string(),
-                failure.log_id().map(str::to_owned),
-            );
-            ledger
-                .call(move |l| {
-                    l.record_registration(
-                        id,
-                        "pending",
-                        None,
-                        Some((code, &message)),
-                        log_id.as_deref(),
-                    )
-                })
-                .await?;
-            Ok(Some(failure))
-        }
+    }
+
+    fn count(&self, ledger: &Ledger, run: i64) -> Result<u64, LedgerError> {
+        ledger.count_registrations(self.which(run))
+    }
+
+    fn page(
+        &self,
+        ledger: &Ledger,
+        run: i64,
+        after: i64,
+    ) -> Result<Vec<(i64, Registration)>, LedgerError> {
+        let rows = ledger.next_registrations(self.which(run), after, PAGE)?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+
+    fn request(&self, registration: &Registration) -> Request<Account> {
+        let mobile = registration
+            .mobile
+            .as_ref()
+            .map(|(c, n)| (c.as_str(), n.as_str()));
+        Request::register_account(mobile, registration.email.as_deref())
+    }
+
+    fn mark(
+        &self,
+        ledger: &Ledger,
+        _run: i64,
+        registration: &Registration,
+    ) -> Result<(), LedgerError> {
+        ledger.mark_registering(registration.id)
+    }
+
+    fn record(
+        &self,
+        ledger: &Ledger,
+        _run: i64,
+        registration: Registration,
+        tried: Tried<Account>,
+    ) -> Result<Recorded, LedgerError> {
+        let id = registration.id;
+        let at = registration.source_line.map(|l| format!("line {l}"));
+        Ok(match tried.end {
+            Attempted::Done(answer) => {
+                let account_id = answer.value.account_id.clone().unwrap_or_default();
+                ledger.record_registered(
+                    id,
+                    &account_id,
+                    answer.value.status,
+                    answer.log_id.as_deref(),
+                    tried.sent,
+                )?;
+                Recorded::plain(Outcome::Done)
+            }
+            Attempted::Refused { code, msg, log_id } => {
+                let message = format!("{msg}{}", advice(code));
+                ledger.record_registration_refused(
+                    id,
+                    code,
+                    &message,
+                    log_id.as_deref(),
+                    tried.sent,
+                )?;
+                Recorded::because(Outcome::Failed, code.to_string(), message, at)
+            }
+            Attempted::Unsettled { in_doubt, error } => {
+                let in_doubt = in_doubt || registration.in_doubt;
+                let fault = error
+                    .as_ref()
+                    .map(|e| (e.code, e.message.as_str(), e.log_id.as_deref()));
+                ledger.record_registration_unsettled(id, in_doubt, fault, tried.sent)?;
+                let outcome = if in_doubt {
+                    Outcome::InDoubt
+                } else {
+                    Outcome::Pending
+                };
+                let message = error.map_or_else(
+                    || "the run stopped before it was sent".to_owned(),
+                    |e| e.message,
+                );
+                Recorded::because(outcome, message.clone(), message, at)
+            }
+        })
     }
 }
 
@@ -303,10 +257,10 @@ fn advice(code: i64) -> &'static str {
 
 /// The result file's rows: the input's header and columns, plus the ledger's verdict.
 fn result_rows(
-    ledger: &mut Ledger,
-    file: &std::path::Path,
+    ledger: &Ledger,
+    file: &Path,
     encoding: EncodingChoice,
-) -> Result<Vec<Vec<String>>, ImportError> {
+) -> Result<Vec<Vec<String>>, StepError> {
     let mut reader = AccountReader::open(file, encoding)?;
     let mut header: Vec<String> = reader.names().to_vec();
     header.extend(
@@ -329,7 +283,7 @@ fn result_rows(
             }
         } else {
             crate::ledger::RegistrationResult {
-                status: "invalid".into(),
+                status: AccountState::Invalid.as_str().into(),
                 error_message: Some(row.errors_text()),
                 ..Default::default()
             }

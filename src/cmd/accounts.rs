@@ -8,12 +8,13 @@ use anyhow::Context;
 use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, RegisterArgs};
 use rewardsync::accounts::actions::{self, Action};
 use rewardsync::accounts::assets::{self, AccountAssets, ImportedSums};
-use rewardsync::accounts::register::{self, RegisterJob};
+use rewardsync::accounts::register::{self, RegisterOptions};
 use rewardsync::exit::Exit;
 use rewardsync::feishu::Failure;
-use rewardsync::ledger::{Ledger, LedgerHandle};
-use rewardsync::progress::ProgressMode;
+use rewardsync::report::Reserved;
 use rewardsync::reward::RewardBody;
+use rewardsync::run::Opened;
+use rewardsync::summary::Outcome;
 
 /// Runs an accounts subcommand.
 pub fn run(command: AccountsCommand) -> anyhow::Result<Exit> {
@@ -27,58 +28,64 @@ pub fn run(command: AccountsCommand) -> anyhow::Result<Exit> {
 }
 
 fn register(args: RegisterArgs) -> anyhow::Result<Exit> {
-    let client = super::connect(&args.target)?;
-    let runtime = super::runtime()?;
-    let stop = super::stop_on_ctrl_c(&runtime);
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
-        )),
-        None => Box::new(io::stdout().lock()),
-    };
-    let job = RegisterJob {
+    // Checked before anything is sent: never the input file, and writable.
+    let output = args
+        .output
+        .as_deref()
+        .map(|path| Reserved::new(path, &args.file))
+        .transpose()?;
+    let session = super::session(
+        &args.target,
+        super::Pace {
+            no_progress: args.no_progress,
+            ..super::Pace::default()
+        },
+    )?;
+    let options = RegisterOptions {
         file: args.file.clone(),
         encoding: args.encoding.into(),
         ledger: args.ledger.ledger.clone(),
-        client,
         retry_failed: args.retry_failed,
-        progress: ProgressMode::detect(args.no_progress),
-        stop,
     };
-    let summary = register::run(job, &runtime, &mut out)?;
-    out.flush()?;
-    eprintln!(
-        "rewardsync: accounts register {}: {} rows: {} registered now, {} already registered, {} failed, {} invalid, {} failed earlier, {} pending",
-        args.file.display(),
-        summary.rows,
-        summary.registered,
-        summary.already_registered,
-        summary.failed,
-        summary.invalid,
-        summary.previously_failed,
-        summary.pending
-    );
-    report_fatal(summary.fatal.as_deref(), summary.advice.as_deref());
-    runtime.shutdown_background();
-    Ok(summary.exit())
+    let (summary, rows) = register::run(&session, &options)?;
+    let written = match output {
+        Some(reserved) => {
+            let path = reserved.path().to_owned();
+            let file = reserved.into_file()?;
+            write_rows(BufWriter::new(file), &rows)
+                .map_err(|e| super::LocalFailure(format!("{path}: cannot write: {e}")))?;
+            true
+        }
+        None => {
+            write_rows(io::stdout().lock(), &rows)?;
+            false
+        }
+    };
+    // The result is on stdout unless --output took it: the summary goes to stderr then.
+    let (mut err, exit) = (io::stderr().lock(), summary.exit());
+    if written {
+        rewardsync::report::summary::print(&mut io::stdout().lock(), &mut err, &summary)?;
+    } else {
+        rewardsync::report::summary::print(&mut err, &mut io::stderr().lock(), &summary)?;
+    }
+    session.runtime.shutdown_background();
+    Ok(exit)
+}
+
+fn write_rows(out: impl Write, rows: &[Vec<String>]) -> anyhow::Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
+    for row in rows {
+        csv.write_record(row)?;
+    }
+    csv.flush()?;
+    Ok(())
 }
 
 fn action(action: Action, args: AccountIdsArgs) -> anyhow::Result<Exit> {
     let ids = account_ids(&args)?;
-    let client = super::connect(&args.target)?;
-    let runtime = super::runtime()?;
-    let stop = super::stop_on_ctrl_c(&runtime);
-    let ledger = Ledger::open(&args.ledger.ledger)?;
-    ledger.pin_target(&client.target().into())?;
-    let command = format!("accounts {}", action.name());
-    let run = ledger.begin_run(&command, None)?;
-    let handle = LedgerHandle::spawn(ledger)?;
-    let (outcomes, fatal) = runtime.block_on(async {
-        if let Err(failure) = client.check_credentials().await {
-            return Ok((Vec::new(), Some(failure)));
-        }
-        actions::run(action, ids, &client, &handle, run, stop.clone()).await
-    })?;
+    let session = super::session(&args.target, super::Pace::default())?;
+    let opened = Opened::open(&session, &args.ledger.ledger)?;
+    let (summary, outcomes) = actions::run(opened, action, ids)?;
     let mut out = io::stdout().lock();
     for outcome in &outcomes {
         match (&outcome.error, outcome.status) {
@@ -92,10 +99,15 @@ fn action(action: Action, args: AccountIdsArgs) -> anyhow::Result<Exit> {
             (None, None) => writeln!(out, "{}: {}", outcome.account_id, action.name())?,
             (Some(error), _) => writeln!(
                 out,
-                "{}: {} {}: {error}{}",
+                "{}: {} {}: {}{}",
                 outcome.account_id,
                 action.name(),
-                outcome.outcome,
+                match outcome.outcome {
+                    Outcome::Failed => "failed",
+                    Outcome::InDoubt => "in doubt",
+                    _ => "not done",
+                },
+                error,
                 outcome
                     .log_id
                     .as_deref()
@@ -104,28 +116,24 @@ fn action(action: Action, args: AccountIdsArgs) -> anyhow::Result<Exit> {
             )?,
         }
     }
-    let exit = exit_of(
-        fatal.as_ref(),
-        *stop.borrow(),
-        outcomes.iter().all(|o| o.outcome == "done"),
-    );
-    report_failure(fatal.as_ref());
-    let counts = serde_json::json!({"outcomes": outcomes});
-    runtime.block_on(handle.finish_run(run, counts, exit.code()))?;
-    Ok(exit)
+    drop(out);
+    let exit = super::finish(&summary, false);
+    session.runtime.shutdown_background();
+    exit
 }
 
 fn assets(args: AssetsArgs) -> anyhow::Result<Exit> {
     let ids = account_ids(&args.ids)?;
     let client = super::connect(&args.ids.target)?;
     let runtime = super::runtime()?;
-    let stop = super::stop_on_ctrl_c(&runtime);
-    let (found, fatal) = runtime.block_on(assets::fetch(
+    let stop = rewardsync::stop::listen(&runtime);
+    let (found, fatal) = assets::fetch(
         ids,
         args.user_id_type.into(),
         &client,
+        &runtime,
         stop.clone(),
-    ))?;
+    );
     match (&args.output, args.json) {
         (Some(path), json) => {
             let file =
@@ -146,7 +154,7 @@ fn assets(args: AssetsArgs) -> anyhow::Result<Exit> {
     report_failure(fatal.as_ref());
     Ok(exit_of(
         fatal.as_ref(),
-        *stop.borrow(),
+        stop.borrow().is_some(),
         found.iter().all(|a| a.error.is_none()),
     ))
 }
@@ -169,14 +177,15 @@ fn reconcile(args: ReconcileArgs) -> anyhow::Result<Exit> {
     drop(ledger);
     let client = super::connect(&args.target)?;
     let runtime = super::runtime()?;
-    let stop = super::stop_on_ctrl_c(&runtime);
+    let stop = rewardsync::stop::listen(&runtime);
     let ids = accounts.into_iter().map(|a| a.account_id).collect();
-    let (found, fatal) = runtime.block_on(assets::fetch(
+    let (found, fatal) = assets::fetch(
         ids,
         args.user_id_type.into(),
         &client,
+        &runtime,
         stop.clone(),
-    ))?;
+    );
     let lines = assets::reconcile(found, &sums);
     let mut out = io::stdout().lock();
     if args.json {
@@ -213,7 +222,7 @@ fn reconcile(args: ReconcileArgs) -> anyhow::Result<Exit> {
     report_failure(fatal.as_ref());
     Ok(exit_of(
         fatal.as_ref(),
-        *stop.borrow(),
+        stop.borrow().is_some(),
         lines.iter().all(|l| l.matches),
     ))
 }
@@ -276,18 +285,12 @@ fn exit_of(fatal: Option<&Failure>, interrupted: bool, all_done: bool) -> Exit {
     }
 }
 
+/// A fatal answer, and what to fix, said once.
 fn report_failure(fatal: Option<&Failure>) {
-    if let Some(Failure::Fatal { advice, .. }) = fatal {
-        report_fatal(fatal.map(ToString::to_string).as_deref(), Some(advice));
-    }
-}
-
-fn report_fatal(fatal: Option<&str>, advice: Option<&str>) {
-    if let Some(fatal) = fatal {
-        eprintln!("rewardsync: stopped: {fatal}");
-        if let Some(advice) = advice {
-            eprintln!("rewardsync: to fix: {advice}");
-        }
+    if let Some(failure) = fatal {
+        let mut summary = rewardsync::summary::Summary::new("accounts", register::WORDS);
+        summary.end = rewardsync::run::fatal_end(failure);
+        let _ = rewardsync::report::summary::print_end(&mut io::stderr().lock(), &summary);
     }
 }
 

@@ -9,13 +9,14 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cli::DemoArgs;
-use rewardsync::dispatch::RetryPolicy;
+use rewardsync::engine::RetryPolicy;
 use rewardsync::exit::Exit;
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
-use rewardsync::import::{self, ImportJob, SendSettings};
-use rewardsync::input::ReadOptions;
+use rewardsync::import::{self, ImportOptions};
+use rewardsync::input::{EncodingChoice, ReadOptions};
 use rewardsync::progress::ProgressMode;
-use rewardsync::report;
+use rewardsync::report::summary::print_plan;
+use rewardsync::run::Session;
 use rewardsync::sandbox::{self, SandboxConfig};
 
 /// The sample the demo imports, built into the binary so the demo runs from anywhere.
@@ -61,7 +62,30 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
         Secret::new(sandbox.app_secret().to_owned()),
         ClientOptions::default(),
     )?;
-    let stop = super::stop_on_ctrl_c(&runtime);
+    let stop = rewardsync::stop::listen(&runtime);
+    let session = Session {
+        client,
+        runtime,
+        stop,
+        progress: ProgressMode::detect(args.no_progress),
+        retry: RetryPolicy {
+            backoff_base: Duration::from_millis(200),
+            ..RetryPolicy::default()
+        },
+        concurrency: 20,
+        rate: None,
+    };
+    let options = ImportOptions {
+        file,
+        read: ReadOptions {
+            encoding: EncodingChoice::Utf8,
+            ignore_unknown_columns: false,
+        },
+        ledger: ledger.clone(),
+        user_id_type: Default::default(),
+        retry_failed: false,
+        errors: None,
+    };
     let mut out = io::stdout().lock();
     writeln!(
         out,
@@ -76,31 +100,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
     ] {
         writeln!(out, "\n== {pass}. {title} ==")?;
         out.flush()?;
-        let job = ImportJob {
-            file: file.clone(),
-            read: ReadOptions {
-                encoding: rewardsync::input::EncodingChoice::Utf8,
-                ignore_unknown_columns: false,
-            },
-            ledger: ledger.clone(),
-            client: client.clone(),
-            rate: 10.0,
-            send: SendSettings {
-                retry: RetryPolicy {
-                    backoff_base: Duration::from_millis(200),
-                    ..RetryPolicy::default()
-                },
-                ..SendSettings::default()
-            },
-            retry_failed: false,
-            progress: ProgressMode::detect(args.no_progress),
-            errors: None,
-            stop: stop.clone(),
-        };
-        let summary = import::run(job, &runtime, &mut |plan, to_send| {
-            let _ = report::print_plan(&mut io::stdout().lock(), plan, to_send);
+        let summary = import::run(&session, &options, &mut |plan| {
+            let _ = print_plan(&mut io::stdout().lock(), plan);
         })?;
-        report::print_import_summary(&mut out, &summary)?;
+        rewardsync::report::summary::print(&mut out, &mut io::stderr().lock(), &summary)?;
         exit = summary.exit();
         if exit != Exit::Success && exit != Exit::Incomplete {
             break;
@@ -128,7 +131,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
         "\nnext: `rewardsync sandbox` to rehearse with your own file, then the README's quick start for a real tenant"
     )?;
     drop(out);
-    runtime
+    session
+        .runtime
         .block_on(sandbox.shutdown())
         .context("stopping the sandbox")?;
     Ok(exit)

@@ -14,11 +14,12 @@ use rewardsync::ledger::Status;
 pub fn run(args: ExportArgs) -> anyhow::Result<Exit> {
     let ledger = super::open_to_read(&args.ledger.ledger)?;
     let status = match args.status {
+        ExportStatus::Pending => Some(Status::Pending),
+        ExportStatus::Sending => Some(Status::Sending),
         ExportStatus::Imported => Some(Status::Imported),
         ExportStatus::Failed => Some(Status::Failed),
         ExportStatus::Invalid => Some(Status::Invalid),
-        ExportStatus::Pending => Some(Status::Pending),
-        ExportStatus::Sending => Some(Status::Sending),
+        ExportStatus::Unresolved => Some(Status::Unresolved),
         ExportStatus::Conflict => Some(Status::Conflict),
         ExportStatus::Deleting => Some(Status::Deleting),
         ExportStatus::Deleted => Some(Status::Deleted),
@@ -31,10 +32,16 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Exit> {
         None => Box::new(io::stdout().lock()),
     };
     let mut csv = csv::Writer::from_writer(BufWriter::new(out));
-    let written = ledger.for_each_entry(status, |entry| {
+    let written = ledger.for_each_entry(status.map(Status::as_str), |entry| {
         csv.serialize(entry).map_err(io::Error::other)
     })?;
-    written.context("cannot write the export")?;
-    csv.flush().context("cannot write the export")?;
+    let local = |e: io::Error| {
+        super::LocalFailure(format!(
+            "cannot write the export: {}",
+            rewardsync::text::io_error(&e)
+        ))
+    };
+    written.map_err(local)?;
+    csv.flush().map_err(local)?;
     Ok(Exit::Success)
 }

@@ -4,85 +4,57 @@ use std::io::{self, Write};
 
 use crate::cli::ImportArgs;
 use rewardsync::exit::Exit;
-use rewardsync::import::{self, ImportJob, SendSettings};
+use rewardsync::import::{self, ImportOptions};
 use rewardsync::input::ReadOptions;
-use rewardsync::progress::ProgressMode;
-use rewardsync::report;
+use rewardsync::report::summary::print_plan;
 
 /// How many bodies `--dry-run` shows.
 const DRY_RUN_BODIES: usize = 3;
 
 /// Runs an import (or its dry run).
 pub fn run(args: ImportArgs) -> anyhow::Result<Exit> {
-    if !(args.rate > 0.0 && args.rate.is_finite()) {
-        anyhow::bail!("--rate {} must be a number above 0", args.rate);
-    }
-    if args.rate > 10.0 {
-        eprintln!(
-            "rewardsync: warning: --rate {} is above the documented limit of 10 requests per second; expect 429s",
-            args.rate
-        );
-    }
-    let read = ReadOptions {
-        encoding: args.input.encoding.into(),
-        ignore_unknown_columns: args.input.ignore_unknown_columns,
+    let options = ImportOptions {
+        file: args.input.file.clone(),
+        read: ReadOptions {
+            encoding: args.input.encoding.into(),
+            ignore_unknown_columns: args.input.ignore_unknown_columns,
+        },
+        ledger: args.ledger.ledger.clone(),
+        user_id_type: args.user_id_type.into(),
+        retry_failed: args.retry_failed,
+        errors: args.errors.clone(),
     };
     if args.dry_run {
-        return dry_run(&args, read);
+        return dry_run(&args, &options);
     }
-    let client = super::connect(&args.target)?;
-    let runtime = super::runtime()?;
-    let stop = super::stop_on_ctrl_c(&runtime);
-    let job = ImportJob {
-        file: args.input.file.clone(),
-        read,
-        ledger: args.ledger.ledger.clone(),
-        client,
-        rate: args.rate,
-        send: SendSettings {
-            concurrency: args.concurrency.max(1),
-            user_id_type: args.user_id_type.into(),
-            ..SendSettings::default()
+    let session = super::session(
+        &args.target,
+        super::Pace {
+            rate: Some(args.rate),
+            concurrency: args.concurrency,
+            retries: args.retries,
+            no_progress: args.no_progress,
         },
-        retry_failed: args.retry_failed,
-        progress: ProgressMode::detect(args.no_progress),
-        errors: args.errors.clone(),
-        stop,
-    };
+    )?;
     let json = args.json;
-    let summary = import::run(job, &runtime, &mut |plan, to_send| {
+    let summary = import::run(&session, &options, &mut |plan| {
         if !json {
-            let _ = report::print_plan(&mut io::stdout().lock(), plan, to_send);
+            let mut out = io::stdout().lock();
+            let _ = print_plan(&mut out, plan);
+            let _ = out.flush();
         }
     })?;
-    if json {
-        let mut out = io::stdout().lock();
-        serde_json::to_writer(&mut out, &summary)?;
-        writeln!(out)?;
-    } else {
-        report::print_import_summary(&mut io::stdout().lock(), &summary)?;
-    }
-    if let Some(fatal) = &summary.fatal {
-        eprintln!("rewardsync: stopped: {fatal}");
-        if let Some(advice) = &summary.advice {
-            eprintln!("rewardsync: to fix: {advice}");
-        }
-    }
-    runtime.shutdown_background();
-    Ok(summary.exit())
+    let exit = super::finish(&summary, json);
+    session.runtime.shutdown_background();
+    exit
 }
 
-fn dry_run(args: &ImportArgs, read: ReadOptions) -> anyhow::Result<Exit> {
-    let (plan, bodies) = import::dry_run(
-        &args.input.file,
-        read,
-        &args.ledger.ledger,
-        args.retry_failed,
-        DRY_RUN_BODIES,
-    )?;
+fn dry_run(args: &ImportArgs, options: &ImportOptions) -> anyhow::Result<Exit> {
+    let dry = import::dry_run(options, DRY_RUN_BODIES)?;
     let mut out = io::stdout().lock();
     if args.json {
-        let json = serde_json::json!({"dry_run": true, "plan": plan, "first_bodies": bodies});
+        let mut json = dry.summary.to_json();
+        json["first_bodies"] = serde_json::json!(dry.bodies);
         serde_json::to_writer(&mut out, &json)?;
         writeln!(out)?;
     } else {
@@ -90,16 +62,12 @@ fn dry_run(args: &ImportArgs, read: ReadOptions) -> anyhow::Result<Exit> {
             out,
             "dry run: nothing is sent and the ledger is not touched"
         )?;
-        report::print_plan(&mut out, &plan, plan.to_send)?;
-        for body in &bodies {
+        print_plan(&mut out, &dry.plan)?;
+        for body in &dry.bodies {
             writeln!(out, "  would send: {body}")?;
         }
+        let mut err = io::stderr().lock();
+        rewardsync::report::summary::print(&mut out, &mut err, &dry.summary)?;
     }
-    Ok(
-        if plan.invalid + plan.conflict + plan.previously_failed == 0 {
-            Exit::Success
-        } else {
-            Exit::Incomplete
-        },
-    )
+    Ok(dry.summary.exit())
 }

@@ -1,21 +1,28 @@
-//! One entry point per subcommand, each `run(args) -> anyhow::Result<Exit>`: the
-//! command-line edge, where typed library errors get their context for the user.
+//! One entry point per subcommand, each `run(args) -> anyhow::Result<Exit>`: parse what
+//! the user typed into library options, run, print. Typed library errors get their context
+//! for the user here, at the command-line edge.
 
 pub mod accounts;
 pub mod demo;
 pub mod export;
 pub mod import;
 pub mod rollback;
+pub mod runs;
 pub mod sandbox;
 pub mod status;
 pub mod validate;
 
+use std::io::{self, Write};
+
 use anyhow::Context;
-use tokio::sync::watch;
 
 use crate::cli::{Cli, Command, TargetArgs};
+use rewardsync::engine::RetryPolicy;
 use rewardsync::exit::Exit;
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
+use rewardsync::progress::ProgressMode;
+use rewardsync::run::Session;
+use rewardsync::summary::Summary;
 
 /// Runs the command the user typed.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -23,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Validate(args) => validate::run(args),
         Command::Import(args) => import::run(args),
         Command::Status(args) => status::run(args),
+        Command::Runs(args) => runs::run(args),
         Command::Export(args) => export::run(args),
         Command::Accounts(command) => accounts::run(command),
         Command::Rollback(args) => rollback::run(args),
@@ -31,12 +39,35 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// The exit code of a command that stopped with an error before (or instead of) a run
+/// summary: 4 when something local could not be written, 2 otherwise (usage,
+/// configuration, unreadable input).
+pub fn exit_of(err: &anyhow::Error) -> Exit {
+    let local = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<rewardsync::ledger::LedgerError>()
+            .is_some_and(|e| e.is_write_failure())
+            || cause.downcast_ref::<LocalFailure>().is_some()
+    });
+    if local {
+        Exit::LocalFailure
+    } else {
+        Exit::Usage
+    }
+}
+
+/// Marks an error as a local failure after work began (an output that could not be
+/// written): exit 4.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LocalFailure(pub String);
+
 /// True when the error is stdout's reader going away (`rewardsync … | head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -50,7 +81,60 @@ pub fn connect(args: &TargetArgs) -> anyhow::Result<Client> {
     Ok(Client::new(target, secret, ClientOptions::default())?)
 }
 
-/// Opens an existing ledger to read (`status`, `export`), or says how one comes to exist.
+/// How a command that talks to the tenant sends.
+pub struct Pace {
+    /// Requests per second for the reward calls (`--rate`), if given.
+    pub rate: Option<f64>,
+    /// Requests in flight.
+    pub concurrency: usize,
+    /// Retries of a transient fault.
+    pub retries: u32,
+    /// `--no-progress`.
+    pub no_progress: bool,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace {
+            rate: None,
+            concurrency: 20,
+            retries: RetryPolicy::default().retry_budget,
+            no_progress: false,
+        }
+    }
+}
+
+/// A session against the tenant the flags name: client, runtime, Ctrl-C/SIGTERM, pace.
+pub fn session(target: &TargetArgs, pace: Pace) -> anyhow::Result<Session> {
+    if let Some(rate) = pace.rate {
+        if !(rate > 0.0 && rate.is_finite()) {
+            anyhow::bail!("--rate {rate} must be a number above 0");
+        }
+        if rate > 10.0 {
+            eprintln!(
+                "rewardsync: warning: --rate {rate} is above the documented limit of 10 requests per second; expect 429s"
+            );
+        }
+    }
+    let client = connect(target)?;
+    let runtime = runtime()?;
+    let stop = rewardsync::stop::listen(&runtime);
+    Ok(Session {
+        client,
+        runtime,
+        stop,
+        progress: ProgressMode::detect(pace.no_progress),
+        retry: RetryPolicy {
+            retry_budget: pace.retries,
+            ..RetryPolicy::default()
+        },
+        concurrency: pace.concurrency.max(1),
+        rate: pace.rate,
+    })
+}
+
+/// Opens an existing ledger to read (`status`, `runs`, `export`, dry runs), or says how
+/// one comes to exist.
 pub fn open_to_read(path: &std::path::Path) -> anyhow::Result<rewardsync::ledger::Ledger> {
     rewardsync::ledger::Ledger::open_read_only(path)?.with_context(|| {
         format!(
@@ -68,46 +152,17 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Ctrl-C handling (SPEC §4): the first stops dispatching (the receiver turns true) and
-/// lets requests in flight finish and be recorded; the second exits at once with 130,
-/// leaving only `sending` rows in doubt, as after a crash. SIGTERM, which Kubernetes and
-/// systemd send to stop a job, counts as a Ctrl-C.
-pub fn stop_on_ctrl_c(runtime: &tokio::runtime::Runtime) -> watch::Receiver<bool> {
-    let (stop, stopped) = watch::channel(false);
-    runtime.spawn(async move {
-        interrupted().await;
-        eprintln!(
-            "rewardsync: stopping: no new requests; finishing and recording the ones in flight (Ctrl-C again to quit at once)"
-        );
-        let _ = stop.send(true);
-        interrupted().await;
-        eprintln!(
-            "rewardsync: quit at once; rows in flight stay `sending` and are resent by the next run"
-        );
-        std::process::exit(i32::from(Exit::Interrupted.code()));
-    });
-    stopped
-}
-
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-async fn interrupted() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+/// Prints a run's summary (text, or one JSON object with `--json`; the error that ended
+/// it on stderr either way) and returns its exit code.
+pub fn finish(summary: &Summary, json: bool) -> anyhow::Result<Exit> {
+    let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
+    if json {
+        serde_json::to_writer(&mut out, &summary.to_json())?;
+        writeln!(out)?;
+        rewardsync::report::summary::print_end(&mut err, summary)?;
+    } else {
+        rewardsync::report::summary::print(&mut out, &mut err, summary)?;
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    out.flush()?;
+    Ok(summary.exit())
 }

@@ -1,5 +1,6 @@
-//! `rewardsync status`: rows by state, the target the ledger belongs to, the last runs.
-//! Reads without the run lock, so it works while an import is going on.
+//! `rewardsync status`: rows by state (every state, including any this build does not
+//! know), the target the ledger belongs to, the last runs. Reads without the run lock, so
+//! it works while an import is going on.
 
 use std::io::{self, Write};
 
@@ -21,8 +22,11 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Exit> {
     if args.json {
         let mut object = Map::new();
         object.insert("ledger".into(), json!(ledger.path()));
-        for (status, n) in &counts {
+        for (status, n) in &counts.known {
             object.insert(status.as_str().into(), json!(n));
+        }
+        for (status, n) in &counts.unknown {
+            object.insert(status.clone(), json!(n));
         }
         object.insert("target".into(), json!(target));
         object.insert("runs".into(), serde_json::to_value(&runs)?);
@@ -35,17 +39,20 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Exit> {
         Some(target) => writeln!(out, "target: {target}")?,
         None => writeln!(out, "target: none yet (pinned by the first import)")?,
     }
-    for (status, n) in &counts {
-        writeln!(out, "  {:<9} {n}", status.as_str())?;
+    for (status, n) in &counts.known {
+        writeln!(out, "  {:<10} {n}", status.as_str())?;
     }
-    writeln!(out, "last runs:")?;
+    for (status, n) in &counts.unknown {
+        writeln!(
+            out,
+            "  {status:<10} {n}   (a state this rewardsync does not know: written by a newer one?)"
+        )?;
+    }
+    writeln!(out, "last runs (`rewardsync runs` lists more):")?;
     for run in &runs {
         let ended = match (&run.ended_at, run.exit_code) {
             (Some(ended), Some(code)) => format!("ended {ended}, exit {code}"),
-            _ => {
-                "did not finish (killed or crashed): its `sending` rows are resent by the next run"
-                    .into()
-            }
+            _ => "did not finish (still going, killed or crashed): its rows in doubt are settled by the next run".into(),
         };
         writeln!(
             out,

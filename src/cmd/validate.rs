@@ -7,7 +7,7 @@ use anyhow::Context;
 use crate::cli::{InputArgs, ValidateArgs};
 use rewardsync::exit::Exit;
 use rewardsync::input::{ReadOptions, RewardReader};
-use rewardsync::report::{ErrorsFile, JsonReport, ProblemReport, Summary, TextReport};
+use rewardsync::report::{ErrorsFile, FileCounts, JsonReport, ProblemReport, Reserved, TextReport};
 use rewardsync::validate::Validator;
 
 /// Opens the rewards CSV named by the input flags.
@@ -30,7 +30,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     };
     let mut errors_file = match &args.errors {
         Some(path) => Some(ErrorsFile::create(
-            path,
+            Reserved::new(path, &args.input.file)?,
             reader.header(),
             reader.encoding(),
         )?),
@@ -38,7 +38,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     };
 
     let mut validator = Validator::new();
-    let mut summary = Summary::default();
+    let mut summary = FileCounts::default();
     while let Some(row) = reader.next_row()? {
         let checked = validator.check(reader.header(), &row);
         summary.add(&checked);

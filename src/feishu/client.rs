@@ -1,29 +1,23 @@
-//! The calls themselves: one attempt per call (plus one resend after a refused token), each
-//! answer sorted into an [`Answer`] or a [`Failure`]. Pacing, retries and back-off belong
-//! to the caller.
+//! The client: one exchange at a time with a token the caller fetched first, each answer
+//! sorted into an [`Answer`], a refused token, or a [`Failure`]. Pacing, retries, the resend
+//! after a refused token and back-off belong to the engine, so that every attempt takes a
+//! throttle slot and nothing but the exchange happens after it (SPEC §5).
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
-use super::account::Account;
-use super::answer::{Answer, Endpoint, Verdict, classify, parse_data};
-use super::failure::{Failure, Scope, TOKEN_REFUSED_ADVICE};
+use super::answer::{Answer, Endpoint, Verdict, classify};
+use super::failure::Failure;
+use super::request::Request;
 use super::target::{Secret, Target};
 use super::token::{self, Token, TokenCache};
 use super::transport::exchange;
-use crate::reward::RewardBody;
 
 /// The Content-Type every call carries, as the documentation fixes it.
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
-
-const REWARDS_PATH: &str = "/open-apis/hire/v1/external_referral_rewards";
-const ACCOUNT_PATH: &str = "/open-apis/hire/v1/referral_account";
 
 /// Timeouts of the HTTP client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,42 +106,6 @@ impl fmt::Debug for Client {
     }
 }
 
-/// One request to make, before a token is attached.
-struct Call {
-    method: Method,
-    path: String,
-    query: Vec<(&'static str, String)>,
-    body: Option<Vec<u8>>,
-    scope: Scope,
-}
-
-/// `data` of a created reward.
-#[derive(Deserialize)]
-struct CreatedReward {
-    id: String,
-}
-
-/// `data` of the account calls.
-#[derive(Deserialize)]
-struct AccountData {
-    account: Account,
-}
-
-/// The body of an account registration: fields omitted when not given.
-#[derive(Serialize)]
-struct RegisterBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mobile: Option<Mobile<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct Mobile<'a> {
-    code: &'a str,
-    number: &'a str,
-}
-
 impl Client {
     /// A client for `target`, authenticating with `secret`.
     pub fn new(
@@ -196,123 +154,9 @@ impl Client {
         }
     }
 
-    /// Imports one external referral reward; the value is the server's reward id.
-    pub async fn create_reward(
-        &self,
-        body: &RewardBody,
-        user_id_type: UserIdType,
-    ) -> Result<Answer<String>, Failure> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Failure::Fatal {
-            code: None,
-            msg: format!("could not write the request body: {e}"),
-            advice: "this is a bug in rewardsync; please report it".into(),
-            log_id: None,
-        })?;
-        let call = Call {
-            method: Method::POST,
-            path: REWARDS_PATH.into(),
-            query: vec![("user_id_type", user_id_type.as_str().into())],
-            body: Some(bytes),
-            scope: Scope::Reward,
-        };
-        let (data, log_id) = self.execute(&call).await?;
-        let created: CreatedReward = parse_data(data.as_deref(), "data.id", &log_id)?;
-        Ok(Answer {
-            value: created.id,
-            log_id,
-        })
-    }
-
-    /// Deletes an imported reward by the server's reward id.
-    pub async fn delete_reward(&self, reward_id: &str) -> Result<Answer<()>, Failure> {
-        let call = Call {
-            method: Method::DELETE,
-            path: format!("{REWARDS_PATH}/{}", path_segment(reward_id)),
-            query: Vec::new(),
-            body: None,
-            scope: Scope::Reward,
-        };
-        let (_, log_id) = self.execute(&call).await?;
-        Ok(Answer { value: (), log_id })
-    }
-
-    /// Registers a referral reward account by mobile (country code, number) and/or email.
-    pub async fn register_account(
-        &self,
-        mobile: Option<(&str, &str)>,
-        email: Option<&str>,
-    ) -> Result<Answer<Account>, Failure> {
-        let body = RegisterBody {
-            mobile: mobile.map(|(code, number)| Mobile { code, number }),
-            email,
-        };
-        let call = Call {
-            method: Method::POST,
-            path: ACCOUNT_PATH.into(),
-            query: Vec::new(),
-            body: Some(json_bytes(&body)),
-            scope: Scope::Account,
-        };
-        self.account_call(&call).await
-    }
-
-    /// Enables an account.
-    pub async fn enable_account(&self, account_id: &str) -> Result<Answer<Account>, Failure> {
-        let body = serde_json::json!({ "referral_account_id": account_id });
-        let call = Call {
-            method: Method::POST,
-            path: format!("{ACCOUNT_PATH}/enable"),
-            query: Vec::new(),
-            body: Some(json_bytes(&body)),
-            scope: Scope::Account,
-        };
-        self.account_call(&call).await
-    }
-
-    /// Deactivates an account.
-    pub async fn deactivate_account(&self, account_id: &str) -> Result<Answer<Account>, Failure> {
-        let call = Call {
-            method: Method::POST,
-            path: format!("{ACCOUNT_PATH}/{}/deactivate", path_segment(account_id)),
-            query: Vec::new(),
-            // An empty object rather than no body: strict JSON readers refuse an empty one.
-            body: Some(b"{}".to_vec()),
-            scope: Scope::Account,
-        };
-        self.account_call(&call).await
-    }
-
-    /// Reads an account's assets, status and referrer.
-    pub async fn account_assets(
-        &self,
-        account_id: &str,
-        user_id_type: UserIdType,
-    ) -> Result<Answer<Account>, Failure> {
-        let call = Call {
-            method: Method::GET,
-            path: format!("{ACCOUNT_PATH}/get_account_assets"),
-            query: vec![
-                ("referral_account_id", account_id.into()),
-                ("user_id_type", user_id_type.as_str().into()),
-            ],
-            body: None,
-            scope: Scope::Account,
-        };
-        self.account_call(&call).await
-    }
-
-    /// Runs an account call and reads `data.account`.
-    async fn account_call(&self, call: &Call) -> Result<Answer<Account>, Failure> {
-        let (data, log_id) = self.execute(call).await?;
-        let data: AccountData = parse_data(data.as_deref(), "data.account", &log_id)?;
-        Ok(Answer {
-            value: data.account,
-            log_id,
-        })
-    }
-
-    /// A usable token, fetching one if none is cached or it is due for refresh.
-    async fn token(&self) -> Result<Token, Failure> {
+    /// A usable token, fetching one if none is cached or it is due for refresh. Fetch it
+    /// *before* taking a throttle slot: a fetch after the slot would delay the request.
+    pub async fn token(&self) -> Result<Token, Failure> {
         let inner = &self.inner;
         inner
             .tokens
@@ -320,53 +164,39 @@ impl Client {
             .await
     }
 
-    /// Sends a call; after a refused token, fetches a fresh one and resends once.
-    async fn execute(
-        &self,
-        call: &Call,
-    ) -> Result<(Option<Box<RawValue>>, Option<String>), Failure> {
-        let token = self.token().await?;
-        let (code, msg) = match self.send(call, &token).await? {
-            Verdict::Success { data, log_id } => return Ok((data, log_id)),
-            Verdict::Failed(failure) => return Err(failure),
-            Verdict::TokenRefused { code, msg, .. } => (code, msg),
-        };
-        tracing::info!(code, %msg, path = %call.path, "token refused; fetching a fresh one and resending once");
-        self.inner.tokens.drop_if_current(&token);
-        let fresh = self.token().await?;
-        match self.send(call, &fresh).await? {
-            Verdict::Success { data, log_id } => Ok((data, log_id)),
-            Verdict::Failed(failure) => Err(failure),
-            Verdict::TokenRefused { code, msg, log_id } => Err(Failure::Fatal {
-                code: Some(code),
-                msg,
-                advice: TOKEN_REFUSED_ADVICE.to_string(),
-                log_id,
-            }),
-        }
+    /// The newest cached token if another caller refreshed it meanwhile, else `token`;
+    /// never fetches, so it costs nothing after a slot is taken.
+    pub fn freshest(&self, token: Token) -> Token {
+        self.inner.tokens.cached().unwrap_or(token)
     }
 
-    /// One exchange with `token`, sorted.
-    async fn send(&self, call: &Call, token: &Token) -> Result<Verdict, Failure> {
+    /// Forgets `refused` if it is still the cached token, so the next [`Client::token`]
+    /// fetches a fresh one.
+    pub fn forget(&self, refused: &Token) {
+        self.inner.tokens.drop_if_current(refused);
+    }
+
+    /// One exchange of `request` with `token`, sorted.
+    pub async fn send<T>(&self, request: &Request<T>, token: &Token) -> Result<Reply<T>, Failure> {
         let inner = &self.inner;
-        let mut request = inner
+        let mut http = inner
             .http
-            .request(call.method.clone(), inner.target.url(&call.path))
+            .request(request.method.clone(), inner.target.url(&request.path))
             .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
             .header(CONTENT_TYPE, JSON_CONTENT_TYPE);
-        if !call.query.is_empty() {
-            request = request.query(&call.query);
+        if !request.query.is_empty() {
+            http = http.query(&request.query);
         }
-        if let Some(body) = &call.body {
-            request = request.body(body.clone());
+        if let Some(body) = &request.body {
+            http = http.body(body.clone());
         }
         let started = Instant::now();
-        let result = exchange(request, self.timeouts()).await;
+        let result = exchange(http, self.timeouts()).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let reply = match result {
             Ok(reply) => reply,
             Err(failure) => {
-                tracing::debug!(method = %call.method, path = %call.path, elapsed_ms, %failure, "call failed");
+                tracing::debug!(method = %request.method, path = %request.path, elapsed_ms, %failure, "call failed");
                 return Err(failure);
             }
         };
@@ -374,17 +204,26 @@ impl Client {
             reply.status,
             &reply.headers,
             &reply.body,
-            Endpoint::Business(call.scope),
+            Endpoint::Business(request.scope),
         );
         tracing::debug!(
-            method = %call.method,
-            path = %call.path,
+            method = %request.method,
+            path = %request.path,
             status = reply.status.as_u16(),
             elapsed_ms,
             verdict = verdict_name(&verdict),
             "call answered"
         );
-        Ok(verdict)
+        match verdict {
+            Verdict::Success { data, log_id } => {
+                let value = (request.read)(data.as_deref(), &log_id)?;
+                Ok(Reply::Answered(Answer { value, log_id }))
+            }
+            Verdict::TokenRefused { code, msg, log_id } => {
+                Ok(Reply::TokenRefused { code, msg, log_id })
+            }
+            Verdict::Failed(failure) => Err(failure),
+        }
     }
 
     fn timeouts(&self) -> (Duration, Duration) {
@@ -395,6 +234,23 @@ impl Client {
     }
 }
 
+/// What one exchange ended in, when the server answered it.
+#[derive(Debug)]
+pub enum Reply<T> {
+    /// Code 0: the call's value.
+    Answered(Answer<T>),
+    /// A token error code: forget the token, fetch a fresh one, and resend once (with a
+    /// throttle slot of its own); a fresh token refused again is fatal.
+    TokenRefused {
+        /// The body's code.
+        code: i64,
+        /// The body's msg.
+        msg: String,
+        /// The `x-tt-logid` of the answer.
+        log_id: Option<String>,
+    },
+}
+
 /// A verdict in one word, for the log.
 fn verdict_name(verdict: &Verdict) -> &'static str {
     match verdict {
@@ -402,25 +258,8 @@ fn verdict_name(verdict: &Verdict) -> &'static str {
         Verdict::TokenRefused { .. } => "token refused",
         Verdict::Failed(Failure::RateLimited { .. }) => "rate limited",
         Verdict::Failed(Failure::Transient { .. }) => "transient",
+        Verdict::Failed(Failure::Unreachable { .. }) => "unreachable",
         Verdict::Failed(Failure::Permanent { .. }) => "permanent",
         Verdict::Failed(Failure::Fatal { .. }) => "fatal",
     }
-}
-
-/// JSON bytes of a body made of strings: cannot fail, but an empty object is sent if it did.
-fn json_bytes<T: Serialize>(body: &T) -> Vec<u8> {
-    serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec())
-}
-
-/// Percent-encodes an id for use as one path segment.
-fn path_segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for byte in id.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }

@@ -26,6 +26,13 @@ pub enum Failure {
         /// The `x-tt-logid` of the answer.
         log_id: Option<String>,
     },
+    /// The request never left: no connection could be made (refused, unreachable, DNS,
+    /// TLS). Retried like a transient fault, but the server certainly did nothing.
+    #[error("{what}")]
+    Unreachable {
+        /// A short human description: "could not connect: connection refused", …
+        what: String,
+    },
     /// The server refused this request for what it holds: the row fails with code and msg.
     #[error("code {code}: {msg}{}", show_log_id(log_id))]
     Permanent {
@@ -58,15 +65,44 @@ impl Failure {
             | Failure::Transient { log_id, .. }
             | Failure::Permanent { log_id, .. }
             | Failure::Fatal { log_id, .. } => log_id.as_deref(),
+            Failure::Unreachable { .. } => None,
         }
     }
 
     /// The body's code, when the server sent one (429 without a body has none).
     pub fn code(&self) -> Option<i64> {
         match self {
-            Failure::RateLimited { .. } => None,
+            Failure::RateLimited { .. } | Failure::Unreachable { .. } => None,
             Failure::Transient { code, .. } | Failure::Fatal { code, .. } => *code,
             Failure::Permanent { code, .. } => Some(*code),
+        }
+    }
+
+    /// The failure in words without its advice (a summary prints the advice once, apart).
+    pub fn headline(&self) -> String {
+        match self {
+            Failure::Fatal {
+                code, msg, log_id, ..
+            } => format!("{}{msg}{}", show_code(*code), show_log_id(log_id)),
+            other => other.to_string(),
+        }
+    }
+
+    /// What to fix, for a failure that stops the run.
+    pub fn advice(&self) -> Option<&str> {
+        match self {
+            Failure::Fatal { advice, .. } => Some(advice),
+            _ => None,
+        }
+    }
+
+    /// A fresh token refused again: the credentials or base URL are wrong, stop the run.
+    pub fn fresh_token_refused(code: i64, msg: String, log_id: Option<String>) -> Failure {
+        Failure::Fatal {
+            code: Some(code),
+            msg,
+            advice: TOKEN_REFUSED_ADVICE.to_string(),
+            log_id,
         }
     }
 

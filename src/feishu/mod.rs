@@ -1,17 +1,21 @@
-//! The Feishu Open Platform client: the tenant token, the Hire calls rewardsync makes, and
-//! the sorting of every answer into success or one of four failure classes (SPEC §1).
+//! The Feishu Open Platform client: the tenant token, the Hire calls rewardsync makes (as
+//! [`Request`]s, each with its endpoint [`Family`]), and the sorting of every answer into
+//! success, a refused token, or one of the failure classes of SPEC §1.
 //!
-//! Each call makes one attempt (plus one resend after a refused token) and reports exactly
-//! what happened; throttling, retries and back-off belong to the importer.
+//! Each exchange is one attempt and reports exactly what happened; throttling, retries,
+//! the resend after a refused token and back-off belong to the engine.
 
 mod account;
 mod answer;
 mod client;
 mod failure;
+mod request;
 mod target;
 mod token;
 mod transport;
 
+#[cfg(test)]
+pub(crate) mod scripted;
 #[cfg(test)]
 mod tests;
 
@@ -20,6 +24,8 @@ pub use account::{
     Referrer,
 };
 pub use answer::Answer;
-pub use client::{Client, ClientBuildError, ClientOptions, UserIdType};
+pub use client::{Client, ClientBuildError, ClientOptions, Reply, UserIdType};
 pub use failure::{Failure, Scope};
+pub use request::{Family, Request};
 pub use target::{SECRET_ENV, SECRET_FILE_ENV, Secret, Target, TargetError};
+pub use token::Token;

@@ -2,238 +2,36 @@
 //! canned replies in order and records what it was sent, so the tests check both how an
 //! answer is sorted and exactly what left the client.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Response};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use super::scripted::*;
 use super::token::TOKEN_PATH;
 use super::*;
-use crate::reward::{Amount, Bonus, Cash, RewardBody};
 
-const APP_ID: &str = "cli_test_app";
-const SECRET: &str = "very-secret-app-secret-42";
-/// Every token the scripted servers issue starts with this.
-const TOKEN_PREFIX: &str = "t-scripted-token-";
-
-// ---------------------------------------------------------------- the scripted server
-
-/// One canned answer.
-#[derive(Clone)]
-struct Canned {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-    delay: Duration,
-}
-
-impl Canned {
-    /// `{"code":0,"msg":"success","data":…}` with a log id.
-    fn ok(data: serde_json::Value) -> Canned {
-        Canned::json(200, json!({"code": 0, "msg": "success", "data": data}))
-    }
-
-    /// A non-zero code with its msg.
-    fn code(status: u16, code: i64, msg: &str) -> Canned {
-        Canned::json(status, json!({"code": code, "msg": msg}))
-    }
-
-    fn json(status: u16, body: serde_json::Value) -> Canned {
-        Canned {
-            status,
-            headers: vec![("content-type", "application/json; charset=utf-8".into())],
-            body: body.to_string(),
-            delay: Duration::ZERO,
+/// One attempt, as the engine makes it: a token, then the exchange. A refused token comes
+/// back as a fatal failure here; the engine's resend is tested in `engine::tests`.
+async fn call<T>(client: &Client, request: Request<T>) -> Result<Answer<T>, Failure> {
+    let token = client.token().await?;
+    match client.send(&request, &token).await? {
+        Reply::Answered(answer) => Ok(answer),
+        Reply::TokenRefused { code, msg, log_id } => {
+            client.forget(&token);
+            Err(Failure::fresh_token_refused(code, msg, log_id))
         }
     }
-
-    fn header(mut self, name: &'static str, value: &str) -> Canned {
-        self.headers.push((name, value.to_string()));
-        self
-    }
-
-    fn delayed(mut self, delay: Duration) -> Canned {
-        self.delay = delay;
-        self
-    }
-}
-
-/// One request the server got.
-#[derive(Debug, Clone)]
-struct Recorded {
-    method: String,
-    path: String,
-    query: Option<String>,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Recorded {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-#[derive(Default)]
-struct Script {
-    /// Answers of the token endpoint; when empty, a fresh token is issued.
-    token: Mutex<VecDeque<Canned>>,
-    /// Answers of every other path, in order.
-    calls: Mutex<VecDeque<Canned>>,
-    recorded: Mutex<Vec<Recorded>>,
-    issued: AtomicUsize,
-}
-
-/// A scripted server on 127.0.0.1, alive as long as the test's runtime.
-struct Server {
-    base_url: String,
-    script: Arc<Script>,
-}
-
-impl Server {
-    async fn start(calls: Vec<Canned>) -> Server {
-        Server::with_tokens(Vec::new(), calls).await
-    }
-
-    async fn with_tokens(token: Vec<Canned>, calls: Vec<Canned>) -> Server {
-        let script = Arc::new(Script {
-            token: Mutex::new(token.into()),
-            calls: Mutex::new(calls.into()),
-            ..Script::default()
-        });
-        let app = axum::Router::new()
-            .fallback(answer)
-            .with_state(script.clone());
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Server {
-            base_url: format!("http://{addr}"),
-            script,
-        }
-    }
-
-    fn client(&self) -> Client {
-        client_for(&self.base_url, Duration::from_secs(5))
-    }
-
-    fn requests(&self) -> Vec<Recorded> {
-        self.script.recorded.lock().unwrap().clone()
-    }
-
-    fn token_requests(&self) -> Vec<Recorded> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.path == TOKEN_PATH)
-            .collect()
-    }
-
-    fn calls(&self) -> Vec<Recorded> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.path != TOKEN_PATH)
-            .collect()
-    }
-}
-
-fn client_for(base_url: &str, request_timeout: Duration) -> Client {
-    let target = Target::new(base_url, APP_ID).unwrap();
-    let options = ClientOptions {
-        connect_timeout: Duration::from_secs(2),
-        request_timeout,
-    };
-    Client::new(target, Secret::new(SECRET.into()), options).unwrap()
-}
-
-fn token_name(n: usize) -> String {
-    format!("{TOKEN_PREFIX}{n}")
-}
-
-async fn answer(State(script): State<Arc<Script>>, request: Request) -> Response<Body> {
-    let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
-    let path = parts.uri.path().to_string();
-    script.recorded.lock().unwrap().push(Recorded {
-        method: parts.method.to_string(),
-        path: path.clone(),
-        query: parts.uri.query().map(str::to_string),
-        headers: parts.headers.clone(),
-        body: body.to_vec(),
-    });
-    let canned = if path == TOKEN_PATH {
-        let scripted = script.token.lock().unwrap().pop_front();
-        scripted.unwrap_or_else(|| {
-            let n = script.issued.fetch_add(1, Ordering::SeqCst) + 1;
-            Canned::json(
-                200,
-                json!({"code": 0, "msg": "ok", "tenant_access_token": token_name(n), "expire": 7200}),
-            )
-        })
-    } else {
-        let scripted = script.calls.lock().unwrap().pop_front();
-        scripted.unwrap_or_else(|| Canned::code(418, -1, "the test script has no more answers"))
-    };
-    if !canned.delay.is_zero() {
-        tokio::time::sleep(canned.delay).await;
-    }
-    let mut response = Response::builder().status(canned.status);
-    for (name, value) in &canned.headers {
-        response = response.header(*name, value);
-    }
-    response.body(Body::from(canned.body)).unwrap()
-}
-
-// ---------------------------------------------------------------- fixtures
-
-fn cash_body() -> RewardBody {
-    RewardBody {
-        referral_user_id: "ou_referrer".into(),
-        create_user_id: None,
-        confirm_user_id: None,
-        pay_user_id: None,
-        external_id: "ext-001".into(),
-        application_id: Some("app-1".into()),
-        talent_id: None,
-        job_id: None,
-        reason: Some("入职奖励".into()),
-        rule_type: 1,
-        bonus: Bonus {
-            bonus_type: 2,
-            point_bonus: None,
-            cash: Some(Cash {
-                currency_type: "CNY".into(),
-                amount: Amount::new("100.50".parse().unwrap()),
-            }),
-        },
-        stage: 2,
-        create_time: Some("1704720275000".into()),
-        confirm_time: None,
-        pay_time: None,
-        onboard_time: None,
-        conversion_time: None,
-        comment: None,
-    }
-}
-
-fn account_json() -> serde_json::Value {
-    json!({"account": {"account_id": "6942778198054125570", "status": 1,
-        "assets": {"confirmed_bonus": {"point_bonus": 100, "cash_bonus": [{"currency_type": "CNY", "amount": 100}]}}}})
 }
 
 async fn create(server: &Server) -> Result<Answer<String>, Failure> {
-    server
-        .client()
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
+    call(
+        &server.client(),
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- what is sent
@@ -283,11 +81,12 @@ async fn create_reward_sends_token_headers_and_the_exact_body() {
 #[tokio::test]
 async fn user_id_type_goes_into_the_query() {
     let server = Server::start(vec![Canned::ok(json!({"id": "1"}))]).await;
-    server
-        .client()
-        .create_reward(&cash_body(), UserIdType::UnionId)
-        .await
-        .unwrap();
+    call(
+        &server.client(),
+        Request::create_reward(&cash_body(), UserIdType::UnionId),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         server.calls()[0].query.as_deref(),
         Some("user_id_type=union_id")
@@ -297,11 +96,12 @@ async fn user_id_type_goes_into_the_query() {
 #[tokio::test]
 async fn delete_reward_sends_delete_to_the_id() {
     let server = Server::start(vec![Canned::ok(json!({})).header("x-tt-logid", "LOG-DEL")]).await;
-    let answer = server
-        .client()
-        .delete_reward("6930815272790114324")
-        .await
-        .unwrap();
+    let answer = call(
+        &server.client(),
+        Request::delete_reward("6930815272790114324"),
+    )
+    .await
+    .unwrap();
     assert_eq!(answer.log_id.as_deref(), Some("LOG-DEL"));
     let call = &server.calls()[0];
     assert_eq!(call.method, "DELETE");
@@ -320,7 +120,9 @@ async fn delete_reward_sends_delete_to_the_id() {
 #[tokio::test]
 async fn ids_are_escaped_in_paths() {
     let server = Server::start(vec![Canned::ok(json!({}))]).await;
-    server.client().delete_reward("a/b c").await.unwrap();
+    call(&server.client(), Request::delete_reward("a/b c"))
+        .await
+        .unwrap();
     assert_eq!(
         server.calls()[0].path,
         "/open-apis/hire/v1/external_referral_rewards/a%2Fb%20c"
@@ -335,19 +137,23 @@ async fn register_account_sends_mobile_and_email_only_when_given() {
     ])
     .await;
     let client = server.client();
-    let answer = client
-        .register_account(Some(("86", "18900001111")), Some("hire@open.com"))
-        .await
-        .unwrap();
+    let answer = call(
+        &client,
+        Request::register_account(Some(("86", "18900001111")), Some("hire@open.com")),
+    )
+    .await
+    .unwrap();
     assert_eq!(answer.log_id.as_deref(), Some("LOG-REG"));
     assert_eq!(
         answer.value.account_id.as_deref(),
         Some("6942778198054125570")
     );
-    client
-        .register_account(None, Some("hire@open.com"))
-        .await
-        .unwrap();
+    call(
+        &client,
+        Request::register_account(None, Some("hire@open.com")),
+    )
+    .await
+    .unwrap();
     let calls = server.calls();
     assert_eq!(calls[0].method, "POST");
     assert_eq!(calls[0].path, "/open-apis/hire/v1/referral_account");
@@ -365,10 +171,11 @@ async fn register_account_sends_mobile_and_email_only_when_given() {
 async fn enable_and_deactivate_account() {
     let server = Server::start(vec![Canned::ok(account_json()), Canned::ok(account_json())]).await;
     let client = server.client();
-    let enabled = client.enable_account("6942778198054125570").await.unwrap();
+    let enabled = call(&client, Request::enable_account("6942778198054125570"))
+        .await
+        .unwrap();
     assert_eq!(enabled.value.status, Some(ACCOUNT_ENABLED));
-    client
-        .deactivate_account("6942778198054125570")
+    call(&client, Request::deactivate_account("6942778198054125570"))
         .await
         .unwrap();
     let calls = server.calls();
@@ -408,11 +215,12 @@ async fn account_assets_reads_amounts_exactly() {
         delay: Duration::ZERO,
     }])
     .await;
-    let answer = server
-        .client()
-        .account_assets("42", UserIdType::UnionId)
-        .await
-        .unwrap();
+    let answer = call(
+        &server.client(),
+        Request::account_assets("42", UserIdType::UnionId),
+    )
+    .await
+    .unwrap();
     let call = &server.calls()[0];
     assert_eq!(call.method, "GET");
     assert_eq!(
@@ -561,15 +369,21 @@ async fn account_codes_1002551_1002552_1002553_are_permanent() {
     ])
     .await;
     let client = server.client();
-    let a = client
-        .register_account(None, Some("nobody@example.com"))
+    let a = call(
+        &client,
+        Request::register_account(None, Some("nobody@example.com")),
+    )
+    .await
+    .unwrap_err();
+    let b = call(
+        &client,
+        Request::register_account(Some(("86", "18900001111")), None),
+    )
+    .await
+    .unwrap_err();
+    let c = call(&client, Request::enable_account("404"))
         .await
         .unwrap_err();
-    let b = client
-        .register_account(Some(("86", "18900001111")), None)
-        .await
-        .unwrap_err();
-    let c = client.enable_account("404").await.unwrap_err();
     for (failure, code, msg) in [
         (a, 1002551, "用户不存在"),
         (b, 1002552, "无法匹配唯一用户"),
@@ -599,10 +413,12 @@ async fn code_99991672_is_fatal_and_names_the_scope() {
     ])
     .await;
     let client = server.client();
-    let reward = client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap_err();
+    let reward = call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap_err();
     let Failure::Fatal {
         code,
         advice,
@@ -618,8 +434,7 @@ async fn code_99991672_is_fatal_and_names_the_scope() {
     assert!(advice.contains("权限管理"), "{advice}");
     assert!(advice.contains("publish a new app version"), "{advice}");
 
-    let account = client
-        .account_assets("1", UserIdType::OpenId)
+    let account = call(&client, Request::account_assets("1", UserIdType::OpenId))
         .await
         .unwrap_err();
     let Failure::Fatal { advice, .. } = &account else {
@@ -684,16 +499,19 @@ async fn token_is_fetched_once_for_several_calls() {
     .await;
     let client = server.client();
     client.check_credentials().await.unwrap();
-    client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap();
-    client
-        .clone()
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap();
-    client.enable_account("1").await.unwrap();
+    call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap();
+    call(
+        &client.clone(),
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap();
+    call(&client, Request::enable_account("1")).await.unwrap();
     assert_eq!(server.token_requests().len(), 1);
     for call in server.calls() {
         assert_eq!(
@@ -722,7 +540,11 @@ async fn concurrent_first_calls_share_one_token_fetch() {
     for _ in 0..8 {
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
-            client.create_reward(&cash_body(), UserIdType::OpenId).await
+            call(
+                &client,
+                Request::create_reward(&cash_body(), UserIdType::OpenId),
+            )
+            .await
         }));
     }
     for task in tasks {
@@ -733,68 +555,56 @@ async fn concurrent_first_calls_share_one_token_fetch() {
 }
 
 #[tokio::test]
-async fn token_error_with_http_200_refreshes_once_and_resends() {
-    let server = Server::start(vec![
-        Canned::code(200, 99991663, "Invalid access token for authorization"),
-        Canned::ok(json!({"id": "7"})).header("x-tt-logid", "LOG-AFTER"),
-    ])
-    .await;
-    let answer = create(&server).await.unwrap();
-    assert_eq!(answer.value, "7");
-    assert_eq!(answer.log_id.as_deref(), Some("LOG-AFTER"));
-    assert_eq!(server.token_requests().len(), 2);
-    let calls = server.calls();
-    assert_eq!(calls.len(), 2);
-    assert_eq!(
-        calls[0].header("authorization"),
-        Some(format!("Bearer {}", token_name(1)).as_str())
-    );
-    assert_eq!(
-        calls[1].header("authorization"),
-        Some(format!("Bearer {}", token_name(2)).as_str())
-    );
-    assert_eq!(calls[0].body, calls[1].body);
-}
-
-#[tokio::test]
-async fn every_token_code_triggers_the_refresh() {
-    for code in [
-        99991661, 99991663, 99991664, 99991665, 99991668, 99991671, 99991677,
+async fn every_token_code_is_a_refused_token_even_with_http_200() {
+    for (status, code) in [
+        (200, 99991661),
+        (400, 99991663),
+        (200, 99991664),
+        (400, 99991665),
+        (400, 99991668),
+        (400, 99991671),
+        (200, 99991677),
     ] {
         let server = Server::start(vec![
-            Canned::code(400, code, "token"),
-            Canned::ok(json!({"id": "1"})),
+            Canned::code(status, code, "token").header("x-tt-logid", "LOG-T"),
         ])
         .await;
-        create(&server)
+        let client = server.client();
+        let token = client.token().await.unwrap();
+        let reply = client
+            .send(
+                &Request::create_reward(&cash_body(), UserIdType::OpenId),
+                &token,
+            )
             .await
-            .unwrap_or_else(|f| panic!("{code}: {f}"));
-        assert_eq!(server.token_requests().len(), 2, "{code}");
+            .unwrap();
+        let Reply::TokenRefused {
+            code: refused,
+            log_id,
+            ..
+        } = reply
+        else {
+            panic!("{code}: {reply:?}")
+        };
+        assert_eq!(refused, code);
+        assert_eq!(log_id.as_deref(), Some("LOG-T"));
     }
 }
 
 #[tokio::test]
-async fn token_error_twice_is_fatal() {
-    let server = Server::start(vec![
-        Canned::code(200, 99991677, "token expired"),
-        Canned::code(200, 99991663, "Invalid access token").header("x-tt-logid", "LOG-T2"),
-    ])
-    .await;
-    let failure = create(&server).await.unwrap_err();
-    let Failure::Fatal {
-        code,
-        advice,
-        log_id,
-        ..
-    } = &failure
-    else {
-        panic!("{failure:?}")
-    };
-    assert_eq!(*code, Some(99991663));
-    assert_eq!(log_id.as_deref(), Some("LOG-T2"));
-    assert!(advice.contains("FEISHU_APP_SECRET"), "{advice}");
+async fn a_forgotten_token_is_fetched_anew_and_a_newer_one_is_kept() {
+    let server = Server::start(vec![]).await;
+    let client = server.client();
+    let first = client.token().await.unwrap();
+    assert_eq!(client.token().await.unwrap(), first);
+    client.forget(&first);
+    let second = client.token().await.unwrap();
+    assert_ne!(second, first);
+    // Forgetting a token that is no longer current keeps the newer one.
+    client.forget(&first);
+    assert_eq!(client.token().await.unwrap(), second);
+    assert_eq!(client.freshest(first), second);
     assert_eq!(server.token_requests().len(), 2);
-    assert_eq!(server.calls().len(), 2);
 }
 
 #[tokio::test]
@@ -823,10 +633,12 @@ async fn token_endpoint_refusing_the_app_is_fatal() {
     assert!(advice.contains("FEISHU_APP_ID"), "{advice}");
     assert!(advice.contains("FEISHU_APP_SECRET"), "{advice}");
     // A business call with refused credentials never goes out.
-    let failure = client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap_err();
+    let failure = call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap_err();
     assert!(failure.is_fatal(), "{failure:?}");
     assert!(server.calls().is_empty());
 }
@@ -852,19 +664,23 @@ async fn token_endpoint_outage_is_transient_for_calls_and_fatal_for_the_check() 
     )
     .await;
     let client = server.client();
-    let failure = client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap_err();
+    let failure = call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(failure, Failure::Transient { .. }), "{failure:?}");
     let failure = client.check_credentials().await.unwrap_err();
     assert!(failure.is_fatal(), "{failure:?}");
     assert!(failure.to_string().contains("HTTP 502"), "{failure}");
     // The next attempt fetches a token (the default answer) and goes through.
-    client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap();
+    call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap();
 }
 
 // ---------------------------------------------------------------- the network
@@ -933,10 +749,12 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
 async fn dropped_connection_is_transient() {
     let base = dropping_server().await;
     let client = client_for(&base, Duration::from_secs(5));
-    let failure = client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap_err();
+    let failure = call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap_err();
     let Failure::Transient { what, code, .. } = &failure else {
         panic!("{failure:?}")
     };
@@ -951,10 +769,12 @@ async fn slow_answer_times_out_as_transient() {
     ])
     .await;
     let client = client_for(&server.base_url, Duration::from_millis(300));
-    let failure = client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap_err();
+    let failure = call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         failure,
         Failure::Transient {
@@ -966,17 +786,19 @@ async fn slow_answer_times_out_as_transient() {
 }
 
 #[tokio::test]
-async fn refused_connection_is_transient() {
+async fn refused_connection_is_unreachable_never_in_doubt() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let client = client_for(&format!("http://{addr}"), Duration::from_secs(2));
-    let failure = client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap_err();
+    let failure = call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap_err();
     assert!(
-        matches!(&failure, Failure::Transient { what, .. } if what.starts_with("could not connect")),
+        matches!(&failure, Failure::Unreachable { what } if what.starts_with("could not connect")),
         "{failure:?}"
     );
 }
@@ -1030,8 +852,13 @@ async fn secret_and_tokens_never_show_in_failures_debug_or_logs() {
     .await;
     let client = server.client();
     let mut shown = vec![format!("{client:?}"), format!("{client:#?}")];
-    for _ in 0..10 {
-        match client.create_reward(&cash_body(), UserIdType::OpenId).await {
+    for _ in 0..11 {
+        match call(
+            &client,
+            Request::create_reward(&cash_body(), UserIdType::OpenId),
+        )
+        .await
+        {
             Ok(answer) => shown.push(format!("{answer:?}")),
             Err(failure) => {
                 shown.push(failure.to_string());
@@ -1048,10 +875,12 @@ async fn secret_and_tokens_never_show_in_failures_debug_or_logs() {
     shown.push(format!("{failure:?}"));
 
     let dropped = client_for(&dropping_server().await, Duration::from_secs(5));
-    let failure = dropped
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap_err();
+    let failure = call(
+        &dropped,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap_err();
     shown.push(failure.to_string());
     shown.push(format!("{failure:?}"));
 
@@ -1077,13 +906,17 @@ fn client_is_send_sync_and_its_futures_are_send() {
     fn send<T: Send>(_: &T) {}
     send_sync::<Client>();
     let client = client_for("http://127.0.0.1:9", Duration::from_secs(1));
-    let body = cash_body();
-    send(&client.create_reward(&body, UserIdType::OpenId));
-    send(&client.delete_reward("1"));
-    send(&client.register_account(None, Some("a@b.c")));
-    send(&client.enable_account("1"));
-    send(&client.deactivate_account("1"));
-    send(&client.account_assets("1", UserIdType::UserId));
+    let token = Token::for_tests("t");
+    send(&client.token());
+    send(&client.send(
+        &Request::create_reward(&cash_body(), UserIdType::OpenId),
+        &token,
+    ));
+    send(&client.send(&Request::delete_reward("1"), &token));
+    send(&client.send(&Request::register_account(None, Some("a@b.c")), &token));
+    send(&client.send(&Request::enable_account("1"), &token));
+    send(&client.send(&Request::deactivate_account("1"), &token));
+    send(&client.send(&Request::account_assets("1", UserIdType::UserId), &token));
     send(&client.check_credentials());
 }
 
@@ -1112,16 +945,20 @@ async fn short_lived_token_is_refreshed_before_use() {
     )
     .await;
     let client = server.client();
-    client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap();
+    call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap();
     // Half of the 1 s life is the refresh point.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    client
-        .create_reward(&cash_body(), UserIdType::OpenId)
-        .await
-        .unwrap();
+    call(
+        &client,
+        Request::create_reward(&cash_body(), UserIdType::OpenId),
+    )
+    .await
+    .unwrap();
     assert_eq!(server.token_requests().len(), 2);
     assert_eq!(
         server.calls()[1].header("authorization"),

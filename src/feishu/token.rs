@@ -23,9 +23,15 @@ const LONGEST_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A tenant access token. Debug shows `***`: it must never reach a log.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Token(Arc<str>);
+pub struct Token(Arc<str>);
 
 impl Token {
+    /// A made-up token, for tests that never send it.
+    #[cfg(test)]
+    pub(crate) fn for_tests(text: &str) -> Token {
+        Token(text.into())
+    }
+
     /// The token text, for the Authorization header only.
     pub(crate) fn expose(&self) -> &str {
         &self.0
@@ -70,6 +76,11 @@ impl TokenCache {
             .as_ref()
             .filter(|c| Instant::now() < c.refresh_at)
             .map(|c| c.token.clone())
+    }
+
+    /// The cached token while it is not due for refresh; never fetches.
+    pub(crate) fn cached(&self) -> Option<Token> {
+        self.fresh()
     }
 
     /// A usable token: the cached one, or a new one from `fetch` (token and lifetime).

@@ -38,20 +38,26 @@ pub(crate) async fn exchange(
 }
 
 /// Describes a network fault in a few words. `reading`: the answer had begun to arrive.
+/// A failed connection means the request never left; anything later may have reached
+/// the server.
 fn network_fault(
     error: &reqwest::Error,
     (connect_timeout, request_timeout): (Duration, Duration),
     reading: bool,
 ) -> Failure {
-    let what = if error.is_timeout() && error.is_connect() {
-        format!(
-            "could not connect within {}",
-            show_duration(connect_timeout)
-        )
-    } else if error.is_timeout() {
+    if error.is_connect() {
+        let what = if error.is_timeout() {
+            format!(
+                "could not connect within {}",
+                show_duration(connect_timeout)
+            )
+        } else {
+            format!("could not connect: {}", root_cause(error))
+        };
+        return Failure::Unreachable { what };
+    }
+    let what = if error.is_timeout() {
         format!("timed out after {}", show_duration(request_timeout))
-    } else if error.is_connect() {
-        format!("could not connect: {}", root_cause(error))
     } else if reading {
         format!(
             "connection closed while reading the answer: {}",

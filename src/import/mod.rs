@@ -1,33 +1,48 @@
-//! The importer: plan the file against the ledger, then send what the plan says, at the
-//! documented rate, recording every step (SPEC §4, §5).
-//!
-//! Planning is synchronous and streams the file on the caller's thread; sending runs on
-//! the tokio runtime with the ledger moved onto its own thread.
+//! The importer: plan the file against the ledger, settle what earlier runs left in doubt,
+//! send what the plan says at the documented rate, and record every step (SPEC §4, §5),
+//! all through the one run driver.
 
 pub mod plan;
 pub mod send;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Instant;
 
-use serde::Serialize;
-use tokio::sync::watch;
-
-use crate::dispatch::EngineReport;
-use crate::exit::Exit;
-use crate::feishu::{Client, Failure};
+use crate::feishu::UserIdType;
 use crate::input::{InputError, ReadOptions, RewardReader};
-use crate::ledger::{Ledger, LedgerError, LedgerHandle, Target};
-use crate::progress::{Progress, ProgressMode, Tally};
-use crate::report::{ErrorsFile, ErrorsFileError};
-use crate::throttle::{Rate, Throttle};
+use crate::ledger::{Ledger, LedgerError};
+use crate::report::{ErrorsFile, ErrorsFileError, Reserved};
+use crate::run::{Opened, Session, StepError};
+use crate::summary::{Outcome, Reasons, Summary, Vocabulary, WrittenFile};
 use crate::validate::Validator;
 
 pub use plan::{Action, PlanCounts, PlanError};
-pub use send::SendSettings;
 
-/// What can stop an import before it reaches its summary.
+/// The import's words.
+pub const WORDS: Vocabulary = Vocabulary {
+    noun: "row",
+    done: ("imported", "imported now"),
+    already_done: ("already_imported", "already imported"),
+    failed: ("failed", "failed"),
+};
+
+/// What to import, and how.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The rewards file.
+    pub file: PathBuf,
+    /// How to read it.
+    pub read: ReadOptions,
+    /// The ledger's path.
+    pub ledger: PathBuf,
+    /// What the file's user ids are.
+    pub user_id_type: UserIdType,
+    /// Resend rows the server refused in an earlier run.
+    pub retry_failed: bool,
+    /// Write every invalid and failed row here after the run.
+    pub errors: Option<PathBuf>,
+}
+
+/// What stops an import before it begins (exit 2; 4 for a ledger that cannot be written).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error(transparent)]
@@ -36,266 +51,173 @@ pub enum ImportError {
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     ErrorsFile(#[from] ErrorsFileError),
-    #[error("cannot start the send phase: {0}")]
-    Runtime(String),
 }
 
-impl From<PlanError> for ImportError {
+impl From<PlanError> for StepError {
     fn from(e: PlanError) -> Self {
         match e {
-            PlanError::Input(e) => ImportError::Input(e),
-            PlanError::Ledger(e) => ImportError::Ledger(e),
+            PlanError::Input(e) => StepError::Input(e),
+            PlanError::Ledger(e) => StepError::Ledger(e),
         }
     }
 }
 
-/// One import, fully described.
-pub struct ImportJob {
-    /// The rewards CSV.
-    pub file: PathBuf,
-    /// How to read it.
-    pub read: ReadOptions,
-    /// The ledger's path.
-    pub ledger: PathBuf,
-    /// The API client (its target is pinned in the ledger).
-    pub client: Client,
-    /// Business calls per second (the documented limit is 10).
-    pub rate: f64,
-    /// Concurrency, retries, id type.
-    pub send: SendSettings,
-    /// Resend rows the server refused in an earlier run.
-    pub retry_failed: bool,
-    /// How progress is shown.
-    pub progress: ProgressMode,
-    /// Write every invalid and failed row here after the run.
-    pub errors: Option<PathBuf>,
-    /// Turns true on Ctrl-C.
-    pub stop: watch::Receiver<bool>,
-}
-
-/// How an import ended.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportSummary {
-    /// The file.
-    pub file: String,
-    /// The ledger.
-    pub ledger: String,
-    /// The run's id in the ledger.
-    pub run_id: i64,
-    /// Where the rows went.
-    pub target: Target,
-    /// The plan.
-    #[serde(flatten)]
-    pub plan: PlanCounts,
-    /// Rows the send phase took on (the plan's, plus rows in doubt from earlier runs).
-    pub sent: u64,
-    /// Imported by this run.
-    pub imported: u64,
-    /// Refused by the server in this run.
-    pub failed: u64,
-    /// Planned but not imported or failed: retry budget spent, or the run stopped.
-    pub pending: u64,
-    /// 429s waited out.
-    pub rate_limited: u64,
-    /// Transient faults retried.
-    pub retried: u64,
-    /// The whole run, in seconds.
-    pub elapsed_seconds: f64,
-    /// The send phase, in seconds.
-    pub send_seconds: f64,
-    /// Rows imported per second of the send phase.
-    pub rate: f64,
-    /// Ctrl-C stopped the run.
-    pub interrupted: bool,
-    /// The fatal answer that stopped the run, in words.
-    pub fatal: Option<String>,
-    /// What to fix, for a fatal stop.
-    pub advice: Option<String>,
-    /// Rows written to the errors file.
-    pub errors_file_rows: Option<u64>,
-    /// The exit code.
-    pub exit_code: u8,
-}
-
-impl ImportSummary {
-    /// The exit code the run's results call for (SPEC §3).
-    pub fn exit(&self) -> Exit {
-        if self.fatal.is_some() {
-            Exit::Fatal
-        } else if self.interrupted {
-            Exit::Interrupted
-        } else if self.plan.invalid
-            + self.plan.conflict
-            + self.plan.previously_failed
-            + self.failed
-            + self.pending
-            == 0
-        {
-            Exit::Success
-        } else {
-            Exit::Incomplete
+impl From<ErrorsFileError> for StepError {
+    fn from(e: ErrorsFileError) -> Self {
+        let path = match &e {
+            ErrorsFileError::IsInput { path }
+            | ErrorsFileError::IsDirectory { path }
+            | ErrorsFileError::Write { path, .. } => path.clone(),
+        };
+        StepError::Output {
+            path,
+            detail: e.to_string(),
         }
     }
 }
 
-/// Called once the plan is recorded, before anything is sent: (plan, rows to send).
-pub type OnPlan<'a> = &'a mut dyn FnMut(&PlanCounts, u64);
+/// The plan as shown before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// What the file's rows came to.
+    pub counts: PlanCounts,
+    /// Rows in doubt in the whole ledger (this file's and others'), settled first.
+    pub in_doubt: u64,
+}
 
-/// Runs an import: plan, check credentials if anything is to be sent, send, record.
+/// Runs an import: plan, settle doubts, send, record, write the errors file. `on_plan` sees
+/// the plan before anything is sent.
 pub fn run(
-    job: ImportJob,
-    runtime: &tokio::runtime::Runtime,
-    on_plan: OnPlan<'_>,
-) -> Result<ImportSummary, ImportError> {
-    let started = Instant::now();
-    let mut reader = RewardReader::open(&job.file, job.read)?;
-    let mut ledger = Ledger::open(&job.ledger)?;
-    let target: Target = job.client.target().into();
-    ledger.pin_target(&target)?;
-    let run = ledger.begin_run("import", Some(reader.path()))?;
-    let plan = plan::plan(
-        &mut reader,
-        plan::PlanTarget::Record {
-            ledger: &mut ledger,
-            run,
-        },
-        job.retry_failed,
-        |_, _| {},
-    )?;
-    let to_send = ledger.count_to_send(run)?;
-    on_plan(&plan, to_send);
-
-    let mut summary = ImportSummary {
-        file: reader.path().to_owned(),
-        ledger: ledger.path().to_owned(),
-        run_id: run,
-        target,
-        plan,
-        sent: to_send,
-        imported: 0,
-        failed: 0,
-        pending: 0,
-        rate_limited: 0,
-        retried: 0,
-        elapsed_seconds: 0.0,
-        send_seconds: 0.0,
-        rate: 0.0,
-        interrupted: false,
-        fatal: None,
-        advice: None,
-        errors_file_rows: None,
-        exit_code: 0,
-    };
-
-    let handle = LedgerHandle::spawn(ledger)?;
-    if to_send > 0 {
-        // A wrong secret is found before any row is touched; a rerun with nothing to
-        // send makes no request at all.
-        if let Err(failure) = runtime.block_on(job.client.check_credentials()) {
-            summary.pending = to_send;
-            note_fatal(&mut summary, &failure);
-        } else {
-            let tally = Arc::new(Tally::default());
-            let progress = Progress::start(job.progress, to_send, Arc::clone(&tally), "imported");
-            let throttle = Arc::new(Throttle::new(Rate::per_second(job.rate)));
-            let send_started = Instant::now();
-            let outcome = runtime.block_on(send::send_all(
-                handle.clone(),
-                job.client.clone(),
-                throttle,
-                run,
-                job.send.clone(),
-                Arc::clone(&tally),
-                job.stop.clone(),
-            ))?;
-            progress.finish();
-            summary.send_seconds = send_started.elapsed().as_secs_f64();
-            record_outcome(&mut summary, &tally, &outcome);
-        }
-    }
-    summary.elapsed_seconds = started.elapsed().as_secs_f64();
-
-    if let Some(errors) = job.errors.clone() {
-        let file = job.file.clone();
-        let read = job.read;
-        let written = runtime.block_on(
-            handle.call(move |ledger| Ok(write_errors_file(ledger, &file, read, &errors))),
+    session: &Session,
+    options: &ImportOptions,
+    on_plan: &mut dyn FnMut(&Plan),
+) -> Result<Summary, ImportError> {
+    let mut reader = RewardReader::open(&options.file, options.read)?;
+    let errors = options
+        .errors
+        .as_deref()
+        .map(|path| Reserved::new(path, &options.file))
+        .transpose()?;
+    let file = reader.path().to_owned();
+    let mut run = Opened::open(session, &options.ledger)?.begin("import", WORDS, Some(&file))?;
+    run.step(|run| {
+        let mut reasons = Reasons::default();
+        let target = plan::PlanTarget::Record {
+            ledger: run.ledger(),
+            run: run.id(),
+            user_id_type: options.user_id_type,
+        };
+        let counts = plan::plan(
+            &mut reader,
+            target,
+            options.retry_failed,
+            &mut reasons,
+            |_, _| {},
         )?;
-        summary.errors_file_rows = Some(written?);
+        let id = run.id();
+        let (kept, in_doubt) = run.ledger().call_blocking(move |ledger| {
+            let mut kept = Reasons::default();
+            ledger.for_each_kept_refusal(id, |refusal, line| {
+                let key = refusal
+                    .code
+                    .map_or_else(|| "refused".to_owned(), |c| c.to_string());
+                let at = line.map(|l| format!("line {l}"));
+                kept.add(Outcome::FailedEarlier, &key, &refusal.message, at);
+            })?;
+            Ok((kept, ledger.count_in_doubt()?))
+        })?;
+        reasons.merge(kept);
+        record_plan(run.summary(), &counts, reasons);
+        on_plan(&Plan { counts, in_doubt });
+        Ok(())
+    });
+    run.phase(send::Settle);
+    run.phase(send::Send);
+    if let Some(reserved) = errors {
+        // Written whatever happened, so the rows refused so far are in it.
+        let (path, read) = (options.file.clone(), options.read);
+        let shown = reserved.path().to_owned();
+        let written = run
+            .ledger()
+            .call_blocking(move |ledger| Ok(write_errors_file(ledger, &path, read, reserved)));
+        run.step(|run| {
+            let rows = written??;
+            run.summary().written = Some(WrittenFile { path: shown, rows });
+            Ok(())
+        });
     }
-
-    let exit = summary.exit();
-    summary.exit_code = exit.code();
-    let counts = serde_json::to_value(&summary).unwrap_or_default();
-    runtime.block_on(handle.finish_run(run, counts, exit.code()))?;
-    Ok(summary)
+    Ok(run.finish())
 }
 
-fn note_fatal(summary: &mut ImportSummary, failure: &Failure) {
-    summary.fatal = Some(failure.to_string());
-    if let Failure::Fatal { advice, .. } = failure {
-        summary.advice = Some(advice.clone());
-    }
-}
-
-fn record_outcome(summary: &mut ImportSummary, tally: &Tally, outcome: &EngineReport) {
-    use std::sync::atomic::Ordering::Relaxed;
-    summary.imported = tally.imported.load(Relaxed);
-    summary.failed = tally.failed.load(Relaxed);
-    summary.pending = summary
-        .sent
-        .saturating_sub(summary.imported + summary.failed);
-    summary.rate_limited = outcome.rate_limited;
-    summary.retried = outcome.transient;
-    summary.interrupted = outcome.interrupted;
-    summary.rate = if summary.send_seconds > 0.0 {
-        summary.imported as f64 / summary.send_seconds
-    } else {
-        0.0
-    };
-    if let Some(failure) = &outcome.fatal {
-        note_fatal(summary, failure);
-    }
+/// Puts the plan's outcomes into the summary: the rows that will not be sent, and why.
+fn record_plan(summary: &mut Summary, counts: &PlanCounts, reasons: Reasons) {
+    summary.items = counts.rows;
+    summary.warnings = counts.warnings;
+    summary.count(Outcome::AlreadyDone, counts.already_imported);
+    summary.count(Outcome::Conflict, counts.conflict);
+    summary.count(Outcome::FailedEarlier, counts.previously_failed);
+    summary.count(Outcome::Invalid, counts.invalid);
+    summary.reasons.merge(reasons);
+    summary.extra.insert(
+        "plan".into(),
+        serde_json::to_value(counts).unwrap_or_default(),
+    );
 }
 
 /// Writes every invalid row (with its errors) and every row the server refused (with its
 /// code, msg and log id), reading the file once more: failures are rare, and this keeps
 /// the send phase from holding rows in memory.
 fn write_errors_file(
-    ledger: &mut Ledger,
+    ledger: &Ledger,
     file: &Path,
     read: ReadOptions,
-    out: &Path,
-) -> Result<u64, ImportError> {
+    reserved: Reserved,
+) -> Result<u64, StepError> {
     let mut reader = RewardReader::open(file, read)?;
-    let mut errors = ErrorsFile::create(out, reader.header(), reader.encoding())?;
+    let mut errors = ErrorsFile::create(reserved, reader.header(), reader.encoding())?;
     let mut validator = Validator::new();
     while let Some(row) = reader.next_row()? {
         let checked = validator.check(reader.header(), &row);
         if !checked.is_valid() {
             errors.write_checked(&row, &checked)?;
-        } else if let Some(failure) = ledger.failure(&checked.external_id)? {
-            errors.write(&row, &failure)?;
+        } else if let Some(refusal) = ledger.refusal(&checked.external_id)? {
+            let mut text = match refusal.code {
+                Some(code) => format!("refused by Feishu: code {code}: "),
+                None => "refused: ".to_owned(),
+            };
+            text.push_str(&refusal.message);
+            if let Some(log_id) = refusal.log_id {
+                text.push_str(&format!(" (log id {log_id})"));
+            }
+            errors.write(&row, &text)?;
         }
     }
     Ok(errors.finish()?)
 }
 
-/// A dry run: the plan, and the first bodies that would be sent; no network, no writes.
-pub fn dry_run(
-    file: &Path,
-    read: ReadOptions,
-    ledger: &Path,
-    retry_failed: bool,
-    preview: usize,
-) -> Result<(PlanCounts, Vec<String>), ImportError> {
-    let mut reader = RewardReader::open(file, read)?;
-    let ledger = Ledger::open_read_only(ledger)?;
+/// What a dry run found: its summary (nothing sent, nothing written) and the first bodies
+/// it would send.
+#[derive(Debug, Clone)]
+pub struct DryRun {
+    /// The plan as a summary.
+    pub summary: Summary,
+    /// The plan.
+    pub plan: Plan,
+    /// The first bodies that would be sent, as canonical JSON.
+    pub bodies: Vec<String>,
+}
+
+/// A dry run: the plan and the first bodies; no network, no ledger writes, no credentials.
+pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, ImportError> {
+    let mut reader = RewardReader::open(&options.file, options.read)?;
+    let ledger = Ledger::open_read_only(&options.ledger)?;
     let mut bodies = Vec::new();
-    let plan = plan::plan(
+    let mut reasons = Reasons::default();
+    let counts = plan::plan(
         &mut reader,
         plan::PlanTarget::DryRun(ledger.as_ref()),
-        retry_failed,
+        options.retry_failed,
+        &mut reasons,
         |checked, action| {
             if action == Some(Action::Send)
                 && bodies.len() < preview
@@ -304,6 +226,25 @@ pub fn dry_run(
                 bodies.push(body.to_canonical_json());
             }
         },
-    )?;
-    Ok((plan, bodies))
+    )
+    .map_err(|e| match e {
+        PlanError::Input(e) => ImportError::Input(e),
+        PlanError::Ledger(e) => ImportError::Ledger(e),
+    })?;
+    let in_doubt = ledger
+        .as_ref()
+        .map(Ledger::count_in_doubt)
+        .transpose()?
+        .unwrap_or(0);
+    let mut summary = Summary::new("import", WORDS);
+    summary.dry_run = true;
+    summary.file = Some(reader.path().to_owned());
+    summary.ledger = Some(options.ledger.display().to_string());
+    summary.target = ledger.as_ref().map(Ledger::target).transpose()?.flatten();
+    record_plan(&mut summary, &counts, reasons);
+    Ok(DryRun {
+        summary,
+        plan: Plan { counts, in_doubt },
+        bodies,
+    })
 }

@@ -1,28 +1,37 @@
-//! Pass one: read and validate the file, compare every row with the ledger, and record
-//! the plan (what to send, what is already imported, what changed, what is invalid).
+//! The import's plan: read and validate the file, compare every row with the ledger, and
+//! record what to send, what is already imported, what changed, what is invalid.
 //!
 //! It streams the file and writes the ledger in batches, so a million-row file costs no
-//! more memory than a small one; a rerun of a fully imported file sends nothing and
-//! writes nothing.
+//! more memory than a small one; a rerun of a fully imported file sends nothing and writes
+//! nothing. The reasons it finds (invalid rows by rule, conflicts by name) go into the
+//! summary as it goes, bounded.
 
 use serde::Serialize;
 
+use crate::feishu::UserIdType;
 use crate::input::{InputError, RewardReader};
-use crate::ledger::{Change, Known, Ledger, LedgerError, Planned, Status};
+use crate::ledger::{Change, Known, Ledger, LedgerError, LedgerHandle, Planned, Status};
 use crate::reward::RewardBody;
+use crate::summary::{Outcome, Reasons};
 use crate::validate::{Checked, Validator};
 
 /// Rows per ledger transaction while planning.
 const BATCH: usize = 5_000;
+
+/// Rows handed from the reading thread to the planning thread at a time.
+const CHUNK: usize = 1024;
 
 /// What the plan found, by row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PlanCounts {
     /// Data rows in the file.
     pub rows: u64,
-    /// Valid rows to send: new, pending, in doubt, fixed after being invalid, or failed
-    /// with `--retry-failed`.
+    /// Valid rows to send: new, pending, fixed after being invalid, or failed with
+    /// `--retry-failed`. (Rows in doubt are settled by their own phase.)
     pub to_send: u64,
+    /// Rows of the file in doubt since an earlier run: settled first, with the body that
+    /// may have been sent.
+    pub in_doubt: u64,
     /// Valid rows the ledger already records as imported with the same body: skipped.
     pub already_imported: u64,
     /// Rows imported earlier whose body has changed since: reported, not sent.
@@ -40,6 +49,9 @@ pub struct PlanCounts {
 pub enum Action {
     /// Send it.
     Send,
+    /// In doubt: settle it with the body that may have been sent (a changed file row is
+    /// remembered, to become a conflict once settled).
+    Settle,
     /// Already imported with this body.
     Skip,
     /// Imported with another body.
@@ -51,14 +63,15 @@ pub enum Action {
 }
 
 /// The rules of SPEC §4 for one valid row: never resend an imported row, never send a
-/// changed one, resend rows in doubt, failed rows only when asked.
+/// changed one, settle rows in doubt, resend failed rows only when asked.
 pub fn decide(known: Option<&Known>, retry_failed: bool) -> Action {
     let Some(known) = known else {
         return Action::Send;
     };
     let same = known.same_body;
     match known.status {
-        Status::Pending | Status::Sending | Status::Invalid | Status::Deleted => Action::Send,
+        Status::Pending | Status::Invalid | Status::Unresolved | Status::Deleted => Action::Send,
+        Status::Sending => Action::Settle,
         Status::Failed if retry_failed => Action::Send,
         Status::Failed => Action::KeepFailed,
         // A rollback is deleting it: finish the rollback before importing again.
@@ -70,12 +83,14 @@ pub fn decide(known: Option<&Known>, retry_failed: bool) -> Action {
 
 /// Where the plan is recorded.
 pub enum PlanTarget<'a> {
-    /// A real run: the plan is written to the ledger under `run`.
+    /// A real run: the plan is written to the ledger (on its thread) under `run`.
     Record {
         /// The ledger.
-        ledger: &'a mut Ledger,
+        ledger: &'a LedgerHandle,
         /// This run's id.
         run: i64,
+        /// What the file's user ids are (kept with each body, for resends).
+        user_id_type: UserIdType,
     },
     /// `--dry-run`: read the ledger if there is one, write nothing.
     DryRun(Option<&'a Ledger>),
@@ -96,10 +111,9 @@ struct Prepared {
     canonical: Option<(String, String)>,
 }
 
-/// Rows handed from the reading thread to the planning thread at a time.
-const CHUNK: usize = 1024;
-
-/// Plans the whole file. `each` sees every row's verdict and action (None when invalid).
+/// Plans the whole file; its reasons (invalid rows by rule, conflicts by name, earlier
+/// refusals by code in a dry run) go into `reasons`. `each` sees every row's verdict and
+/// action (None when invalid).
 ///
 /// Two threads share the work, so a rerun of a million imported rows stays within seconds:
 /// one reads, validates and hashes rows; this one looks each up in the ledger, decides, and
@@ -108,6 +122,7 @@ pub fn plan(
     reader: &mut RewardReader,
     mut target: PlanTarget<'_>,
     retry_failed: bool,
+    reasons: &mut Reasons,
     mut each: impl FnMut(&Checked, Option<Action>),
 ) -> Result<PlanCounts, PlanError> {
     let source_file = reader.path().to_owned();
@@ -117,22 +132,8 @@ pub fn plan(
         let mut counts = PlanCounts::default();
         let mut batch: Vec<Planned> = Vec::with_capacity(BATCH);
         for chunk in prepared {
-            let chunk = chunk?;
-            let keys: Vec<(&str, &str)> = chunk
-                .iter()
-                .filter_map(|p| {
-                    Some((
-                        p.checked.external_id.as_str(),
-                        p.canonical.as_ref()?.1.as_str(),
-                    ))
-                })
-                .collect();
-            let mut known = match &target {
-                PlanTarget::Record { ledger, .. } => ledger.lookup_all(&keys)?,
-                PlanTarget::DryRun(Some(ledger)) => ledger.lookup_all(&keys)?,
-                PlanTarget::DryRun(None) => vec![None; keys.len()],
-            }
-            .into_iter();
+            let (chunk, known) = lookup(&target, chunk?)?;
+            let mut known = known.into_iter();
             for Prepared { checked, canonical } in chunk {
                 counts.rows += 1;
                 counts.warnings += checked.warning_count() as u64;
@@ -144,6 +145,7 @@ pub fn plan(
                 };
                 let Some((json, hash)) = canonical else {
                     counts.invalid += 1;
+                    add_invalid(reasons, &checked);
                     // A duplicate's external_id belongs to its first row; an empty one keys nothing.
                     if !checked.external_id.is_empty() && checked.duplicate_of.is_none() {
                         batch.push(planned(Change::Invalid {
@@ -157,9 +159,19 @@ pub fn plan(
                 let known = known.next().flatten();
                 let action = decide(known.as_ref(), retry_failed);
                 match action {
-                    Action::Send => {
-                        counts.to_send += 1;
-                        batch.push(planned(Change::Send { body: json, hash }));
+                    Action::Send | Action::Settle => {
+                        if action == Action::Send {
+                            counts.to_send += 1;
+                        } else {
+                            counts.in_doubt += 1;
+                        }
+                        if let PlanTarget::Record { user_id_type, .. } = &target {
+                            batch.push(planned(Change::Send {
+                                body: json,
+                                hash,
+                                user_id_type: *user_id_type,
+                            }));
+                        }
                     }
                     Action::Skip => counts.already_imported += 1,
                     Action::Resolved => {
@@ -168,9 +180,23 @@ pub fn plan(
                     }
                     Action::Conflict => {
                         counts.conflict += 1;
+                        reasons.add(
+                            Outcome::Conflict,
+                            "conflict",
+                            "changed since it was imported; Feishu keeps the body it was sent first, so the change is not sent",
+                            Some(format!("{} (line {})", checked.external_id, checked.line)),
+                        );
                         batch.push(planned(Change::Conflict { changed_hash: hash }));
                     }
-                    Action::KeepFailed => counts.previously_failed += 1,
+                    Action::KeepFailed => {
+                        counts.previously_failed += 1;
+                        match &target {
+                            PlanTarget::Record { .. } => batch.push(planned(Change::KeepFailed)),
+                            PlanTarget::DryRun(ledger) => {
+                                add_earlier_refusal(reasons, *ledger, &checked)?;
+                            }
+                        }
+                    }
                 }
                 each(&checked, Some(action));
                 if batch.len() >= BATCH {
@@ -181,6 +207,82 @@ pub fn plan(
         flush(&mut target, &mut batch)?;
         Ok(counts)
     })
+}
+
+/// Counts an invalid row under each rule it breaks.
+fn add_invalid(reasons: &mut Reasons, checked: &Checked) {
+    for problem in checked.errors() {
+        let column = problem.column.as_deref().unwrap_or("row");
+        // TODO(merge): group by the problem's rule once problems carry one.
+        let key = format!("{column}:{}", problem.message);
+        let message = match &problem.column {
+            Some(column) => format!("column {column}: {}", problem.message),
+            None => problem.message.clone(),
+        };
+        reasons.add(
+            Outcome::Invalid,
+            &key,
+            &message,
+            Some(format!("line {}", checked.line)),
+        );
+    }
+}
+
+/// A dry run's earlier refusal, read straight from the ledger.
+fn add_earlier_refusal(
+    reasons: &mut Reasons,
+    ledger: Option<&Ledger>,
+    checked: &Checked,
+) -> Result<(), LedgerError> {
+    if let Some(refusal) = ledger
+        .map(|l| l.refusal(&checked.external_id))
+        .transpose()?
+        .flatten()
+    {
+        let key = refusal
+            .code
+            .map_or_else(|| "refused".to_owned(), |c| c.to_string());
+        reasons.add(
+            Outcome::FailedEarlier,
+            &key,
+            &refusal.message,
+            Some(format!("line {}", checked.line)),
+        );
+    }
+    Ok(())
+}
+
+/// What the ledger knows of each valid row of a chunk, in order (the chunk travels to the
+/// ledger's thread and back, so nothing is copied).
+fn lookup(
+    target: &PlanTarget<'_>,
+    chunk: Vec<Prepared>,
+) -> Result<(Vec<Prepared>, Vec<Option<Known>>), LedgerError> {
+    fn keys(chunk: &[Prepared]) -> Vec<(&str, &str)> {
+        chunk
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.checked.external_id.as_str(),
+                    p.canonical.as_ref()?.1.as_str(),
+                ))
+            })
+            .collect()
+    }
+    match target {
+        PlanTarget::Record { ledger, .. } => ledger.call_blocking(move |l| {
+            let known = l.lookup_all(&keys(&chunk))?;
+            Ok((chunk, known))
+        }),
+        PlanTarget::DryRun(Some(ledger)) => {
+            let known = ledger.lookup_all(&keys(&chunk))?;
+            Ok((chunk, known))
+        }
+        PlanTarget::DryRun(None) => {
+            let known = vec![None; keys(&chunk).len()];
+            Ok((chunk, known))
+        }
+    }
 }
 
 /// The reading thread: rows validated and hashed, in chunks, until the file ends, a read
@@ -220,10 +322,12 @@ fn read_ahead(
 }
 
 fn flush(target: &mut PlanTarget<'_>, batch: &mut Vec<Planned>) -> Result<(), LedgerError> {
-    if let PlanTarget::Record { ledger, run } = target
+    if let PlanTarget::Record { ledger, run, .. } = target
         && !batch.is_empty()
     {
-        ledger.apply_plan(*run, batch)?;
+        let rows = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        let run = *run;
+        return ledger.call_blocking(move |l| l.apply_plan(run, &rows));
     }
     batch.clear();
     Ok(())
@@ -247,8 +351,10 @@ mod tests {
         let cases = [
             (None, false, Send),
             (Some(known(Status::Pending, "h")), false, Send),
-            (Some(known(Status::Sending, "other")), false, Send),
+            (Some(known(Status::Sending, "other")), false, Settle),
+            (Some(known(Status::Sending, "h")), false, Settle),
             (Some(known(Status::Invalid, "other")), false, Send),
+            (Some(known(Status::Unresolved, "other")), false, Send),
             (Some(known(Status::Failed, "h")), false, KeepFailed),
             (Some(known(Status::Failed, "h")), true, Send),
             (Some(known(Status::Imported, "h")), true, Skip),

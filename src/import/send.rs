@@ -1,168 +1,176 @@
-//! Pass two: send every planned row through the shared [`Engine`], each attempt committed
-//! as `sending` before it leaves and its outcome committed when it returns.
-//!
-//! The `sending` commit comes before the throttle slot, so its variable duration never
-//! pushes two requests closer together than the limiter spaced them (which a strict
-//! sliding window answers with 429).
+//! The import's two send phases: first every row left in doubt by any run (settled with the
+//! body that may have been sent), then this run's planned rows. Each attempt is committed
+//! as `sending` before it leaves and its outcome when the answer arrives; a row whose
+//! attempts may have been carried out stays `sending` until a definitive answer.
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use crate::engine::{Attempted, Tried};
+use crate::feishu::{Family, Request};
+use crate::ledger::{Ledger, LedgerError, Outgoing, Refusal, Settled};
+use crate::run::{PAGE, Phase, Recorded};
+use crate::summary::Outcome;
 
-use tokio::sync::watch;
+/// Rows in doubt, from any run and whatever file this run was given: settled first, each
+/// with the body and user_id_type it may have been sent with.
+#[derive(Debug, Clone, Copy)]
+pub struct Settle;
 
-use crate::dispatch::{Attempted, Engine, EngineReport, RetryPolicy};
-use crate::feishu::{Client, Failure, UserIdType};
-use crate::ledger::{LedgerError, LedgerHandle, Outgoing};
-use crate::progress::Tally;
-use crate::reward::RewardBody;
-use crate::throttle::Throttle;
+/// This run's planned rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Send;
 
-/// Rows read back from the ledger per query.
-const PAGE: usize = 256;
+impl Phase for Settle {
+    type Item = Outgoing;
+    type Value = String;
 
-/// How to send.
-#[derive(Debug, Clone)]
-pub struct SendSettings {
-    /// Requests in flight at once. Default 20 (10/s with up to 2 s of latency).
-    pub concurrency: usize,
-    /// Which id type `referral_user_id` holds. Default open_id.
-    pub user_id_type: UserIdType,
-    /// Retries and back-off.
-    pub retry: RetryPolicy,
-}
+    fn family(&self) -> Family {
+        Family::RewardImport
+    }
 
-impl Default for SendSettings {
-    fn default() -> Self {
-        SendSettings {
-            concurrency: 20,
-            user_id_type: UserIdType::OpenId,
-            retry: RetryPolicy::default(),
-        }
+    fn untouched(&self) -> Outcome {
+        Outcome::InDoubt
+    }
+
+    fn count(&self, ledger: &Ledger, _run: i64) -> Result<u64, LedgerError> {
+        ledger.count_in_doubt()
+    }
+
+    fn page(
+        &self,
+        ledger: &Ledger,
+        _run: i64,
+        after: i64,
+    ) -> Result<Vec<(i64, Outgoing)>, LedgerError> {
+        keyed(ledger.next_in_doubt(after, PAGE))
+    }
+
+    fn request(&self, row: &Outgoing) -> Request<String> {
+        Request::create_reward_json(row.body.clone(), row.user_id_type)
+    }
+
+    fn mark(&self, ledger: &Ledger, run: i64, row: &Outgoing) -> Result<(), LedgerError> {
+        ledger.mark_sending(row.id, run)
+    }
+
+    fn record(
+        &self,
+        ledger: &Ledger,
+        _run: i64,
+        row: Outgoing,
+        tried: Tried<String>,
+    ) -> Result<Recorded, LedgerError> {
+        record(ledger, row, tried)
     }
 }
 
-/// Sends every row the plan left to send. `stop` turning true (Ctrl-C) stops dispatching;
-/// requests in flight finish and are recorded.
-pub async fn send_all(
-    ledger: LedgerHandle,
-    client: Client,
-    throttle: Arc<Throttle>,
-    run: i64,
-    settings: SendSettings,
-    tally: Arc<Tally>,
-    stop: watch::Receiver<bool>,
-) -> Result<EngineReport, LedgerError> {
-    let engine = Arc::new(Engine::new(throttle, settings.retry.clone(), stop));
-    let pages = ledger.clone();
-    engine
-        .drive(
-            settings.concurrency,
-            move |after| {
-                let pages = pages.clone();
-                async move {
-                    let rows = pages
-                        .call(move |l| l.next_to_send(run, after, PAGE))
-                        .await?;
-                    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-                }
-            },
-            |row| {
-                let (engine, ledger, client, tally) = (
-                    Arc::clone(&engine),
-                    ledger.clone(),
-                    client.clone(),
-                    Arc::clone(&tally),
-                );
-                async move {
-                    send_row(
-                        &engine,
-                        &ledger,
-                        &client,
-                        settings.user_id_type,
-                        run,
-                        &tally,
-                        row,
-                    )
-                    .await
-                }
-            },
-        )
-        .await?;
-    Ok(engine.report().await)
+impl Phase for Send {
+    type Item = Outgoing;
+    type Value = String;
+
+    fn family(&self) -> Family {
+        Family::RewardImport
+    }
+
+    fn untouched(&self) -> Outcome {
+        Outcome::Pending
+    }
+
+    fn count(&self, ledger: &Ledger, run: i64) -> Result<u64, LedgerError> {
+        ledger.count_pending(run)
+    }
+
+    fn page(
+        &self,
+        ledger: &Ledger,
+        run: i64,
+        after: i64,
+    ) -> Result<Vec<(i64, Outgoing)>, LedgerError> {
+        keyed(ledger.next_pending(run, after, PAGE))
+    }
+
+    fn request(&self, row: &Outgoing) -> Request<String> {
+        Request::create_reward_json(row.body.clone(), row.user_id_type)
+    }
+
+    fn mark(&self, ledger: &Ledger, run: i64, row: &Outgoing) -> Result<(), LedgerError> {
+        ledger.mark_sending(row.id, run)
+    }
+
+    fn record(
+        &self,
+        ledger: &Ledger,
+        _run: i64,
+        row: Outgoing,
+        tried: Tried<String>,
+    ) -> Result<Recorded, LedgerError> {
+        record(ledger, row, tried)
+    }
 }
 
-/// Sends one row until it ends; returns the fatal failure it met, if any.
-async fn send_row(
-    engine: &Engine,
-    ledger: &LedgerHandle,
-    client: &Client,
-    user_id_type: UserIdType,
-    run: i64,
-    tally: &Tally,
+fn keyed(rows: Result<Vec<Outgoing>, LedgerError>) -> Result<Vec<(i64, Outgoing)>, LedgerError> {
+    Ok(rows?.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// Records how one row's attempts ended.
+pub(crate) fn record(
+    ledger: &Ledger,
     row: Outgoing,
-) -> Result<Option<Failure>, LedgerError> {
-    let id = row.id;
-    let body: RewardBody = match serde_json::from_str(&row.body) {
-        Ok(body) => body,
-        Err(e) => {
-            let message = format!("the ledger's body for this row cannot be read: {e}");
-            ledger
-                .call(move |l| l.record_failed(id, None, &message, None))
-                .await?;
-            tally.failed.fetch_add(1, Ordering::Relaxed);
-            return Ok(None);
-        }
+    tried: Tried<String>,
+) -> Result<Recorded, LedgerError> {
+    let place = match row.source_line {
+        Some(line) => format!("line {line}"),
+        None => row.external_id.clone(),
     };
-    let end = engine
-        .attempt(
-            || ledger.call(move |l| l.mark_sending(id, run)),
-            || client.create_reward(&body, user_id_type),
-        )
-        .await?;
-    match end {
+    let at = Some(place.clone());
+    Ok(match tried.end {
         Attempted::Done(answer) => {
-            let (reward_id, log_id) = (answer.value, answer.log_id);
-            ledger
-                .call(move |l| l.record_imported(id, &reward_id, log_id.as_deref()))
-                .await?;
-            tally.imported.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
+            match ledger.record_imported(row.id, &answer.value, answer.log_id.as_deref(), tried.sent)? {
+                Settled::Imported => Recorded::plain(Outcome::Done),
+                Settled::Conflict => Recorded::because(
+                    Outcome::Conflict,
+                    "conflict".into(),
+                    "changed in the file while in doubt; Feishu holds the body that was sent, so the change is not sent".into(),
+                    Some(format!("{} ({place})", row.external_id)),
+                ),
+            }
         }
         Attempted::Refused { code, msg, log_id } => {
-            ledger
-                .call(move |l| l.record_failed(id, Some(code), &msg, log_id.as_deref()))
-                .await?;
-            tally.failed.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
+            let refusal = Refusal {
+                code: Some(code),
+                message: msg,
+                log_id,
+            };
+            ledger.record_refused(row.id, &refusal, tried.sent)?;
+            Recorded::because(Outcome::Failed, code.to_string(), refusal.message, at)
         }
-        Attempted::GaveUp {
-            code,
-            message,
-            log_id,
-        } => {
-            ledger
-                .call(move |l| l.record_pending(id, code, &message, log_id.as_deref()))
-                .await?;
-            tally.pending.fetch_add(1, Ordering::Relaxed);
-            Ok(None)
+        Attempted::Unsettled { in_doubt, error } => {
+            // A row in doubt before this run stays in doubt whatever this run met.
+            let in_doubt = in_doubt || row.in_doubt;
+            let error = error.map(|e| Refusal {
+                code: e.code,
+                message: e.message,
+                log_id: e.log_id,
+            });
+            ledger.record_unsettled(row.id, in_doubt, error.as_ref(), tried.sent)?;
+            let outcome = if in_doubt {
+                Outcome::InDoubt
+            } else {
+                Outcome::Pending
+            };
+            match error {
+                Some(error) => Recorded::because(outcome, error.message.clone(), error.message, at),
+                None if row.in_doubt => Recorded::because(
+                    outcome,
+                    "stopped".into(),
+                    "the run stopped before settling it".into(),
+                    at,
+                ),
+                None => Recorded::because(
+                    outcome,
+                    "stopped".into(),
+                    "the run stopped before it was sent".into(),
+                    at,
+                ),
+            }
         }
-        // Never sent in this run: back to how it was planned (pending, or in doubt).
-        Attempted::NotSent if row.in_doubt => Ok(None),
-        Attempted::NotSent => {
-            ledger.call(move |l| l.unmark_sending(id)).await?;
-            Ok(None)
-        }
-        Attempted::Fatal(failure) => {
-            // Not the row's fault: it goes back to pending, and nothing is marked failed.
-            let (code, message, log_id) = (
-                failure.code(),
-                failure.to_string(),
-                failure.log_id().map(str::to_owned),
-            );
-            ledger
-                .call(move |l| l.record_pending(id, code, &message, log_id.as_deref()))
-                .await?;
-            Ok(Some(failure))
-        }
-    }
+    })
 }

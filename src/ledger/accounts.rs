@@ -3,15 +3,59 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::rewards::limit_param;
 use super::{Ledger, LedgerError, NOW};
+
+/// Where one registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccountState {
+    /// Planned; Feishu certainly has not registered it.
+    Pending,
+    /// A registration may have left: in doubt until answered (registering twice returns
+    /// the same account, so the next run resends it).
+    Sending,
+    /// Feishu answered with the account.
+    Registered,
+    /// Feishu refused it (code and msg kept); resent only with `--retry-failed`.
+    Failed,
+    /// The file's row broke a rule.
+    Invalid,
+}
+
+impl AccountState {
+    /// Every state.
+    pub const ALL: [AccountState; 5] = [
+        AccountState::Pending,
+        AccountState::Sending,
+        AccountState::Registered,
+        AccountState::Failed,
+        AccountState::Invalid,
+    ];
+
+    /// The name stored in the ledger and written to the result file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountState::Pending => "pending",
+            AccountState::Sending => "sending",
+            AccountState::Registered => "registered",
+            AccountState::Failed => "failed",
+            AccountState::Invalid => "invalid",
+        }
+    }
+
+    /// The state a stored name stands for.
+    pub fn parse(name: &str) -> Option<AccountState> {
+        AccountState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
 
 /// A registration as the ledger knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownAccount {
     /// Ledger row id.
     pub id: i64,
-    /// `pending`, `sending`, `registered`, `failed` or `invalid`.
-    pub status: String,
+    /// Its state (None: a state this build does not know).
+    pub status: Option<AccountState>,
     /// The account id, once registered.
     pub account_id: Option<String>,
 }
@@ -25,11 +69,16 @@ pub struct Registration {
     pub email: Option<String>,
     /// The employee's mobile country code and number.
     pub mobile: Option<(String, String)>,
+    /// True when an earlier attempt may have been carried out.
+    pub in_doubt: bool,
+    /// Its line in the file that planned it.
+    pub source_line: Option<i64>,
 }
 
 /// What the ledger holds for one registration row, for the result file.
 #[derive(Debug, Clone, Default)]
 pub struct RegistrationResult {
+    /// The state as stored.
     pub status: String,
     pub account_id: Option<String>,
     pub error_code: Option<i64>,
@@ -55,7 +104,7 @@ impl Ledger {
         stmt.query_row([key], |r| {
             Ok(KnownAccount {
                 id: r.get(0)?,
-                status: r.get(1)?,
+                status: AccountState::parse(&r.get::<_, String>(1)?),
                 account_id: r.get(2)?,
             })
         })
@@ -64,7 +113,7 @@ impl Ledger {
     }
 
     /// Plans a registration row: `pending` (to send) unless it is already registered, in
-    /// doubt, or failed and not retried. Returns the status it is left in.
+    /// doubt, or failed and not retried. Returns the state it is left in.
     #[allow(clippy::too_many_arguments)]
     pub fn plan_account(
         &self,
@@ -75,7 +124,7 @@ impl Ledger {
         source_file: &str,
         source_line: u64,
         retry_failed: bool,
-    ) -> Result<String, LedgerError> {
+    ) -> Result<Option<AccountState>, LedgerError> {
         let line = i64::try_from(source_line).unwrap_or(i64::MAX);
         let (code, number) = mobile.unzip();
         self.conn
@@ -99,10 +148,7 @@ impl Ledger {
                 params![key, run],
             )
             .map_err(|e| self.sql(e))?;
-        Ok(self
-            .account(key)?
-            .map(|known| known.status)
-            .unwrap_or_default())
+        Ok(self.account(key)?.and_then(|known| known.status))
     }
 
     /// Records a registration row that broke a rule.
@@ -131,44 +177,45 @@ impl Ledger {
         Ok(())
     }
 
-    /// The next registrations to send after ledger id `after`: this run's pending rows and
-    /// every row in doubt.
+    /// The next registrations after ledger id `after`: in doubt from any run (`None`), or
+    /// planned by `run`.
     pub fn next_registrations(
         &self,
-        run: i64,
+        run: Option<i64>,
         after: i64,
         limit: usize,
     ) -> Result<Vec<Registration>, LedgerError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, email, mobile_code, mobile_number FROM accounts
-                 WHERE id > ?1 AND ((status = 'pending' AND run_id = ?2) OR status = 'sending')
+                "SELECT id, email, mobile_code, mobile_number, status = 'sending', source_line FROM accounts
+                 WHERE id > ?1 AND CASE WHEN ?2 IS NULL THEN status = 'sending'
+                                        ELSE status = 'pending' AND run_id = ?2 END
                  ORDER BY id LIMIT ?3",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(
-                params![after, run, i64::try_from(limit).unwrap_or(i64::MAX)],
-                |r| {
-                    let code: Option<String> = r.get(2)?;
-                    let number: Option<String> = r.get(3)?;
-                    Ok(Registration {
-                        id: r.get(0)?,
-                        email: r.get(1)?,
-                        mobile: code.zip(number),
-                    })
-                },
-            )
+            .query_map(params![after, run, limit_param(limit)], |r| {
+                let code: Option<String> = r.get(2)?;
+                let number: Option<String> = r.get(3)?;
+                Ok(Registration {
+                    id: r.get(0)?,
+                    email: r.get(1)?,
+                    mobile: code.zip(number),
+                    in_doubt: r.get(4)?,
+                    source_line: r.get(5)?,
+                })
+            })
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
-    /// How many registrations the send phase will take on.
-    pub fn count_registrations(&self, run: i64) -> Result<u64, LedgerError> {
+    /// How many registrations are in doubt (`None`) or planned by `run`.
+    pub fn count_registrations(&self, run: Option<i64>) -> Result<u64, LedgerError> {
         self.conn
             .query_row(
-                "SELECT COUNT(*) FROM accounts WHERE (status = 'pending' AND run_id = ?1) OR status = 'sending'",
+                "SELECT COUNT(*) FROM accounts WHERE CASE WHEN ?1 IS NULL THEN status = 'sending'
+                                                         ELSE status = 'pending' AND run_id = ?1 END",
                 [run],
                 |r| r.get(0),
             )
@@ -178,39 +225,82 @@ impl Ledger {
     /// Marks a registration in flight, before its request leaves.
     pub fn mark_registering(&self, id: i64) -> Result<(), LedgerError> {
         self.update(
-            &format!(
-                "UPDATE accounts SET status = 'sending', attempts = attempts + 1, updated_at = {NOW} WHERE id = ?1"
-            ),
+            &format!("UPDATE accounts SET status = 'sending', updated_at = {NOW} WHERE id = ?1"),
             params![id],
         )
     }
 
-    /// Records a registration's outcome: `registered` with the account, else `failed` or
-    /// back to `pending` with the error.
-    pub fn record_registration(
+    /// Records a registration Feishu answered: the account and its status.
+    pub fn record_registered(
         &self,
         id: i64,
-        status: &str,
-        account: Option<(&str, Option<i64>)>,
-        error: Option<(Option<i64>, &str)>,
+        account_id: &str,
+        account_status: Option<i64>,
         log_id: Option<&str>,
+        sent: u32,
     ) -> Result<(), LedgerError> {
-        let (account_id, account_status) = account.unzip();
-        let (code, message) = error.unzip();
         self.update(
             &format!(
-                "UPDATE accounts SET status = ?2, account_id = COALESCE(?3, account_id),
-                    account_status = COALESCE(?4, account_status), error_code = ?5,
-                    error_message = ?6, log_id = ?7, updated_at = {NOW} WHERE id = ?1"
+                "UPDATE accounts SET status = 'registered', account_id = ?2, account_status = ?3,
+                    error_code = NULL, error_message = NULL, log_id = ?4,
+                    attempts = attempts + ?5, updated_at = {NOW} WHERE id = ?1"
+            ),
+            params![id, account_id, account_status, log_id, sent],
+        )
+    }
+
+    /// Records a registration Feishu refused for good.
+    pub fn record_registration_refused(
+        &self,
+        id: i64,
+        code: i64,
+        message: &str,
+        log_id: Option<&str>,
+        sent: u32,
+    ) -> Result<(), LedgerError> {
+        self.update(
+            &format!(
+                "UPDATE accounts SET status = 'failed', error_code = ?2, error_message = ?3,
+                    log_id = ?4, attempts = attempts + ?5, updated_at = {NOW} WHERE id = ?1"
+            ),
+            params![id, code, message, log_id, sent],
+        )
+    }
+
+    /// Records a registration with no definitive answer: `sending` (in doubt) when any
+    /// attempt may have been carried out, else back to `pending`.
+    pub fn record_registration_unsettled(
+        &self,
+        id: i64,
+        in_doubt: bool,
+        error: Option<(Option<i64>, &str, Option<&str>)>,
+        sent: u32,
+    ) -> Result<(), LedgerError> {
+        let status = if in_doubt {
+            AccountState::Sending
+        } else {
+            AccountState::Pending
+        };
+        let (code, message, log_id) = match error {
+            Some((code, message, log_id)) => (code, Some(message), log_id),
+            None => (None, None, None),
+        };
+        self.update(
+            &format!(
+                "UPDATE accounts SET status = ?2,
+                    error_code = CASE WHEN ?6 THEN ?3 ELSE error_code END,
+                    error_message = CASE WHEN ?6 THEN ?4 ELSE error_message END,
+                    log_id = CASE WHEN ?6 THEN ?5 ELSE log_id END,
+                    attempts = attempts + ?7, updated_at = {NOW} WHERE id = ?1"
             ),
             params![
                 id,
-                status,
-                account_id,
-                account_status.flatten(),
-                code.flatten(),
+                status.as_str(),
+                code,
                 message,
-                log_id
+                log_id,
+                error.is_some(),
+                sent
             ],
         )
     }
@@ -295,19 +385,5 @@ impl Ledger {
             })
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
-    }
-
-    /// Calls `each` with the body of every imported reward (for `reconcile`).
-    pub fn for_each_imported_body(&self, mut each: impl FnMut(&str)) -> Result<(), LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT body FROM rewards WHERE status IN ('imported', 'conflict') AND body IS NOT NULL")
-            .map_err(|e| self.sql(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
-            let body: String = row.get(0).map_err(|e| self.sql(e))?;
-            each(&body);
-        }
-        Ok(())
     }
 }

@@ -1,57 +1,74 @@
-//! One run at a time per ledger: an OS file lock on `LEDGER.lock`, released by the kernel
-//! when the process ends however it ends (kill -9 included), so a crash never leaves a
-//! stale lock behind.
+//! One run at a time per ledger *file*: an OS lock (`flock`) on the ledger file itself, so
+//! the same ledger reached through a symlink, a hard link or a relative path is one lock,
+//! and there is no lock file to delete by mistake. The kernel releases it when the process
+//! ends however it ends (kill -9 included), so a crash never leaves a stale lock.
+//!
+//! `flock` locks are separate from the POSIX record locks SQLite takes on the same file,
+//! so the two never interfere — but closing *any* handle of a file drops the process's
+//! POSIX locks on it, so the handle here is closed only after the connection (see
+//! `Ledger`'s field order). The ledger must live on a local file system: NFS emulates
+//! `flock` with record locks.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The held lock; dropping it releases the lock.
 #[derive(Debug)]
 pub struct RunLock {
-    _file: File,
+    file: File,
+}
+
+impl RunLock {
+    /// How many hard links the ledger file has.
+    pub fn links(&self) -> u64 {
+        self.file.metadata().map_or(1, |m| link_count(&m))
+    }
 }
 
 /// Why the lock could not be taken.
 #[derive(Debug)]
 pub enum LockFailure {
-    /// Another process holds it; its pid, if it wrote one.
-    Held { pid: Option<u32> },
-    /// The lock file could not be opened or locked.
+    /// Another process (or another open ledger in this one) holds it.
+    Held,
+    /// The path is a directory.
+    IsDirectory,
+    /// The file could not be opened or locked.
     Io(std::io::Error),
 }
 
-/// The lock file beside a ledger.
-pub fn lock_path(ledger: &Path) -> PathBuf {
-    let mut name = ledger.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
-}
-
-/// Takes the lock at once, or says who holds it.
+/// Takes the lock at once (creating an empty ledger file if there is none), or says why not.
 pub fn acquire(ledger: &Path) -> Result<RunLock, LockFailure> {
-    let mut file = OpenOptions::new()
+    if ledger.is_dir() {
+        return Err(LockFailure::IsDirectory);
+    }
+    let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(lock_path(ledger))
-        .map_err(LockFailure::Io)?;
+        .open(ledger)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::IsADirectory => LockFailure::IsDirectory,
+            _ => LockFailure::Io(e),
+        })?;
     match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            let mut text = String::new();
-            let _ = file.read_to_string(&mut text);
-            return Err(LockFailure::Held {
-                pid: text.trim().parse().ok(),
-            });
-        }
-        Err(TryLockError::Error(e)) => return Err(LockFailure::Io(e)),
+        Ok(()) => Ok(RunLock { file }),
+        Err(TryLockError::WouldBlock) => Err(LockFailure::Held),
+        Err(TryLockError::Error(e)) => Err(LockFailure::Io(e)),
     }
-    // The pid is only for the message a second run prints.
-    let _ = file.set_len(0);
-    let _ = file.seek(SeekFrom::Start(0));
-    let _ = write!(file, "{}", std::process::id());
-    let _ = file.flush();
-    Ok(RunLock { _file: file })
+}
+
+/// How many hard links the file at `path` has (1 when it cannot be told).
+pub fn links(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(1, |m| link_count(&m))
+}
+
+#[cfg(unix)]
+fn link_count(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(meta)
+}
+
+#[cfg(not(unix))]
+fn link_count(_meta: &std::fs::Metadata) -> u64 {
+    1
 }

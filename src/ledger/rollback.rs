@@ -1,5 +1,6 @@
-//! The ledger's side of `rewardsync rollback`: which rows a rollback covers, and the
-//! states a delete moves them through (SPEC §4 rules, applied to deletes).
+//! The ledger's side of `rewardsync rollback`: which rows a rollback covers (what a run
+//! imported, or may have imported: its rows still in doubt), and the states a delete moves
+//! them through (SPEC §4 rules, applied to deletes).
 //!
 //! A row is marked `deleting` and committed before its delete leaves, and its outcome is
 //! committed when the answer arrives, so a crash leaves only `deleting` rows in doubt; the
@@ -8,12 +9,13 @@
 
 use rusqlite::params;
 
-use super::{Ledger, LedgerError, NOW, Status};
+use super::rewards::limit_param;
+use super::{Ledger, LedgerError, NOW, Outgoing, Status};
 
 /// What a rollback covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// The rewards one import run imported.
+    /// The rewards one import run imported, or sent and may have imported.
     Run(i64),
     /// The rewards with these external_ids.
     ExternalIds(Vec<String>),
@@ -39,7 +41,7 @@ impl Selection {
     /// The SQL condition picking the selection's rows; `?9` is bound by [`Selection::key`].
     fn condition(&self) -> &'static str {
         match self {
-            Selection::Run(_) => "imported_by_run = ?9",
+            Selection::Run(_) => "(imported_by_run = ?9 OR sent_by_run = ?9)",
             Selection::ExternalIds(_) => "external_id IN (SELECT value FROM json_each(?9))",
         }
     }
@@ -56,15 +58,42 @@ impl Selection {
 }
 
 impl Ledger {
-    /// The command a run was recorded with (`import`, `rollback`, …); `None` for no such run.
-    pub fn run_command(&self, run: i64) -> Result<Option<String>, LedgerError> {
-        use rusqlite::OptionalExtension;
+    /// How many of the selection's rows are in doubt of their *import* (`sending`): the
+    /// rollback settles them first (a resend is idempotent and answers with the reward id),
+    /// then deletes them.
+    pub fn count_in_doubt_selected(&self, selection: &Selection) -> Result<u64, LedgerError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM rewards WHERE status = 'sending' AND body IS NOT NULL AND {}",
+            selection.condition()
+        );
         self.conn
-            .query_row("SELECT command FROM runs WHERE id = ?1", [run], |r| {
+            .query_row(&sql, rusqlite::named_params! {"?9": selection.key()}, |r| {
                 r.get(0)
             })
-            .optional()
             .map_err(|e| self.sql(e))
+    }
+
+    /// The selection's rows in doubt of their import, after ledger id `after`.
+    pub fn next_in_doubt_selected(
+        &self,
+        selection: &Selection,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Outgoing>, LedgerError> {
+        let sql = format!(
+            "SELECT id, external_id, body, 1, source_line, user_id_type FROM rewards
+             WHERE id > ?1 AND status = 'sending' AND body IS NOT NULL AND {}
+             ORDER BY id LIMIT ?2",
+            selection.condition()
+        );
+        self.outgoing(
+            &sql,
+            rusqlite::named_params! {
+                "?1": after,
+                "?2": limit_param(limit),
+                "?9": selection.key(),
+            },
+        )
     }
 
     /// How many rows a rollback covers, and how many of them are in doubt (`deleting`).
@@ -106,7 +135,7 @@ impl Ledger {
             .query_map(
                 rusqlite::named_params! {
                     "?1": after,
-                    "?2": i64::try_from(limit).unwrap_or(i64::MAX),
+                    "?2": limit_param(limit),
                     "?9": selection.key(),
                 },
                 |r| {
@@ -217,16 +246,17 @@ mod tests {
                 change: Change::Send {
                     body: format!("B-{id}"),
                     hash: format!("h-{id}"),
+                    user_id_type: crate::feishu::UserIdType::OpenId,
                 },
                 source_file: "f.csv".into(),
                 source_line: 2,
             })
             .collect();
         ledger.apply_plan(run, &batch).unwrap();
-        for row in ledger.next_to_send(run, 0, 100).unwrap() {
+        for row in ledger.next_pending(run, 0, 100).unwrap() {
             ledger.mark_sending(row.id, run).unwrap();
             ledger
-                .record_imported(row.id, &format!("R-{}", row.external_id), None)
+                .record_imported(row.id, &format!("R-{}", row.external_id), None, 1)
                 .unwrap();
         }
         run
@@ -269,6 +299,45 @@ mod tests {
             Status::Imported
         );
         assert!(ledger.next_to_delete(&selection, 0, 10).unwrap()[1].in_doubt);
+    }
+
+    #[test]
+    fn a_run_covers_the_rows_it_left_in_doubt_and_a_later_settling_run_covers_them_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+        let first = ledger.begin_run("import", Some("f.csv")).unwrap();
+        ledger
+            .apply_plan(
+                first,
+                &[Planned {
+                    external_id: "a".into(),
+                    change: Change::Send {
+                        body: "B-a".into(),
+                        hash: "h-a".into(),
+                        user_id_type: crate::feishu::UserIdType::OpenId,
+                    },
+                    source_file: "f.csv".into(),
+                    source_line: 2,
+                }],
+            )
+            .unwrap();
+        let row = ledger.next_pending(first, 0, 10).unwrap().remove(0);
+        ledger.mark_sending(row.id, first).unwrap();
+        // Retries ran out after a timeout: in doubt, and covered by the run that sent it.
+        ledger.record_unsettled(row.id, true, None, 3).unwrap();
+        let by_first = Selection::Run(first);
+        assert_eq!(ledger.count_in_doubt_selected(&by_first).unwrap(), 1);
+        assert_eq!(ledger.count_to_delete(&by_first).unwrap(), (0, 0));
+        // A later run settles it: both runs' rollbacks now cover the imported reward.
+        let second = ledger.begin_run("import", Some("g.csv")).unwrap();
+        ledger.mark_sending(row.id, second).unwrap();
+        ledger.record_imported(row.id, "R-a", None, 1).unwrap();
+        assert_eq!(ledger.count_in_doubt_selected(&by_first).unwrap(), 0);
+        assert_eq!(ledger.count_to_delete(&by_first).unwrap(), (1, 0));
+        assert_eq!(
+            ledger.count_to_delete(&Selection::Run(second)).unwrap(),
+            (1, 0)
+        );
     }
 
     #[test]

@@ -81,6 +81,20 @@ const MIGRATIONS: &[&str] = &[
     );",
     // 3: a covering index for planning, so a lookup never reads the row itself.
     "CREATE INDEX rewards_lookup ON rewards(external_id, status, body_hash);",
+    // 4: the run whose request first left for a row (a rollback of that run covers the row
+    // even while it is in doubt) and the user_id_type its body was sent with (a later run
+    // settles the doubt with the same one), the pid of each run (named by a second run),
+    // and when each endpoint family last sent (a run right after another waits out the
+    // rest of that second). Rows already in doubt were last sent by the run that touched
+    // them; bodies planned before this version were sent as open_id unless told otherwise.
+    "ALTER TABLE rewards ADD COLUMN sent_by_run INTEGER REFERENCES runs(id);
+    ALTER TABLE rewards ADD COLUMN user_id_type TEXT;
+    UPDATE rewards SET sent_by_run = run_id WHERE status = 'sending';
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    CREATE TABLE pacing (
+        family TEXT PRIMARY KEY,
+        last_sent_ms INTEGER NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.
@@ -145,6 +159,30 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(by, [Some(4), None]);
+    }
+
+    #[test]
+    fn a_version_3_ledger_keeps_its_doubts_with_the_run_that_sent_them() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..3] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO runs (id, command, started_at) VALUES (7, 'import', 'then');
+             INSERT INTO rewards (external_id, status, created_at, updated_at, run_id)
+             VALUES ('a', 'sending', 'then', 'then', 7), ('b', 'imported', 'then', 'then', 7);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let sent_by: Vec<Option<i64>> = conn
+            .prepare("SELECT sent_by_run FROM rewards ORDER BY external_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(sent_by, [Some(7), None]);
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub enum Status {
     Failed,
     /// The file's row broke a rule; checked again on every run.
     Invalid,
+    /// Well-formed, but a person it names could not be resolved to a Feishu id; checked
+    /// again every run.
+    Unresolved,
     /// Imported, then its row changed in the file: reported, never sent (the server would ignore it).
     Conflict,
     /// A rollback's delete may have left: in doubt until its answer is recorded.
@@ -26,12 +29,13 @@ pub enum Status {
 
 impl Status {
     /// Every state, in the order reports list them.
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Pending,
         Status::Sending,
         Status::Imported,
         Status::Failed,
         Status::Invalid,
+        Status::Unresolved,
         Status::Conflict,
         Status::Deleting,
         Status::Deleted,
@@ -45,6 +49,7 @@ impl Status {
             Status::Imported => "imported",
             Status::Failed => "failed",
             Status::Invalid => "invalid",
+            Status::Unresolved => "unresolved",
             Status::Conflict => "conflict",
             Status::Deleting => "deleting",
             Status::Deleted => "deleted",

@@ -10,7 +10,7 @@ type Job = Box<dyn FnOnce(&mut Ledger) + Send>;
 enum Message {
     Run(Job),
     /// Drop the ledger (closing it and releasing the run lock), then answer.
-    Close(tokio::sync::oneshot::Sender<()>),
+    Close(mpsc::SyncSender<()>),
 }
 
 /// A cloneable handle to the ledger thread.
@@ -62,26 +62,28 @@ impl LedgerHandle {
         answer.await.map_err(|_| LedgerError::WorkerGone)?
     }
 
-    /// Records the end of a run, then closes the ledger: its run lock is released before
-    /// this returns, so a next run may start at once.
-    pub async fn finish_run(
-        &self,
-        run: i64,
-        counts: serde_json::Value,
-        exit_code: u8,
-    ) -> Result<(), LedgerError> {
-        let ended = self
-            .call(move |ledger| ledger.end_run(run, &counts, i32::from(exit_code)))
-            .await;
-        self.close().await;
-        ended
+    /// [`LedgerHandle::call`] for synchronous code (planning, which streams the file on
+    /// its own threads). Never call it from inside the async runtime.
+    pub fn call_blocking<T, F>(&self, job: F) -> Result<T, LedgerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ledger) -> Result<T, LedgerError> + Send + 'static,
+    {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.inbox
+            .send(Message::Run(Box::new(move |ledger| {
+                let _ = reply.send(job(ledger));
+            })))
+            .map_err(|_| LedgerError::WorkerGone)?;
+        answer.recv().map_err(|_| LedgerError::WorkerGone)?
     }
 
-    /// Closes the ledger and releases its run lock, once every job sent before has run.
-    pub async fn close(&self) {
-        let (done, closed) = tokio::sync::oneshot::channel();
+    /// Closes the ledger and releases its run lock, once every job sent before has run,
+    /// so a next run may start at once.
+    pub fn close(&self) {
+        let (done, closed) = mpsc::sync_channel(1);
         if self.inbox.send(Message::Close(done)).is_ok() {
-            let _ = closed.await;
+            let _ = closed.recv();
         }
     }
 }

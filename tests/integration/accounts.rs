@@ -70,10 +70,10 @@ fn register_reports_each_row_and_reuses_an_existing_account() {
     register(&live, &wrk, "out.csv")
         .assert()
         .code(1)
-        .stderr(contains(
-            "6 rows: 2 registered now, 0 already registered, 2 failed, 2 invalid",
-        ))
-        .stdout("");
+        .stdout(contains("6 rows: 2 registered now, 2 failed, 2 invalid\n"))
+        .stdout(contains("code 1002551: user not found"))
+        .stdout(contains("— line 4"))
+        .stderr("");
     let rows = result(&wrk, "out.csv");
     // Columns: legacy_no,email,mobile_code,mobile_number,account_id,status,error_code,error_message,log_id
     assert_eq!(&rows[0][5], "registered");
@@ -105,8 +105,8 @@ fn register_reports_each_row_and_reuses_an_existing_account() {
     register(&live, &wrk, "again.csv")
         .assert()
         .code(1)
-        .stderr(contains(
-            "0 registered now, 2 already registered, 0 failed, 2 invalid, 2 failed earlier",
+        .stdout(contains(
+            "6 rows: 0 registered now, 2 already registered, 2 failed earlier, 2 invalid\n",
         ));
     assert_eq!(registrations(&live), before);
     assert_eq!(result(&wrk, "again.csv")[0][4], rows[0][4]);

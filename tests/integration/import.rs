@@ -84,9 +84,7 @@ fn bodies_received_equal_bodies_built_and_a_rerun_sends_nothing() {
     live.command(&wrk, &["import", file, "--rate", "200", "--no-progress"])
         .assert()
         .code(0)
-        .stdout(contains(
-            "50 imported now, 0 already imported, 0 failed, 0 pending",
-        ));
+        .stdout(contains("  50 rows: 50 imported now\n"));
     let received: BTreeMap<String, String> = live
         .state()
         .rewards
@@ -404,9 +402,12 @@ fn failed_rows_go_to_the_errors_file_and_are_retried_only_when_asked() {
     )
     .assert()
     .code(1)
-    .stdout(contains(
-        "1 imported now, 0 already imported, 1 failed, 0 pending, 0 conflict, 1 invalid",
-    ));
+    .stdout(contains("  3 rows: 1 imported now, 1 failed, 1 invalid\n"))
+    .stdout(contains("  failed: 1 row: refused by Feishu\n"))
+    .stdout(contains("    code 1002551: user not found"))
+    .stdout(contains(" — line 3\n"))
+    .stdout(contains("  invalid: 1 row: "))
+    .stdout(contains("  wrote 2 rows to fix.csv\n"));
     let errors = std::fs::read_to_string(wrk.path("fix.csv")).unwrap();
     assert!(errors.contains("NOBODY-1"), "{errors}");
     assert!(errors.contains("code 1002551"), "{errors}");

@@ -94,7 +94,7 @@ fn rollback_of_a_run_deletes_exactly_its_rewards_and_the_file_imports_again() {
         .stdout(contains(format!(
             "6 rewards imported by run {run} to delete"
         )))
-        .stdout(contains("6 deleted, 0 refused, 0 left to delete"));
+        .stdout(contains("  6 rewards: 6 deleted\n"));
     let state = live.state();
     assert_eq!(state.rewards_deleted, 6);
     assert_eq!(state.reward_count, 3);
@@ -130,7 +130,8 @@ fn rollback_json_prints_one_object_with_the_counts() {
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(summary["deleted"], 4);
     assert_eq!(summary["refused"], 0);
-    assert_eq!(summary["left"], 0);
+    assert_eq!(summary["pending"], 0);
+    assert_eq!(summary["in_doubt"], 0);
     assert_eq!(summary["rolled_back_run"], run);
     assert_eq!(summary["exit_code"], 0);
 }
@@ -181,7 +182,7 @@ fn external_ids_delete_only_the_named_rewards() {
     live.command(&wrk, &args)
         .assert()
         .code(0)
-        .stdout(contains("2 deleted, 0 refused"));
+        .stdout(contains("  2 rewards: 2 deleted\n"));
     assert_eq!(live.state().rewards_deleted, 2);
     let mut deleted = ids_in(&wrk, "deleted");
     deleted.sort();

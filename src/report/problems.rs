@@ -1,0 +1,212 @@
+//! `validate`'s report: per-row problems as text or JSON, then the counts. It streams, so a
+//! file with a million bad rows costs no memory to report.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::input::Encoding;
+use crate::text::counted;
+use crate::validate::{Checked, Problem, Severity};
+
+/// How many problems the text report shows in full before it only counts them.
+pub const TEXT_PROBLEMS_SHOWN: usize = 50;
+
+/// Counts of a validated file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FileCounts {
+    /// Data rows read (blank rows are not counted).
+    pub rows: u64,
+    /// Rows with no error.
+    pub valid: u64,
+    /// Rows with at least one error.
+    pub invalid: u64,
+    /// Warnings, over all rows.
+    pub warnings: u64,
+}
+
+impl FileCounts {
+    /// Counts one checked row.
+    pub fn add(&mut self, checked: &Checked) {
+        self.rows += 1;
+        if checked.is_valid() {
+            self.valid += 1;
+        } else {
+            self.invalid += 1;
+        }
+        self.warnings += checked.warning_count() as u64;
+    }
+}
+
+/// `FILE:LINE: column C: message`, with `warning: ` before the message of a warning.
+pub fn format_problem(path: &str, line: u64, problem: &Problem) -> String {
+    let severity = match problem.severity {
+        Severity::Error => "",
+        Severity::Warning => "warning: ",
+    };
+    match &problem.column {
+        Some(column) => format!(
+            "{path}:{line}: column {column}: {severity}{}",
+            problem.message
+        ),
+        None => format!("{path}:{line}: {severity}{}", problem.message),
+    }
+}
+
+/// Where the problems of each row go as the file is read.
+pub trait ProblemReport {
+    /// Reports the problems of one row (called only for rows that have some).
+    fn row(&mut self, checked: &Checked) -> io::Result<()>;
+    /// Ends the report with the counts.
+    fn finish(&mut self, summary: &FileCounts) -> io::Result<()>;
+}
+
+/// The human report: the first problems in full, then how many more, then the counts.
+pub struct TextReport<W: Write> {
+    out: W,
+    path: String,
+    shown: usize,
+    hidden_errors: u64,
+    hidden_warnings: u64,
+}
+
+impl<W: Write> TextReport<W> {
+    /// A text report about `path`, written to `out`.
+    pub fn new(out: W, path: &str) -> Self {
+        TextReport {
+            out,
+            path: path.to_owned(),
+            shown: 0,
+            hidden_errors: 0,
+            hidden_warnings: 0,
+        }
+    }
+}
+
+impl<W: Write> ProblemReport for TextReport<W> {
+    fn row(&mut self, checked: &Checked) -> io::Result<()> {
+        for problem in &checked.problems {
+            if self.shown < TEXT_PROBLEMS_SHOWN {
+                self.shown += 1;
+                writeln!(
+                    self.out,
+                    "{}",
+                    format_problem(&self.path, checked.line, problem)
+                )?;
+            } else if problem.severity == Severity::Error {
+                self.hidden_errors += 1;
+            } else {
+                self.hidden_warnings += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
+        if self.hidden_errors + self.hidden_warnings > 0 {
+            writeln!(
+                self.out,
+                "… and {} more errors and {} more warnings not shown; --errors OUT.csv writes every invalid row with its errors",
+                self.hidden_errors, self.hidden_warnings
+            )?;
+        }
+        writeln!(
+            self.out,
+            "{}: {}: {} valid, {} invalid, {}",
+            self.path,
+            counted(summary.rows, "row"),
+            summary.valid,
+            summary.invalid,
+            counted(summary.warnings, "warning")
+        )?;
+        self.out.flush()
+    }
+}
+
+/// The `--json` report: one JSON object, streamed row by row, counts last.
+pub struct JsonReport<W: Write> {
+    out: W,
+    first: bool,
+}
+
+#[derive(Serialize)]
+struct JsonProblem<'a> {
+    column: Option<&'a str>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    line: u64,
+    external_id: &'a str,
+    valid: bool,
+    errors: Vec<JsonProblem<'a>>,
+    warnings: Vec<JsonProblem<'a>>,
+}
+
+impl<W: Write> JsonReport<W> {
+    /// Starts the object: the file and its encoding.
+    pub fn new(mut out: W, path: &str, encoding: Encoding) -> io::Result<Self> {
+        write!(
+            out,
+            "{{\"file\":{},\"encoding\":\"{}\",\"rows_with_problems\":[",
+            serde_json::to_string(path)?,
+            encoding.name()
+        )?;
+        Ok(JsonReport { out, first: true })
+    }
+}
+
+impl<W: Write> ProblemReport for JsonReport<W> {
+    fn row(&mut self, checked: &Checked) -> io::Result<()> {
+        let of = |severity| {
+            checked
+                .problems
+                .iter()
+                .filter(move |p| p.severity == severity)
+                .map(|p| JsonProblem {
+                    column: p.column.as_deref(),
+                    message: &p.message,
+                })
+                .collect()
+        };
+        let row = JsonRow {
+            line: checked.line,
+            external_id: &checked.external_id,
+            valid: checked.is_valid(),
+            errors: of(Severity::Error),
+            warnings: of(Severity::Warning),
+        };
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.out, &row)?;
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
+        let counts = serde_json::to_string(summary)?;
+        // `counts` is `{"rows":…}`: splice its fields into the open object.
+        writeln!(self.out, "],{}", &counts[1..])?;
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_format() {
+        let problem = Problem {
+            severity: Severity::Warning,
+            column: Some("pay_time".into()),
+            message: "is for paid rewards".into(),
+        };
+        assert_eq!(
+            format_problem("a.csv", 7, &problem),
+            "a.csv:7: column pay_time: warning: is for paid rewards"
+        );
+    }
+}
