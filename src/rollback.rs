@@ -10,7 +10,7 @@ use crate::engine::{Attempted, Tried};
 use crate::feishu::{Family, Request};
 use crate::ledger::{Doomed, Ledger, LedgerError, Outgoing, Refusal, Selection, Status, Target};
 use crate::run::{Opened, PAGE, Phase, Recorded};
-use crate::summary::{Outcome, Summary, Vocabulary};
+use crate::summary::{Outcome, Place, Summary, Vocabulary};
 
 /// The rollback's words.
 pub const WORDS: Vocabulary = Vocabulary {
@@ -174,7 +174,7 @@ pub fn run(opened: Opened<'_>, preview: &Preview) -> Result<Summary, LedgerError
             Outcome::AlreadyDone,
             &skipped.status,
             &format!("{why} (state {})", skipped.status),
-            Some(skipped.external_id.clone()),
+            Some(Place::named(0, skipped.external_id.clone())),
         );
     }
     summary.extra.insert(
@@ -242,7 +242,7 @@ impl Phase for SettleImports {
         row: Outgoing,
         tried: Tried<String>,
     ) -> Result<Recorded, LedgerError> {
-        let at = Some(row.external_id.clone());
+        let at = Some(Place::named(row.id, row.external_id.clone()));
         Ok(match tried.end {
             Attempted::Done(answer) => {
                 ledger.record_imported(
@@ -337,7 +337,7 @@ impl Phase for Delete {
         row: Doomed,
         tried: Tried<()>,
     ) -> Result<Recorded, LedgerError> {
-        let at = Some(row.external_id.clone());
+        let at = Some(Place::named(row.id, row.external_id.clone()));
         // An earlier delete of this reward may have been carried out (a crash, a dropped
         // answer): "no such reward" then means it is gone.
         let may_be_gone = row.in_doubt || tried.sent > 1;

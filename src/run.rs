@@ -22,7 +22,7 @@ use crate::input::InputError;
 use crate::ledger::{Ledger, LedgerError, LedgerHandle, Target};
 use crate::progress::{Progress, ProgressMode, Tally};
 use crate::stop::Stop;
-use crate::summary::{End, Outcome, Reasons, Summary, Vocabulary};
+use crate::summary::{End, Outcome, Place, Reasons, Summary, Vocabulary};
 use crate::throttle::{Rate, Throttle};
 
 /// Items read from the ledger per page.
@@ -146,7 +146,7 @@ pub struct Recorded {
     /// Its outcome (None: not counted, e.g. settled so that a later phase handles it).
     pub outcome: Option<Outcome>,
     /// Why, for the grouped reasons: key, message, place.
-    pub reason: Option<(String, String, Option<String>)>,
+    pub reason: Option<(String, String, Option<Place>)>,
 }
 
 impl Recorded {
@@ -159,7 +159,7 @@ impl Recorded {
     }
 
     /// Counted as `outcome`, grouped under `key` with `message`, at `at`.
-    pub fn because(outcome: Outcome, key: String, message: String, at: Option<String>) -> Recorded {
+    pub fn because(outcome: Outcome, key: String, message: String, at: Option<Place>) -> Recorded {
         Recorded {
             outcome: Some(outcome),
             reason: Some((key, message, at)),

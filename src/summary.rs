@@ -109,6 +109,31 @@ pub const PLACES_SHOWN: usize = 5;
 /// Distinct groups kept per outcome; beyond, items are counted under "other".
 const GROUPS_KEPT: usize = 20;
 
+/// Where an item is, for a reason's list of places: "line 12", or an id, with the order
+/// the list keeps (the first lines of the file, whatever order answers came in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// What the list is sorted by.
+    pub order: i64,
+    /// What it shows.
+    pub text: String,
+}
+
+impl Place {
+    /// A line of the file.
+    pub fn line(line: i64) -> Place {
+        Place {
+            order: line,
+            text: format!("line {line}"),
+        }
+    }
+
+    /// Anything else, in `order`.
+    pub fn named(order: i64, text: String) -> Place {
+        Place { order, text }
+    }
+}
+
 /// Items that share a reason: one code, one rule, one fault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Group {
@@ -120,6 +145,23 @@ pub struct Group {
     pub count: u64,
     /// The first items' places: "line 12", or an id.
     pub at: Vec<String>,
+    /// The order of each place in `at`.
+    #[serde(skip)]
+    orders: Vec<i64>,
+}
+
+impl Group {
+    /// Keeps `place` if it is among the first [`PLACES_SHOWN`].
+    fn keep(&mut self, place: Place) {
+        let index = self.orders.partition_point(|o| *o <= place.order);
+        if index >= PLACES_SHOWN {
+            return;
+        }
+        self.orders.insert(index, place.order);
+        self.at.insert(index, place.text);
+        self.orders.truncate(PLACES_SHOWN);
+        self.at.truncate(PLACES_SHOWN);
+    }
 }
 
 /// The reasons behind each outcome, grouped; bounded whatever the number of items.
@@ -130,7 +172,7 @@ pub struct Reasons {
 
 impl Reasons {
     /// Counts one item under `key` with its reason and place.
-    pub fn add(&mut self, outcome: Outcome, key: &str, message: &str, at: Option<String>) {
+    pub fn add(&mut self, outcome: Outcome, key: &str, message: &str, at: Option<Place>) {
         let groups = self.groups.entry(outcome).or_default();
         let index = match groups.iter().position(|g| g.key == key) {
             Some(i) => i,
@@ -140,6 +182,7 @@ impl Reasons {
                     message: message.to_owned(),
                     count: 0,
                     at: Vec::new(),
+                    orders: Vec::new(),
                 });
                 groups.len() - 1
             }
@@ -151,6 +194,7 @@ impl Reasons {
                         message: "other reasons".to_owned(),
                         count: 0,
                         at: Vec::new(),
+                        orders: Vec::new(),
                     });
                     groups.len() - 1
                 }
@@ -158,10 +202,8 @@ impl Reasons {
         };
         let group = &mut groups[index];
         group.count += 1;
-        if let Some(at) = at
-            && group.at.len() < PLACES_SHOWN
-        {
-            group.at.push(at);
+        if let Some(place) = at {
+            group.keep(place);
         }
     }
 
@@ -183,8 +225,13 @@ impl Reasons {
                 for _ in 0..group.count.saturating_sub(group.at.len() as u64) {
                     self.add(outcome, &group.key, &group.message, None);
                 }
-                for at in group.at {
-                    self.add(outcome, &group.key, &group.message, Some(at));
+                for (order, text) in group.orders.into_iter().zip(group.at) {
+                    self.add(
+                        outcome,
+                        &group.key,
+                        &group.message,
+                        Some(Place { order, text }),
+                    );
                 }
             }
         }
@@ -469,19 +516,19 @@ mod tests {
     #[test]
     fn reasons_are_grouped_bounded_and_name_their_first_places() {
         let mut reasons = Reasons::default();
-        for line in 2..40 {
+        for line in (2..40).rev() {
             reasons.add(
                 Outcome::Failed,
                 "1002002",
                 "invalid field referral_user_id",
-                Some(format!("line {line}")),
+                Some(Place::line(line)),
             );
         }
         reasons.add(
             Outcome::Failed,
             "1002551",
             "user not found",
-            Some("line 99".into()),
+            Some(Place::line(99)),
         );
         for n in 0..30 {
             reasons.add(Outcome::InDoubt, &format!("fault {n}"), "x", None);

@@ -9,7 +9,7 @@ use crate::engine::{Attempted, Tried};
 use crate::feishu::{Account, Family, Request};
 use crate::ledger::{Ledger, LedgerError};
 use crate::run::{Opened, PAGE, Phase, Recorded};
-use crate::summary::{Outcome, Summary, Vocabulary};
+use crate::summary::{Outcome, Place, Summary, Vocabulary};
 
 /// What to do to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,7 +232,7 @@ impl Phase for Act {
                 outcome,
                 code.map_or_else(|| message.clone(), |c| c.to_string()),
                 message,
-                Some(id),
+                Some(Place::named(index as i64, id)),
             ),
             None => Recorded::plain(outcome),
         })

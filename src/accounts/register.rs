@@ -10,7 +10,7 @@ use crate::feishu::{Account, Family, Request};
 use crate::input::{EncodingChoice, InputError};
 use crate::ledger::{AccountState, Ledger, LedgerError, Registration};
 use crate::run::{Opened, PAGE, Phase, Recorded, Session, StepError};
-use crate::summary::{Outcome, Reasons, Summary, Vocabulary};
+use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary};
 
 use super::input::AccountReader;
 
@@ -65,7 +65,7 @@ pub fn run(
             let mut reasons = Reasons::default();
             let mut counts = Vec::new();
             for row in &rows {
-                let at = Some(format!("line {}", row.line));
+                let at = Some(Place::line(i64::try_from(row.line).unwrap_or(i64::MAX)));
                 let Some(key) = row.key().filter(|_| row.problems.is_empty()) else {
                     counts.push(Outcome::Invalid);
                     for problem in &row.problems {
@@ -201,7 +201,7 @@ impl Phase for Register {
         tried: Tried<Account>,
     ) -> Result<Recorded, LedgerError> {
         let id = registration.id;
-        let at = registration.source_line.map(|l| format!("line {l}"));
+        let at = registration.source_line.map(Place::line);
         Ok(match tried.end {
             Attempted::Done(answer) => {
                 let account_id = answer.value.account_id.clone().unwrap_or_default();

@@ -12,7 +12,7 @@ use crate::input::{InputError, ReadOptions, RewardReader};
 use crate::ledger::{Ledger, LedgerError};
 use crate::report::{ErrorsFile, ErrorsFileError, Reserved};
 use crate::run::{Opened, Session, StepError};
-use crate::summary::{Outcome, Reasons, Summary, Vocabulary, WrittenFile};
+use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary, WrittenFile};
 use crate::validate::Validator;
 
 pub use plan::{Action, PlanCounts, PlanError};
@@ -121,7 +121,7 @@ pub fn run(
                 let key = refusal
                     .code
                     .map_or_else(|| "refused".to_owned(), |c| c.to_string());
-                let at = line.map(|l| format!("line {l}"));
+                let at = line.map(Place::line);
                 kept.add(Outcome::FailedEarlier, &key, &refusal.message, at);
             })?;
             Ok((kept, ledger.count_in_doubt()?))

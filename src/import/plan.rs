@@ -12,7 +12,7 @@ use crate::feishu::UserIdType;
 use crate::input::{InputError, RewardReader};
 use crate::ledger::{Change, Known, Ledger, LedgerError, LedgerHandle, Planned, Status};
 use crate::reward::RewardBody;
-use crate::summary::{Outcome, Reasons};
+use crate::summary::{Outcome, Place, Reasons};
 use crate::validate::{Checked, Validator};
 
 /// Rows per ledger transaction while planning.
@@ -184,7 +184,10 @@ pub fn plan(
                             Outcome::Conflict,
                             "conflict",
                             "changed since it was imported; Feishu keeps the body it was sent first, so the change is not sent",
-                            Some(format!("{} (line {})", checked.external_id, checked.line)),
+                            Some(Place::named(
+                                line_order(checked.line),
+                                format!("{} (line {})", checked.external_id, checked.line),
+                            )),
                         );
                         batch.push(planned(Change::Conflict { changed_hash: hash }));
                     }
@@ -223,9 +226,14 @@ fn add_invalid(reasons: &mut Reasons, checked: &Checked) {
             Outcome::Invalid,
             &key,
             &message,
-            Some(format!("line {}", checked.line)),
+            Some(Place::line(line_order(checked.line))),
         );
     }
+}
+
+/// A line number as a place's order.
+fn line_order(line: u64) -> i64 {
+    i64::try_from(line).unwrap_or(i64::MAX)
 }
 
 /// A dry run's earlier refusal, read straight from the ledger.
@@ -246,7 +254,7 @@ fn add_earlier_refusal(
             Outcome::FailedEarlier,
             &key,
             &refusal.message,
-            Some(format!("line {}", checked.line)),
+            Some(Place::line(line_order(checked.line))),
         );
     }
     Ok(())

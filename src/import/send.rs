@@ -7,7 +7,7 @@ use crate::engine::{Attempted, Tried};
 use crate::feishu::{Family, Request};
 use crate::ledger::{Ledger, LedgerError, Outgoing, Refusal, Settled};
 use crate::run::{PAGE, Phase, Recorded};
-use crate::summary::Outcome;
+use crate::summary::{Outcome, Place};
 
 /// Rows in doubt, from any run and whatever file this run was given: settled first, each
 /// with the body and user_id_type it may have been sent with.
@@ -117,8 +117,8 @@ pub(crate) fn record(
     tried: Tried<String>,
 ) -> Result<Recorded, LedgerError> {
     let place = match row.source_line {
-        Some(line) => format!("line {line}"),
-        None => row.external_id.clone(),
+        Some(line) => Place::line(line),
+        None => Place::named(row.id, row.external_id.clone()),
     };
     let at = Some(place.clone());
     Ok(match tried.end {
@@ -129,7 +129,7 @@ pub(crate) fn record(
                     Outcome::Conflict,
                     "conflict".into(),
                     "changed in the file while in doubt; Feishu holds the body that was sent, so the change is not sent".into(),
-                    Some(format!("{} ({place})", row.external_id)),
+                    Some(Place::named(place.order, format!("{} ({})", row.external_id, place.text))),
                 ),
             }
         }

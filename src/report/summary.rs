@@ -245,14 +245,14 @@ mod tests {
                 Outcome::Failed,
                 "1002002",
                 "invalid field referral_user_id",
-                Some(format!("line {line}")),
+                Some(crate::summary::Place::line(line)),
             );
         }
         summary.reasons.add(
             Outcome::Failed,
             "1002551",
             "user not found",
-            Some("line 9".into()),
+            Some(crate::summary::Place::line(9)),
         );
         let (out, err) = printed(&summary);
         assert!(

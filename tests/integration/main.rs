@@ -2,7 +2,9 @@
 
 mod accounts;
 mod common;
+mod exits;
 mod import;
+mod pacing;
 mod rollback;
 mod sandbox;
 mod validate_bodies;
