@@ -2,10 +2,15 @@
 
 /// "1 row", "2 rows".
 pub fn counted(n: u64, noun: &str) -> String {
+    counted_as(n, noun, &format!("{noun}s"))
+}
+
+/// "1 retry", "2 retries": for nouns whose plural is not the singular plus "s".
+pub fn counted_as(n: u64, one: &str, many: &str) -> String {
     if n == 1 {
-        format!("1 {noun}")
+        format!("1 {one}")
     } else {
-        format!("{n} {noun}s")
+        format!("{n} {many}")
     }
 }
 

@@ -164,10 +164,11 @@ impl Client {
             .await
     }
 
-    /// The newest cached token if another caller refreshed it meanwhile, else `token`;
-    /// never fetches, so it costs nothing after a slot is taken.
+    /// The newest cached token still valid (another caller may have refreshed it while
+    /// this one waited for its slot), else `token`; never fetches, so it costs nothing
+    /// after a slot is taken.
     pub fn freshest(&self, token: Token) -> Token {
-        self.inner.tokens.cached().unwrap_or(token)
+        self.inner.tokens.newest().unwrap_or(token)
     }
 
     /// Forgets `refused` if it is still the cached token, so the next [`Client::token`]

@@ -48,6 +48,7 @@ impl fmt::Debug for Token {
 struct Cached {
     token: Token,
     refresh_at: Instant,
+    expires_at: Instant,
 }
 
 /// The token cache shared by every clone of a client.
@@ -78,9 +79,13 @@ impl TokenCache {
             .map(|c| c.token.clone())
     }
 
-    /// The cached token while it is not due for refresh; never fetches.
-    pub(crate) fn cached(&self) -> Option<Token> {
-        self.fresh()
+    /// The newest cached token while it is still valid, even if due for refresh (a request
+    /// that waited long for its slot may hold an older one); never fetches.
+    pub(crate) fn newest(&self) -> Option<Token> {
+        self.lock()
+            .as_ref()
+            .filter(|c| Instant::now() < c.expires_at)
+            .map(|c| c.token.clone())
     }
 
     /// A usable token: the cached one, or a new one from `fetch` (token and lifetime).
@@ -100,9 +105,11 @@ impl TokenCache {
         let (token, lifetime) = fetch().await?;
         // The lifetime comes from the network: cap it so the addition cannot overflow.
         let lifetime = lifetime.min(LONGEST_LIFETIME);
+        let now = Instant::now();
         *self.lock() = Some(Cached {
             token: token.clone(),
-            refresh_at: Instant::now() + refresh_after(lifetime),
+            refresh_at: now + refresh_after(lifetime),
+            expires_at: now + lifetime,
         });
         Ok(token)
     }

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use crate::summary::{End, Group, Outcome, Summary};
-use crate::text::counted;
+use crate::text::{counted, counted_as};
 
 /// What each outstanding outcome means for the user, after its count.
 fn meaning(outcome: Outcome) -> &'static str {
@@ -83,7 +83,7 @@ pub fn print(out: &mut impl Write, err: &mut impl Write, summary: &Summary) -> i
         if summary.retried + summary.rate_limited > 0 {
             line.push_str(&format!(
                 " ({}, {})",
-                counted(summary.retried, "retry"),
+                counted_as(summary.retried, "retry", "retries"),
                 counted(summary.rate_limited, "rate-limit wait")
             ));
         }
