@@ -21,5 +21,6 @@ pub mod report;
 pub mod reward;
 pub mod rollback;
 pub mod sandbox;
+pub mod text;
 pub mod throttle;
 pub mod validate;
