@@ -1,14 +1,17 @@
-//! The registration CSV: `email` and/or `mobile_code` + `mobile_number`, any other columns
-//! carried through to the result. Rows are checked completely, and problems reported as
-//! `FILE:LINE: column C: message`, like the rewards file.
+//! The accounts commands' input files, read through the one [`CsvReader`] (BOM, GBK,
+//! control characters, physical lines):
+//! - the registration CSV: `email` and/or `mobile_code` + `mobile_number`, any other
+//!   columns carried through to the result. Rows are checked completely, and problems
+//!   reported as `FILE:LINE: column C: message`, like the rewards file.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use csv::StringRecord;
 
-use crate::input::{CsvReader, Encoding, EncodingChoice, InputError};
-use crate::validate::{Problem, Severity, looks_scientific};
+use crate::input::{CsvReader, Encoding, EncodingChoice, InputError, echo_all};
+use crate::text::echo;
+use crate::validate::{Problem, Rule, Violation, looks_scientific};
 
 /// One row of the registration file.
 #[derive(Debug, Clone)]
@@ -65,7 +68,12 @@ pub struct AccountReader {
 impl AccountReader {
     /// Opens the file and finds its columns.
     pub fn open(path: &Path, encoding: EncodingChoice) -> Result<AccountReader, InputError> {
-        let csv = CsvReader::open(path, encoding)?;
+        let csv = CsvReader::open(path, encoding).map_err(|e| {
+            empty_means(
+                e,
+                "a registration CSV starts with a header row: email, or mobile_code and mobile_number, or all three",
+            )
+        })?;
         let find = |name: &str| {
             csv.names()
                 .iter()
@@ -77,7 +85,7 @@ impl AccountReader {
                 path: csv.path().to_owned(),
                 missing: "email or mobile_number (with mobile_code)".into(),
                 plural: "",
-                found: csv.names().join(", "),
+                found: echo_all(csv.names()),
             });
         }
         Ok(AccountReader {
@@ -112,7 +120,7 @@ impl AccountReader {
         let mut problems: Vec<Problem> = row
             .problems
             .iter()
-            .map(|p| error(p.column.as_deref(), p.message.clone()))
+            .map(|p| Problem::error(p.column.as_deref(), p.rule, p.message.clone()))
             .collect();
         let cell = |index: Option<usize>| {
             index
@@ -123,8 +131,8 @@ impl AccountReader {
         };
         let email = cell(self.email).and_then(|value| match check_email(&value) {
             Ok(()) => Some(value.to_ascii_lowercase()),
-            Err(message) => {
-                problems.push(error(Some("email"), message));
+            Err(violation) => {
+                problems.push(error(Some("email"), violation));
                 None
             }
         });
@@ -135,26 +143,32 @@ impl AccountReader {
             (None, Some(_)) => {
                 problems.push(error(
                     Some("mobile_code"),
-                    "is empty; it is required with mobile_number (86 for mainland China)".into(),
+                    Violation::new(
+                        Rule::MobileIncomplete,
+                        "is empty; it is required with mobile_number (86 for mainland China)",
+                    ),
                 ));
                 None
             }
             (Some(_), None) => {
                 problems.push(error(
                     Some("mobile_number"),
-                    "is empty; it is required with mobile_code".into(),
+                    Violation::new(
+                        Rule::MobileIncomplete,
+                        "is empty; it is required with mobile_code",
+                    ),
                 ));
                 None
             }
             (Some(code), Some(number)) => {
                 let code = code.trim_start_matches('+').to_owned();
                 let mut ok = true;
-                if let Err(message) = check_digits(&code, 1, 4, "a country code") {
-                    problems.push(error(Some("mobile_code"), message));
+                if let Err(violation) = check_digits(&code, 1, 4, "a country code") {
+                    problems.push(error(Some("mobile_code"), violation));
                     ok = false;
                 }
-                if let Err(message) = check_digits(&number, 5, 15, "a mobile number") {
-                    problems.push(error(Some("mobile_number"), message));
+                if let Err(violation) = check_digits(&number, 5, 15, "a mobile number") {
+                    problems.push(error(Some("mobile_number"), violation));
                     ok = false;
                 }
                 ok.then_some((code, number))
@@ -171,14 +185,20 @@ impl AccountReader {
             match account.key() {
                 None => account.problems.push(error(
                     None,
-                    "email and mobile_number are both empty; give one of them (or both)".into(),
+                    Violation::new(
+                        Rule::ContactMissing,
+                        "email and mobile_number are both empty; give one of them (or both)",
+                    ),
                 )),
                 Some(key) => {
                     let first = *self.first_seen.entry(key).or_insert(account.line);
                     if first != account.line {
                         account.problems.push(error(
                             None,
-                            format!("the same employee already appears on line {first}; register each once"),
+                            Violation::new(
+                                Rule::Duplicate,
+                                format!("the same employee already appears on line {first}; register each once"),
+                            ),
                         ));
                     }
                 }
@@ -188,19 +208,24 @@ impl AccountReader {
     }
 }
 
-fn error(column: Option<&str>, message: String) -> Problem {
-    Problem {
-        severity: Severity::Error,
-        column: column.map(str::to_owned),
-        message,
+fn error(column: Option<&str>, violation: Violation) -> Problem {
+    Problem::error(column, violation.rule, violation.message)
+}
+
+/// The file was empty: say what it should have held.
+fn empty_means(error: InputError, expected: &'static str) -> InputError {
+    match error {
+        InputError::Empty { path } => InputError::EmptyFile { path, expected },
+        other => other,
     }
 }
 
 /// An email with one `@`, something before it, and a dotted domain after it.
-fn check_email(value: &str) -> Result<(), String> {
+fn check_email(value: &str) -> Result<(), Violation> {
     let bad = || {
-        Err(format!(
-            "{value:?} is not an email address (name@company.com)"
+        Err(Violation::new(
+            Rule::Email,
+            format!("{} is not an email address (name@company.com)", echo(value)),
         ))
     };
     let Some((local, domain)) = value.split_once('@') else {
@@ -218,19 +243,30 @@ fn check_email(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_digits(value: &str, min: usize, max: usize, what: &str) -> Result<(), String> {
+fn check_digits(value: &str, min: usize, max: usize, what: &str) -> Result<(), Violation> {
     if looks_scientific(value) {
-        return Err(format!(
-            "{value} is a number Excel turned into scientific notation, which loses its digits; format the column as Text and export again"
+        return Err(Violation::new(
+            Rule::ScientificNotation,
+            format!(
+                "{} is a number Excel turned into scientific notation, which loses its digits; format the column as Text and export again",
+                echo(value)
+            ),
         ));
     }
     if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "{value:?} is not {what}: digits only, without spaces or dashes"
+        return Err(Violation::new(
+            Rule::NotDigits,
+            format!(
+                "{} is not {what}: digits only, without spaces or dashes",
+                echo(value)
+            ),
         ));
     }
     if !(min..=max).contains(&value.len()) {
-        return Err(format!("{value} is not {what}: {min} to {max} digits"));
+        return Err(Violation::new(
+            Rule::DigitCount,
+            format!("{} is not {what}: {min} to {max} digits", echo(value)),
+        ));
     }
     Ok(())
 }
@@ -258,10 +294,15 @@ mod tests {
     fn digits() {
         assert!(check_digits("13910000000", 5, 15, "a mobile number").is_ok());
         assert!(check_digits("139-1000-0000", 5, 15, "a mobile number").is_err());
-        assert!(
-            check_digits("1.391E+10", 5, 15, "a mobile number")
-                .unwrap_err()
-                .contains("scientific")
-        );
+        let scientific = check_digits("1.391E+10", 5, 15, "a mobile number").unwrap_err();
+        assert_eq!(scientific.rule, Rule::ScientificNotation);
+        assert!(scientific.message.contains("scientific"));
+        let rule = |v: &str| {
+            check_digits(v, 5, 15, "a mobile number")
+                .err()
+                .map(|e| e.rule)
+        };
+        assert_eq!(rule("139-1000"), Some(Rule::NotDigits));
+        assert_eq!(rule("1391"), Some(Rule::DigitCount));
     }
 }
