@@ -2,15 +2,16 @@
 //! control characters, physical lines):
 //! - the registration CSV: `email` and/or `mobile_code` + `mobile_number`, any other
 //!   columns carried through to the result. Rows are checked completely, and problems
-//!   reported as `FILE:LINE: column C: message`, like the rewards file.
+//!   reported as `FILE:LINE: column C: message`, like the rewards file;
+//! - the account id file of `enable`, `deactivate` and `assets --file`: [`read_account_ids`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use csv::StringRecord;
 
 use crate::input::{CsvReader, Encoding, EncodingChoice, InputError, echo_all};
-use crate::text::echo;
+use crate::text::{self, echo};
 use crate::validate::{Problem, Rule, Violation, looks_scientific};
 
 /// One row of the registration file.
@@ -271,6 +272,166 @@ fn check_digits(value: &str, min: usize, max: usize, what: &str) -> Result<(), V
     Ok(())
 }
 
+/// An account id read from a file, with the line it is on (for messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountId {
+    /// The referral account id: digits only.
+    pub id: String,
+    /// The line of the file it is on (the first line is 1).
+    pub line: u64,
+}
+
+/// The column of account ids in a file with a header (any case).
+pub const ACCOUNT_ID_COLUMN: &str = "account_id";
+
+/// Reads the account ids of `accounts enable|deactivate|assets --file FILE`, checked, in
+/// file order, ready to send.
+///
+/// The file is read through [`CsvReader`] like every input (a UTF-8 BOM, `--encoding gbk`
+/// or `auto`, control characters, physical line numbers). Two layouts are accepted:
+/// - a CSV with a header, such as the one `accounts register --output` writes: the
+///   first line is a header when its first cell is not an account id (account ids are
+///   digits), and then the file must have an `account_id` column (any case). Rows whose
+///   account_id cell is empty are skipped: a failed registration has no account;
+/// - a plain list: one account id per line, in the first column.
+///
+/// Each id must be digits only; scientific notation (`6.94E+18`, Excel's way of writing
+/// a long number) is refused, as its digits are gone. Ids that appear twice are kept once,
+/// at their first line: enabling, deactivating or reading an account twice would only
+/// repeat a call.
+///
+/// Errors ([`InputError`], which stop the command before anything is sent): the file
+/// cannot be opened or decoded; it is empty or holds no account id
+/// ([`InputError::EmptyFile`], [`InputError::NoAccountIds`]); a header without
+/// `account_id` ([`InputError::NoAccountIdColumn`], naming the columns found); any bad id
+/// or unreadable row ([`InputError::InvalidAccountIds`], every one of them as
+/// `FILE:LINE: column account_id: message`).
+pub fn read_account_ids(
+    path: &Path,
+    encoding: EncodingChoice,
+) -> Result<Vec<AccountId>, InputError> {
+    let mut csv = CsvReader::open(path, encoding).map_err(|e| {
+        empty_means(
+            e,
+            "list one account id per line, or give the CSV that `accounts register --output` wrote",
+        )
+    })?;
+    let first = csv.names().first().cloned().unwrap_or_default();
+    let has_header = !looks_like_account_id(&first);
+    let mut ids = AccountIds::default();
+    let field = if !has_header {
+        // No header: the first line is already an id.
+        ids.add(1, &first, Vec::new());
+        0
+    } else {
+        csv.names()
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(ACCOUNT_ID_COLUMN))
+            .ok_or_else(|| InputError::NoAccountIdColumn {
+                path: csv.path().to_owned(),
+                first: echo(&first),
+                found: echo_all(csv.names()),
+            })?
+    };
+    while let Some(row) = csv.next_row()? {
+        // What the reader found in the id's cell, and, under a header, a ragged row (its
+        // cells may sit under the wrong names). A plain list may carry more columns.
+        let read: Vec<Problem> = row
+            .problems
+            .iter()
+            .filter(|p| p.field == Some(field) || (has_header && p.rule == Rule::Ragged))
+            .map(|p| {
+                let column = p.field.map(|_| ACCOUNT_ID_COLUMN);
+                Problem::error(column, p.rule, p.message.clone())
+            })
+            .collect();
+        ids.add(row.line, row.fields.get(field).unwrap_or(""), read);
+    }
+    if !ids.problems.is_empty() {
+        return Err(InputError::InvalidAccountIds {
+            path: csv.path().to_owned(),
+            problems: ids.problems,
+        });
+    }
+    if ids.ids.is_empty() {
+        return Err(InputError::NoAccountIds {
+            path: csv.path().to_owned(),
+        });
+    }
+    Ok(ids.ids)
+}
+
+/// The ids read so far, without repeats, and the problems met.
+#[derive(Default)]
+struct AccountIds {
+    ids: Vec<AccountId>,
+    seen: HashSet<String>,
+    problems: Vec<(u64, Problem)>,
+}
+
+impl AccountIds {
+    /// Adds the raw cell of one line; `read` holds what the reader already found in it.
+    fn add(&mut self, line: u64, raw: &str, read: Vec<Problem>) {
+        if !read.is_empty() {
+            self.problems.extend(read.into_iter().map(|p| (line, p)));
+            return;
+        }
+        let id = raw.trim();
+        if id.is_empty() {
+            return;
+        }
+        match check_account_id(raw) {
+            Err(violation) => self
+                .problems
+                .push((line, error(Some(ACCOUNT_ID_COLUMN), violation))),
+            Ok(()) => {
+                if self.seen.insert(id.to_owned()) {
+                    self.ids.push(AccountId {
+                        id: id.to_owned(),
+                        line,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Digits, or what Excel made of digits: the first cell of a file without a header.
+fn looks_like_account_id(cell: &str) -> bool {
+    !cell.is_empty() && (cell.bytes().all(|b| b.is_ascii_digit()) || looks_scientific(cell))
+}
+
+/// An account id: digits only. `raw` is the cell untrimmed, so a tab or line break in it
+/// is named rather than trimmed away unseen.
+fn check_account_id(raw: &str) -> Result<(), Violation> {
+    if let Some(found) = text::find_controls(raw, &[]) {
+        return Err(Violation::new(
+            Rule::ControlCharacter,
+            text::control_message(raw, &found, "an account id is digits only: remove it"),
+        ));
+    }
+    let id = raw.trim();
+    if looks_scientific(id) {
+        return Err(Violation::new(
+            Rule::ScientificNotation,
+            format!(
+                "{} is an account id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again",
+                echo(id)
+            ),
+        ));
+    }
+    if !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Violation::new(
+            Rule::NotDigits,
+            format!(
+                "{} is not an account id: account ids are digits only, as `accounts register` prints them",
+                echo(id)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,5 +465,19 @@ mod tests {
         };
         assert_eq!(rule("139-1000"), Some(Rule::NotDigits));
         assert_eq!(rule("1391"), Some(Rule::DigitCount));
+    }
+
+    #[test]
+    fn account_ids() {
+        assert!(check_account_id("6942778198054125570").is_ok());
+        let rule = |v: &str| check_account_id(v).err().map(|e| e.rule);
+        assert_eq!(rule("6.94E+18"), Some(Rule::ScientificNotation));
+        assert_eq!(rule("69427x"), Some(Rule::NotDigits));
+        assert_eq!(rule("6942\t7"), Some(Rule::ControlCharacter));
+        assert_eq!(rule("6942\n"), Some(Rule::ControlCharacter));
+        assert!(looks_like_account_id("6942778198054125570"));
+        assert!(looks_like_account_id("6.94E+18"));
+        assert!(!looks_like_account_id("account_id"));
+        assert!(!looks_like_account_id(""));
     }
 }

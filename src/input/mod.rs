@@ -21,7 +21,7 @@ use csv::{ByteRecord, StringRecord};
 use thiserror::Error;
 
 use crate::text::{self, echo};
-use crate::validate::Rule;
+use crate::validate::{Problem, Rule};
 
 pub use column::{Column, ERRORS_FILE_COLUMNS};
 pub use encoding::{Encoding, EncodingChoice};
@@ -76,6 +76,26 @@ pub enum InputError {
         expected: &'static str,
     },
     #[error(
+        "{path}:1: the first line is a header (its first cell {first} is not an account id), but it has no account_id column; the header has: {found}. Name the column of ids account_id, or list one account id per line without a header"
+    )]
+    NoAccountIdColumn {
+        path: String,
+        /// The header's first cell, echoed.
+        first: String,
+        /// The header's names, echoed.
+        found: String,
+    },
+    #[error(
+        "{path}: no account ids in the file; list one account id per line, or give the CSV that `accounts register --output` wrote (its account_id cells are empty where a registration failed)"
+    )]
+    NoAccountIds { path: String },
+    #[error("{}", account_id_problems(path, problems))]
+    InvalidAccountIds {
+        path: String,
+        /// Every problem, with the line it is on.
+        problems: Vec<(u64, Problem)>,
+    },
+    #[error(
         "{path}: the file is empty; a rewards CSV starts with a header row naming its columns (referral_user_id,external_id,…)"
     )]
     Empty { path: String },
@@ -126,6 +146,30 @@ pub enum InputError {
         line: u64,
         message: String,
     },
+}
+
+/// How many bad account ids [`InputError::InvalidAccountIds`] lists before it counts.
+const ACCOUNT_ID_PROBLEMS_SHOWN: usize = 20;
+
+/// The message of [`InputError::InvalidAccountIds`]: a count, then one
+/// `FILE:LINE: column account_id: message` line per problem.
+fn account_id_problems(path: &str, problems: &[(u64, Problem)]) -> String {
+    let n = problems.len();
+    let mut text = format!(
+        "{path}: {n} account id{} cannot be used; fix the file and run again:",
+        plural(n)
+    );
+    for (line, problem) in problems.iter().take(ACCOUNT_ID_PROBLEMS_SHOWN) {
+        text.push_str(&format!("\n{path}:{line}: "));
+        if let Some(column) = &problem.column {
+            text.push_str(&format!("column {column}: "));
+        }
+        text.push_str(&problem.message);
+    }
+    if n > ACCOUNT_ID_PROBLEMS_SHOWN {
+        text.push_str(&format!("\n… and {} more", n - ACCOUNT_ID_PROBLEMS_SHOWN));
+    }
+    text
 }
 
 /// Turns the error of opening (`line` None) or reading `path` into what the user is told:

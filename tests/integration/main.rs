@@ -3,6 +3,7 @@
 mod accounts;
 mod common;
 mod import;
+mod input_accounts;
 mod input_control;
 mod rollback;
 mod sandbox;
