@@ -11,6 +11,9 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
+use crate::text::echo;
+use crate::validate::{Rule, Violation};
+
 /// The request body of one external referral reward, fields in the documented order.
 ///
 /// Optional fields are omitted from the JSON when absent, never sent as `""`.
@@ -168,13 +171,13 @@ pub const MAX_POINTS: i64 = i32::MAX as i64;
 pub const AMOUNT_MAX_DECIMALS: u32 = 2;
 
 /// Checks a value against a documented enum; the error lists every allowed value.
-pub fn check_enum(values: &[EnumValue], value: i64) -> Result<(), String> {
+pub fn check_enum(values: &[EnumValue], value: i64) -> Result<(), Violation> {
     if values.iter().any(|(n, _, _)| *n == value) {
         Ok(())
     } else {
-        Err(format!(
-            "{value} is not allowed; use {}",
-            describe_enum(values)
+        Err(Violation::new(
+            Rule::Enum,
+            format!("{value} is not allowed; use {}", describe_enum(values)),
         ))
     }
 }
@@ -189,52 +192,70 @@ pub fn describe_enum(values: &[EnumValue]) -> String {
 }
 
 /// Checks a currency code against Feishu's currency enum.
-pub fn check_currency(code: &str) -> Result<(), String> {
+pub fn check_currency(code: &str) -> Result<(), Violation> {
     if CURRENCIES.contains(&code) {
         return Ok(());
     }
     let upper = code.to_ascii_uppercase();
-    if CURRENCIES.contains(&upper.as_str()) {
-        return Err(format!(
-            "currency {code:?} must be written in capitals: {upper}"
-        ));
-    }
-    Err(format!(
-        "unknown currency {code:?}; use an ISO 4217 code from Feishu's currency enum, e.g. CNY, USD, EUR, JPY, HKD, GBP, SGD"
-    ))
+    let message = if CURRENCIES.contains(&upper.as_str()) {
+        // `upper` is a code of the list, so it is safe to show as it is.
+        format!(
+            "currency {} must be written in capitals: {upper}",
+            echo(code)
+        )
+    } else {
+        format!(
+            "unknown currency {}; use an ISO 4217 code from Feishu's currency enum, e.g. CNY, USD, EUR, JPY, HKD, GBP, SGD",
+            echo(code)
+        )
+    };
+    Err(Violation::new(Rule::Currency, message))
 }
 
 /// Checks a cash amount: not negative, at most two decimals (trailing zeros do not count).
-pub fn check_amount(amount: Decimal) -> Result<(), String> {
+///
+/// The amount is shown as the decimal it was parsed to: digits, a sign and a point only.
+pub fn check_amount(amount: Decimal) -> Result<(), Violation> {
     if amount.is_sign_negative() && !amount.is_zero() {
-        return Err(format!("{amount} is negative; it must be 0 or more"));
+        return Err(Violation::new(
+            Rule::Negative,
+            format!("{amount} is negative; it must be 0 or more"),
+        ));
     }
     if amount.normalize().scale() > AMOUNT_MAX_DECIMALS {
-        return Err(format!(
-            "{amount} has more than {AMOUNT_MAX_DECIMALS} decimals; round it to cents"
+        return Err(Violation::new(
+            Rule::AmountDecimals,
+            format!("{amount} has more than {AMOUNT_MAX_DECIMALS} decimals; round it to cents"),
         ));
     }
     Ok(())
 }
 
 /// Checks a point bonus: a whole number from 0 to the API's int range.
-pub fn check_points(points: i64) -> Result<(), String> {
+pub fn check_points(points: i64) -> Result<(), Violation> {
     if points < 0 {
-        return Err(format!("{points} is negative; it must be 0 or more"));
+        return Err(Violation::new(
+            Rule::Negative,
+            format!("{points} is negative; it must be 0 or more"),
+        ));
     }
     if points > MAX_POINTS {
-        return Err(format!(
-            "{points} is larger than the API accepts ({MAX_POINTS})"
+        return Err(Violation::new(
+            Rule::PointsTooLarge,
+            format!("{points} is larger than the API accepts ({MAX_POINTS})"),
         ));
     }
     Ok(())
 }
 
-/// One problem found in a body: the JSON field (dotted path) and what is wrong with it.
+/// One problem found in a body: the JSON field (dotted path), the rule it breaks and what
+/// is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldProblem {
     pub field: &'static str,
     pub message: String,
+    /// The rule broken.
+    pub rule: Rule,
 }
 
 impl RewardBody {
@@ -242,57 +263,74 @@ impl RewardBody {
     /// ranges, the bonus rules, and which ids are required. Every problem is returned.
     pub fn check(&self) -> Vec<FieldProblem> {
         let mut problems = Vec::new();
-        let mut problem = |field: &'static str, message: String| {
-            problems.push(FieldProblem { field, message });
+        let mut problem = |field: &'static str, violation: Violation| {
+            problems.push(FieldProblem {
+                field,
+                message: violation.message,
+                rule: violation.rule,
+            });
         };
         if self.referral_user_id.is_empty() {
-            problem("referral_user_id", "is required".into());
+            problem(
+                "referral_user_id",
+                Violation::new(Rule::Required, "is required"),
+            );
         }
         if self.external_id.is_empty() {
-            problem("external_id", "is required".into());
+            problem("external_id", Violation::new(Rule::Required, "is required"));
         }
         if self.application_id.is_none() && self.talent_id.is_none() {
             problem(
                 "application_id",
-                "application_id or talent_id is required".into(),
+                Violation::new(
+                    Rule::CandidateMissing,
+                    "application_id or talent_id is required",
+                ),
             );
         }
-        if let Err(e) = check_enum(RULE_TYPES, self.rule_type) {
-            problem("rule_type", e);
+        if let Err(violation) = check_enum(RULE_TYPES, self.rule_type) {
+            problem("rule_type", violation);
         }
-        if let Err(e) = check_enum(STAGES, self.stage) {
-            problem("stage", e);
+        if let Err(violation) = check_enum(STAGES, self.stage) {
+            problem("stage", violation);
         }
         match self.bonus.bonus_type {
             BONUS_POINTS => match self.bonus.point_bonus {
                 None => problem(
                     "bonus.point_bonus",
-                    "is required when bonus_type is 1 (points)".into(),
+                    Violation::new(
+                        Rule::RequiredByBonusType,
+                        "is required when bonus_type is 1 (points)",
+                    ),
                 ),
                 Some(points) => {
-                    if let Err(e) = check_points(points) {
-                        problem("bonus.point_bonus", e);
+                    if let Err(violation) = check_points(points) {
+                        problem("bonus.point_bonus", violation);
                     }
                 }
             },
             BONUS_CASH => match &self.bonus.cash {
                 None => problem(
                     "bonus.cash",
-                    "currency_type and amount are required when bonus_type is 2 (cash)".into(),
+                    Violation::new(
+                        Rule::RequiredByBonusType,
+                        "currency_type and amount are required when bonus_type is 2 (cash)",
+                    ),
                 ),
                 Some(cash) => {
-                    if let Err(e) = check_currency(&cash.currency_type) {
-                        problem("bonus.cash.currency_type", e);
+                    if let Err(violation) = check_currency(&cash.currency_type) {
+                        problem("bonus.cash.currency_type", violation);
                     }
-                    if let Err(e) = check_amount(cash.amount.value()) {
-                        problem("bonus.cash.amount", e);
+                    if let Err(violation) = check_amount(cash.amount.value()) {
+                        problem("bonus.cash.amount", violation);
                     }
                 }
             },
-            other => problem(
-                "bonus.bonus_type",
-                check_enum(BONUS_TYPES, other).err().unwrap_or_default(),
-            ),
+            other => {
+                if let Err(violation) = check_enum(BONUS_TYPES, other) {
+                    problem("bonus.bonus_type", violation);
+                }
+            }
         }
         problems
     }
@@ -394,10 +432,43 @@ mod tests {
         body.stage = 0;
         body.application_id = None;
         body.bonus.point_bonus = Some(-1);
-        let fields: Vec<_> = body.check().into_iter().map(|p| p.field).collect();
+        let found: Vec<_> = body
+            .check()
+            .into_iter()
+            .map(|p| (p.field, p.rule))
+            .collect();
         assert_eq!(
-            fields,
-            ["application_id", "rule_type", "stage", "bonus.point_bonus"]
+            found,
+            [
+                ("application_id", Rule::CandidateMissing),
+                ("rule_type", Rule::Enum),
+                ("stage", Rule::Enum),
+                ("bonus.point_bonus", Rule::Negative)
+            ]
+        );
+    }
+
+    #[test]
+    fn checks_name_their_rule_and_echo_the_value() {
+        let rule = |r: Result<(), Violation>| r.err().map(|v| v.rule);
+        assert_eq!(rule(check_currency("usd")), Some(Rule::Currency));
+        assert_eq!(rule(check_currency("RMB")), Some(Rule::Currency));
+        assert_eq!(rule(check_currency("CNY")), None);
+        assert_eq!(rule(check_points(-1)), Some(Rule::Negative));
+        assert_eq!(
+            rule(check_points(MAX_POINTS + 1)),
+            Some(Rule::PointsTooLarge)
+        );
+        assert_eq!(
+            rule(check_amount("1.005".parse().unwrap())),
+            Some(Rule::AmountDecimals)
+        );
+        assert_eq!(rule(check_enum(STAGES, 9)), Some(Rule::Enum));
+        let bidi = check_currency("C\u{202e}NY\u{1b}").unwrap_err();
+        assert!(
+            bidi.message
+                .starts_with(r#"unknown currency "C\u{202e}NY\u{1b}";"#),
+            "{bidi}"
         );
     }
 

@@ -1,4 +1,143 @@
-//! How things are worded in messages: values, lists, OS errors.
+//! How things are worded in messages: a value read from an input file (quoted, escaped,
+//! cut), its control characters found and named, counts, lists, OS errors.
+//!
+//! A cell can hold anything: ten kilobytes of text after a stray quote, a NUL from a
+//! damaged export, an escape sequence that would repaint the terminal. Every message that
+//! quotes a value goes through [`echo`], so the user sees exactly what is in the file,
+//! invisible characters included, and never more than a line of it.
+
+/// How many characters of a value [`echo`] shows before it cuts the rest off.
+pub const ECHO_MAX_CHARS: usize = 80;
+
+/// Tabs and line breaks: text layout, allowed in free-text cells only.
+pub const LAYOUT_CHARACTERS: [char; 3] = ['\t', '\n', '\r'];
+
+/// A value as messages show it: in double quotes, with control and invisible characters
+/// escaped (`\n`, `\t`, `\r`, `\0`, `\u{7f}`, …), `"` and `\` escaped, and at most
+/// [`ECHO_MAX_CHARS`] characters of the value, followed by `…` after the closing quote
+/// when the rest was cut off.
+///
+/// Characters are counted in the value, not in the escaped text, and an escape is never
+/// cut in half. The `…` sits outside the quotes so that it cannot be mistaken for part of
+/// the value.
+pub fn echo(value: &str) -> String {
+    let mut shown = String::with_capacity(value.len().min(ECHO_MAX_CHARS * 4) + 4);
+    shown.push('"');
+    let mut chars = value.chars();
+    for c in chars.by_ref().take(ECHO_MAX_CHARS) {
+        push_escaped(&mut shown, c);
+    }
+    shown.push('"');
+    if chars.next().is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        '\0' => out.push_str("\\0"),
+        c if c.is_control() || is_invisible(c) => {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+        c => out.push(c),
+    }
+}
+
+/// Characters that print as nothing or reorder the text around them: shown escaped, so a
+/// quoted value never looks different from what the file holds. (The zero-width joiners
+/// U+200C/U+200D are left alone: emoji and some scripts need them.)
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// A character by its code point, with its name when it is a control character:
+/// `U+0000 (NUL)`, `U+0009 (TAB)`, `U+007F (DEL)`, `U+200B`.
+pub fn describe_char(c: char) -> String {
+    let code = u32::from(c);
+    match control_name(c) {
+        Some(name) => format!("U+{code:04X} ({name})"),
+        None => format!("U+{code:04X}"),
+    }
+}
+
+/// The usual abbreviation of a control character (C0, DEL), or "C1 control".
+fn control_name(c: char) -> Option<&'static str> {
+    const C0: [&str; 32] = [
+        "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "TAB", "LF", "VT", "FF",
+        "CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM",
+        "SUB", "ESC", "FS", "GS", "RS", "US",
+    ];
+    match u32::from(c) {
+        code @ 0..=0x1f => C0.get(code as usize).copied(),
+        0x7f => Some("DEL"),
+        0x80..=0x9f => Some("C1 control"),
+        _ => None,
+    }
+}
+
+/// The control characters found in a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Controls {
+    /// The first one.
+    pub first: char,
+    /// Where the first one is: its character position in the value, from 1.
+    pub position: usize,
+    /// How many there are in all.
+    pub count: usize,
+}
+
+/// The control characters of a value (C0, DEL and C1: Unicode's `Cc`), except those in
+/// `allowed`; `None` when there are none.
+pub fn find_controls(value: &str, allowed: &[char]) -> Option<Controls> {
+    let mut found: Option<Controls> = None;
+    for (i, c) in value.chars().enumerate() {
+        if !c.is_control() || allowed.contains(&c) {
+            continue;
+        }
+        match found.as_mut() {
+            Some(controls) => controls.count += 1,
+            None => {
+                found = Some(Controls {
+                    first: c,
+                    position: i + 1,
+                    count: 1,
+                })
+            }
+        }
+    }
+    found
+}
+
+/// `"E1\0" has the control character U+0000 (NUL) at character 3; {advice}`: the message
+/// for a value with control characters, naming the first one and where it is.
+pub fn control_message(value: &str, found: &Controls, advice: &str) -> String {
+    let what = if found.count == 1 {
+        "the control character".to_owned()
+    } else {
+        format!("{} control characters, the first", found.count)
+    };
+    format!(
+        "{} has {what} {} at character {}; {advice}",
+        echo(value),
+        describe_char(found.first),
+        found.position
+    )
+}
 
 /// "1 row", "2 rows".
 pub fn counted(n: u64, noun: &str) -> String {
@@ -41,6 +180,110 @@ pub fn io_error(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn echo_quotes_escapes_and_cuts() {
+        let a80 = "a".repeat(80);
+        let a81 = "a".repeat(81);
+        let cjk81 = "奖".repeat(81);
+        let cases: &[(&str, &str, String)] = &[
+            ("empty", "", "\"\"".into()),
+            ("ascii", "E-1 x", "\"E-1 x\"".into()),
+            ("cjk", "入职奖励", "\"入职奖励\"".into()),
+            ("emoji", "🎉👨‍👩‍👧", "\"🎉👨‍👩‍👧\"".into()),
+            ("quote and backslash", r#"a"b\c"#, r#""a\"b\\c""#.into()),
+            ("nul", "E\u{0}1", r#""E\01""#.into()),
+            ("tab lf cr", "a\tb\nc\rd", r#""a\tb\nc\rd""#.into()),
+            (
+                "del and esc",
+                "\u{7f}\u{1b}[2J",
+                r#""\u{7f}\u{1b}[2J""#.into(),
+            ),
+            ("c1", "\u{9b}x", r#""\u{9b}x""#.into()),
+            (
+                "invisible",
+                "E\u{200b}1\u{202e}",
+                r#""E\u{200b}1\u{202e}""#.into(),
+            ),
+            ("exactly 80", &a80, format!("\"{a80}\"")),
+            ("81 is cut", &a81, format!("\"{a80}\"…")),
+            (
+                "cjk is cut by chars",
+                &cjk81,
+                format!("\"{}\"…", "奖".repeat(80)),
+            ),
+        ];
+        for (name, value, expected) in cases {
+            assert_eq!(&echo(value), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn echo_never_cuts_an_escape() {
+        let value = "\u{0}".repeat(100);
+        assert_eq!(echo(&value), format!("\"{}\"…", "\\0".repeat(80)));
+        let value = format!("{}\u{7f}tail", "x".repeat(79));
+        assert_eq!(echo(&value), format!("\"{}\\u{{7f}}\"…", "x".repeat(79)));
+    }
+
+    #[test]
+    fn echo_of_a_huge_cell_stays_short() {
+        let shown = echo(&"长".repeat(10_000));
+        assert_eq!(shown.chars().count(), 83);
+    }
+
+    #[test]
+    fn characters_are_described_by_code_point_and_name() {
+        for (c, expected) in [
+            ('\0', "U+0000 (NUL)"),
+            ('\t', "U+0009 (TAB)"),
+            ('\n', "U+000A (LF)"),
+            ('\r', "U+000D (CR)"),
+            ('\u{1b}', "U+001B (ESC)"),
+            ('\u{1f}', "U+001F (US)"),
+            ('\u{7f}', "U+007F (DEL)"),
+            ('\u{85}', "U+0085 (C1 control)"),
+            ('\u{200b}', "U+200B"),
+        ] {
+            assert_eq!(describe_char(c), expected);
+        }
+    }
+
+    #[test]
+    fn controls_are_found_with_their_position_and_count() {
+        assert_eq!(find_controls("plain 文本", &[]), None);
+        assert_eq!(
+            find_controls("奖\u{0}x\u{7f}", &[]),
+            Some(Controls {
+                first: '\0',
+                position: 2,
+                count: 2
+            })
+        );
+        assert_eq!(find_controls("a\tb\r\nc", &LAYOUT_CHARACTERS), None);
+        assert_eq!(
+            find_controls("a\tb\u{1}", &LAYOUT_CHARACTERS),
+            Some(Controls {
+                first: '\u{1}',
+                position: 4,
+                count: 1
+            })
+        );
+    }
+
+    #[test]
+    fn control_message_names_the_first_character() {
+        let one = find_controls("E\u{0}1", &[]).unwrap();
+        assert_eq!(
+            control_message("E\u{0}1", &one, "remove it"),
+            r#""E\01" has the control character U+0000 (NUL) at character 2; remove it"#
+        );
+        let two = find_controls("a\nb\n", &[]).unwrap();
+        assert_eq!(
+            control_message("a\nb\n", &two, "remove them"),
+            r#""a\nb\n" has 2 control characters, the first U+000A (LF) at character 2; remove them"#
+        );
+    }
 
     #[test]
     fn lists_are_cut_with_a_count() {

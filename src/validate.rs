@@ -6,16 +6,19 @@
 //! cells, numbers as text, ids that Excel mangled, times in the wrong unit, duplicates.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
 
 use crate::input::{Column, Header, Row};
 use crate::reward::{
     self, Amount, BONUS_CASH, BONUS_POINTS, BONUS_TYPES, Bonus, Cash, EnumValue, RULE_TYPES,
     RewardBody, STAGE_CONFIRMED, STAGE_PAID, STAGE_PENDING, STAGES,
 };
+use crate::text::{self, echo};
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +27,206 @@ pub enum Severity {
     Error,
     /// The row is sent anyway; the user may want to look.
     Warning,
+}
+
+/// Which rule a problem breaks: the stable key that summaries group problems by (with the
+/// column), and that `--json` reports by [`Rule::name`]. One rule per distinct rule of
+/// the input, whatever the wording of its messages; warnings have rules too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// A cell holds bytes that are not valid in the file's encoding.
+    Encoding,
+    /// A row has more or fewer fields than the header.
+    Ragged,
+    /// A cell holds a control character, or a tab or line break outside free text.
+    ControlCharacter,
+    /// A required cell is empty.
+    Required,
+    /// A cell the row's bonus_type needs (points, or currency and amount) is empty.
+    RequiredByBonusType,
+    /// application_id and talent_id are both empty.
+    CandidateMissing,
+    /// A number in scientific notation, as Excel writes long numbers (ids lose digits).
+    ScientificNotation,
+    /// Not a plain whole number where one is needed (enums, points).
+    NotWholeNumber,
+    /// A number outside a documented enum (rule_type, bonus_type, stage).
+    Enum,
+    /// A negative amount or number of points.
+    Negative,
+    /// More points than the API's integer holds.
+    PointsTooLarge,
+    /// An amount with more than two decimals.
+    AmountDecimals,
+    /// An amount with a thousands separator.
+    AmountThousandsSeparator,
+    /// An amount with a currency sign or other text around the number.
+    AmountCurrencySign,
+    /// An amount that is no decimal number at all.
+    AmountNotDecimal,
+    /// A currency that is not a code of Feishu's currency enum, in capitals.
+    Currency,
+    /// A time in epoch seconds where the API takes milliseconds.
+    EpochSeconds,
+    /// A time written as a date.
+    TimeLooksLikeDate,
+    /// A time that is not epoch milliseconds (13 digits).
+    NotEpochMillis,
+    /// The same key (external_id, employee) on an earlier line.
+    Duplicate,
+    /// Warning: a field meant for a later stage than the row's.
+    LaterStageField,
+    /// Warning: a field Feishu ignores for the row's bonus_type.
+    IgnoredForBonusType,
+    /// Not an email address.
+    Email,
+    /// One of mobile_code and mobile_number without the other.
+    MobileIncomplete,
+    /// email and mobile_number are both empty.
+    ContactMissing,
+    /// Not digits only where digits are needed (account ids, mobiles, country codes).
+    NotDigits,
+    /// Digits, but too few or too many.
+    DigitCount,
+}
+
+impl Rule {
+    /// Every rule, in declaration order.
+    pub const ALL: [Rule; 27] = [
+        Rule::Encoding,
+        Rule::Ragged,
+        Rule::ControlCharacter,
+        Rule::Required,
+        Rule::RequiredByBonusType,
+        Rule::CandidateMissing,
+        Rule::ScientificNotation,
+        Rule::NotWholeNumber,
+        Rule::Enum,
+        Rule::Negative,
+        Rule::PointsTooLarge,
+        Rule::AmountDecimals,
+        Rule::AmountThousandsSeparator,
+        Rule::AmountCurrencySign,
+        Rule::AmountNotDecimal,
+        Rule::Currency,
+        Rule::EpochSeconds,
+        Rule::TimeLooksLikeDate,
+        Rule::NotEpochMillis,
+        Rule::Duplicate,
+        Rule::LaterStageField,
+        Rule::IgnoredForBonusType,
+        Rule::Email,
+        Rule::MobileIncomplete,
+        Rule::ContactMissing,
+        Rule::NotDigits,
+        Rule::DigitCount,
+    ];
+
+    /// The rule's stable snake_case name, for JSON and scripts. Never renamed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Encoding => "encoding",
+            Rule::Ragged => "ragged",
+            Rule::ControlCharacter => "control_character",
+            Rule::Required => "required",
+            Rule::RequiredByBonusType => "required_by_bonus_type",
+            Rule::CandidateMissing => "candidate_missing",
+            Rule::ScientificNotation => "scientific_notation",
+            Rule::NotWholeNumber => "not_whole_number",
+            Rule::Enum => "enum",
+            Rule::Negative => "negative",
+            Rule::PointsTooLarge => "points_too_large",
+            Rule::AmountDecimals => "amount_decimals",
+            Rule::AmountThousandsSeparator => "amount_thousands_separator",
+            Rule::AmountCurrencySign => "amount_currency_sign",
+            Rule::AmountNotDecimal => "amount_not_decimal",
+            Rule::Currency => "currency",
+            Rule::EpochSeconds => "epoch_seconds",
+            Rule::TimeLooksLikeDate => "time_looks_like_date",
+            Rule::NotEpochMillis => "not_epoch_millis",
+            Rule::Duplicate => "duplicate",
+            Rule::LaterStageField => "later_stage_field",
+            Rule::IgnoredForBonusType => "ignored_for_bonus_type",
+            Rule::Email => "email",
+            Rule::MobileIncomplete => "mobile_incomplete",
+            Rule::ContactMissing => "contact_missing",
+            Rule::NotDigits => "not_digits",
+            Rule::DigitCount => "digit_count",
+        }
+    }
+
+    /// A short phrase for a group heading, without any value; it reads after
+    /// `column C` ("6 rows: column referral_user_id is empty; it is required").
+    pub fn summary(self) -> &'static str {
+        match self {
+            Rule::Encoding => "holds bytes that are not valid in the file's encoding",
+            Rule::Ragged => "the row has a different number of fields than the header",
+            Rule::ControlCharacter => "contains a control character",
+            Rule::Required => "is empty; it is required",
+            Rule::RequiredByBonusType => "is empty; the row's bonus_type requires it",
+            Rule::CandidateMissing => {
+                "is empty and so is the other candidate id (application_id, talent_id); a reward needs one"
+            }
+            Rule::ScientificNotation => "is in scientific notation, as Excel writes long numbers",
+            Rule::NotWholeNumber => "is not a whole number",
+            Rule::Enum => "is not one of the documented values",
+            Rule::Negative => "is negative; it must be 0 or more",
+            Rule::PointsTooLarge => "is larger than the API accepts",
+            Rule::AmountDecimals => "has more than 2 decimals",
+            Rule::AmountThousandsSeparator => "has a thousands separator",
+            Rule::AmountCurrencySign => "has a currency sign or other text around the number",
+            Rule::AmountNotDecimal => "is not a decimal number",
+            Rule::Currency => "is not a currency code of Feishu's enum (ISO 4217, in capitals)",
+            Rule::EpochSeconds => "is in epoch seconds; the API takes milliseconds",
+            Rule::TimeLooksLikeDate => "is a date, not epoch milliseconds",
+            Rule::NotEpochMillis => "is not epoch milliseconds (13 digits)",
+            Rule::Duplicate => "repeats an earlier line; each must appear once",
+            Rule::LaterStageField => "is for a later stage than the row's (sent anyway)",
+            Rule::IgnoredForBonusType => "is set, but Feishu ignores it for the row's bonus_type",
+            Rule::Email => "is not an email address",
+            Rule::MobileIncomplete => "is empty; mobile_code and mobile_number go together",
+            Rule::ContactMissing => "email and mobile_number are both empty; give one of them",
+            Rule::NotDigits => "is not digits only",
+            Rule::DigitCount => "has too few or too many digits",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// A value that breaks a rule: which rule, and what to tell the user (the value echoed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The rule broken.
+    pub rule: Rule,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl Violation {
+    /// A violation of `rule`, told by `message`.
+    pub fn new(rule: Rule, message: impl Into<String>) -> Self {
+        Violation {
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// One problem of one row.
@@ -35,6 +238,28 @@ pub struct Problem {
     pub column: Option<String>,
     /// What is wrong and what to do.
     pub message: String,
+    /// The rule broken: with the column, the key problems are grouped by.
+    pub rule: Rule,
+}
+
+impl Problem {
+    /// An error (the row is not sent).
+    pub fn error(column: Option<&str>, rule: Rule, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Error,
+            column: column.map(str::to_owned),
+            message: message.into(),
+            rule,
+        }
+    }
+
+    /// A warning (the row is sent anyway).
+    pub fn warning(column: Option<&str>, rule: Rule, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(column, rule, message)
+        }
+    }
 }
 
 /// The verdict on one row.
@@ -108,11 +333,11 @@ impl Validator {
             problems: Vec::new(),
         };
         for problem in &row.problems {
-            cells.problems.push(Problem {
-                severity: Severity::Error,
-                column: problem.column.clone(),
-                message: problem.message.clone(),
-            });
+            cells.problems.push(Problem::error(
+                problem.column.as_deref(),
+                problem.rule,
+                problem.message.clone(),
+            ));
         }
         let external_id = row.get(header, Column::ExternalId).to_owned();
         // A ragged row's cells sit under the wrong names: checking them would only mislead.
@@ -120,6 +345,7 @@ impl Validator {
         let (body, duplicate_of) = if ragged {
             (None, None)
         } else {
+            cells.layout_characters();
             let body = cells.build();
             (body, self.check_duplicate(&mut cells, &external_id))
         };
@@ -144,8 +370,10 @@ impl Validator {
         if first != line {
             cells.error(
                 Column::ExternalId,
+                Rule::Duplicate,
                 format!(
-                    "{external_id} already appears on line {first}; each reward must appear once (external_id is its idempotency key)"
+                    "{} already appears on line {first}; each reward must appear once (external_id is its idempotency key)",
+                    echo(external_id)
                 ),
             );
             return Some(first);
@@ -161,21 +389,54 @@ struct Cells<'a> {
     problems: Vec<Problem>,
 }
 
+/// Free-text columns: the only ones whose cells may hold tabs and line breaks.
+const FREE_TEXT: [Column; 2] = [Column::Reason, Column::Comment];
+
 impl Cells<'_> {
-    fn push(&mut self, severity: Severity, column: Column, message: String) {
-        self.problems.push(Problem {
-            severity,
-            column: Some(column.name().to_owned()),
-            message,
-        });
+    fn error(&mut self, column: Column, rule: Rule, message: String) {
+        self.problems
+            .push(Problem::error(Some(column.name()), rule, message));
     }
 
-    fn error(&mut self, column: Column, message: String) {
-        self.push(Severity::Error, column, message);
+    fn warn(&mut self, column: Column, rule: Rule, message: String) {
+        self.problems
+            .push(Problem::warning(Some(column.name()), rule, message));
     }
 
-    fn warn(&mut self, column: Column, message: String) {
-        self.push(Severity::Warning, column, message);
+    fn violation(&mut self, column: Column, violation: Violation) {
+        self.error(column, violation.rule, violation.message);
+    }
+
+    /// Tabs and line breaks are text layout: fine in reason and comment, refused anywhere
+    /// else (an id or a number with a line break was edited by hand, or swallowed a stray
+    /// quote), even at the edges of a cell. The reader has already refused every other
+    /// control character, in every column; a cell it reported is not reported twice.
+    fn layout_characters(&mut self) {
+        for column in Column::ALL {
+            if FREE_TEXT.contains(&column) {
+                continue;
+            }
+            let Some(field) = self.header.position(column) else {
+                continue;
+            };
+            let reported = self
+                .row
+                .problems
+                .iter()
+                .any(|p| p.rule == Rule::ControlCharacter && p.field == Some(field));
+            let raw = self.row.fields.get(field).unwrap_or("");
+            if let (false, Some(found)) = (reported, text::find_controls(raw, &[])) {
+                self.error(
+                    column,
+                    Rule::ControlCharacter,
+                    text::control_message(
+                        raw,
+                        &found,
+                        "tabs and line breaks are allowed only in reason and comment: remove it from this cell",
+                    ),
+                );
+            }
+        }
     }
 
     /// The trimmed cell, `None` when empty.
@@ -190,8 +451,10 @@ impl Cells<'_> {
         if looks_scientific(&value) {
             self.error(
                 column,
+                Rule::ScientificNotation,
                 format!(
-                    "{value} is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again"
+                    "{} is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again",
+                    echo(&value)
                 ),
             );
             return None;
@@ -201,7 +464,7 @@ impl Cells<'_> {
 
     fn required_id(&mut self, column: Column) -> Option<String> {
         if self.text(column).is_none() {
-            self.error(column, "is empty; it is required".into());
+            self.error(column, Rule::Required, "is empty; it is required".into());
             return None;
         }
         self.id(column)
@@ -213,16 +476,18 @@ impl Cells<'_> {
         match parse_whole(&value) {
             Some(n) => match reward::check_enum(values, n) {
                 Ok(()) => Some(n),
-                Err(e) => {
-                    self.error(column, e);
+                Err(violation) => {
+                    self.violation(column, violation);
                     None
                 }
             },
             None => {
                 self.error(
                     column,
+                    Rule::NotWholeNumber,
                     format!(
-                        "{value:?} is not a whole number; use {}",
+                        "{} is not a whole number; use {}",
+                        echo(&value),
                         reward::describe_enum(values)
                     ),
                 );
@@ -235,6 +500,7 @@ impl Cells<'_> {
         if self.text(column).is_none() {
             self.error(
                 column,
+                Rule::Required,
                 format!(
                     "is empty; it is required: {}",
                     reward::describe_enum(values)
@@ -248,34 +514,47 @@ impl Cells<'_> {
     /// A time: epoch milliseconds, as a decimal string.
     fn time(&mut self, column: Column) -> Option<String> {
         let value = self.text(column)?;
+        let shown = echo(&value);
         let problem = if looks_scientific(&value) {
-            Some(format!(
-                "{value} is a time that Excel turned into scientific notation; format the column as Text or Number with no decimals, and export again"
+            Some(Violation::new(
+                Rule::ScientificNotation,
+                format!(
+                    "{shown} is a time that Excel turned into scientific notation; format the column as Text or Number with no decimals, and export again"
+                ),
             ))
         } else if !value.bytes().all(|b| b.is_ascii_digit()) {
             if value.contains(['-', '/', ':', '年']) {
-                Some(format!(
-                    "{value:?} looks like a date; write the time as epoch milliseconds, e.g. 1704720275000 for 2024-01-08 13:24:35 UTC"
+                Some(Violation::new(
+                    Rule::TimeLooksLikeDate,
+                    format!(
+                        "{shown} looks like a date; write the time as epoch milliseconds, e.g. 1704720275000 for 2024-01-08 13:24:35 UTC"
+                    ),
                 ))
             } else {
-                Some(format!(
-                    "{value:?} is not epoch milliseconds (digits only, e.g. 1704720275000)"
+                Some(Violation::new(
+                    Rule::NotEpochMillis,
+                    format!("{shown} is not epoch milliseconds (digits only, e.g. 1704720275000)"),
                 ))
             }
         } else if value.len() == 10 {
-            Some(format!(
-                "{value} looks like epoch seconds; the API takes milliseconds: {value}000"
+            // Ten ASCII digits: safe to repeat as they are in the suggestion.
+            Some(Violation::new(
+                Rule::EpochSeconds,
+                format!("{shown} looks like epoch seconds; the API takes milliseconds: {value}000"),
             ))
         } else if value.len() != 13 {
-            Some(format!(
-                "{value} is not a plausible epoch-milliseconds time (13 digits, e.g. 1704720275000)"
+            Some(Violation::new(
+                Rule::NotEpochMillis,
+                format!(
+                    "{shown} is not a plausible epoch-milliseconds time (13 digits, e.g. 1704720275000)"
+                ),
             ))
         } else {
             None
         };
         match problem {
-            Some(message) => {
-                self.error(column, message);
+            Some(violation) => {
+                self.violation(column, violation);
                 None
             }
             None => Some(value),
@@ -292,14 +571,15 @@ impl Cells<'_> {
             };
             self.error(
                 column,
-                format!("{value:?} is not a whole number of points{hint}"),
+                Rule::NotWholeNumber,
+                format!("{} is not a whole number of points{hint}", echo(&value)),
             );
             return None;
         };
         match reward::check_points(points) {
             Ok(()) => Some(points),
-            Err(e) => {
-                self.error(column, e);
+            Err(violation) => {
+                self.violation(column, violation);
                 None
             }
         }
@@ -307,23 +587,31 @@ impl Cells<'_> {
 
     fn amount(&mut self, column: Column) -> Option<Amount> {
         let value = self.text(column)?;
+        let shown = echo(&value);
         let problem = if looks_scientific(&value) {
-            Some(format!(
-                "{value} is in scientific notation; write the amount in plain digits, e.g. 100.5"
+            Some(Violation::new(
+                Rule::ScientificNotation,
+                format!(
+                    "{shown} is in scientific notation; write the amount in plain digits, e.g. 100.5"
+                ),
             ))
         } else if value.contains(',') {
-            Some(format!(
-                "{value:?} has a thousands separator; write it without, e.g. 1000.5"
+            Some(Violation::new(
+                Rule::AmountThousandsSeparator,
+                format!("{shown} has a thousands separator; write it without, e.g. 1000.5"),
             ))
         } else if value.starts_with(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.')) {
-            Some(format!(
-                "{value:?} is not a plain number; write the amount without a currency sign and put the currency in currency_type"
+            Some(Violation::new(
+                Rule::AmountCurrencySign,
+                format!(
+                    "{shown} is not a plain number; write the amount without a currency sign and put the currency in currency_type"
+                ),
             ))
         } else {
             None
         };
-        if let Some(message) = problem {
-            self.error(column, message);
+        if let Some(violation) = problem {
+            self.violation(column, violation);
             return None;
         }
         // Parsed from the text as a decimal: no binary float ever sees the amount.
@@ -338,14 +626,15 @@ impl Cells<'_> {
         let Some(amount) = parsed else {
             self.error(
                 column,
-                format!("{value:?} is not a decimal number (e.g. 100 or 100.5)"),
+                Rule::AmountNotDecimal,
+                format!("{shown} is not a decimal number (e.g. 100 or 100.5)"),
             );
             return None;
         };
         match reward::check_amount(amount) {
             Ok(()) => Some(Amount::new(amount)),
-            Err(e) => {
-                self.error(column, e);
+            Err(violation) => {
+                self.violation(column, violation);
                 None
             }
         }
@@ -355,8 +644,8 @@ impl Cells<'_> {
         let value = self.text(column)?;
         match reward::check_currency(&value) {
             Ok(()) => Some(value),
-            Err(e) => {
-                self.error(column, e);
+            Err(violation) => {
+                self.violation(column, violation);
                 None
             }
         }
@@ -376,6 +665,7 @@ impl Cells<'_> {
             };
             self.error(
                 column,
+                Rule::CandidateMissing,
                 "application_id and talent_id are both empty; a reward needs one of them".into(),
             );
         }
@@ -406,6 +696,7 @@ impl Cells<'_> {
                 if self.text(Column::PointBonus).is_none() {
                     self.error(
                         Column::PointBonus,
+                        Rule::RequiredByBonusType,
                         "is empty; it is required when bonus_type is 1 (points)".into(),
                     );
                 }
@@ -413,6 +704,7 @@ impl Cells<'_> {
                     if self.text(column).is_some() {
                         self.warn(
                             column,
+                            Rule::IgnoredForBonusType,
                             format!("is set on a points reward (bonus_type 1); Feishu ignores {column} for points, check the row's bonus_type"),
                         );
                     }
@@ -423,6 +715,7 @@ impl Cells<'_> {
                     if self.text(column).is_none() {
                         self.error(
                             column,
+                            Rule::RequiredByBonusType,
                             "is empty; it is required when bonus_type is 2 (cash)".into(),
                         );
                     }
@@ -430,6 +723,7 @@ impl Cells<'_> {
                 if self.text(Column::PointBonus).is_some() {
                     self.warn(
                         Column::PointBonus,
+                        Rule::IgnoredForBonusType,
                         "is set on a cash reward (bonus_type 2); Feishu ignores point_bonus for cash, check the row's bonus_type".into(),
                     );
                 }
@@ -475,7 +769,11 @@ impl Cells<'_> {
         // every cell passed, so it never repeats what a cell's own check said.
         if !self.problems.iter().any(|p| p.severity == Severity::Error) {
             for problem in body.check() {
-                self.error(column_of_field(problem.field), problem.message);
+                self.error(
+                    column_of_field(problem.field),
+                    problem.rule,
+                    problem.message,
+                );
             }
         }
         Some(body)
@@ -505,6 +803,7 @@ impl Cells<'_> {
                 if self.text(column).is_some() {
                     self.warn(
                         column,
+                        Rule::LaterStageField,
                         format!(
                             "is for {meant_for}, but this row is stage {stage} ({stage_name}); it is sent anyway"
                         ),
@@ -566,6 +865,25 @@ mod tests {
         }
         for no in ["6930815272790114324", "ou_e5f", "e5", "1e", "abc", "1.5"] {
             assert!(!looks_scientific(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn rule_names_are_stable_unique_snake_case() {
+        let names = Rule::ALL.map(Rule::name);
+        let mut unique = names.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        for (rule, name) in Rule::ALL.iter().zip(names) {
+            assert!(
+                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{name}"
+            );
+            assert_eq!(serde_json::to_string(rule).unwrap(), format!("\"{name}\""));
+            assert_eq!(rule.to_string(), name);
+            let summary = rule.summary();
+            assert!(!summary.is_empty() && !summary.contains('"'), "{summary}");
         }
     }
 

@@ -1,14 +1,18 @@
-//! The registration CSV: `email` and/or `mobile_code` + `mobile_number`, any other columns
-//! carried through to the result. Rows are checked completely, and problems reported as
-//! `FILE:LINE: column C: message`, like the rewards file.
+//! The accounts commands' input files, read through the one [`CsvReader`] (BOM, GBK,
+//! control characters, physical lines):
+//! - the registration CSV: `email` and/or `mobile_code` + `mobile_number`, any other
+//!   columns carried through to the result. Rows are checked completely, and problems
+//!   reported as `FILE:LINE: column C: message`, like the rewards file;
+//! - the account id file of `enable`, `deactivate` and `assets --file`: [`read_account_ids`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use csv::StringRecord;
 
-use crate::input::{CsvReader, Encoding, EncodingChoice, InputError};
-use crate::validate::{Problem, Severity, looks_scientific};
+use crate::input::{CsvReader, Encoding, EncodingChoice, InputError, echo_all};
+use crate::text::{self, echo};
+use crate::validate::{Problem, Rule, Violation, looks_scientific};
 
 /// One row of the registration file.
 #[derive(Debug, Clone)]
@@ -67,7 +71,12 @@ pub struct AccountReader {
 impl AccountReader {
     /// Opens the file and finds its columns.
     pub fn open(path: &Path, encoding: EncodingChoice) -> Result<AccountReader, InputError> {
-        let csv = CsvReader::open(path, encoding)?;
+        let csv = CsvReader::open(path, encoding).map_err(|e| {
+            empty_means(
+                e,
+                "a registration CSV starts with a header row: email, or mobile_code and mobile_number, or all three",
+            )
+        })?;
         let find = |name: &str| {
             csv.names()
                 .iter()
@@ -79,7 +88,7 @@ impl AccountReader {
                 path: csv.path().to_owned(),
                 missing: "email or mobile_number (with mobile_code)".into(),
                 plural: "",
-                found: csv.names().join(", "),
+                found: echo_all(csv.names()),
             });
         }
         Ok(AccountReader {
@@ -114,7 +123,7 @@ impl AccountReader {
         let mut problems: Vec<Problem> = row
             .problems
             .iter()
-            .map(|p| error(p.column.as_deref(), p.message.clone()))
+            .map(|p| Problem::error(p.column.as_deref(), p.rule, p.message.clone()))
             .collect();
         let cell = |index: Option<usize>| {
             index
@@ -125,8 +134,8 @@ impl AccountReader {
         };
         let email = cell(self.email).and_then(|value| match check_email(&value) {
             Ok(()) => Some(value.to_ascii_lowercase()),
-            Err(message) => {
-                problems.push(error(Some("email"), message));
+            Err(violation) => {
+                problems.push(error(Some("email"), violation));
                 None
             }
         });
@@ -137,26 +146,32 @@ impl AccountReader {
             (None, Some(_)) => {
                 problems.push(error(
                     Some("mobile_code"),
-                    "is empty; it is required with mobile_number (86 for mainland China)".into(),
+                    Violation::new(
+                        Rule::MobileIncomplete,
+                        "is empty; it is required with mobile_number (86 for mainland China)",
+                    ),
                 ));
                 None
             }
             (Some(_), None) => {
                 problems.push(error(
                     Some("mobile_number"),
-                    "is empty; it is required with mobile_code".into(),
+                    Violation::new(
+                        Rule::MobileIncomplete,
+                        "is empty; it is required with mobile_code",
+                    ),
                 ));
                 None
             }
             (Some(code), Some(number)) => {
                 let code = code.trim_start_matches('+').to_owned();
                 let mut ok = true;
-                if let Err(message) = check_digits(&code, 1, 4, "a country code") {
-                    problems.push(error(Some("mobile_code"), message));
+                if let Err(violation) = check_digits(&code, 1, 4, "a country code") {
+                    problems.push(error(Some("mobile_code"), violation));
                     ok = false;
                 }
-                if let Err(message) = check_digits(&number, 5, 15, "a mobile number") {
-                    problems.push(error(Some("mobile_number"), message));
+                if let Err(violation) = check_digits(&number, 5, 15, "a mobile number") {
+                    problems.push(error(Some("mobile_number"), violation));
                     ok = false;
                 }
                 ok.then_some((code, number))
@@ -174,7 +189,10 @@ impl AccountReader {
             match account.key() {
                 None => account.problems.push(error(
                     None,
-                    "email and mobile_number are both empty; give one of them (or both)".into(),
+                    Violation::new(
+                        Rule::ContactMissing,
+                        "email and mobile_number are both empty; give one of them (or both)",
+                    ),
                 )),
                 Some(key) => {
                     let first = *self.first_seen.entry(key).or_insert(account.line);
@@ -182,7 +200,10 @@ impl AccountReader {
                         account.duplicate_of = Some(first);
                         account.problems.push(error(
                             None,
-                            format!("the same employee already appears on line {first}; register each once"),
+                            Violation::new(
+                                Rule::Duplicate,
+                                format!("the same employee already appears on line {first}; register each once"),
+                            ),
                         ));
                     }
                 }
@@ -192,19 +213,24 @@ impl AccountReader {
     }
 }
 
-fn error(column: Option<&str>, message: String) -> Problem {
-    Problem {
-        severity: Severity::Error,
-        column: column.map(str::to_owned),
-        message,
+fn error(column: Option<&str>, violation: Violation) -> Problem {
+    Problem::error(column, violation.rule, violation.message)
+}
+
+/// The file was empty: say what it should have held.
+fn empty_means(error: InputError, expected: &'static str) -> InputError {
+    match error {
+        InputError::Empty { path } => InputError::EmptyFile { path, expected },
+        other => other,
     }
 }
 
 /// An email with one `@`, something before it, and a dotted domain after it.
-fn check_email(value: &str) -> Result<(), String> {
+fn check_email(value: &str) -> Result<(), Violation> {
     let bad = || {
-        Err(format!(
-            "{value:?} is not an email address (name@company.com)"
+        Err(Violation::new(
+            Rule::Email,
+            format!("{} is not an email address (name@company.com)", echo(value)),
         ))
     };
     let Some((local, domain)) = value.split_once('@') else {
@@ -222,19 +248,190 @@ fn check_email(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_digits(value: &str, min: usize, max: usize, what: &str) -> Result<(), String> {
+fn check_digits(value: &str, min: usize, max: usize, what: &str) -> Result<(), Violation> {
     if looks_scientific(value) {
-        return Err(format!(
-            "{value} is a number Excel turned into scientific notation, which loses its digits; format the column as Text and export again"
+        return Err(Violation::new(
+            Rule::ScientificNotation,
+            format!(
+                "{} is a number Excel turned into scientific notation, which loses its digits; format the column as Text and export again",
+                echo(value)
+            ),
         ));
     }
     if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "{value:?} is not {what}: digits only, without spaces or dashes"
+        return Err(Violation::new(
+            Rule::NotDigits,
+            format!(
+                "{} is not {what}: digits only, without spaces or dashes",
+                echo(value)
+            ),
         ));
     }
     if !(min..=max).contains(&value.len()) {
-        return Err(format!("{value} is not {what}: {min} to {max} digits"));
+        return Err(Violation::new(
+            Rule::DigitCount,
+            format!("{} is not {what}: {min} to {max} digits", echo(value)),
+        ));
+    }
+    Ok(())
+}
+
+/// An account id read from a file, with the line it is on (for messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountId {
+    /// The referral account id: digits only.
+    pub id: String,
+    /// The line of the file it is on (the first line is 1).
+    pub line: u64,
+}
+
+/// The column of account ids in a file with a header (any case).
+pub const ACCOUNT_ID_COLUMN: &str = "account_id";
+
+/// Reads the account ids of `accounts enable|deactivate|assets --file FILE`, checked, in
+/// file order, ready to send.
+///
+/// The file is read through [`CsvReader`] like every input (a UTF-8 BOM, `--encoding gbk`
+/// or `auto`, control characters, physical line numbers). Two layouts are accepted:
+/// - a CSV with a header, such as the one `accounts register --output` writes: the
+///   first line is a header when its first cell is not an account id (account ids are
+///   digits), and then the file must have an `account_id` column (any case). Rows whose
+///   account_id cell is empty are skipped: a failed registration has no account;
+/// - a plain list: one account id per line, in the first column.
+///
+/// Each id must be digits only; scientific notation (`6.94E+18`, Excel's way of writing
+/// a long number) is refused, as its digits are gone. Ids that appear twice are kept once,
+/// at their first line: enabling, deactivating or reading an account twice would only
+/// repeat a call.
+///
+/// Errors ([`InputError`], which stop the command before anything is sent): the file
+/// cannot be opened or decoded; it is empty or holds no account id
+/// ([`InputError::EmptyFile`], [`InputError::NoAccountIds`]); a header without
+/// `account_id` ([`InputError::NoAccountIdColumn`], naming the columns found); any bad id
+/// or unreadable row ([`InputError::InvalidAccountIds`], every one of them as
+/// `FILE:LINE: column account_id: message`).
+pub fn read_account_ids(
+    path: &Path,
+    encoding: EncodingChoice,
+) -> Result<Vec<AccountId>, InputError> {
+    let mut csv = CsvReader::open(path, encoding).map_err(|e| {
+        empty_means(
+            e,
+            "list one account id per line, or give the CSV that `accounts register --output` wrote",
+        )
+    })?;
+    let first = csv.names().first().cloned().unwrap_or_default();
+    let has_header = !looks_like_account_id(&first);
+    let mut ids = AccountIds::default();
+    let field = if !has_header {
+        // No header: the first line is already an id.
+        ids.add(1, &first, Vec::new());
+        0
+    } else {
+        csv.names()
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(ACCOUNT_ID_COLUMN))
+            .ok_or_else(|| InputError::NoAccountIdColumn {
+                path: csv.path().to_owned(),
+                first: echo(&first),
+                found: echo_all(csv.names()),
+            })?
+    };
+    while let Some(row) = csv.next_row()? {
+        // What the reader found in the id's cell, and, under a header, a ragged row (its
+        // cells may sit under the wrong names). A plain list may carry more columns.
+        let read: Vec<Problem> = row
+            .problems
+            .iter()
+            .filter(|p| p.field == Some(field) || (has_header && p.rule == Rule::Ragged))
+            .map(|p| {
+                let column = p.field.map(|_| ACCOUNT_ID_COLUMN);
+                Problem::error(column, p.rule, p.message.clone())
+            })
+            .collect();
+        ids.add(row.line, row.fields.get(field).unwrap_or(""), read);
+    }
+    if !ids.problems.is_empty() {
+        return Err(InputError::InvalidAccountIds {
+            path: csv.path().to_owned(),
+            problems: ids.problems,
+        });
+    }
+    if ids.ids.is_empty() {
+        return Err(InputError::NoAccountIds {
+            path: csv.path().to_owned(),
+        });
+    }
+    Ok(ids.ids)
+}
+
+/// The ids read so far, without repeats, and the problems met.
+#[derive(Default)]
+struct AccountIds {
+    ids: Vec<AccountId>,
+    seen: HashSet<String>,
+    problems: Vec<(u64, Problem)>,
+}
+
+impl AccountIds {
+    /// Adds the raw cell of one line; `read` holds what the reader already found in it.
+    fn add(&mut self, line: u64, raw: &str, read: Vec<Problem>) {
+        if !read.is_empty() {
+            self.problems.extend(read.into_iter().map(|p| (line, p)));
+            return;
+        }
+        let id = raw.trim();
+        if id.is_empty() {
+            return;
+        }
+        match check_account_id(raw) {
+            Err(violation) => self
+                .problems
+                .push((line, error(Some(ACCOUNT_ID_COLUMN), violation))),
+            Ok(()) => {
+                if self.seen.insert(id.to_owned()) {
+                    self.ids.push(AccountId {
+                        id: id.to_owned(),
+                        line,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Digits, or what Excel made of digits: the first cell of a file without a header.
+fn looks_like_account_id(cell: &str) -> bool {
+    !cell.is_empty() && (cell.bytes().all(|b| b.is_ascii_digit()) || looks_scientific(cell))
+}
+
+/// An account id: digits only. `raw` is the cell untrimmed, so a tab or line break in it
+/// is named rather than trimmed away unseen.
+fn check_account_id(raw: &str) -> Result<(), Violation> {
+    if let Some(found) = text::find_controls(raw, &[]) {
+        return Err(Violation::new(
+            Rule::ControlCharacter,
+            text::control_message(raw, &found, "an account id is digits only: remove it"),
+        ));
+    }
+    let id = raw.trim();
+    if looks_scientific(id) {
+        return Err(Violation::new(
+            Rule::ScientificNotation,
+            format!(
+                "{} is an account id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again",
+                echo(id)
+            ),
+        ));
+    }
+    if !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Violation::new(
+            Rule::NotDigits,
+            format!(
+                "{} is not an account id: account ids are digits only, as `accounts register` prints them",
+                echo(id)
+            ),
+        ));
     }
     Ok(())
 }
@@ -262,10 +459,29 @@ mod tests {
     fn digits() {
         assert!(check_digits("13910000000", 5, 15, "a mobile number").is_ok());
         assert!(check_digits("139-1000-0000", 5, 15, "a mobile number").is_err());
-        assert!(
-            check_digits("1.391E+10", 5, 15, "a mobile number")
-                .unwrap_err()
-                .contains("scientific")
-        );
+        let scientific = check_digits("1.391E+10", 5, 15, "a mobile number").unwrap_err();
+        assert_eq!(scientific.rule, Rule::ScientificNotation);
+        assert!(scientific.message.contains("scientific"));
+        let rule = |v: &str| {
+            check_digits(v, 5, 15, "a mobile number")
+                .err()
+                .map(|e| e.rule)
+        };
+        assert_eq!(rule("139-1000"), Some(Rule::NotDigits));
+        assert_eq!(rule("1391"), Some(Rule::DigitCount));
+    }
+
+    #[test]
+    fn account_ids() {
+        assert!(check_account_id("6942778198054125570").is_ok());
+        let rule = |v: &str| check_account_id(v).err().map(|e| e.rule);
+        assert_eq!(rule("6.94E+18"), Some(Rule::ScientificNotation));
+        assert_eq!(rule("69427x"), Some(Rule::NotDigits));
+        assert_eq!(rule("6942\t7"), Some(Rule::ControlCharacter));
+        assert_eq!(rule("6942\n"), Some(Rule::ControlCharacter));
+        assert!(looks_like_account_id("6942778198054125570"));
+        assert!(looks_like_account_id("6.94E+18"));
+        assert!(!looks_like_account_id("account_id"));
+        assert!(!looks_like_account_id(""));
     }
 }

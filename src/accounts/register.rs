@@ -72,8 +72,8 @@ pub fn run(
                         let column = problem.column.as_deref().unwrap_or("row");
                         reasons.add(
                             Outcome::Invalid,
-                            &format!("{column}:{}", problem.message),
-                            &format!("column {column}: {}", problem.message),
+                            &format!("{column}:{}", problem.rule.name()),
+                            &format!("column {column}: {}", problem.rule.summary()),
                             at.clone(),
                         );
                     }

@@ -8,9 +8,11 @@ use anyhow::Context;
 use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, RegisterArgs};
 use rewardsync::accounts::actions::{self, Action};
 use rewardsync::accounts::assets::{self, AccountAssets, ImportedSums};
+use rewardsync::accounts::input::read_account_ids;
 use rewardsync::accounts::register::{self, RegisterOptions};
 use rewardsync::exit::Exit;
 use rewardsync::feishu::Failure;
+use rewardsync::input::EncodingChoice;
 use rewardsync::report::Reserved;
 use rewardsync::reward::RewardBody;
 use rewardsync::run::Opened;
@@ -227,42 +229,17 @@ fn reconcile(args: ReconcileArgs) -> anyhow::Result<Exit> {
     ))
 }
 
-/// Account ids from the arguments, or a file: one per line, or a CSV with an `account_id`
-/// column (what `accounts register` writes).
+/// Account ids from the arguments, or a file read through the one CSV reader: one id per
+/// line, or a CSV with an `account_id` column (what `accounts register --output` writes).
+/// Ids are ASCII digits, so the file's encoding is detected (a GBK header reads too).
 fn account_ids(args: &AccountIdsArgs) -> anyhow::Result<Vec<String>> {
-    let Some(path) = &args.file else {
-        return Ok(args.ids.clone());
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the account ids", path.display()))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let Some(first) = records.next().transpose()? else {
-        anyhow::bail!(
-            "{}: the file is empty; put one account id per line",
-            path.display()
-        );
-    };
-    let column = first.iter().position(|c| c.trim() == "account_id");
-    let mut ids = Vec::new();
-    if column.is_none() {
-        ids.extend(first.get(0).map(str::trim).map(str::to_owned));
+    match &args.file {
+        None => Ok(args.ids.clone()),
+        Some(path) => Ok(read_account_ids(path, EncodingChoice::Auto)?
+            .into_iter()
+            .map(|found| found.id)
+            .collect()),
     }
-    for record in records {
-        let record = record?;
-        let id = record.get(column.unwrap_or(0)).map(str::trim).unwrap_or("");
-        if !id.is_empty() {
-            ids.push(id.to_owned());
-        }
-    }
-    ids.retain(|id| !id.is_empty());
-    if ids.is_empty() {
-        anyhow::bail!("{}: no account ids in the file", path.display());
-    }
-    Ok(ids)
 }
 
 fn status_name(status: i64) -> &'static str {

@@ -216,11 +216,10 @@ pub fn plan(
 fn add_invalid(reasons: &mut Reasons, checked: &Checked) {
     for problem in checked.errors() {
         let column = problem.column.as_deref().unwrap_or("row");
-        // TODO(merge): group by the problem's rule once problems carry one.
-        let key = format!("{column}:{}", problem.message);
+        let key = format!("{column}:{}", problem.rule.name());
         let message = match &problem.column {
-            Some(column) => format!("column {column}: {}", problem.message),
-            None => problem.message.clone(),
+            Some(column) => format!("column {column}: {}", problem.rule.summary()),
+            None => problem.rule.summary().to_owned(),
         };
         reasons.add(
             Outcome::Invalid,

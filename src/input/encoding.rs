@@ -121,11 +121,8 @@ pub fn sniff(path: &str, start: &[u8], asked: EncodingChoice) -> Result<Sniffed,
             "save it as UTF-8 (in Excel: \"CSV UTF-8 (Comma delimited)\")",
         ));
     }
-    if start.contains(&0) {
-        return Err(not_text(
-            "it contains NUL bytes",
-            "export the rewards as a CSV text file",
-        ));
+    if let Some((what, advice)) = nul_first_line(start) {
+        return Err(not_text(what, advice));
     }
     let bom = start.starts_with(&[0xEF, 0xBB, 0xBF]);
     let body = if bom { &start[3..] } else { start };
@@ -149,6 +146,39 @@ pub fn sniff(path: &str, start: &[u8], asked: EncodingChoice) -> Result<Sniffed,
         encoding,
         skip,
         looks_like_gbk: gbk_ok,
+    })
+}
+
+/// Whether the first line says the file is not 8-bit text at all: `(what, advice)`.
+///
+/// Only the first line is judged, and only by its share of NUL bytes. A CSV's first line
+/// is its header, short names written by the exporting program; when a quarter or more of
+/// its bytes are NUL, the file is UTF-16 or UTF-32 without a byte-order mark (every ASCII
+/// character comes with one or three NULs) or binary data, and reading it as CSV would
+/// only give nonsense. A NUL anywhere else, or a stray one in the header, is not a reason
+/// to refuse the whole file: the reader reports it as a problem of its row, or names the
+/// header column, with the line and position.
+fn nul_first_line(start: &[u8]) -> Option<(&'static str, &'static str)> {
+    let line = start
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(start, |end| &start[..end]);
+    let nuls: Vec<usize> = (0..line.len()).filter(|&i| line[i] == 0).collect();
+    if nuls.is_empty() || nuls.len() * 4 < line.len() {
+        return None;
+    }
+    // UTF-16 puts the NUL of every ASCII character on the same side of it.
+    let one_side = nuls.iter().all(|i| i % 2 == 0) || nuls.iter().all(|i| i % 2 == 1);
+    Some(if one_side {
+        (
+            "it looks like UTF-16 text without a byte-order mark: every other byte of its first line is NUL",
+            "save it as UTF-8 (in Excel: \"CSV UTF-8 (Comma delimited)\")",
+        )
+    } else {
+        (
+            "its first line is full of NUL bytes: it is binary data or UTF-32 text, not a CSV export",
+            "export the rewards as a CSV text file (UTF-8 or GBK)",
+        )
     })
 }
 

@@ -5,7 +5,8 @@
 //! memory than a ten-row one. It parses bytes and decodes each field afterwards, which is
 //! safe for both UTF-8 and GB18030: neither uses the bytes of `,` `"` CR or LF inside a
 //! multi-byte character. A field that does not decode is a problem of that row, reported
-//! with its line, never silently replaced.
+//! with its line, never silently replaced; so is a control character in any cell, wherever
+//! it is in the file (only [`Encoding`] sniffing looks at the start alone).
 
 mod column;
 mod encoding;
@@ -19,6 +20,9 @@ use std::path::Path;
 use csv::{ByteRecord, StringRecord};
 use thiserror::Error;
 
+use crate::text::{self, echo};
+use crate::validate::{Problem, Rule};
+
 pub use column::{Column, ERRORS_FILE_COLUMNS};
 pub use encoding::{Encoding, EncodingChoice};
 use encoding::{SNIFF_BYTES, decode_field, sniff};
@@ -26,15 +30,70 @@ use lines::LineTracker;
 
 /// What stops a file from being read at all. Row-level problems are not errors: they are
 /// carried on the [`Row`] and reported with the rest of the row's problems.
+///
+/// `Open` and `Read` keep the operating system's error as their source and do not repeat
+/// its text: print them with their chain (`{:#}` with anyhow), as `main` does, and the
+/// OS text appears once. The common causes have variants of their own that say what to do.
 #[derive(Debug, Error)]
 pub enum InputError {
-    #[error("{path}: cannot open the file: {source}")]
+    #[error("{path}: cannot open the file")]
     Open { path: String, source: io::Error },
-    #[error("{path}:{line}: cannot read the file: {source}")]
+    #[error("{path}:{line}: cannot read the file")]
     Read {
         path: String,
         line: u64,
         source: io::Error,
+    },
+    #[error(
+        "{path}: no such file; check the name, and for a relative path the directory rewardsync runs in"
+    )]
+    NotFound { path: String },
+    #[error(
+        "{path}: permission denied; make the file readable by the user running rewardsync, or copy it somewhere that user can read"
+    )]
+    PermissionDenied { path: String },
+    #[error("{path}: is a directory, not a file; give the path of the CSV file in it")]
+    IsDirectory { path: String },
+    #[error(
+        "{path}:1: header column {column} ({name}) has {character} at character {position}; {advice}"
+    )]
+    HeaderControlCharacter {
+        path: String,
+        /// The column's position in the header, from 1.
+        column: usize,
+        /// The column's name, echoed.
+        name: String,
+        /// The character, e.g. `U+0000 (NUL)`.
+        character: String,
+        /// Its character position in the name, from 1.
+        position: usize,
+        advice: &'static str,
+    },
+    #[error("{path}: the file is empty; {expected}")]
+    EmptyFile {
+        path: String,
+        /// What the file should hold.
+        expected: &'static str,
+    },
+    #[error(
+        "{path}:1: the first line is a header (its first cell {first} is not an account id), but it has no account_id column; the header has: {found}. Name the column of ids account_id, or list one account id per line without a header"
+    )]
+    NoAccountIdColumn {
+        path: String,
+        /// The header's first cell, echoed.
+        first: String,
+        /// The header's names, echoed.
+        found: String,
+    },
+    #[error(
+        "{path}: no account ids in the file; list one account id per line, or give the CSV that `accounts register --output` wrote (its account_id cells are empty where a registration failed)"
+    )]
+    NoAccountIds { path: String },
+    #[error("{}", account_id_problems(path, problems))]
+    InvalidAccountIds {
+        path: String,
+        /// Every problem, with the line it is on.
+        problems: Vec<(u64, Problem)>,
     },
     #[error(
         "{path}: the file is empty; a rewards CSV starts with a header row naming its columns (referral_user_id,external_id,…)"
@@ -89,6 +148,50 @@ pub enum InputError {
     },
 }
 
+/// How many bad account ids [`InputError::InvalidAccountIds`] lists before it counts.
+const ACCOUNT_ID_PROBLEMS_SHOWN: usize = 20;
+
+/// The message of [`InputError::InvalidAccountIds`]: a count, then one
+/// `FILE:LINE: column account_id: message` line per problem.
+fn account_id_problems(path: &str, problems: &[(u64, Problem)]) -> String {
+    let n = problems.len();
+    let mut text = format!(
+        "{path}: {n} account id{} cannot be used; fix the file and run again:",
+        plural(n)
+    );
+    for (line, problem) in problems.iter().take(ACCOUNT_ID_PROBLEMS_SHOWN) {
+        text.push_str(&format!("\n{path}:{line}: "));
+        if let Some(column) = &problem.column {
+            text.push_str(&format!("column {column}: "));
+        }
+        text.push_str(&problem.message);
+    }
+    if n > ACCOUNT_ID_PROBLEMS_SHOWN {
+        text.push_str(&format!("\n… and {} more", n - ACCOUNT_ID_PROBLEMS_SHOWN));
+    }
+    text
+}
+
+/// Turns the error of opening (`line` None) or reading `path` into what the user is told:
+/// the common causes by name, with what to do; anything else with the OS error as its
+/// source.
+fn io_error(path: &str, line: Option<u64>, source: io::Error) -> InputError {
+    let path = path.to_owned();
+    match source.kind() {
+        io::ErrorKind::NotFound => InputError::NotFound { path },
+        io::ErrorKind::IsADirectory => InputError::IsDirectory { path },
+        // Windows refuses to open a directory with "access denied".
+        io::ErrorKind::PermissionDenied if Path::new(&path).is_dir() => {
+            InputError::IsDirectory { path }
+        }
+        io::ErrorKind::PermissionDenied => InputError::PermissionDenied { path },
+        _ => match line {
+            None => InputError::Open { path, source },
+            Some(line) => InputError::Read { path, line, source },
+        },
+    }
+}
+
 /// A problem found while reading one row (before any rule is checked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadProblem {
@@ -96,6 +199,10 @@ pub struct ReadProblem {
     pub column: Option<String>,
     /// What is wrong and what to do.
     pub message: String,
+    /// The field the problem is in (from 0), when it is in one.
+    pub field: Option<usize>,
+    /// The rule broken: [`Rule::Encoding`], [`Rule::ControlCharacter`] or [`Rule::Ragged`].
+    pub rule: Rule,
 }
 
 /// How a header's columns map onto [`Column`]s.
@@ -153,7 +260,7 @@ impl Header {
                 unknown.push(if name.is_empty() {
                     format!("(empty name, column {})", i + 1)
                 } else {
-                    name.clone()
+                    echo(name)
                 });
             }
         }
@@ -175,7 +282,7 @@ impl Header {
                 path: path.to_owned(),
                 plural: plural(missing.len()),
                 missing: missing.join(", "),
-                found: names.join(", "),
+                found: echo_all(&names),
             });
         }
         if index[Column::ApplicationId as usize].is_none()
@@ -197,6 +304,11 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// Names from a header as messages show them: each echoed, comma-separated.
+pub(crate) fn echo_all(names: &[String]) -> String {
+    names.iter().map(|n| echo(n)).collect::<Vec<_>>().join(", ")
+}
+
 /// One data row: its physical line, its decoded fields, and any problem met reading it.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -204,7 +316,7 @@ pub struct Row {
     pub line: u64,
     /// The fields as decoded (undecodable bytes shown as U+FFFD, and reported).
     pub fields: StringRecord,
-    /// Problems met while reading: undecodable bytes, a ragged row.
+    /// Problems met while reading: undecodable bytes, control characters, a ragged row.
     pub problems: Vec<ReadProblem>,
 }
 
@@ -310,10 +422,11 @@ impl CsvReader {
     /// Opens a file, sniffs what it is, and reads its header's names.
     pub fn open(path: &Path, encoding: EncodingChoice) -> Result<CsvReader, InputError> {
         let shown = path.display().to_string();
-        let file = File::open(path).map_err(|source| InputError::Open {
-            path: shown.clone(),
-            source,
-        })?;
+        let file = File::open(path).map_err(|source| io_error(&shown, None, source))?;
+        // On Unix a directory opens like a file, and only its first read fails.
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(InputError::IsDirectory { path: shown });
+        }
         Self::from_reader(shown, Box::new(file), encoding)
     }
 
@@ -324,11 +437,9 @@ impl CsvReader {
         encoding: EncodingChoice,
     ) -> Result<CsvReader, InputError> {
         let mut buffered = BufReader::with_capacity(SNIFF_BYTES, source);
-        let start = buffered.fill_buf().map_err(|source| InputError::Read {
-            path: path.clone(),
-            line: 1,
-            source,
-        })?;
+        let start = buffered
+            .fill_buf()
+            .map_err(|source| io_error(&path, Some(1), source))?;
         let sniffed = sniff(&path, start, encoding)?;
         buffered.consume(sniffed.skip);
 
@@ -397,6 +508,7 @@ impl CsvReader {
             },
             Encoding::Gb18030 => self.decode_fields_lossy(&mut problems),
         };
+        self.report_controls(&fields, &mut problems);
         let expected = self.names.len();
         if fields.len() != expected {
             problems.push(ReadProblem {
@@ -405,6 +517,8 @@ impl CsvReader {
                     "the row has {} fields but the header has {expected}; look for a missing or extra comma, or a value with a comma that is not in double quotes",
                     fields.len()
                 ),
+                field: None,
+                rule: Rule::Ragged,
             });
         }
         Row {
@@ -425,11 +539,40 @@ impl CsvReader {
                 problems.push(ReadProblem {
                     column,
                     message: self.decoding_advice(&bad),
+                    field: Some(i),
+                    rule: Rule::Encoding,
                 });
             }
             fields.push_field(&text);
         }
         fields
+    }
+
+    /// Control characters other than tabs and line breaks, in any cell: never data, and
+    /// never to be sent. (Whether a tab or line break may stay depends on the column:
+    /// that is for the caller, who knows the columns.)
+    fn report_controls(&self, fields: &StringRecord, problems: &mut Vec<ReadProblem>) {
+        for (i, value) in fields.iter().enumerate() {
+            let Some(found) = text::find_controls(value, &text::LAYOUT_CHARACTERS) else {
+                continue;
+            };
+            let column = self.names.get(i).cloned();
+            let message = text::control_message(
+                value,
+                &found,
+                "control characters are never sent: remove it from the file (Excel's CLEAN function removes them), or export the file again",
+            );
+            problems.push(ReadProblem {
+                message: match column {
+                    Some(_) => message,
+                    // A field past the header's end has no name: say which it is.
+                    None => format!("field {}: {message}", i + 1),
+                },
+                column,
+                field: Some(i),
+                rule: Rule::ControlCharacter,
+            });
+        }
     }
 
     fn decoding_advice(&self, bad: &[u8]) -> String {
@@ -459,8 +602,9 @@ fn decode_header(
 ) -> Result<Vec<String>, InputError> {
     record
         .iter()
-        .map(|raw| match decode_field(raw, encoding) {
-            (text, None) => Ok(text.trim().to_owned()),
+        .enumerate()
+        .map(|(i, raw)| match decode_field(raw, encoding) {
+            (text, None) => header_name(path, i, text.trim()),
             (_, Some(_)) => Err(InputError::HeaderEncoding {
                 path: path.to_owned(),
                 encoding: match encoding {
@@ -476,14 +620,35 @@ fn decode_header(
         .collect()
 }
 
+/// A header cell's name, refused when it holds any control character: a column name
+/// has no use for one, and what each one usually means is the advice.
+fn header_name(path: &str, field: usize, name: &str) -> Result<String, InputError> {
+    let Some(found) = text::find_controls(name, &[]) else {
+        return Ok(name.to_owned());
+    };
+    let advice = match found.first {
+        '\0' => {
+            "a NUL in the header usually means the file is UTF-16: save it as UTF-8 (in Excel: \"CSV UTF-8 (Comma delimited)\")"
+        }
+        '\t' => "the file looks tab-separated: save it as a CSV with commas",
+        '\n' | '\r' => "remove the line break from the column name",
+        _ => "remove it from the column name",
+    };
+    Err(InputError::HeaderControlCharacter {
+        path: path.to_owned(),
+        column: field + 1,
+        name: echo(name),
+        character: text::describe_char(found.first),
+        position: found.position,
+        advice,
+    })
+}
+
 fn csv_error(path: &str, error: csv::Error) -> InputError {
-    let line = error.position().map_or(0, |p| p.line());
+    // Line 0 means "before the first line"; a read error is always at a line.
+    let line = error.position().map_or(1, |p| p.line().max(1));
     match error.into_kind() {
-        csv::ErrorKind::Io(source) => InputError::Read {
-            path: path.to_owned(),
-            line,
-            source,
-        },
+        csv::ErrorKind::Io(source) => io_error(path, Some(line), source),
         other => InputError::Syntax {
             path: path.to_owned(),
             line,
@@ -611,18 +776,163 @@ mod tests {
             "t.csv: the file is empty; a rewards CSV starts with a header row naming its columns (referral_user_id,external_id,\u{2026})"
         );
         assert!(err(b"PK\x03\x04rest").contains("Excel .xlsx"));
-        assert!(err(b"a\0b").contains("NUL bytes"));
+        assert_eq!(
+            err("e\0x\0t\0,\0i\0d\0\n\0".as_bytes()),
+            "t.csv: not a text file (it looks like UTF-16 text without a byte-order mark: every other byte of its first line is NUL); save it as UTF-8 (in Excel: \"CSV UTF-8 (Comma delimited)\")"
+        );
+        assert!(err(b"\0\0\0\x01\0\x02\x03\0\0").contains("full of NUL bytes"));
         assert!(
             err(b"referral_user_id,external_id,application_id,stage\n")
                 .starts_with("t.csv:1: missing required column rule_type;")
         );
         assert!(
             err(b"referral_user_id,external_id,talent_id,rule_type,stage,bonus\n")
-                .starts_with("t.csv:1: unknown column bonus;")
+                .starts_with("t.csv:1: unknown column \"bonus\";")
         );
         assert!(
             err(b"referral_user_id,external_id,rule_type,stage\n")
                 .contains("missing column application_id or talent_id")
+        );
+    }
+
+    /// A valid row, `n` of them make a file of any size.
+    fn filler(n: usize) -> String {
+        (0..n)
+            .map(|i| format!("ou_{i},E{i:08},a{i},1,1,some reason for row {i}\n"))
+            .collect()
+    }
+
+    #[test]
+    fn nul_far_past_the_sniffed_start_is_a_problem_of_its_row() {
+        let mut text = format!("{HEADER}\n{}", filler(2000));
+        assert!(text.len() > SNIFF_BYTES);
+        let rows_before = 2000;
+        text.push_str("ou_x,E\u{0}1,ax,1,1,x\n");
+        text.push_str(&filler(3));
+        let (_, rows) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
+        let bad: Vec<&Row> = rows.iter().filter(|r| !r.problems.is_empty()).collect();
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, rows_before + 2);
+        assert_eq!(
+            bad[0].problems,
+            [ReadProblem {
+                column: Some("external_id".into()),
+                message: "\"E\\01\" has the control character U+0000 (NUL) at character 2; control characters are never sent: remove it from the file (Excel's CLEAN function removes them), or export the file again".into(),
+                field: Some(1),
+                rule: Rule::ControlCharacter,
+            }]
+        );
+    }
+
+    #[test]
+    fn every_c0_control_and_del_is_refused_but_layout_is_left_to_the_caller() {
+        for byte in (0u8..0x20).chain([0x7f]) {
+            let c = char::from(byte);
+            let text = format!("{HEADER}\nou_1,\"e{c}1\",a1,1,1,\"x{c}y\"\n");
+            let (_, rows) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
+            let columns: Vec<_> = rows[0]
+                .problems
+                .iter()
+                .map(|p| (p.column.as_deref(), p.rule))
+                .collect();
+            if text::LAYOUT_CHARACTERS.contains(&c) {
+                assert!(columns.is_empty(), "{byte:#04x}: {columns:?}");
+            } else {
+                assert_eq!(
+                    columns,
+                    [
+                        (Some("external_id"), Rule::ControlCharacter),
+                        (Some("reason"), Rule::ControlCharacter)
+                    ],
+                    "{byte:#04x}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn control_character_in_gbk_is_found_after_decoding() {
+        let text = format!("{HEADER}\nou_1,e1,a1,1,1,入职\u{1b}奖励\n");
+        let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+        let (_, rows) = read(&bytes, EncodingChoice::Gbk).unwrap();
+        assert_eq!(rows[0].problems.len(), 1);
+        assert!(
+            rows[0].problems[0].message.starts_with(
+                "\"入职\\u{1b}奖励\" has the control character U+001B (ESC) at character 3;"
+            ),
+            "{:?}",
+            rows[0].problems
+        );
+    }
+
+    #[test]
+    fn control_character_past_the_header_end_names_its_field() {
+        let text = format!("{HEADER}\nou_1,e1,a1,1,1,x,\u{7}\n");
+        let (_, rows) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
+        let rules: Vec<_> = rows[0].problems.iter().map(|p| p.rule).collect();
+        assert_eq!(rules, [Rule::ControlCharacter, Rule::Ragged]);
+        assert!(
+            rows[0].problems[0]
+                .message
+                .starts_with("field 7: \"\\u{7}\" has"),
+            "{:?}",
+            rows[0].problems
+        );
+    }
+
+    #[test]
+    fn header_cell_with_a_control_character_stops_the_file() {
+        let err = |bytes: &[u8]| read(bytes, EncodingChoice::Utf8).unwrap_err().to_string();
+        assert_eq!(
+            err(b"referral_user_id,exter\x01nal_id,application_id,rule_type,stage\n"),
+            "t.csv:1: header column 2 (\"exter\\u{1}nal_id\") has U+0001 (SOH) at character 6; remove it from the column name"
+        );
+        assert!(
+            err(b"referral_user_id\texternal_id\n")
+                .ends_with("has U+0009 (TAB) at character 17; the file looks tab-separated: save it as a CSV with commas")
+        );
+        assert!(err(b"referral_user_id,ext\0\n").contains(
+            "header column 2 (\"ext\\0\") has U+0000 (NUL) at character 4; a NUL in the header usually means the file is UTF-16"
+        ));
+    }
+
+    #[test]
+    fn io_errors_say_what_happened_once_and_what_to_do() {
+        use std::error::Error as _;
+        let kind = |kind: io::ErrorKind, line| io_error("x.csv", line, io::Error::from(kind));
+        assert!(matches!(
+            kind(io::ErrorKind::NotFound, None),
+            InputError::NotFound { .. }
+        ));
+        assert!(matches!(
+            kind(io::ErrorKind::IsADirectory, Some(1)),
+            InputError::IsDirectory { .. }
+        ));
+        let denied = kind(io::ErrorKind::PermissionDenied, None);
+        assert_eq!(
+            denied.to_string(),
+            "x.csv: permission denied; make the file readable by the user running rewardsync, or copy it somewhere that user can read"
+        );
+        assert!(denied.source().is_none());
+        // Anything else keeps the OS error as its source, and does not repeat it.
+        let other = io_error("x.csv", Some(7), io::Error::other("disk on fire"));
+        assert_eq!(other.to_string(), "x.csv:7: cannot read the file");
+        assert_eq!(
+            other.source().map(|e| e.to_string()),
+            Some("disk on fire".into())
+        );
+    }
+
+    #[test]
+    fn a_directory_is_not_a_file() {
+        let dir = std::env::temp_dir();
+        let err = CsvReader::open(&dir, EncodingChoice::Utf8).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: is a directory, not a file; give the path of the CSV file in it",
+                dir.display()
+            )
         );
     }
 

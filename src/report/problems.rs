@@ -203,6 +203,7 @@ mod tests {
             severity: Severity::Warning,
             column: Some("pay_time".into()),
             message: "is for paid rewards".into(),
+            rule: crate::validate::Rule::LaterStageField,
         };
         assert_eq!(
             format_problem("a.csv", 7, &problem),

@@ -4,6 +4,8 @@ mod accounts;
 mod common;
 mod exits;
 mod import;
+mod input_accounts;
+mod input_control;
 mod pacing;
 mod rollback;
 mod sandbox;

@@ -49,13 +49,13 @@ fn sample_with_errors_exits_1_with_every_kind_of_error() {
     let text = String::from_utf8(output).unwrap();
     for expected in [
         ":4: column referral_user_id: is empty",
-        ":5: column external_id: LEGACY-2023-10000 already appears on line 2",
-        ":6: column application_id: 6.93E+18 is an id that Excel turned into scientific notation",
+        ":5: column external_id: \"LEGACY-2023-10000\" already appears on line 2",
+        ":6: column application_id: \"6.93E+18\" is an id that Excel turned into scientific notation",
         ":7: column amount: 100.505 has more than 2 decimals",
         ":8: column amount: -20 is negative",
         ":9: column point_bonus: \"12.5\" is not a whole number",
         ":10: column point_bonus: -100 is negative",
-        ":11: column create_time: 1704720275 looks like epoch seconds",
+        ":11: column create_time: \"1704720275\" looks like epoch seconds",
         ":12: column create_time: \"2024-01-08 13:24\" looks like a date",
         ":13: column rule_type: 7 is not allowed",
         ":14: column stage: 4 is not allowed",
@@ -82,23 +82,50 @@ fn unreadable_inputs_exit_2_with_one_line() {
         "external_id,referral_user_id,application_id,stage\n",
     );
     wrk.create("book.xlsx", b"PK\x03\x04\x14\x00\x06\x00");
+    std::fs::create_dir(wrk.path("exports")).unwrap();
+    wrk.create("tabs.csv", "external_id\treferral_user_id\tstage\n");
+    wrk.create("nul.csv", "external_id,referral_\0user_id\n");
+    let utf16: Vec<u8> = format!("{HEADER}\n")
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    wrk.create("utf16.csv", utf16);
     let cases = [
-        ("nope.csv", "rewardsync: nope.csv: cannot open the file: "),
+        (
+            "nope.csv",
+            "rewardsync: nope.csv: no such file; check the name, and for a relative path the directory rewardsync runs in\n",
+        ),
+        (
+            "exports",
+            "rewardsync: exports: is a directory, not a file; give the path of the CSV file in it\n",
+        ),
         (
             "empty.csv",
             "rewardsync: empty.csv: the file is empty; a rewards CSV starts with a header row",
         ),
         (
             "unknown.csv",
-            "rewardsync: unknown.csv:1: unknown column bonus; known columns are referral_user_id,",
+            "rewardsync: unknown.csv:1: unknown column \"bonus\"; known columns are referral_user_id,",
         ),
         (
             "missing.csv",
-            "rewardsync: missing.csv:1: missing required column rule_type; the header has: external_id, referral_user_id, application_id, stage.",
+            "rewardsync: missing.csv:1: missing required column rule_type; the header has: \"external_id\", \"referral_user_id\", \"application_id\", \"stage\".",
         ),
         (
             "book.xlsx",
             "rewardsync: book.xlsx: not a text file (it is a zip archive, probably an Excel .xlsx workbook); open it in Excel and save it as \"CSV UTF-8 (Comma delimited)\"",
+        ),
+        (
+            "utf16.csv",
+            "rewardsync: utf16.csv: not a text file (it looks like UTF-16 text without a byte-order mark: every other byte of its first line is NUL); save it as UTF-8",
+        ),
+        (
+            "tabs.csv",
+            "rewardsync: tabs.csv:1: header column 1 (\"external_id\\treferral_user_id\\tstage\") has U+0009 (TAB) at character 12; the file looks tab-separated: save it as a CSV with commas\n",
+        ),
+        (
+            "nul.csv",
+            "rewardsync: nul.csv:1: header column 2 (\"referral_\\0user_id\") has U+0000 (NUL) at character 10; a NUL in the header usually means the file is UTF-16",
         ),
     ];
     for (file, message) in cases {
@@ -107,6 +134,24 @@ fn unreadable_inputs_exit_2_with_one_line() {
         assert!(stderr.starts_with(message), "{file}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{file}: {stderr}");
     }
+}
+
+#[test]
+fn an_unreadable_file_says_permission_denied_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let wrk = Workdir::new();
+    let path = wrk.create("locked.csv", format!("{HEADER}\n"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&path).is_ok() {
+        // Running as root: every file is readable, so there is nothing to see here.
+        return;
+    }
+    wrk.command(&["validate", "locked.csv"])
+        .assert()
+        .code(2)
+        .stderr(
+            "rewardsync: locked.csv: permission denied; make the file readable by the user running rewardsync, or copy it somewhere that user can read\n",
+        );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Every validation rule of SPEC §2, one table entry each, asserting the exact message and
-//! line as `validate` prints them.
+//! line as `validate` prints them, and the rule each message is grouped under.
 
 use rewardsync::report::format_problem;
+use rewardsync::validate::Rule;
 
 use crate::common::{HEADER, check_text};
 
@@ -25,7 +26,7 @@ fn row(changes: &[(&str, &str)]) -> String {
                 .chain(BASE)
                 .find(|(c, _)| *c == column)
                 .map_or("", |(_, v)| *v);
-            if value.contains([',', '"', '\n']) {
+            if value.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", value.replace('"', "\"\""))
             } else {
                 value.to_owned()
@@ -35,15 +36,15 @@ fn row(changes: &[(&str, &str)]) -> String {
         .join(",")
 }
 
-/// Validates CSV text; returns every printed problem line.
-fn problems(csv: &str) -> Vec<String> {
+/// Validates CSV text; returns the rule and the printed line of every problem.
+fn problems(csv: &str) -> Vec<(Rule, String)> {
     check_text("r.csv", csv)
         .iter()
         .flat_map(|checked| {
             checked
                 .problems
                 .iter()
-                .map(|p| format_problem("r.csv", checked.line, p))
+                .map(|p| (p.rule, format_problem("r.csv", checked.line, p)))
         })
         .collect()
 }
@@ -51,8 +52,14 @@ fn problems(csv: &str) -> Vec<String> {
 struct Case {
     rule: &'static str,
     changes: &'static [(&'static str, &'static str)],
-    expected: &'static [&'static str],
+    expected: &'static [(Rule, &'static str)],
 }
+
+/// What the reader says of a control character in any cell.
+const NEVER_SENT: &str = "control characters are never sent: remove it from the file (Excel's CLEAN function removes them), or export the file again";
+/// What validation says of a tab or line break outside reason and comment.
+const LAYOUT_ONLY_IN_FREE_TEXT: &str =
+    "tabs and line breaks are allowed only in reason and comment: remove it from this cell";
 
 const CASES: &[Case] = &[
     Case {
@@ -63,19 +70,26 @@ const CASES: &[Case] = &[
     Case {
         rule: "referral_user_id required",
         changes: &[("referral_user_id", "")],
-        expected: &["r.csv:2: column referral_user_id: is empty; it is required"],
+        expected: &[(
+            Rule::Required,
+            "r.csv:2: column referral_user_id: is empty; it is required",
+        )],
     },
     Case {
         rule: "external_id required",
         changes: &[("external_id", "")],
-        expected: &["r.csv:2: column external_id: is empty; it is required"],
+        expected: &[(
+            Rule::Required,
+            "r.csv:2: column external_id: is empty; it is required",
+        )],
     },
     Case {
         rule: "application_id or talent_id",
         changes: &[("application_id", "")],
-        expected: &[
+        expected: &[(
+            Rule::CandidateMissing,
             "r.csv:2: column application_id: application_id and talent_id are both empty; a reward needs one of them",
-        ],
+        )],
     },
     Case {
         rule: "talent_id alone is enough",
@@ -85,58 +99,66 @@ const CASES: &[Case] = &[
     Case {
         rule: "id in scientific notation",
         changes: &[("application_id", "6.93E+18")],
-        expected: &[
-            "r.csv:2: column application_id: 6.93E+18 is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again",
-        ],
+        expected: &[(
+            Rule::ScientificNotation,
+            "r.csv:2: column application_id: \"6.93E+18\" is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again",
+        )],
     },
     Case {
         rule: "external_id in scientific notation",
         changes: &[("external_id", "6.930815E+18")],
-        expected: &[
-            "r.csv:2: column external_id: 6.930815E+18 is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again",
-        ],
+        expected: &[(
+            Rule::ScientificNotation,
+            "r.csv:2: column external_id: \"6.930815E+18\" is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again",
+        )],
     },
     Case {
         rule: "rule_type required",
         changes: &[("rule_type", "")],
-        expected: &[
+        expected: &[(
+            Rule::Required,
             "r.csv:2: column rule_type: is empty; it is required: 1 (onboard, 入职奖励), 2 (process, 过程奖励), 3 (activity, 活动奖励), 4 (open-source, 开源奖励), 5 (other, 其他奖励)",
-        ],
+        )],
     },
     Case {
         rule: "rule_type out of range",
         changes: &[("rule_type", "6")],
-        expected: &[
+        expected: &[(
+            Rule::Enum,
             "r.csv:2: column rule_type: 6 is not allowed; use 1 (onboard, 入职奖励), 2 (process, 过程奖励), 3 (activity, 活动奖励), 4 (open-source, 开源奖励), 5 (other, 其他奖励)",
-        ],
+        )],
     },
     Case {
         rule: "rule_type not a number",
         changes: &[("rule_type", "入职奖励")],
-        expected: &[
+        expected: &[(
+            Rule::NotWholeNumber,
             "r.csv:2: column rule_type: \"入职奖励\" is not a whole number; use 1 (onboard, 入职奖励), 2 (process, 过程奖励), 3 (activity, 活动奖励), 4 (open-source, 开源奖励), 5 (other, 其他奖励)",
-        ],
+        )],
     },
     Case {
         rule: "stage required",
         changes: &[("stage", "")],
-        expected: &[
+        expected: &[(
+            Rule::Required,
             "r.csv:2: column stage: is empty; it is required: 1 (pending confirmation, 待确认), 2 (confirmed, 已确认), 3 (paid, 已发放)",
-        ],
+        )],
     },
     Case {
         rule: "stage out of range",
         changes: &[("stage", "0")],
-        expected: &[
+        expected: &[(
+            Rule::Enum,
             "r.csv:2: column stage: 0 is not allowed; use 1 (pending confirmation, 待确认), 2 (confirmed, 已确认), 3 (paid, 已发放)",
-        ],
+        )],
     },
     Case {
         rule: "bonus_type out of range",
         changes: &[("bonus_type", "3")],
-        expected: &[
+        expected: &[(
+            Rule::Enum,
             "r.csv:2: column bonus_type: 3 is not allowed; use 1 (points, 积分), 2 (cash, 现金)",
-        ],
+        )],
     },
     Case {
         rule: "bonus_type empty means points",
@@ -146,33 +168,42 @@ const CASES: &[Case] = &[
     Case {
         rule: "points required for a points row",
         changes: &[("point_bonus", "")],
-        expected: &[
+        expected: &[(
+            Rule::RequiredByBonusType,
             "r.csv:2: column point_bonus: is empty; it is required when bonus_type is 1 (points)",
-        ],
+        )],
     },
     Case {
         rule: "points not a whole number",
         changes: &[("point_bonus", "12.5")],
-        expected: &["r.csv:2: column point_bonus: \"12.5\" is not a whole number of points"],
+        expected: &[(
+            Rule::NotWholeNumber,
+            "r.csv:2: column point_bonus: \"12.5\" is not a whole number of points",
+        )],
     },
     Case {
         rule: "points with a thousands separator",
         changes: &[("point_bonus", "1,000")],
-        expected: &[
+        expected: &[(
+            Rule::NotWholeNumber,
             "r.csv:2: column point_bonus: \"1,000\" is not a whole number of points; remove the thousands separator",
-        ],
+        )],
     },
     Case {
         rule: "points negative",
         changes: &[("point_bonus", "-5")],
-        expected: &["r.csv:2: column point_bonus: -5 is negative; it must be 0 or more"],
+        expected: &[(
+            Rule::Negative,
+            "r.csv:2: column point_bonus: -5 is negative; it must be 0 or more",
+        )],
     },
     Case {
         rule: "cash row without currency",
         changes: &[("bonus_type", "2"), ("point_bonus", ""), ("amount", "100")],
-        expected: &[
+        expected: &[(
+            Rule::RequiredByBonusType,
             "r.csv:2: column currency_type: is empty; it is required when bonus_type is 2 (cash)",
-        ],
+        )],
     },
     Case {
         rule: "cash row without amount",
@@ -181,7 +212,10 @@ const CASES: &[Case] = &[
             ("point_bonus", ""),
             ("currency_type", "CNY"),
         ],
-        expected: &["r.csv:2: column amount: is empty; it is required when bonus_type is 2 (cash)"],
+        expected: &[(
+            Rule::RequiredByBonusType,
+            "r.csv:2: column amount: is empty; it is required when bonus_type is 2 (cash)",
+        )],
     },
     Case {
         rule: "amount with more than two decimals",
@@ -191,7 +225,10 @@ const CASES: &[Case] = &[
             ("currency_type", "CNY"),
             ("amount", "10.005"),
         ],
-        expected: &["r.csv:2: column amount: 10.005 has more than 2 decimals; round it to cents"],
+        expected: &[(
+            Rule::AmountDecimals,
+            "r.csv:2: column amount: 10.005 has more than 2 decimals; round it to cents",
+        )],
     },
     Case {
         rule: "amount below zero",
@@ -201,7 +238,10 @@ const CASES: &[Case] = &[
             ("currency_type", "CNY"),
             ("amount", "-0.01"),
         ],
-        expected: &["r.csv:2: column amount: -0.01 is negative; it must be 0 or more"],
+        expected: &[(
+            Rule::Negative,
+            "r.csv:2: column amount: -0.01 is negative; it must be 0 or more",
+        )],
     },
     Case {
         rule: "amount with a currency sign",
@@ -211,9 +251,10 @@ const CASES: &[Case] = &[
             ("currency_type", "CNY"),
             ("amount", "¥100"),
         ],
-        expected: &[
+        expected: &[(
+            Rule::AmountCurrencySign,
             "r.csv:2: column amount: \"¥100\" is not a plain number; write the amount without a currency sign and put the currency in currency_type",
-        ],
+        )],
     },
     Case {
         rule: "amount with a thousands separator",
@@ -223,9 +264,10 @@ const CASES: &[Case] = &[
             ("currency_type", "CNY"),
             ("amount", "1,000.50"),
         ],
-        expected: &[
+        expected: &[(
+            Rule::AmountThousandsSeparator,
             "r.csv:2: column amount: \"1,000.50\" has a thousands separator; write it without, e.g. 1000.5",
-        ],
+        )],
     },
     Case {
         rule: "amount in scientific notation",
@@ -235,9 +277,10 @@ const CASES: &[Case] = &[
             ("currency_type", "CNY"),
             ("amount", "1E+2"),
         ],
-        expected: &[
-            "r.csv:2: column amount: 1E+2 is in scientific notation; write the amount in plain digits, e.g. 100.5",
-        ],
+        expected: &[(
+            Rule::ScientificNotation,
+            "r.csv:2: column amount: \"1E+2\" is in scientific notation; write the amount in plain digits, e.g. 100.5",
+        )],
     },
     Case {
         rule: "unknown currency",
@@ -247,9 +290,10 @@ const CASES: &[Case] = &[
             ("currency_type", "RMB"),
             ("amount", "1"),
         ],
-        expected: &[
+        expected: &[(
+            Rule::Currency,
             "r.csv:2: column currency_type: unknown currency \"RMB\"; use an ISO 4217 code from Feishu's currency enum, e.g. CNY, USD, EUR, JPY, HKD, GBP, SGD",
-        ],
+        )],
     },
     Case {
         rule: "currency in lower case",
@@ -259,83 +303,204 @@ const CASES: &[Case] = &[
             ("currency_type", "usd"),
             ("amount", "1"),
         ],
-        expected: &[
+        expected: &[(
+            Rule::Currency,
             "r.csv:2: column currency_type: currency \"usd\" must be written in capitals: USD",
-        ],
+        )],
     },
     Case {
         rule: "time in seconds",
         changes: &[("create_time", "1704720275")],
-        expected: &[
-            "r.csv:2: column create_time: 1704720275 looks like epoch seconds; the API takes milliseconds: 1704720275000",
-        ],
+        expected: &[(
+            Rule::EpochSeconds,
+            "r.csv:2: column create_time: \"1704720275\" looks like epoch seconds; the API takes milliseconds: 1704720275000",
+        )],
     },
     Case {
         rule: "time as a date",
         changes: &[("onboard_time", "2024/01/08")],
-        expected: &[
+        expected: &[(
+            Rule::TimeLooksLikeDate,
             "r.csv:2: column onboard_time: \"2024/01/08\" looks like a date; write the time as epoch milliseconds, e.g. 1704720275000 for 2024-01-08 13:24:35 UTC",
-        ],
+        )],
     },
     Case {
         rule: "time not digits",
         changes: &[("conversion_time", "soon")],
-        expected: &[
+        expected: &[(
+            Rule::NotEpochMillis,
             "r.csv:2: column conversion_time: \"soon\" is not epoch milliseconds (digits only, e.g. 1704720275000)",
-        ],
+        )],
     },
     Case {
         rule: "time of implausible length",
         changes: &[("confirm_time", "17047202750001")],
-        expected: &[
-            "r.csv:2: column confirm_time: 17047202750001 is not a plausible epoch-milliseconds time (13 digits, e.g. 1704720275000)",
-        ],
+        expected: &[(
+            Rule::NotEpochMillis,
+            "r.csv:2: column confirm_time: \"17047202750001\" is not a plausible epoch-milliseconds time (13 digits, e.g. 1704720275000)",
+        )],
     },
     Case {
         rule: "time in scientific notation",
         changes: &[("create_time", "1.70472E+12")],
-        expected: &[
-            "r.csv:2: column create_time: 1.70472E+12 is a time that Excel turned into scientific notation; format the column as Text or Number with no decimals, and export again",
-        ],
+        expected: &[(
+            Rule::ScientificNotation,
+            "r.csv:2: column create_time: \"1.70472E+12\" is a time that Excel turned into scientific notation; format the column as Text or Number with no decimals, and export again",
+        )],
     },
     Case {
         rule: "pay_time on a stage-1 row warns",
         changes: &[("stage", "1"), ("pay_time", "1704720275001")],
-        expected: &[
+        expected: &[(
+            Rule::LaterStageField,
             "r.csv:2: column pay_time: warning: is for paid rewards (stage 3), but this row is stage 1 (pending confirmation); it is sent anyway",
-        ],
+        )],
     },
     Case {
         rule: "confirm_user_id on a stage-1 row warns",
         changes: &[("stage", "1"), ("confirm_user_id", "ou_x")],
-        expected: &[
+        expected: &[(
+            Rule::LaterStageField,
             "r.csv:2: column confirm_user_id: warning: is for confirmed or paid rewards (stage 2 or 3), but this row is stage 1 (pending confirmation); it is sent anyway",
-        ],
+        )],
     },
     Case {
         rule: "pay_user_id on a stage-2 row warns",
         changes: &[("pay_user_id", "ou_x")],
-        expected: &[
+        expected: &[(
+            Rule::LaterStageField,
             "r.csv:2: column pay_user_id: warning: is for paid rewards (stage 3), but this row is stage 2 (confirmed); it is sent anyway",
-        ],
+        )],
     },
     Case {
         rule: "cash cells on a points row warn",
         changes: &[("currency_type", "CNY")],
-        expected: &[
+        expected: &[(
+            Rule::IgnoredForBonusType,
             "r.csv:2: column currency_type: warning: is set on a points reward (bonus_type 1); Feishu ignores currency_type for points, check the row's bonus_type",
-        ],
+        )],
     },
     Case {
         rule: "every problem of a row is reported",
         changes: &[("referral_user_id", ""), ("rule_type", "9"), ("stage", "x")],
         expected: &[
-            "r.csv:2: column referral_user_id: is empty; it is required",
-            "r.csv:2: column rule_type: 9 is not allowed; use 1 (onboard, 入职奖励), 2 (process, 过程奖励), 3 (activity, 活动奖励), 4 (open-source, 开源奖励), 5 (other, 其他奖励)",
-            "r.csv:2: column stage: \"x\" is not a whole number; use 1 (pending confirmation, 待确认), 2 (confirmed, 已确认), 3 (paid, 已发放)",
+            (
+                Rule::Required,
+                "r.csv:2: column referral_user_id: is empty; it is required",
+            ),
+            (
+                Rule::Enum,
+                "r.csv:2: column rule_type: 9 is not allowed; use 1 (onboard, 入职奖励), 2 (process, 过程奖励), 3 (activity, 活动奖励), 4 (open-source, 开源奖励), 5 (other, 其他奖励)",
+            ),
+            (
+                Rule::NotWholeNumber,
+                "r.csv:2: column stage: \"x\" is not a whole number; use 1 (pending confirmation, 待确认), 2 (confirmed, 已确认), 3 (paid, 已发放)",
+            ),
         ],
     },
+    // Control characters: never in any cell; tabs and line breaks in free text only.
+    // (Messages are checked whole in `control_character_messages` below.)
+    Case {
+        rule: "NUL in an id",
+        changes: &[("external_id", "E\u{0}1")],
+        expected: &[(
+            Rule::ControlCharacter,
+            "r.csv:2: column external_id: \"E\\01\" has the control character U+0000 (NUL) at character 2; control characters are never sent: remove it from the file (Excel's CLEAN function removes them), or export the file again",
+        )],
+    },
+    Case {
+        rule: "tab in an id",
+        changes: &[("external_id", "E\t1")],
+        expected: &[(
+            Rule::ControlCharacter,
+            "r.csv:2: column external_id: \"E\\t1\" has the control character U+0009 (TAB) at character 2; tabs and line breaks are allowed only in reason and comment: remove it from this cell",
+        )],
+    },
+    Case {
+        rule: "tab and line break in free text",
+        changes: &[("reason", "第一行\t缩进\r\n第二行"), ("comment", "a\nb\tc")],
+        expected: &[],
+    },
 ];
+
+/// Each control character, in a column where it is refused: who reports it (the reader
+/// or validation) is visible in the advice, and each is reported exactly once.
+#[test]
+fn control_character_messages() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // (column, value, echoed value and what it has, advice)
+        (
+            "external_id",
+            "E\u{0}1",
+            "\"E\\01\" has the control character U+0000 (NUL) at character 2",
+            NEVER_SENT,
+        ),
+        (
+            "referral_user_id",
+            "\u{7f}ou_1",
+            "\"\\u{7f}ou_1\" has the control character U+007F (DEL) at character 1",
+            NEVER_SENT,
+        ),
+        (
+            "reason",
+            "入职\u{1b}[31m",
+            "\"入职\\u{1b}[31m\" has the control character U+001B (ESC) at character 3",
+            NEVER_SENT,
+        ),
+        (
+            "comment",
+            "x\u{1}y\u{2}",
+            "\"x\\u{1}y\\u{2}\" has 2 control characters, the first U+0001 (SOH) at character 2",
+            NEVER_SENT,
+        ),
+        (
+            "application_id",
+            "72140\n01",
+            "\"72140\\n01\" has the control character U+000A (LF) at character 6",
+            LAYOUT_ONLY_IN_FREE_TEXT,
+        ),
+        (
+            "external_id",
+            "E1\n",
+            "\"E1\\n\" has the control character U+000A (LF) at character 3",
+            LAYOUT_ONLY_IN_FREE_TEXT,
+        ),
+        (
+            "stage",
+            "2\r",
+            "\"2\\r\" has the control character U+000D (CR) at character 2",
+            LAYOUT_ONLY_IN_FREE_TEXT,
+        ),
+        (
+            "job_id",
+            "\tJ1",
+            "\"\\tJ1\" has the control character U+0009 (TAB) at character 1",
+            LAYOUT_ONLY_IN_FREE_TEXT,
+        ),
+        // Both kinds in one cell: the reader's report stands alone.
+        (
+            "talent_id",
+            "T\t\u{0}",
+            "\"T\\t\\0\" has the control character U+0000 (NUL) at character 3",
+            NEVER_SENT,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (column, value, what, advice) in cases {
+        let csv = format!("{HEADER}\n{}\n", row(&[(*column, *value)]));
+        let expected = vec![(
+            Rule::ControlCharacter,
+            format!("r.csv:2: column {column}: {what}; {advice}"),
+        )];
+        let got = problems(&csv);
+        if got != expected {
+            failures.push(format!(
+                "{column} {value:?}\n  expected: {expected:#?}\n  got:      {got:#?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
 
 #[test]
 fn every_rule_reports_its_exact_message_and_line() {
@@ -343,7 +508,12 @@ fn every_rule_reports_its_exact_message_and_line() {
     for case in CASES {
         let csv = format!("{HEADER}\n{}\n", row(case.changes));
         let got = problems(&csv);
-        if got != case.expected {
+        let expected: Vec<(Rule, String)> = case
+            .expected
+            .iter()
+            .map(|(rule, line)| (*rule, (*line).to_owned()))
+            .collect();
+        if got != expected {
             failures.push(format!(
                 "rule {:?}\n  expected: {:#?}\n  got:      {:#?}",
                 case.rule, case.expected, got
@@ -363,9 +533,10 @@ fn duplicate_external_id_names_the_first_line() {
     );
     assert_eq!(
         problems(&csv),
-        [
-            "r.csv:4: column external_id: E1 already appears on line 2; each reward must appear once (external_id is its idempotency key)"
-        ]
+        [(
+            Rule::Duplicate,
+            "r.csv:4: column external_id: \"E1\" already appears on line 2; each reward must appear once (external_id is its idempotency key)".to_owned()
+        )]
     );
 }
 
@@ -379,8 +550,14 @@ fn ragged_row_is_reported_and_later_rows_keep_their_lines() {
     assert_eq!(
         problems(&csv),
         [
-            "r.csv:4: the row has 3 fields but the header has 21; look for a missing or extra comma, or a value with a comma that is not in double quotes",
-            "r.csv:5: column stage: 7 is not allowed; use 1 (pending confirmation, 待确认), 2 (confirmed, 已确认), 3 (paid, 已发放)",
+            (
+                Rule::Ragged,
+                "r.csv:4: the row has 3 fields but the header has 21; look for a missing or extra comma, or a value with a comma that is not in double quotes".to_owned()
+            ),
+            (
+                Rule::Enum,
+                "r.csv:5: column stage: 7 is not allowed; use 1 (pending confirmation, 待确认), 2 (confirmed, 已确认), 3 (paid, 已发放)".to_owned()
+            ),
         ]
     );
 }
