@@ -437,6 +437,11 @@ pub struct DemoArgs {
 
 /// `rewardsync sandbox`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "While it runs: GET /sandbox/state[?rewards=false] shows what it holds; \
+GET and POST /sandbox/faults read and change fail_rate, drop_rate, latency_ms, jitter_ms and \
+deny_permission (JSON, any subset); POST /sandbox/expire-tokens expires every token."
+)]
 pub struct SandboxArgs {
     /// Address to listen on (loopback by default; anything else exposes made-up data).
     #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR")]
@@ -458,12 +463,12 @@ pub struct SandboxArgs {
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub reward_rate: u32,
 
-    /// Latency added to every business call, in milliseconds.
-    #[arg(long, default_value_t = 0, value_name = "MS")]
+    /// Latency added to every business call, in milliseconds (at most 600000).
+    #[arg(long, default_value_t = 0, value_name = "MS", value_parser = delay_ms)]
     pub latency_ms: u64,
 
-    /// Extra random latency per business call, uniform in 0..=MS milliseconds.
-    #[arg(long, default_value_t = 0, value_name = "MS")]
+    /// Extra random latency per business call, uniform in 0..=MS milliseconds (at most 600000).
+    #[arg(long, default_value_t = 0, value_name = "MS", value_parser = delay_ms)]
     pub jitter_ms: u64,
 
     /// Probability (0 to 1) that a business call answers HTTP 500 / 1002001, storing nothing.
@@ -479,14 +484,45 @@ pub struct SandboxArgs {
     #[arg(long)]
     pub deny_permission: bool,
 
-    /// Seed of the fault generator: the same seed and calls give the same faults.
+    /// Seed of the fault generator: the same seed and calls give the same faults (a change
+    /// through POST /sandbox/faults restarts it from the seed).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub seed: u64,
 
-    /// Employees CSV (user_id, open_id, union_id, name_zh, name_en, email, mobile_code,
-    /// mobile_number) replacing the built-in samples/employees.csv.
-    #[arg(long, value_name = "FILE")]
+    /// Employees CSV: the sandbox then knows exactly these people (see `directory_help`).
+    #[arg(long, value_name = "FILE", help = directory_help())]
     pub directory: Option<PathBuf>,
+}
+
+/// The `--directory` help, naming the built-in directory's size and a sample e-mail so a
+/// user knows whom to name without opening the file.
+fn directory_help() -> String {
+    let sample = rewardsync::sandbox::Directory::sample();
+    let example = sample
+        .employees()
+        .first()
+        .map(|e| format!(", e.g. {}", e.email))
+        .unwrap_or_default();
+    format!(
+        "Employees CSV (user_id, open_id, union_id, name_zh, name_en, email, mobile_code, \
+         mobile_number): the sandbox then knows exactly these people and refuses anyone else \
+         as Feishu does. Without it: the {} built-in sample employees (samples/employees.csv{example}), \
+         plus anyone else named by a well-formed id, e-mail or mobile, made up on first sight",
+        sample.employees().len()
+    )
+}
+
+/// Parses a delay in milliseconds, up to the sandbox's ten-minute limit.
+fn delay_ms(text: &str) -> Result<u64, String> {
+    let ms: u64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of milliseconds"))?;
+    let max = rewardsync::sandbox::faults::MAX_DELAY_MS;
+    if ms <= max {
+        Ok(ms)
+    } else {
+        Err(format!("{ms} is more than {max} (ten minutes)"))
+    }
 }
 
 /// Parses a probability from 0 to 1.

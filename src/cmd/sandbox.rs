@@ -1,6 +1,7 @@
 //! `rewardsync sandbox`: serve the local stand-in until Ctrl-C, after printing its
 //! settings and a block of `export` lines to paste into another shell.
 
+use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -49,18 +50,47 @@ fn config(args: &SandboxArgs) -> anyhow::Result<SandboxConfig> {
         deny_permission: args.deny_permission,
         seed: args.seed,
         directory,
+        // A directory given on the command line is the whole tenant: no one is made up.
+        strict_directory: args.directory.is_some(),
         ..SandboxConfig::default()
     })
 }
 
-fn print_settings(sandbox: &Sandbox, config: &SandboxConfig) {
-    let base = sandbox.base_url();
-    println!("rewardsync sandbox listening on {base}");
-    if !sandbox.addr().ip().is_loopback() {
-        println!("  warning: not a loopback address; other machines can reach it");
+/// Who the sandbox knows, in one line.
+fn employees(config: &SandboxConfig) -> String {
+    let directory = &config.directory;
+    let count = directory.employees().len();
+    let example = directory
+        .employees()
+        .first()
+        .map(|e| format!(" (e.g. {})", e.email))
+        .unwrap_or_default();
+    let source = directory.source();
+    if config.strict_directory {
+        format!("exactly the {count} from {source}{example}; anyone else is refused")
+    } else {
+        format!(
+            "{count} from {source}{example}, and anyone else named by a well-formed id, e-mail or mobile (made up on first sight)"
+        )
     }
-    println!("  employees:     {}", config.directory.employees().len());
-    println!("  token ttl:     {} s", config.token_ttl.as_secs());
+}
+
+/// Prints the settings and the block to paste. A stdout that is gone (`| head`, a test
+/// that stopped reading) does not stop the server: the banner is one write whose failure
+/// is ignored, where `println!` would panic and take the server down with it.
+fn print_settings(sandbox: &Sandbox, config: &SandboxConfig) {
+    let _ = std::io::stdout().write_all(settings_text(sandbox, config).as_bytes());
+    let _ = std::io::stdout().flush();
+}
+
+fn settings_text(sandbox: &Sandbox, config: &SandboxConfig) -> String {
+    let base = sandbox.base_url();
+    let mut lines = vec![format!("rewardsync sandbox listening on {base}")];
+    if !sandbox.addr().ip().is_loopback() {
+        lines.push("  warning: not a loopback address; other machines can reach it".to_owned());
+    }
+    lines.push(format!("  employees:     {}", employees(config)));
+    lines.push(format!("  token ttl:     {} s", config.token_ttl.as_secs()));
     for endpoint in Endpoint::ALL {
         let limit = match endpoint.quota(config.reward_rate) {
             Some(q) if q.per.as_secs() == 1 => format!("{}/s", q.max),
@@ -68,9 +98,9 @@ fn print_settings(sandbox: &Sandbox, config: &SandboxConfig) {
             Some(q) => format!("{}/{}s", q.max, q.per.as_secs()),
             None => "none".to_owned(),
         };
-        println!("  limit {:<9} {}", limit, endpoint.key());
+        lines.push(format!("  limit {:<9} {}", limit, endpoint.key()));
     }
-    println!(
+    lines.push(format!(
         "  faults:        latency {} ms, jitter {} ms, fail rate {}, drop rate {}, deny permission {}, seed {}",
         config.latency.as_millis(),
         config.jitter.as_millis(),
@@ -78,13 +108,20 @@ fn print_settings(sandbox: &Sandbox, config: &SandboxConfig) {
         config.drop_rate,
         config.deny_permission,
         config.seed
-    );
-    println!("  state:         curl -s {base}/sandbox/state?rewards=false");
-    println!();
-    println!("# paste into the shell that runs rewardsync:");
-    println!("export FEISHU_BASE_URL={base}");
-    println!("export FEISHU_APP_ID={}", sandbox.app_id());
-    println!("export FEISHU_APP_SECRET={}", sandbox.app_secret());
-    println!();
-    println!("Ctrl-C to stop (the state is in memory and goes with it).");
+    ));
+    lines.push(format!(
+        "  state:         curl -s {base}/sandbox/state?rewards=false"
+    ));
+    lines.push(format!(
+        "  change faults: curl -s -X POST {base}/sandbox/faults -d '{{\"fail_rate\":0.1,\"latency_ms\":200}}'"
+    ));
+    lines.push(String::new());
+    lines.push("# paste into the shell that runs rewardsync:".to_owned());
+    lines.push(format!("export FEISHU_BASE_URL={base}"));
+    lines.push(format!("export FEISHU_APP_ID={}", sandbox.app_id()));
+    lines.push(format!("export FEISHU_APP_SECRET={}", sandbox.app_secret()));
+    lines.push(String::new());
+    lines.push("Ctrl-C to stop (the state is in memory and goes with it).".to_owned());
+    lines.push(String::new());
+    lines.join("\n")
 }

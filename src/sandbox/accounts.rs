@@ -1,6 +1,7 @@
-//! Referral reward accounts: register (by mobile or email, looked up in the directory),
-//! enable, deactivate, and the assets report, whose balances are the referrer's imported
-//! stage-2 (confirmed) and stage-3 (paid) rewards, so a reconciliation can be rehearsed.
+//! Referral reward accounts: register (by mobile or email, looked up among the people the
+//! sandbox knows, who may be made up on first sight), enable, deactivate, and the assets
+//! report, whose balances are the referrer's imported stage-2 (confirmed) and stage-3
+//! (paid) rewards, so a reconciliation can be rehearsed.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -251,27 +252,11 @@ pub async fn register(State(state): State<AppState>, body: Bytes) -> Result<Repl
             "invalid field mobile: mobile or email is required",
         ));
     }
-    let matches = state.directory().matching(mobile, email);
-    let employee = match matches.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(Reply::error(
-                StatusCode::BAD_REQUEST,
-                code::USER_NOT_FOUND,
-                "user not found: no employee has this mobile / email",
-            ));
-        }
-        _ => {
-            return Err(Reply::error(
-                StatusCode::BAD_REQUEST,
-                code::USER_NOT_UNIQUE,
-                format!(
-                    "cannot match a unique user: {} employees have this mobile / email",
-                    matches.len()
-                ),
-            ));
-        }
-    };
+    // Known, or made up on first sight; refused when malformed, ambiguous or (strict
+    // directory) unknown.
+    let employee = state
+        .people(|p| p.by_contact(mobile, email))
+        .map_err(|refusal| refusal.reply())?;
     let id = state.accounts(|a| a.register(employee, || state.new_id()));
     let status = state
         .accounts(|a| a.get(id))
@@ -323,7 +308,9 @@ pub async fn assets(State(state): State<AppState>, query: QueryMap) -> Result<Re
         .accounts(|a| a.get(id))
         .ok_or_else(|| not_found(text))?;
     let totals = state.rewards(|r| r.totals(employee));
-    let detail = state.directory().get(employee).map(|e| (e, kind));
-    let account = AccountView::new(id, status, &totals, detail);
+    let account = state.people(|p| {
+        let detail = p.directory().get(employee).map(|e| (e, kind));
+        AccountView::new(id, status, &totals, detail)
+    });
     Ok(Reply::success("SUCCESS", AccountData { account }))
 }

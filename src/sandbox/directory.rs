@@ -1,10 +1,12 @@
 //! The tenant's employees as the sandbox knows them: who a `referral_user_id` is under
 //! each `user_id_type`, and who a mobile number or email registers as a referral account.
-//! Read from a CSV (`samples/employees.csv` is built in as the default).
+//! Read from a CSV (`samples/employees.csv` is built in as the default); made-up employees
+//! are appended to it at run time (see `people`).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -66,11 +68,35 @@ pub enum DirectoryError {
     },
 }
 
-/// The employees, indexed by every kind of id.
+/// Where a directory came from, for messages that name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectorySource {
+    /// The built-in `samples/employees.csv`.
+    BuiltIn,
+    /// A CSV file (`--directory FILE`).
+    File(PathBuf),
+    /// Employees handed over in memory (tests).
+    Memory,
+}
+
+impl fmt::Display for DirectorySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DirectorySource::BuiltIn => f.write_str("the built-in samples/employees.csv"),
+            DirectorySource::File(path) => write!(f, "--directory {}", path.display()),
+            DirectorySource::Memory => f.write_str("a directory given in memory"),
+        }
+    }
+}
+
+/// The employees, indexed by every kind of id, e-mail (case-insensitive) and mobile number.
 #[derive(Debug, Clone)]
 pub struct Directory {
+    source: DirectorySource,
     employees: Vec<Employee>,
     by_id: HashMap<(UserIdType, String), usize>,
+    by_email: HashMap<String, Vec<usize>>,
+    by_mobile: HashMap<String, Vec<usize>>,
 }
 
 impl Default for Directory {
@@ -80,21 +106,33 @@ impl Default for Directory {
 }
 
 impl Directory {
-    /// A directory of the given employees.
+    /// A directory of the given employees (its source: [`DirectorySource::Memory`]).
     pub fn new(employees: Vec<Employee>) -> Directory {
-        let mut by_id = HashMap::new();
-        for (index, e) in employees.iter().enumerate() {
-            for kind in [UserIdType::OpenId, UserIdType::UnionId, UserIdType::UserId] {
-                by_id.insert((kind, e.id(kind).to_owned()), index);
-            }
+        let mut directory = Directory {
+            source: DirectorySource::Memory,
+            employees: Vec::with_capacity(employees.len()),
+            by_id: HashMap::new(),
+            by_email: HashMap::new(),
+            by_mobile: HashMap::new(),
+        };
+        for employee in employees {
+            directory.push(employee);
         }
-        Directory { employees, by_id }
+        directory
+    }
+
+    /// The same directory, said to come from `source`.
+    pub fn with_source(mut self, source: DirectorySource) -> Directory {
+        self.source = source;
+        self
     }
 
     /// The built-in sample directory (`samples/employees.csv`).
     pub fn sample() -> Directory {
         // The sample is part of the source tree and checked by a unit test.
-        Directory::from_reader(SAMPLE.as_bytes()).unwrap_or_else(|_| Directory::new(Vec::new()))
+        Directory::from_reader(SAMPLE.as_bytes())
+            .unwrap_or_else(|_| Directory::new(Vec::new()))
+            .with_source(DirectorySource::BuiltIn)
     }
 
     /// Reads a directory CSV (header row with the eight `Employee` columns).
@@ -119,10 +157,34 @@ impl Directory {
             path: path.display().to_string(),
             source,
         })?;
-        Directory::from_reader(file)
+        Ok(Directory::from_reader(file)?.with_source(DirectorySource::File(path.to_owned())))
     }
 
-    /// Every employee, in file order.
+    /// Where the directory came from.
+    pub fn source(&self) -> &DirectorySource {
+        &self.source
+    }
+
+    /// Adds an employee and returns its index.
+    pub fn push(&mut self, employee: Employee) -> usize {
+        let index = self.employees.len();
+        for kind in UserIdType::ALL {
+            self.by_id
+                .insert((kind, employee.id(kind).to_owned()), index);
+        }
+        self.by_email
+            .entry(employee.email.to_lowercase())
+            .or_default()
+            .push(index);
+        self.by_mobile
+            .entry(employee.mobile_number.clone())
+            .or_default()
+            .push(index);
+        self.employees.push(employee);
+        index
+    }
+
+    /// Every employee, in file order (then made-up ones, in the order they were made up).
     pub fn employees(&self) -> &[Employee] {
         &self.employees
     }
@@ -138,25 +200,48 @@ impl Directory {
     }
 
     /// Employees matching every identifier given: the mobile (country code optional, a
-    /// leading `+` ignored) and the email (case-insensitive).
+    /// leading `+` ignored) and the email (case-insensitive). With neither: everyone.
     pub fn matching(
         &self,
         mobile: Option<(Option<&str>, &str)>,
         email: Option<&str>,
     ) -> Vec<usize> {
-        self.employees
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                let mobile_ok = mobile.is_none_or(|(code, number)| {
-                    e.mobile_number == number
-                        && code.is_none_or(|c| c.trim_start_matches('+') == e.mobile_code)
-                });
-                let email_ok = email.is_none_or(|m| e.email.eq_ignore_ascii_case(m));
-                mobile_ok && email_ok
+        let candidates: Vec<usize> = match (email, mobile) {
+            (Some(email), _) => self
+                .by_email
+                .get(&email.to_lowercase())
+                .cloned()
+                .unwrap_or_default(),
+            (None, Some((_, number))) => self.by_mobile.get(number).cloned().unwrap_or_default(),
+            (None, None) => (0..self.employees.len()).collect(),
+        };
+        candidates
+            .into_iter()
+            .filter(|&i| {
+                self.employees.get(i).is_some_and(|e| {
+                    let mobile_ok = mobile.is_none_or(|(code, number)| {
+                        e.mobile_number == number
+                            && code.is_none_or(|c| c.trim_start_matches('+') == e.mobile_code)
+                    });
+                    let email_ok = email.is_none_or(|m| e.email.to_lowercase() == m.to_lowercase());
+                    mobile_ok && email_ok
+                })
             })
-            .map(|(i, _)| i)
             .collect()
+    }
+
+    /// True when any of the employee's ids, e-mail or mobile already belongs to someone.
+    pub fn holds_any_of(&self, employee: &Employee) -> bool {
+        UserIdType::ALL
+            .into_iter()
+            .any(|kind| self.find(kind, employee.id(kind)).is_some())
+            || !self.matching(None, Some(&employee.email)).is_empty()
+            || !self
+                .matching(
+                    Some((Some(&employee.mobile_code), &employee.mobile_number)),
+                    None,
+                )
+                .is_empty()
     }
 }
 
@@ -184,5 +269,40 @@ mod tests {
             .find(UserIdType::UnionId, "on_16af8f6d836d4f8933684ee1176007cf")
             .unwrap();
         assert_eq!(sample.employees()[zhang].name_en, "Zhang Wei");
+        let built_in = Directory::sample();
+        assert_eq!(built_in.source(), &DirectorySource::BuiltIn);
+        assert_eq!(built_in.employees(), sample.employees());
+    }
+
+    #[test]
+    fn pushed_employees_are_found_by_every_identifier() {
+        let mut directory = Directory::new(Vec::new());
+        let index = directory.push(Employee {
+            user_id: "u1".into(),
+            open_id: "ou_1".into(),
+            union_id: "on_1".into(),
+            name_zh: "甲".into(),
+            name_en: "A".into(),
+            email: "A@Corp.com".into(),
+            mobile_code: "1".into(),
+            mobile_number: "2126668888".into(),
+        });
+        assert_eq!(directory.find(UserIdType::UserId, "u1"), Some(index));
+        assert_eq!(directory.matching(None, Some("a@corp.COM")), [index]);
+        assert_eq!(
+            directory.matching(Some((Some("+1"), "2126668888")), None),
+            [index]
+        );
+        assert!(
+            directory
+                .matching(Some((Some("86"), "2126668888")), None)
+                .is_empty()
+        );
+        let employee = directory.employees()[index].clone();
+        assert!(directory.holds_any_of(&employee));
+        assert_eq!(
+            DirectorySource::File("emp.csv".into()).to_string(),
+            "--directory emp.csv"
+        );
     }
 }

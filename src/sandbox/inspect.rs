@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::AppState;
 use super::accounts::AccountView;
-use super::directory::UserIdType;
+use super::directory::{Employee, UserIdType};
 use super::params::{self, QueryMap};
 use super::reply::Reply;
 use super::rewards::RewardRecord;
@@ -48,7 +48,7 @@ impl Stats {
 
     /// Adds injected latency.
     pub fn delayed(&mut self, by: Duration) {
-        self.injected_delay += by;
+        self.injected_delay = self.injected_delay.saturating_add(by);
     }
 }
 
@@ -66,6 +66,11 @@ pub struct SandboxState {
     pub rewards_deleted: u64,
     /// Every referral account, with its referrer (ids as open_id) and balances.
     pub accounts: Vec<AccountView>,
+    /// The employees made up so far, oldest first (absent when asked for counts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub made_up_employees: Option<Vec<Employee>>,
+    /// How many employees were made up (always 0 with a strict directory).
+    pub made_up_employee_count: usize,
     /// Answered requests by endpoint ("METHOD route") and HTTP status.
     pub requests: BTreeMap<String, BTreeMap<String, u64>>,
     /// Requests answered 429, by endpoint.
@@ -82,29 +87,42 @@ pub struct SandboxState {
     pub injected_delay_ms: u64,
 }
 
-/// Takes a snapshot; `with_rewards` false leaves out the (possibly huge) reward list.
+/// Takes a snapshot; `with_rewards` false leaves out the (possibly huge) reward and
+/// made-up employee lists. Each lock is taken on its own, never one inside another.
 pub fn snapshot(state: &AppState, with_rewards: bool) -> SandboxState {
-    let directory = state.directory();
-    let (rewards, reward_count, reward_receipts, rewards_deleted) = state.rewards(|r| {
-        let list = with_rewards.then(|| {
-            r.records(|i| {
-                directory
-                    .get(i)
-                    .map(|e| e.user_id.clone())
-                    .unwrap_or_default()
-            })
-        });
+    let (records, reward_count, reward_receipts, rewards_deleted) = state.rewards(|r| {
+        let list = with_rewards.then(|| r.records());
         (list, r.len(), r.receipts(), r.deleted())
     });
-    let accounts = state
+    let accounts: Vec<_> = state
         .accounts(|a| a.all())
         .into_iter()
-        .map(|(id, employee, status)| {
-            let totals = state.rewards(|r| r.totals(employee));
-            let detail = directory.get(employee).map(|e| (e, UserIdType::OpenId));
-            AccountView::new(id, status, &totals, detail)
-        })
+        .map(|(id, employee, status)| (id, employee, status, state.rewards(|r| r.totals(employee))))
         .collect();
+    let (rewards, accounts, made_up_employees, made_up_employee_count) = state.people(|p| {
+        let directory = p.directory();
+        let rewards = records.map(|records| {
+            records
+                .into_iter()
+                .map(|(mut record, employee)| {
+                    record.referrer_user_id = directory
+                        .get(employee)
+                        .map(|e| e.user_id.clone())
+                        .unwrap_or_default();
+                    record
+                })
+                .collect()
+        });
+        let accounts = accounts
+            .into_iter()
+            .map(|(id, employee, status, totals)| {
+                let detail = directory.get(employee).map(|e| (e, UserIdType::OpenId));
+                AccountView::new(id, status, &totals, detail)
+            })
+            .collect();
+        let made_up = with_rewards.then(|| p.made_up().cloned().collect());
+        (rewards, accounts, made_up, p.made_up_count())
+    });
     let stats = state.stats(|s| s.clone());
     let (throttled, peak_per_second) = state.limits(|l| (l.throttled(), l.peaks()));
     SandboxState {
@@ -113,6 +131,8 @@ pub fn snapshot(state: &AppState, with_rewards: bool) -> SandboxState {
         reward_receipts,
         rewards_deleted,
         accounts,
+        made_up_employees,
+        made_up_employee_count,
         requests: stats.requests,
         throttled,
         failed: stats.failed,
@@ -136,10 +156,4 @@ pub async fn state(State(state): State<AppState>, query: QueryMap) -> Result<Rep
         }
     };
     Ok(Reply::success("success", snapshot(&state, with_rewards)))
-}
-
-/// `POST /sandbox/expire-tokens`: every token issued so far is expired from now on.
-pub async fn expire_tokens(State(state): State<AppState>) -> Reply {
-    state.expire_tokens();
-    Reply::success("success", serde_json::Map::new())
 }

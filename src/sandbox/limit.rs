@@ -72,8 +72,15 @@ impl Limits {
 
     /// Counts an arrival at `now` if the endpoint's window has room; refused arrivals are
     /// not counted (a client that keeps knocking does not push its reset further away).
+    /// An arrival stamped before the newest one counted (which the caller prevents by
+    /// stamping under the same lock) counts as arriving with it, so windows stay in order.
     pub fn admit(&mut self, endpoint: Endpoint, now: Instant) -> Result<(), Throttled> {
         let lane = self.lanes.entry(endpoint).or_default();
+        let now = lane
+            .last_second
+            .arrivals
+            .back()
+            .map_or(now, |&newest| now.max(newest));
         if let Some(quota) = lane.quota {
             lane.limited.forget_before(now, quota.per);
             if lane.limited.arrivals.len() >= quota.max as usize {
@@ -164,5 +171,71 @@ mod tests {
             assert!(limits.admit(Endpoint::RewardDelete, t0).is_ok());
         }
         assert_eq!(limits.peaks()[&Endpoint::RewardDelete.key()], 25);
+    }
+
+    /// The most of `arrivals` (sorted) inside any half-open second `(t - 1 s, t]`, by
+    /// trying every `t`: the count only rises when `t` reaches an arrival.
+    fn brute_force_peak(arrivals: &[Instant]) -> usize {
+        arrivals
+            .iter()
+            .map(|&t| {
+                arrivals
+                    .iter()
+                    .filter(|&&a| a <= t && a + ONE_SECOND > t)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn peak_is_the_most_accepted_arrivals_in_any_sliding_second() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(42);
+        for round in 0..200 {
+            let mut limits = Limits::new(10);
+            let t0 = Instant::now();
+            let mut at = t0;
+            let (mut accepted, mut all) = (Vec::new(), Vec::new());
+            for _ in 0..rng.random_range(1..120) {
+                // Bursts, exact one-second steps and long gaps, all in one run.
+                at += match rng.random_range(0..4) {
+                    0 => Duration::ZERO,
+                    1 => Duration::from_millis(rng.random_range(1..150)),
+                    2 => ONE_SECOND,
+                    _ => Duration::from_millis(rng.random_range(900..1100)),
+                };
+                if limits.admit(Endpoint::RewardImport, at).is_ok() {
+                    accepted.push(at);
+                }
+                // The unlimited endpoint accepts every arrival.
+                assert!(limits.admit(Endpoint::RewardDelete, at).is_ok());
+                all.push(at);
+            }
+            let peaks = limits.peaks();
+            let expected = brute_force_peak(&accepted);
+            assert_eq!(
+                peaks[&Endpoint::RewardImport.key()],
+                expected,
+                "round {round}"
+            );
+            assert!(expected <= 10, "the limit holds in every sliding second");
+            assert_eq!(
+                peaks[&Endpoint::RewardDelete.key()],
+                brute_force_peak(&all),
+                "round {round}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_arrival_stamped_late_counts_with_the_newest() {
+        let mut limits = Limits::new(10);
+        let t0 = Instant::now();
+        let late = t0 + Duration::from_millis(1500);
+        assert!(limits.admit(Endpoint::RewardDelete, late).is_ok());
+        assert!(limits.admit(Endpoint::RewardDelete, t0).is_ok());
+        assert_eq!(limits.peaks()[&Endpoint::RewardDelete.key()], 2);
     }
 }

@@ -1,6 +1,8 @@
 //! A local, in-memory stand-in for the Feishu endpoints rewardsync calls (SPEC §6): same
 //! paths, JSON shapes, validation, error codes, token expiry, rate limits and idempotency
-//! as the real service, plus seeded faults. Users rehearse a migration against it; the
+//! as the real service, plus seeded faults that can be changed while it runs. It knows the
+//! employees of its directory and, unless the directory is strict, makes up anyone else
+//! named by a well-formed id, e-mail or mobile. Users rehearse a migration against it; the
 //! integration tests run the importer against it in-process.
 //!
 //! [`start`] binds and serves it; [`app`] builds the router alone.
@@ -8,13 +10,17 @@
 pub mod accounts;
 pub mod auth;
 pub mod clock;
+pub mod control;
 pub mod directory;
 pub mod endpoint;
 pub mod faults;
 pub mod gate;
+pub mod identity;
 pub mod inspect;
 pub mod limit;
+pub mod made_up;
 pub mod params;
+pub mod people;
 pub mod reply;
 pub mod rewards;
 pub mod server;
@@ -32,14 +38,16 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use clock::Clock;
-pub use directory::{Directory, DirectoryError, Employee, UserIdType};
+pub use directory::{Directory, DirectoryError, DirectorySource, Employee, UserIdType};
 pub use endpoint::Endpoint;
-pub use faults::{FaultDecision, FaultPlan};
+pub use faults::{FaultDecision, FaultError, FaultPatch, FaultPlan, FaultSettings};
+pub use identity::{Handle, Malformed, well_formed};
 pub use inspect::SandboxState;
+pub use people::{People, Refusal};
 
 use accounts::AccountStore;
 use auth::Tokens;
-use limit::Limits;
+use limit::{Limits, Throttled};
 use rewards::RewardStore;
 
 /// Everything the sandbox can be told. Every field is public; start from `Default`.
@@ -56,9 +64,11 @@ pub struct SandboxConfig {
     pub token_ttl: Duration,
     /// Reward-import limit, requests per sliding second. Default 10 (the documented limit).
     pub reward_rate: u32,
-    /// Latency added to every business call after its arrival is counted. Default 0.
+    /// Latency added to every business call after its arrival is counted (whole ms, at most
+    /// ten minutes). Default 0.
     pub latency: Duration,
-    /// Extra random latency, uniform in `0..=jitter` (whole ms), per business call. Default 0.
+    /// Extra random latency, uniform in `0..=jitter` (whole ms, at most ten minutes), per
+    /// business call. Default 0.
     pub jitter: Duration,
     /// Probability that a business call answers HTTP 500 / 1002001 and stores nothing. Default 0.
     pub fail_rate: f64,
@@ -71,6 +81,10 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// The employees. Default: the built-in `samples/employees.csv`.
     pub directory: Directory,
+    /// Know exactly the directory's employees (`--directory FILE`): an import naming anyone
+    /// else is refused with 1002002, a registration with 1002551. Default false: anyone
+    /// else named by a well-formed id, e-mail or mobile is made up on first sight.
+    pub strict_directory: bool,
     /// Where "now" comes from for rate limits and token expiry. Default the system clock.
     pub clock: Clock,
 }
@@ -90,31 +104,32 @@ impl Default for SandboxConfig {
             deny_permission: false,
             seed: 0,
             directory: Directory::sample(),
+            strict_directory: false,
             clock: Clock::system(),
         }
     }
 }
 
 impl SandboxConfig {
+    /// The fault settings this configuration starts with.
+    pub fn faults(&self) -> FaultSettings {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        FaultSettings {
+            fail_rate: self.fail_rate,
+            drop_rate: self.drop_rate,
+            latency_ms: ms(self.latency),
+            jitter_ms: ms(self.jitter),
+            deny_permission: self.deny_permission,
+        }
+    }
+
     /// The fault generator this configuration starts with; tests use it to predict faults.
     pub fn fault_plan(&self) -> FaultPlan {
-        FaultPlan::new(
-            self.seed,
-            self.latency,
-            self.jitter,
-            self.fail_rate,
-            self.drop_rate,
-        )
+        FaultPlan::new(self.seed, self.faults())
     }
 
     fn check(&self) -> Result<(), SandboxError> {
-        for (name, p) in [("fail_rate", self.fail_rate), ("drop_rate", self.drop_rate)] {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(SandboxError::Config(format!(
-                    "{name} must be between 0 and 1, got {p}"
-                )));
-            }
-        }
+        self.faults().check()?;
         if self.reward_rate == 0 {
             return Err(SandboxError::Config(
                 "reward_rate must be at least 1".into(),
@@ -140,6 +155,9 @@ pub enum SandboxError {
     /// A setting is out of range.
     #[error("invalid sandbox setting: {0}")]
     Config(String),
+    /// A fault setting is out of range.
+    #[error("invalid sandbox setting: {0}")]
+    Faults(#[from] FaultError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -162,13 +180,13 @@ pub struct Settings {
     pub app_secret: String,
     /// Token lifetime.
     pub token_ttl: Duration,
-    /// Answer every business call with 99991672.
-    pub deny_permission: bool,
+    /// Seed of the fault generator (a fault change restarts it from here).
+    pub seed: u64,
 }
 
 struct Shared {
     settings: Settings,
-    directory: Directory,
+    people: Mutex<People>,
     clock: Clock,
     tokens: Mutex<Tokens>,
     limits: Mutex<Limits>,
@@ -208,9 +226,9 @@ impl AppState {
                     app_id: config.app_id,
                     app_secret: config.app_secret,
                     token_ttl: config.token_ttl,
-                    deny_permission: config.deny_permission,
+                    seed: config.seed,
                 },
-                directory: config.directory,
+                people: Mutex::new(People::new(config.directory, config.strict_directory)),
                 clock: config.clock,
                 tokens: Mutex::new(Tokens::new(config.seed)),
                 limits: Mutex::new(Limits::new(config.reward_rate)),
@@ -227,11 +245,6 @@ impl AppState {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.shared.settings
-    }
-
-    /// The employees.
-    pub fn directory(&self) -> &Directory {
-        &self.shared.directory
     }
 
     /// The clock.
@@ -258,6 +271,31 @@ impl AppState {
         lock(&self.shared.faults).next_decision()
     }
 
+    /// The fault settings in force.
+    pub fn faults(&self) -> FaultSettings {
+        *lock(&self.shared.faults).settings()
+    }
+
+    /// Puts `change(current settings)` in force (the fault generator restarts from the
+    /// seed) and returns it; out-of-range settings change nothing. One lock for the read
+    /// and the write, so concurrent changes never lose each other's fields.
+    pub fn change_faults(
+        &self,
+        change: impl FnOnce(&FaultSettings) -> FaultSettings,
+    ) -> Result<FaultSettings, FaultError> {
+        let mut plan = lock(&self.shared.faults);
+        let settings = change(plan.settings());
+        plan.change(settings)?;
+        Ok(settings)
+    }
+
+    /// Counts a business call's arrival against its endpoint's limit. "Now" is read under
+    /// the limiter's lock, so arrivals are recorded in the order they are stamped.
+    pub fn admit(&self, endpoint: Endpoint) -> Result<(), Throttled> {
+        let clock = self.clock();
+        self.limits(|l| l.admit(endpoint, clock.now()))
+    }
+
     /// Expires every token issued so far.
     pub fn expire_tokens(&self) {
         let now = self.clock().now();
@@ -267,6 +305,11 @@ impl AppState {
     /// Runs `f` on the tokens, locked.
     pub fn tokens<R>(&self, f: impl FnOnce(&mut Tokens) -> R) -> R {
         f(&mut lock(&self.shared.tokens))
+    }
+
+    /// Runs `f` on the people the sandbox knows, locked.
+    pub fn people<R>(&self, f: impl FnOnce(&mut People) -> R) -> R {
+        f(&mut lock(&self.shared.people))
     }
 
     /// Runs `f` on the rate limiters, locked.
@@ -295,7 +338,7 @@ impl AppState {
     }
 }
 
-/// The sandbox's router: the Feishu endpoints, `/sandbox/state` and
+/// The sandbox's router: the Feishu endpoints, `/sandbox/state`, `/sandbox/faults` and
 /// `/sandbox/expire-tokens`. Drop faults need [`start`]'s connection loop.
 pub fn app(state: AppState) -> Router {
     let gate = |endpoint: Endpoint| from_fn_with_state((state.clone(), endpoint), gate::business);
@@ -326,7 +369,11 @@ pub fn app(state: AppState) -> Router {
             get(accounts::assets).route_layer(gate(Endpoint::AccountAssets)),
         )
         .route("/sandbox/state", get(inspect::state))
-        .route("/sandbox/expire-tokens", post(inspect::expire_tokens))
+        .route(
+            "/sandbox/faults",
+            get(control::faults).post(control::change_faults),
+        )
+        .route("/sandbox/expire-tokens", post(control::expire_tokens))
         .fallback(gate::not_found)
         .method_not_allowed_fallback(gate::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), gate::observe))
@@ -399,6 +446,18 @@ impl Sandbox {
     /// Expires every token issued so far (`POST /sandbox/expire-tokens`).
     pub fn expire_tokens(&self) {
         self.state.expire_tokens();
+    }
+
+    /// The fault settings in force (`GET /sandbox/faults`).
+    pub fn faults(&self) -> FaultSettings {
+        self.state.faults()
+    }
+
+    /// Puts `settings` in force for the business calls that arrive from now on, restarting
+    /// the fault generator from the seed (`POST /sandbox/faults`); returns them. Out-of-range
+    /// settings are refused and change nothing.
+    pub fn set_faults(&self, settings: FaultSettings) -> Result<FaultSettings, FaultError> {
+        self.state.change_faults(|_| settings)
     }
 
     /// The shared state, e.g. to build a second router on it.

@@ -6,13 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::AppState;
 use super::params::{self, QueryMap};
-use super::reply::{Reply, code};
+use super::reply::Reply;
 use crate::reward::{BONUS_CASH, BONUS_POINTS, RewardBody, STAGE_CONFIRMED, STAGE_PAID};
 
 /// One stored reward.
@@ -156,16 +155,20 @@ impl RewardStore {
         self.deleted
     }
 
-    /// Every stored reward, oldest first; `user_id` maps a directory index to a user_id.
-    pub fn records(&self, user_id: impl Fn(usize) -> String) -> Vec<RewardRecord> {
+    /// Every stored reward, oldest first, each with its referrer's directory index (the
+    /// record's `referrer_user_id` is left for the caller to fill in).
+    pub fn records(&self) -> Vec<(RewardRecord, usize)> {
         self.by_id
             .iter()
-            .map(|(id, s)| RewardRecord {
-                id: id.to_string(),
-                external_id: s.body.external_id.clone(),
-                received: self.received.get(&s.body.external_id).copied().unwrap_or(0),
-                referrer_user_id: user_id(s.employee),
-                body: s.body.clone(),
+            .map(|(id, s)| {
+                let record = RewardRecord {
+                    id: id.to_string(),
+                    external_id: s.body.external_id.clone(),
+                    received: self.received.get(&s.body.external_id).copied().unwrap_or(0),
+                    referrer_user_id: String::new(),
+                    body: s.body.clone(),
+                };
+                (record, s.employee)
             })
             .collect()
     }
@@ -194,17 +197,10 @@ pub async fn import(
             .join("; ");
         return Err(Reply::param(format!("invalid field {msg}")));
     }
-    let Some(employee) = state.directory().find(kind, &body.referral_user_id) else {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            code::USER_NOT_FOUND,
-            format!(
-                "user not found: referral_user_id {:?} is no employee's {}",
-                body.referral_user_id,
-                kind.as_str()
-            ),
-        ));
-    };
+    // Known, or made up on first sight; refused when malformed or (strict directory) unknown.
+    let employee = state
+        .people(|p| p.by_id("referral_user_id", kind, &body.referral_user_id))
+        .map_err(|refusal| refusal.reply())?;
     let id = state.rewards(|store| store.import(body, employee, || state.new_id()));
     Ok(Reply::success("success", Created { id: id.to_string() }))
 }

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use rewardsync::sandbox::{self, Clock, Directory, Employee, Sandbox, SandboxConfig};
+use rewardsync::sandbox::{
+    self, Clock, Directory, Employee, FaultPlan, FaultSettings, Sandbox, SandboxConfig,
+};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "/open-apis/auth/v3/tenant_access_token/internal";
@@ -20,6 +22,8 @@ const ZHANG_UNION: &str = "on_16af8f6d836d4f8933684ee1176007cf";
 const ZHANG_USER: &str = "7000158194525710254";
 /// The mobile number 高远 and 罗敏 share.
 const SHARED_MOBILE: &str = "13932222206";
+/// A well-formed open_id of no sample employee, as a user's real file holds them.
+const STRANGER_OPEN: &str = "ou_5f1e0c2b9a8d7e6f5a4b3c2d1e0f9a8b";
 
 /// One answer: status, log id, body.
 #[derive(Debug)]
@@ -164,6 +168,43 @@ impl Env {
     async fn register(&self, body: &Value) -> Answer {
         self.post(ACCOUNT, body).await
     }
+
+    /// The id of the account `body` registers (asserting it registers).
+    async fn register_id(&self, body: &Value) -> String {
+        let a = self.register(body).await;
+        assert_eq!(a.code(), 0, "{}", a.text);
+        a.body["data"]["account"]["account_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// `data.account` of `get_account_assets` under a `user_id_type`.
+    async fn assets(&self, account_id: &str, kind: &str) -> Value {
+        let a = self
+            .get(&format!(
+                "{ASSETS}?referral_account_id={account_id}&user_id_type={kind}"
+            ))
+            .await;
+        assert_eq!(a.code(), 0, "{}", a.text);
+        a.body["data"]["account"].clone()
+    }
+
+    /// A request to the sandbox's own endpoints (no token: they need none).
+    async fn control(&self, method: reqwest::Method, path: &str, body: &str) -> Answer {
+        let request = self
+            .http
+            .request(method, self.url(path))
+            .body(body.to_owned());
+        answer(request.send().await.unwrap()).await
+    }
+}
+
+/// `reward(external_id)` for another referrer.
+fn reward_for(external_id: &str, referrer: &str) -> Value {
+    let mut body = reward(external_id);
+    body["referral_user_id"] = json!(referrer);
+    body
 }
 
 /// A valid points reward for 张伟 (open_id), stage 2.
@@ -457,36 +498,166 @@ async fn domain_rules_are_checked_server_side() {
 }
 
 #[tokio::test]
-async fn referral_user_must_be_an_employee_under_the_user_id_type() {
+async fn referral_user_id_must_be_well_formed_for_its_user_id_type() {
     let env = Env::default().await;
     let a = env.import(&reward("u1")).await;
     assert_eq!(a.code(), 0);
-    let mut body = reward("u2");
-    body["referral_user_id"] = json!("ou_nobody");
-    let a = env.import(&body).await;
-    assert_eq!((a.status, a.code()), (StatusCode::BAD_REQUEST, 1002551));
-    // An open_id is not a union_id.
+    let a = env.import(&reward_for("u2", "ou_not_an_employee")).await;
+    assert_param_error(&a, "referral_user_id");
+    assert!(
+        a.msg()
+            .contains("\"ou_not_an_employee\" is not a well-formed open_id")
+            && a.msg().contains("letters and digits"),
+        "{}",
+        a.text
+    );
+    // An open_id is not a union_id, nor a user_id.
     let a = env
         .post(&format!("{REWARDS}?user_id_type=union_id"), &reward("u3"))
         .await;
-    assert_eq!(a.code(), 1002551, "{}", a.text);
-    let mut body = reward("u4");
-    body["referral_user_id"] = json!(ZHANG_UNION);
+    assert_param_error(&a, "referral_user_id");
+    assert!(a.msg().contains("union_id"), "{}", a.text);
     let a = env
-        .post(&format!("{REWARDS}?user_id_type=union_id"), &body)
+        .post(&format!("{REWARDS}?user_id_type=user_id"), &reward("u3b"))
+        .await;
+    assert_param_error(&a, "referral_user_id");
+    assert!(a.msg().contains("user_id_type"), "{}", a.text);
+    let a = env
+        .post(
+            &format!("{REWARDS}?user_id_type=union_id"),
+            &reward_for("u4", ZHANG_UNION),
+        )
         .await;
     assert_eq!(a.code(), 0, "{}", a.text);
-    let mut body = reward("u5");
-    body["referral_user_id"] = json!(ZHANG_USER);
     let a = env
-        .post(&format!("{REWARDS}?user_id_type=user_id"), &body)
+        .post(
+            &format!("{REWARDS}?user_id_type=user_id"),
+            &reward_for("u5", ZHANG_USER),
+        )
         .await;
     assert_eq!(a.code(), 0, "{}", a.text);
     let a = env
         .post(&format!("{REWARDS}?user_id_type=email"), &reward("u6"))
         .await;
     assert_param_error(&a, "user_id_type");
-    assert_eq!(env.sandbox.summary().reward_count, 3);
+    let state = env.sandbox.summary();
+    assert_eq!((state.reward_count, state.made_up_employee_count), (3, 0));
+}
+
+// ---- who the sandbox knows ----
+
+#[tokio::test]
+async fn an_unknown_referrer_is_made_up_once_and_found_again_under_every_identifier() {
+    let env = Env::default().await;
+    for external_id in ["real-1", "real-2"] {
+        let a = env.import(&reward_for(external_id, STRANGER_OPEN)).await;
+        assert_eq!(a.code(), 0, "{}", a.text);
+    }
+    let state = env.sandbox.state();
+    assert_eq!(
+        state.made_up_employee_count, 1,
+        "the same referrer twice is one person"
+    );
+    let made_up = state.made_up_employees.unwrap().remove(0);
+    assert_eq!(made_up.open_id, STRANGER_OPEN);
+    assert!(made_up.union_id.starts_with("on_"), "{made_up:?}");
+    let rewards = state.rewards.unwrap();
+    assert!(
+        rewards
+            .iter()
+            .all(|r| r.referrer_user_id == made_up.user_id)
+    );
+
+    // Registered by the made-up e-mail, the account holds both rewards ...
+    let id = env.register_id(&json!({"email": made_up.email})).await;
+    let account = env.assets(&id, "open_id").await;
+    assert_eq!(account["referrer"]["id"], STRANGER_OPEN);
+    assert_eq!(account["referrer"]["email"], made_up.email.as_str());
+    assert_eq!(
+        account["referrer"]["name"]["en_us"],
+        made_up.name_en.as_str()
+    );
+    assert_eq!(account["assets"]["confirmed_bonus"]["point_bonus"], 200);
+    // ... and a reward naming the same person by union_id lands there too.
+    let a = env
+        .post(
+            &format!("{REWARDS}?user_id_type=union_id"),
+            &reward_for("real-3", &made_up.union_id),
+        )
+        .await;
+    assert_eq!(a.code(), 0, "{}", a.text);
+    let account = env.assets(&id, "union_id").await;
+    assert_eq!(account["referrer"]["id"], made_up.union_id.as_str());
+    assert_eq!(account["assets"]["confirmed_bonus"]["point_bonus"], 300);
+    // The mobile finds the same account.
+    let again = env
+        .register_id(
+            &json!({"mobile": {"code": made_up.mobile_code, "number": made_up.mobile_number}}),
+        )
+        .await;
+    assert_eq!(again, id);
+    let state = env.sandbox.summary();
+    assert_eq!((state.made_up_employee_count, state.accounts.len()), (1, 1));
+
+    // Another sandbox makes up the very same employee for the same open_id.
+    let other = Env::default().await;
+    assert_eq!(
+        other
+            .import(&reward_for("elsewhere", STRANGER_OPEN))
+            .await
+            .code(),
+        0
+    );
+    assert_eq!(
+        other.sandbox.state().made_up_employees.unwrap(),
+        vec![made_up]
+    );
+}
+
+#[tokio::test]
+async fn a_strict_directory_refuses_unknown_referrers_with_1002002_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("staff.csv");
+    std::fs::write(
+        &path,
+        "user_id,open_id,union_id,name_zh,name_en,email,mobile_code,mobile_number\n\
+         u-1,ou_staff1,on_staff1,职员,Staff,staff@corp.example,86,13800000001\n",
+    )
+    .unwrap();
+    let env = Env::new(SandboxConfig {
+        directory: Directory::from_path(&path).unwrap(),
+        strict_directory: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(env.import(&reward_for("s1", "ou_staff1")).await.code(), 0);
+    let a = env.import(&reward_for("s2", STRANGER_OPEN)).await;
+    assert_param_error(&a, "referral_user_id");
+    assert!(
+        a.msg()
+            .contains("not the open_id of anyone in the sandbox's directory")
+            && a.msg().contains(&format!("--directory {}", path.display())),
+        "{}",
+        a.text
+    );
+    // A malformed id is still told apart from an unknown one.
+    let a = env.import(&reward_for("s3", "ou_a.b")).await;
+    assert!(a.msg().contains("not a well-formed open_id"), "{}", a.text);
+    // Registration by an unknown e-mail: 1002551, as Feishu answers.
+    let a = env
+        .register(&json!({"email": "stranger@corp.example"}))
+        .await;
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::BAD_REQUEST, 1002551),
+        "{}",
+        a.text
+    );
+    assert!(a.msg().contains("staff.csv"), "{}", a.text);
+    env.register_id(&json!({"email": "STAFF@corp.example"}))
+        .await;
+    let state = env.sandbox.summary();
+    assert_eq!((state.reward_count, state.made_up_employee_count), (1, 0));
 }
 
 // ---- accounts ----
@@ -516,9 +687,14 @@ async fn register_finds_the_employee_and_returns_the_same_account_twice() {
 
 #[tokio::test]
 async fn register_errors_unknown_ambiguous_and_missing() {
-    let env = Env::default().await;
+    let env = Env::new(SandboxConfig {
+        strict_directory: true,
+        ..Default::default()
+    })
+    .await;
     let a = env.register(&json!({"email": "nobody@example.com"})).await;
     assert_eq!((a.status, a.code()), (StatusCode::BAD_REQUEST, 1002551));
+    assert!(a.msg().contains("samples/employees.csv"), "{}", a.text);
     let a = env
         .register(&json!({"mobile": {"code": "86", "number": SHARED_MOBILE}}))
         .await;
@@ -535,6 +711,45 @@ async fn register_errors_unknown_ambiguous_and_missing() {
     );
     assert_param_error(&env.register(&json!({"email": 5})).await, "email");
     assert_eq!(env.sandbox.summary().accounts.len(), 1);
+}
+
+#[tokio::test]
+async fn register_by_an_unknown_email_makes_up_the_employee_without_a_directory() {
+    let env = Env::default().await;
+    let id = env
+        .register_id(&json!({"email": "nobody@example.com"}))
+        .await;
+    assert_eq!(
+        env.register_id(&json!({"email": "Nobody@Example.com"}))
+            .await,
+        id
+    );
+    let account = env.assets(&id, "open_id").await;
+    assert_eq!(account["referrer"]["email"], "nobody@example.com");
+    let open_id = account["referrer"]["id"].as_str().unwrap().to_owned();
+    assert!(open_id.starts_with("ou_"), "{account}");
+    // Rewards for that open_id land in the account.
+    assert_eq!(env.import(&reward_for("n1", &open_id)).await.code(), 0);
+    let account = env.assets(&id, "open_id").await;
+    assert_eq!(account["assets"]["confirmed_bonus"]["point_bonus"], 100);
+    // The sample directory's shared mobile stays ambiguous; nonsense is a parameter error.
+    let a = env
+        .register(&json!({"mobile": {"code": "86", "number": SHARED_MOBILE}}))
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::BAD_REQUEST, 1002552));
+    assert_param_error(&env.register(&json!({"email": "a@b"})).await, "email");
+    assert_param_error(
+        &env.register(&json!({"mobile": {"code": "86", "number": "139-1000"}}))
+            .await,
+        "mobile.number",
+    );
+    // A mobile of one person and an e-mail of another name no one.
+    let a = env
+        .register(&json!({"mobile": {"code": "86", "number": "13910000000"}, "email": "nobody@example.com"}))
+        .await;
+    assert_eq!(a.code(), 1002551, "{}", a.text);
+    let state = env.sandbox.summary();
+    assert_eq!((state.made_up_employee_count, state.accounts.len()), (1, 1));
 }
 
 #[tokio::test]
@@ -689,14 +904,27 @@ async fn a_directory_can_be_given_in_memory() {
         mobile_number: "100".into(),
     }]);
     let env = Env::new(SandboxConfig {
+        directory: directory.clone(),
+        strict_directory: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(env.import(&reward_for("d1", "ou_only")).await.code(), 0);
+    let a = env.import(&reward("d2")).await;
+    assert_param_error(&a, "referral_user_id");
+    assert!(
+        a.msg().contains("a directory given in memory"),
+        "{}",
+        a.text
+    );
+    // Not strict: 张伟 is a stranger here, and made up.
+    let open = Env::new(SandboxConfig {
         directory,
         ..Default::default()
     })
     .await;
-    let mut body = reward("d1");
-    body["referral_user_id"] = json!("ou_only");
-    assert_eq!(env.import(&body).await.code(), 0);
-    assert_eq!(env.import(&reward("d2")).await.code(), 1002551);
+    assert_eq!(open.import(&reward("d2")).await.code(), 0);
+    assert_eq!(open.sandbox.summary().made_up_employee_count, 1);
 }
 
 // ---- rate limits ----
@@ -972,6 +1200,151 @@ async fn rate_limit_is_decided_before_faults() {
     assert_eq!(&codes[10..], &[99991400; 2]);
 }
 
+#[tokio::test]
+async fn faults_change_mid_run_over_http_and_answer_the_settings_in_force() {
+    use reqwest::Method;
+    let env = Env::new(SandboxConfig {
+        reward_rate: 1000,
+        latency: Duration::from_millis(1),
+        ..Default::default()
+    })
+    .await;
+    let a = env
+        .control(Method::POST, "/sandbox/faults", r#"{"drop_rate":1}"#)
+        .await;
+    assert_eq!(a.code(), 0, "{}", a.text);
+    assert_eq!(
+        a.body["data"],
+        json!({"fail_rate": 0.0, "drop_rate": 1.0, "latency_ms": 1, "jitter_ms": 0, "deny_permission": false})
+    );
+    let sent = env
+        .http
+        .post(env.url(REWARDS))
+        .bearer_auth(&env.token)
+        .json(&reward("dropped"))
+        .send()
+        .await;
+    assert!(sent.is_err(), "drop_rate 1 drops every call: {sent:?}");
+    let a = env
+        .control(Method::POST, "/sandbox/faults", r#"{"drop_rate":0}"#)
+        .await;
+    assert_eq!(a.body["data"]["drop_rate"], 0.0, "{}", a.text);
+    let a = env.import(&reward("dropped")).await;
+    assert_eq!(a.code(), 0, "{}", a.text);
+    let state = env.sandbox.summary();
+    assert_eq!((state.reward_count, state.reward_receipts), (1, 2));
+    assert_eq!(state.dropped[&format!("POST {REWARDS}")], 1);
+
+    // Bad values are refused, naming them, and change nothing.
+    let a = env
+        .control(
+            Method::POST,
+            "/sandbox/faults",
+            r#"{"fail_rate":1.5,"drop_rate":0.5}"#,
+        )
+        .await;
+    assert_param_error(&a, "fail_rate");
+    let a = env
+        .control(Method::POST, "/sandbox/faults", r#"{"seed":3}"#)
+        .await;
+    assert_param_error(&a, "seed");
+    let a = env
+        .control(Method::POST, "/sandbox/faults", r#"{"latency_ms":-1}"#)
+        .await;
+    assert_param_error(&a, "latency_ms");
+    let a = env.control(Method::GET, "/sandbox/faults", "").await;
+    assert_eq!(a.body["data"]["drop_rate"], 0.0, "{}", a.text);
+    assert_eq!(env.sandbox.faults().latency_ms, 1);
+
+    let a = env
+        .control(
+            Method::POST,
+            "/sandbox/faults",
+            r#"{"deny_permission":true}"#,
+        )
+        .await;
+    assert_eq!(a.body["data"]["deny_permission"], true, "{}", a.text);
+    assert_eq!(env.import(&reward("denied")).await.code(), 99991672);
+    // The sandbox's own endpoints are not business calls: never counted.
+    let requests = env.sandbox.summary().requests;
+    assert!(
+        requests.keys().all(|k| !k.contains("/sandbox/")),
+        "{requests:?}"
+    );
+    env.control(Method::GET, "/sandbox/nowhere", "").await;
+    assert_eq!(env.sandbox.summary().requests, requests);
+}
+
+#[tokio::test]
+async fn set_faults_changes_faults_mid_run_and_restarts_the_plan_from_the_seed() {
+    let config = SandboxConfig {
+        fail_rate: 0.5,
+        seed: 7,
+        reward_rate: 1000,
+        ..Default::default()
+    };
+    let env = Env::new(config).await;
+    for i in 0..5 {
+        env.import(&reward(&format!("before-{i}"))).await;
+    }
+    let always = FaultSettings {
+        fail_rate: 1.0,
+        ..env.sandbox.faults()
+    };
+    assert_eq!(env.sandbox.set_faults(always), Ok(always));
+    let a = env.import(&reward("fails")).await;
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::INTERNAL_SERVER_ERROR, 1002001)
+    );
+    assert!(
+        env.sandbox
+            .set_faults(FaultSettings {
+                drop_rate: 2.0,
+                ..FaultSettings::default()
+            })
+            .is_err()
+    );
+    assert_eq!(
+        env.sandbox.faults(),
+        always,
+        "a refused change changes nothing"
+    );
+
+    // After a change the calls fail as in a sandbox started with the new settings.
+    let settings = FaultSettings {
+        fail_rate: 0.3,
+        ..FaultSettings::default()
+    };
+    env.sandbox.set_faults(settings).unwrap();
+    let mut plan = FaultPlan::new(7, settings);
+    let mut failed = 0;
+    for i in 0..30 {
+        let expected = plan.next_decision();
+        let a = env.import(&reward(&format!("after-{i}"))).await;
+        if expected.fail {
+            failed += 1;
+            assert_eq!(a.code(), 1002001, "call {i}");
+        } else {
+            assert_eq!(a.code(), 0, "call {i}: {}", a.text);
+        }
+    }
+    assert!(
+        (3..=18).contains(&failed),
+        "seed 7 at 0.3 failed {failed} of 30"
+    );
+
+    env.sandbox
+        .set_faults(FaultSettings {
+            deny_permission: true,
+            ..FaultSettings::default()
+        })
+        .unwrap();
+    assert_eq!(env.import(&reward("denied")).await.code(), 99991672);
+    env.sandbox.set_faults(FaultSettings::default()).unwrap();
+    assert_eq!(env.import(&reward("fine")).await.code(), 0);
+}
+
 // ---- inspection and plumbing ----
 
 #[tokio::test]
@@ -1047,6 +1420,14 @@ async fn bad_settings_are_refused() {
     .err()
     .unwrap();
     assert!(err.to_string().contains("fail_rate"), "{err}");
+    let err = sandbox::start(SandboxConfig {
+        latency: Duration::from_secs(601),
+        ..Default::default()
+    })
+    .await
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("latency_ms"), "{err}");
 }
 
 #[tokio::test]
@@ -1070,57 +1451,117 @@ impl Drop for Child {
     }
 }
 
-#[tokio::test]
-async fn command_prints_a_paste_ready_block_and_serves_it() {
+/// `rewardsync sandbox --listen 127.0.0.1:0 ARGS…` started, and the three `export`
+/// lines it prints (base URL, app id, app secret), values only.
+async fn spawn_command(args: &[&str]) -> (Child, Vec<String>) {
     use std::io::BufRead;
     let mut child = Child(
         std::process::Command::new(assert_cmd::cargo::cargo_bin("rewardsync"))
-            .args([
-                "sandbox",
-                "--listen",
-                "127.0.0.1:0",
-                "--app-secret",
-                "s3cret",
-            ])
-            .args(["--app-id", "cli_test", "--seed", "3"])
+            .args(["sandbox", "--listen", "127.0.0.1:0"])
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap(),
     );
     let stdout = child.0.stdout.take().unwrap();
-    let exports = tokio::task::spawn_blocking(move || {
-        let mut exports = Vec::new();
+    let (found, exports) = std::sync::mpsc::channel();
+    // Reads to the end (the child's death), so the child never writes to a closed pipe.
+    std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout).lines() {
-            let line = line.unwrap();
+            let Ok(line) = line else { break };
             if let Some(rest) = line.strip_prefix("export ") {
-                exports.push(rest.to_owned());
-                if exports.len() == 3 {
-                    break;
-                }
+                let value = rest.split_once('=').map_or("", |(_, v)| v);
+                let _ = found.send(value.to_owned());
             }
         }
-        exports
-    })
-    .await
-    .unwrap();
+    });
+    let exports = tokio::task::spawn_blocking(move || exports.iter().take(3).collect::<Vec<_>>())
+        .await
+        .unwrap();
     assert_eq!(exports.len(), 3, "{exports:?}");
-    let base = exports[0]
-        .strip_prefix("FEISHU_BASE_URL=")
-        .unwrap()
-        .to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
-    assert_eq!(exports[1], "FEISHU_APP_ID=cli_test");
-    assert_eq!(exports[2], "FEISHU_APP_SECRET=s3cret");
+    (child, exports)
+}
+
+/// A token from the sandbox at `base`.
+async fn token_from(base: &str, app_id: &str, app_secret: &str) -> String {
     let a = answer(
         client()
             .post(format!("{base}{TOKEN}"))
-            .body(r#"{"app_id":"cli_test","app_secret":"s3cret"}"#)
+            .json(&json!({"app_id": app_id, "app_secret": app_secret}))
             .send()
             .await
             .unwrap(),
     )
     .await;
     assert_eq!(a.code(), 0, "{}", a.text);
+    a.body["tenant_access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn command_prints_a_paste_ready_block_and_serves_it() {
+    let (_child, exports) = spawn_command(&[
+        "--app-secret",
+        "s3cret",
+        "--app-id",
+        "cli_test",
+        "--seed",
+        "3",
+    ])
+    .await;
+    let base = &exports[0];
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert_eq!(exports[1], "cli_test");
+    assert_eq!(exports[2], "s3cret");
+    token_from(base, "cli_test", "s3cret").await;
+}
+
+#[tokio::test]
+async fn command_with_a_directory_knows_exactly_its_employees() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.csv");
+    std::fs::write(
+        &path,
+        "user_id,open_id,union_id,name_zh,name_en,email,mobile_code,mobile_number\n\
+         u-1,ou_one,on_one,一,One,one@corp.example,86,13800000001\n",
+    )
+    .unwrap();
+    let (_child, exports) = spawn_command(&["--directory", path.to_str().unwrap()]).await;
+    let base = &exports[0];
+    let token = token_from(base, &exports[1], &exports[2]).await;
+    let import = |referrer: &str, external_id: &str| {
+        client()
+            .post(format!("{base}{REWARDS}?user_id_type=open_id"))
+            .bearer_auth(&token)
+            .json(&reward_for(external_id, referrer))
+            .send()
+    };
+    let a = answer(import("ou_one", "c1").await.unwrap()).await;
+    assert_eq!(a.code(), 0, "{}", a.text);
+    let a = answer(import(ZHANG_OPEN, "c2").await.unwrap()).await;
+    assert_param_error(&a, "referral_user_id");
+    assert!(a.msg().contains("one.csv"), "{}", a.text);
+}
+
+#[test]
+fn command_help_names_a_sample_employee() {
+    let output = assert_cmd::Command::cargo_bin("rewardsync")
+        .unwrap()
+        .args(["sandbox", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    // Help is wrapped to the terminal's width: compare with single spaces.
+    let help = String::from_utf8(output).unwrap();
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "the 20 built-in sample employees (samples/employees.csv, e.g. zhang.wei@example.com)",
+        "made up on first sight",
+        "POST /sandbox/faults",
+    ] {
+        assert!(help.contains(expected), "{expected:?} not in: {help}");
+    }
 }
 
 #[test]
