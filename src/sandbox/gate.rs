@@ -1,7 +1,11 @@
-//! What every business call passes before its handler, in Feishu's order: the token check,
-//! the endpoint's rate limit (decided on arrival, before any fault), then the injected
-//! faults (permission denied, latency, 500, dropped connection). Also the outer layer that
-//! stamps every answer with a unique `x-tt-logid` and counts it.
+//! What every business call passes before its handler: the endpoint's rate limit (decided
+//! on arrival, before anything else), the token check, then the injected faults
+//! (permission denied, latency, 500, dropped connection). Also the outer layer that stamps
+//! every answer with a unique `x-tt-logid` and counts it.
+//!
+//! Feishu does not document whether a request with a refused token counts against the
+//! frequency limit; the sandbox is the strict server a client must survive: every arrival
+//! it admits counts in the window, a refused token's included.
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -20,9 +24,6 @@ pub async fn business(
     request: Request,
     next: Next,
 ) -> Response {
-    if let Err(reply) = auth::authorize(&state, request.headers()) {
-        return reply.into_response();
-    }
     if let Err(throttled) = state.admit(endpoint) {
         return Reply::error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -32,6 +33,9 @@ pub async fn business(
         .with_header("x-ogw-ratelimit-limit", throttled.limit)
         .with_header("x-ogw-ratelimit-reset", throttled.reset_secs)
         .into_response();
+    }
+    if let Err(reply) = auth::authorize(&state, request.headers()) {
+        return reply.into_response();
     }
     let fate = state.next_fault();
     if fate.deny {
