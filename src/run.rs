@@ -315,10 +315,7 @@ impl<'s> Run<'s> {
             Err(e) => return self.fail(StepError::Ledger(e)),
         };
         let before = engine.counts();
-        let outcomes = Arc::new(Mutex::new((
-            BTreeMap::<Outcome, u64>::new(),
-            Reasons::default(),
-        )));
+        let outcomes: Arc<Counted> = Arc::default();
         let started = Instant::now();
         let driven = self.session.runtime.block_on(engine.drive(
             self.session.concurrency_of(family),
@@ -356,12 +353,15 @@ impl<'s> Run<'s> {
         self.summary.sending += started.elapsed();
         let after = engine.counts();
         self.add_engine_counts(before, after);
-        let (counted, reasons) = match Arc::try_unwrap(outcomes) {
+        let Tallied {
+            recorded,
+            counts,
+            reasons,
+        } = match Arc::try_unwrap(outcomes) {
             Ok(mutex) => mutex.into_inner().unwrap_or_else(|e| e.into_inner()),
             Err(shared) => shared.lock().map(|g| g.clone()).unwrap_or_default(),
         };
-        let recorded: u64 = counted.values().sum();
-        for (outcome, n) in counted {
+        for (outcome, n) in counts {
             self.summary.count(outcome, n);
         }
         self.summary.reasons.merge(reasons);
@@ -482,9 +482,23 @@ pub fn fatal_end(failure: &Failure) -> End {
     }
 }
 
-type Counted = Mutex<(BTreeMap<Outcome, u64>, Reasons)>;
+/// What one phase's items came to.
+#[derive(Debug, Clone, Default)]
+struct Tallied {
+    /// Items recorded, counted or handed on.
+    recorded: u64,
+    /// Items by outcome.
+    counts: BTreeMap<Outcome, u64>,
+    /// Why.
+    reasons: Reasons,
+}
+
+type Counted = Mutex<Tallied>;
 
 fn count(tally: &Tally, outcomes: &Counted, recorded: Recorded) {
+    if let Ok(mut tallied) = outcomes.lock() {
+        tallied.recorded += 1;
+    }
     let Some(outcome) = recorded.outcome else {
         // Handed on to a later phase: finished here all the same.
         tally.done.fetch_add(1, Ordering::Relaxed);
@@ -498,11 +512,10 @@ fn count(tally: &Tally, outcomes: &Counted, recorded: Recorded) {
         Outcome::InDoubt | Outcome::Pending => &tally.left,
     };
     bucket.fetch_add(1, Ordering::Relaxed);
-    if let Ok(mut guard) = outcomes.lock() {
-        let (counts, reasons) = &mut *guard;
-        *counts.entry(outcome).or_default() += 1;
+    if let Ok(mut tallied) = outcomes.lock() {
+        *tallied.counts.entry(outcome).or_default() += 1;
         if let Some((key, message, at)) = recorded.reason {
-            reasons.add(outcome, &key, &message, at);
+            tallied.reasons.add(outcome, &key, &message, at);
         }
     }
 }

@@ -4,6 +4,7 @@ mod accounts;
 mod common;
 mod exits;
 mod import;
+mod in_doubt;
 mod input_accounts;
 mod input_control;
 mod pacing;
