@@ -2,6 +2,7 @@
 //! referral reward accounts they land in.
 //!
 //! The modules follow the pipeline: [`input`] reads the file → [`validate`] checks each row
+//! (in terms of [`problem`]s)
 //! and builds its [`reward`] body → [`import`] plans it against the [`ledger`] → the [`run`]
 //! driver sends it through the [`engine`] ([`throttle`] slots, retries, the halt on
 //! [`stop`]) with the [`feishu`] client → the [`ledger`] records every step → [`summary`]
@@ -19,6 +20,7 @@ pub mod generate;
 pub mod import;
 pub mod input;
 pub mod ledger;
+pub mod problem;
 pub mod progress;
 pub mod report;
 pub mod reward;

@@ -11,8 +11,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
+use crate::problem::{Rule, Violation};
 use crate::text::echo;
-use crate::validate::{Rule, Violation};
 
 /// The request body of one external referral reward, fields in the documented order.
 ///

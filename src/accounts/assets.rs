@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use crate::engine::{Attempted, Engine, Halt, RetryPolicy, pages_in_memory};
-use crate::feishu::{Account, BonusAmount, Client, Failure, Family, Request, UserIdType};
+use crate::feishu::{Account, BonusAmount, Client, Family, Request, UserIdType};
 use crate::reward::{Amount, RewardBody, STAGE_CONFIRMED, STAGE_PAID};
 use crate::stop::Stop;
+use crate::summary::{End, Outcome, Summary, Vocabulary};
 use crate::throttle::Throttle;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -114,16 +115,25 @@ impl AccountAssets {
     }
 }
 
+/// The words of a read of balances.
+pub const WORDS: Vocabulary = Vocabulary {
+    noun: "account",
+    done: ("read", "read"),
+    already_done: ("already_read", "already read"),
+    failed: ("failed", "failed"),
+};
+
 /// Fetches the assets of every id, in order, at the documented limit, through the engine
-/// (read-only: nothing is recorded). Returns each account and the fatal answer that
-/// stopped the reads, if one did.
+/// (read-only: nothing is recorded). Returns each account, and a summary of the reads
+/// (an account Feishu does not know is `failed`; the end says if a fatal answer or a
+/// signal stopped them).
 pub fn fetch(
     ids: Vec<String>,
     user_id_type: UserIdType,
     client: &Client,
     runtime: &tokio::runtime::Runtime,
     stop: Stop,
-) -> (Vec<AccountAssets>, Option<Failure>) {
+) -> (Vec<AccountAssets>, Summary) {
     let family = Family::AccountAssets;
     let halt = Arc::new(Halt::new(stop));
     let engine = Arc::new(Engine::new(
@@ -131,7 +141,7 @@ pub fn fetch(
         RetryPolicy::default(),
         Arc::clone(&halt),
     ));
-    let found: Arc<Mutex<Vec<Option<AccountAssets>>>> = Arc::new(Mutex::new(vec![None; ids.len()]));
+    let found: Arc<Mutex<Vec<Option<Read>>>> = Arc::new(Mutex::new(vec![None; ids.len()]));
     // No ledger is touched, so the drive cannot fail.
     let _ = runtime.block_on(engine.drive(
         4,
@@ -143,39 +153,63 @@ pub fn fetch(
                 let tried = engine
                     .attempt(&client, &request, || std::future::ready(Ok(())))
                     .await?;
-                let assets = match tried.end {
-                    Attempted::Done(answer) => AccountAssets::from_account(&id, &answer.value),
-                    Attempted::Refused { code, msg, log_id } => {
-                        AccountAssets::failed(&id, with_log(format!("code {code}: {msg}"), log_id))
-                    }
+                let read = match tried.end {
+                    Attempted::Done(answer) => (
+                        AccountAssets::from_account(&id, &answer.value),
+                        Outcome::Done,
+                    ),
+                    Attempted::Refused { code, msg, log_id } => (
+                        AccountAssets::failed(&id, with_log(format!("code {code}: {msg}"), log_id)),
+                        Outcome::Failed,
+                    ),
                     Attempted::Unsettled {
                         error: Some(error), ..
-                    } => AccountAssets::failed(&id, with_log(error.message, error.log_id)),
-                    Attempted::Unsettled { error: None, .. } => {
-                        AccountAssets::failed(&id, "not read: the run stopped first".into())
-                    }
+                    } => (
+                        AccountAssets::failed(&id, with_log(error.message, error.log_id)),
+                        Outcome::Pending,
+                    ),
+                    Attempted::Unsettled { error: None, .. } => (
+                        AccountAssets::failed(&id, "not read: the run stopped first".into()),
+                        Outcome::Pending,
+                    ),
                 };
                 if let Ok(mut all) = found.lock() {
-                    all[index] = Some(assets);
+                    all[index] = Some(read);
                 }
                 Ok(())
             }
         },
     ));
+    let mut summary = Summary::new("accounts assets", WORDS);
+    summary.items = ids.len() as u64;
     let all = found
         .lock()
         .map(|all| all.clone())
         .unwrap_or_default()
         .into_iter()
         .zip(&ids)
-        .map(|(assets, id)| {
-            assets.unwrap_or_else(|| {
-                AccountAssets::failed(id, "not read: the run stopped first".into())
-            })
+        .map(|(read, id)| {
+            let (assets, outcome) = read.unwrap_or_else(|| {
+                (
+                    AccountAssets::failed(id, "not read: the run stopped first".into()),
+                    Outcome::Pending,
+                )
+            });
+            summary.count(outcome, 1);
+            assets
         })
         .collect();
-    (all, halt.fatal_failure())
+    if let Some(failure) = halt.fatal_failure() {
+        summary.end_with(crate::run::fatal_end(&failure));
+    }
+    if let Some(signal) = halt.signal() {
+        summary.end_with(End::Interrupted(signal));
+    }
+    (all, summary)
 }
+
+/// One account as read, and what the read came to.
+type Read = (AccountAssets, Outcome);
 
 fn with_log(message: String, log_id: Option<String>) -> String {
     match log_id {

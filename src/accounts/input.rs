@@ -11,8 +11,9 @@ use std::path::Path;
 use csv::StringRecord;
 
 use crate::input::{CsvReader, Encoding, EncodingChoice, InputError, echo_all};
+use crate::problem::{Problem, Rule, Violation};
 use crate::text::{self, echo};
-use crate::validate::{Problem, Rule, Violation, looks_scientific};
+use crate::validate::looks_scientific;
 
 /// One row of the registration file.
 #[derive(Debug, Clone)]

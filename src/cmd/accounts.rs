@@ -1,9 +1,6 @@
 //! `rewardsync accounts …`: referral reward accounts in bulk.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
-
-use anyhow::Context;
 
 use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, RegisterArgs};
 use rewardsync::accounts::actions::{self, Action};
@@ -11,7 +8,6 @@ use rewardsync::accounts::assets::{self, AccountAssets, ImportedSums};
 use rewardsync::accounts::input::read_account_ids;
 use rewardsync::accounts::register::{self, RegisterOptions};
 use rewardsync::exit::Exit;
-use rewardsync::feishu::Failure;
 use rewardsync::input::EncodingChoice;
 use rewardsync::report::Reserved;
 use rewardsync::reward::RewardBody;
@@ -129,22 +125,23 @@ fn assets(args: AssetsArgs) -> anyhow::Result<Exit> {
     let client = super::connect(&args.ids.target)?;
     let runtime = super::runtime()?;
     let stop = rewardsync::stop::listen(&runtime);
-    let (found, fatal) = assets::fetch(
-        ids,
-        args.user_id_type.into(),
-        &client,
-        &runtime,
-        stop.clone(),
-    );
-    match (&args.output, args.json) {
-        (Some(path), json) => {
-            let file =
-                File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
-            if json {
-                serde_json::to_writer_pretty(BufWriter::new(file), &found)?;
+    // Checked before anything is read: writable, and never the ids file.
+    let output = args
+        .output
+        .as_deref()
+        .map(|path| Reserved::apart_from(path, args.ids.file.as_deref()))
+        .transpose()?;
+    let (found, summary) = assets::fetch(ids, args.user_id_type.into(), &client, &runtime, stop);
+    match (output, args.json) {
+        (Some(reserved), json) => {
+            let path = reserved.path().to_owned();
+            let file = BufWriter::new(reserved.into_file()?);
+            let written = if json {
+                serde_json::to_writer_pretty(file, &found).map_err(anyhow::Error::from)
             } else {
-                write_assets_csv(BufWriter::new(file), &found)?;
-            }
+                write_assets_csv(file, &found)
+            };
+            written.map_err(|e| super::LocalFailure(format!("{path}: cannot write: {e}")))?;
         }
         (None, true) => {
             let mut out = io::stdout().lock();
@@ -153,12 +150,8 @@ fn assets(args: AssetsArgs) -> anyhow::Result<Exit> {
         }
         (None, false) => print_assets_table(&mut io::stdout().lock(), &found)?,
     }
-    report_failure(fatal.as_ref());
-    Ok(exit_of(
-        fatal.as_ref(),
-        stop.borrow().is_some(),
-        found.iter().all(|a| a.error.is_none()),
-    ))
+    rewardsync::report::summary::print_end(&mut io::stderr().lock(), &summary)?;
+    Ok(summary.exit())
 }
 
 fn reconcile(args: ReconcileArgs) -> anyhow::Result<Exit> {
@@ -181,14 +174,15 @@ fn reconcile(args: ReconcileArgs) -> anyhow::Result<Exit> {
     let runtime = super::runtime()?;
     let stop = rewardsync::stop::listen(&runtime);
     let ids = accounts.into_iter().map(|a| a.account_id).collect();
-    let (found, fatal) = assets::fetch(
-        ids,
-        args.user_id_type.into(),
-        &client,
-        &runtime,
-        stop.clone(),
-    );
+    let (found, mut summary) =
+        assets::fetch(ids, args.user_id_type.into(), &client, &runtime, stop);
     let lines = assets::reconcile(found, &sums);
+    // An account whose balance differs from what the ledger imported is for the user to see.
+    let differ = lines
+        .iter()
+        .filter(|l| !l.matches && l.assets.error.is_none())
+        .count();
+    summary.count(Outcome::Conflict, differ as u64);
     let mut out = io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &lines)?;
@@ -221,12 +215,8 @@ fn reconcile(args: ReconcileArgs) -> anyhow::Result<Exit> {
             )?;
         }
     }
-    report_failure(fatal.as_ref());
-    Ok(exit_of(
-        fatal.as_ref(),
-        stop.borrow().is_some(),
-        lines.iter().all(|l| l.matches),
-    ))
+    rewardsync::report::summary::print_end(&mut io::stderr().lock(), &summary)?;
+    Ok(summary.exit())
 }
 
 /// Account ids from the arguments, or a file read through the one CSV reader: one id per
@@ -247,27 +237,6 @@ fn status_name(status: i64) -> &'static str {
         1 => "enabled",
         2 => "deactivated",
         _ => "unknown",
-    }
-}
-
-fn exit_of(fatal: Option<&Failure>, interrupted: bool, all_done: bool) -> Exit {
-    if fatal.is_some() {
-        Exit::Fatal
-    } else if interrupted {
-        Exit::Interrupted
-    } else if all_done {
-        Exit::Success
-    } else {
-        Exit::Incomplete
-    }
-}
-
-/// A fatal answer, and what to fix, said once.
-fn report_failure(fatal: Option<&Failure>) {
-    if let Some(failure) = fatal {
-        let mut summary = rewardsync::summary::Summary::new("accounts", register::WORDS);
-        summary.end = rewardsync::run::fatal_end(failure);
-        let _ = rewardsync::report::summary::print_end(&mut io::stderr().lock(), &summary);
     }
 }
 

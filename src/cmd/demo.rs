@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::import::print_plan;
 use crate::cli::DemoArgs;
 use rewardsync::engine::RetryPolicy;
 use rewardsync::exit::Exit;
@@ -15,7 +16,6 @@ use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
 use rewardsync::import::{self, ImportOptions};
 use rewardsync::input::{EncodingChoice, ReadOptions};
 use rewardsync::progress::ProgressMode;
-use rewardsync::report::summary::print_plan;
 use rewardsync::run::Session;
 use rewardsync::sandbox::{self, SandboxConfig};
 

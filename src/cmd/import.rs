@@ -4,9 +4,9 @@ use std::io::{self, Write};
 
 use crate::cli::ImportArgs;
 use rewardsync::exit::Exit;
-use rewardsync::import::{self, ImportOptions};
+use rewardsync::import::{self, ImportOptions, Plan};
 use rewardsync::input::ReadOptions;
-use rewardsync::report::summary::print_plan;
+use rewardsync::text::counted;
 
 /// How many bodies `--dry-run` shows.
 const DRY_RUN_BODIES: usize = 3;
@@ -70,4 +70,36 @@ fn dry_run(args: &ImportArgs, options: &ImportOptions) -> anyhow::Result<Exit> {
         rewardsync::report::summary::print(&mut out, &mut err, &dry.summary)?;
     }
     Ok(dry.summary.exit())
+}
+
+/// The import's plan, before anything is sent.
+pub fn print_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
+    let counts = &plan.counts;
+    writeln!(
+        out,
+        "plan: {}: {} to send, {} already imported, {} changed since imported (conflict), {} failed earlier, {} invalid",
+        counted(counts.rows, "row"),
+        counts.to_send,
+        counts.already_imported,
+        counts.conflict,
+        counts.previously_failed,
+        counts.invalid
+    )?;
+    if plan.in_doubt > 0 {
+        let elsewhere = plan.in_doubt.saturating_sub(counts.in_doubt);
+        writeln!(
+            out,
+            "      settling first: {} in doubt since an earlier run ({} of this file, {} of other files); each is resent with the body that may have been sent (external_id is idempotent)",
+            counted(plan.in_doubt, "row"),
+            counts.in_doubt,
+            elsewhere
+        )?;
+    }
+    if counts.previously_failed > 0 {
+        writeln!(
+            out,
+            "      failed rows are not resent; pass --retry-failed after fixing their cause"
+        )?;
+    }
+    Ok(())
 }

@@ -13,6 +13,7 @@ mod request;
 mod target;
 mod token;
 mod transport;
+mod user_id_type;
 
 #[cfg(test)]
 pub(crate) mod scripted;
@@ -24,8 +25,9 @@ pub use account::{
     Referrer,
 };
 pub use answer::Answer;
-pub use client::{Client, ClientBuildError, ClientOptions, Reply, UserIdType};
+pub use client::{Client, ClientBuildError, ClientOptions, Reply};
 pub use failure::{Failure, Scope};
 pub use request::{Family, Request};
 pub use target::{SECRET_ENV, SECRET_FILE_ENV, Secret, Target, TargetError};
 pub use token::Token;
+pub use user_id_type::UserIdType;

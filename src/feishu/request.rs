@@ -14,8 +14,8 @@ use serde_json::value::RawValue;
 
 use super::account::Account;
 use super::answer::parse_data;
-use super::client::UserIdType;
 use super::failure::{Failure, Scope};
+use super::user_id_type::UserIdType;
 use crate::reward::RewardBody;
 use crate::throttle::Rate;
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::answer::{Endpoint, Verdict, classify};
 use super::failure::Failure;
 use super::target::{Secret, Target};
-use super::transport::exchange;
+use super::transport::{JSON_CONTENT_TYPE, exchange};
 
 /// The token endpoint of self-built apps.
 pub(crate) const TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
@@ -152,10 +152,7 @@ pub(crate) async fn fetch(
     let body = serde_json::json!({ "app_id": target.app_id, "app_secret": secret.expose() });
     let request = http
         .post(target.url(TOKEN_PATH))
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            super::client::JSON_CONTENT_TYPE,
-        )
+        .header(reqwest::header::CONTENT_TYPE, JSON_CONTENT_TYPE)
         .body(body.to_string());
     let reply = exchange(request, timeouts).await?;
     let log_id = match classify(reply.status, &reply.headers, &reply.body, Endpoint::Token) {

@@ -8,6 +8,9 @@ use reqwest::header::HeaderMap;
 
 use super::failure::{Failure, show_duration};
 
+/// The Content-Type every call carries, as the documentation fixes it.
+pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
 /// A whole answer: status, headers and body bytes.
 pub(crate) struct Reply {
     pub status: StatusCode,

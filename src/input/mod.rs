@@ -20,8 +20,8 @@ use std::path::Path;
 use csv::{ByteRecord, StringRecord};
 use thiserror::Error;
 
+use crate::problem::{Problem, Rule};
 use crate::text::{self, echo};
-use crate::validate::{Problem, Rule};
 
 pub use column::{Column, ERRORS_FILE_COLUMNS};
 pub use encoding::{Encoding, EncodingChoice};

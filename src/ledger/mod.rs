@@ -135,6 +135,18 @@ impl Ledger {
             lock::LockFailure::IsDirectory => LedgerError::IsDirectory {
                 path: shown.clone(),
             },
+            lock::LockFailure::Io(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                LedgerError::Open {
+                    path: shown.clone(),
+                    detail: format!(
+                        "its directory {} does not exist; create it, or pass --ledger PATH in a directory that exists",
+                        path.parent()
+                            .filter(|p| !p.as_os_str().is_empty())
+                            .unwrap_or(Path::new("."))
+                            .display()
+                    ),
+                }
+            }
             lock::LockFailure::Io(source) => LedgerError::Open {
                 path: shown.clone(),
                 detail: io_detail(&source),

@@ -50,11 +50,17 @@ impl Reserved {
     /// Checks that `path` is not `input` (by name or by file), and opens it for writing
     /// without truncating it yet.
     pub fn new(path: &Path, input: &Path) -> Result<Reserved, ErrorsFileError> {
+        Reserved::apart_from(path, Some(input))
+    }
+
+    /// [`Reserved::new`] for an output that may have no input to keep apart from.
+    pub fn apart_from(path: &Path, input: Option<&Path>) -> Result<Reserved, ErrorsFileError> {
+        let is_input = |path: &Path| input.is_some_and(|input| same_file(path, input));
         let shown = path.display().to_string();
         if path.is_dir() {
             return Err(ErrorsFileError::IsDirectory { path: shown });
         }
-        if same_file(path, input) {
+        if is_input(path) {
             return Err(ErrorsFileError::IsInput { path: shown });
         }
         let file = OpenOptions::new()
@@ -65,7 +71,7 @@ impl Reserved {
             .map_err(|e| ErrorsFileError::write(&shown, &e))?;
         // Opening may have created it; it may also have been the input all along under
         // another name (a hard link): compare the files themselves now that both exist.
-        if same_file(path, input) {
+        if is_input(path) {
             return Err(ErrorsFileError::IsInput { path: shown });
         }
         Ok(Reserved { path: shown, file })

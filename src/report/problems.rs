@@ -132,6 +132,7 @@ pub struct JsonReport<W: Write> {
 #[derive(Serialize)]
 struct JsonProblem<'a> {
     column: Option<&'a str>,
+    rule: &'static str,
     message: &'a str,
 }
 
@@ -166,6 +167,7 @@ impl<W: Write> ProblemReport for JsonReport<W> {
                 .filter(move |p| p.severity == severity)
                 .map(|p| JsonProblem {
                     column: p.column.as_deref(),
+                    rule: p.rule.name(),
                     message: &p.message,
                 })
                 .collect()

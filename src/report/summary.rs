@@ -161,38 +161,6 @@ pub fn print_end(err: &mut impl Write, summary: &Summary) -> io::Result<()> {
     Ok(())
 }
 
-/// The import's plan, before anything is sent.
-pub fn print_plan(out: &mut impl Write, plan: &crate::import::Plan) -> io::Result<()> {
-    let counts = &plan.counts;
-    writeln!(
-        out,
-        "plan: {}: {} to send, {} already imported, {} changed since imported (conflict), {} failed earlier, {} invalid",
-        counted(counts.rows, "row"),
-        counts.to_send,
-        counts.already_imported,
-        counts.conflict,
-        counts.previously_failed,
-        counts.invalid
-    )?;
-    if plan.in_doubt > 0 {
-        let elsewhere = plan.in_doubt.saturating_sub(counts.in_doubt);
-        writeln!(
-            out,
-            "      settling first: {} in doubt since an earlier run ({} of this file, {} of other files); each is resent with the body that may have been sent (external_id is idempotent)",
-            counted(plan.in_doubt, "row"),
-            counts.in_doubt,
-            elsewhere
-        )?;
-    }
-    if counts.previously_failed > 0 {
-        writeln!(
-            out,
-            "      failed rows are not resent; pass --retry-failed after fixing their cause"
-        )?;
-    }
-    Ok(())
-}
-
 /// One group: its reason, how many, and where the first ones are.
 fn describe(group: &Group, outcome: Outcome) -> String {
     let reason = match outcome {

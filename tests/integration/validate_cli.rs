@@ -291,7 +291,7 @@ fn json_report_has_counts_and_per_row_errors() {
     assert_eq!(json["rows_with_problems"][0]["external_id"], "E3");
     assert_eq!(
         json["rows_with_problems"][0]["errors"][0],
-        serde_json::json!({"column": "amount", "message": "10.005 has more than 2 decimals; round it to cents"})
+        serde_json::json!({"column": "amount", "rule": "amount_decimals", "message": "10.005 has more than 2 decimals; round it to cents"})
     );
 }
 

@@ -1,0 +1,253 @@
+//! What can be wrong with a row, in one place: the rules ([`Rule`], each with a stable name
+//! and a summary for grouped reports), a value that breaks one ([`Violation`]), and a
+//! problem as reported for a row ([`Problem`], an error or a warning, with its column).
+//!
+//! The reader (encodings, control characters, ragged rows), the domain rules of
+//! [`crate::reward`] and the validator all speak of problems in these terms, so a summary
+//! can group them by rule whichever found them.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The row is invalid and is not sent.
+    Error,
+    /// The row is sent anyway; the user may want to look.
+    Warning,
+}
+
+/// Which rule a problem breaks: the stable key that summaries group problems by (with the
+/// column), and that `--json` reports by [`Rule::name`]. One rule per distinct rule of
+/// the input, whatever the wording of its messages; warnings have rules too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// A cell holds bytes that are not valid in the file's encoding.
+    Encoding,
+    /// A row has more or fewer fields than the header.
+    Ragged,
+    /// A cell holds a control character, or a tab or line break outside free text.
+    ControlCharacter,
+    /// A required cell is empty.
+    Required,
+    /// A cell the row's bonus_type needs (points, or currency and amount) is empty.
+    RequiredByBonusType,
+    /// application_id and talent_id are both empty.
+    CandidateMissing,
+    /// A number in scientific notation, as Excel writes long numbers (ids lose digits).
+    ScientificNotation,
+    /// Not a plain whole number where one is needed (enums, points).
+    NotWholeNumber,
+    /// A number outside a documented enum (rule_type, bonus_type, stage).
+    Enum,
+    /// A negative amount or number of points.
+    Negative,
+    /// More points than the API's integer holds.
+    PointsTooLarge,
+    /// An amount with more than two decimals.
+    AmountDecimals,
+    /// An amount with a thousands separator.
+    AmountThousandsSeparator,
+    /// An amount with a currency sign or other text around the number.
+    AmountCurrencySign,
+    /// An amount that is no decimal number at all.
+    AmountNotDecimal,
+    /// A currency that is not a code of Feishu's currency enum, in capitals.
+    Currency,
+    /// A time in epoch seconds where the API takes milliseconds.
+    EpochSeconds,
+    /// A time written as a date.
+    TimeLooksLikeDate,
+    /// A time that is not epoch milliseconds (13 digits).
+    NotEpochMillis,
+    /// The same key (external_id, employee) on an earlier line.
+    Duplicate,
+    /// Warning: a field meant for a later stage than the row's.
+    LaterStageField,
+    /// Warning: a field Feishu ignores for the row's bonus_type.
+    IgnoredForBonusType,
+    /// Not an email address.
+    Email,
+    /// One of mobile_code and mobile_number without the other.
+    MobileIncomplete,
+    /// email and mobile_number are both empty.
+    ContactMissing,
+    /// Not digits only where digits are needed (account ids, mobiles, country codes).
+    NotDigits,
+    /// Digits, but too few or too many.
+    DigitCount,
+}
+
+impl Rule {
+    /// Every rule, in declaration order.
+    pub const ALL: [Rule; 27] = [
+        Rule::Encoding,
+        Rule::Ragged,
+        Rule::ControlCharacter,
+        Rule::Required,
+        Rule::RequiredByBonusType,
+        Rule::CandidateMissing,
+        Rule::ScientificNotation,
+        Rule::NotWholeNumber,
+        Rule::Enum,
+        Rule::Negative,
+        Rule::PointsTooLarge,
+        Rule::AmountDecimals,
+        Rule::AmountThousandsSeparator,
+        Rule::AmountCurrencySign,
+        Rule::AmountNotDecimal,
+        Rule::Currency,
+        Rule::EpochSeconds,
+        Rule::TimeLooksLikeDate,
+        Rule::NotEpochMillis,
+        Rule::Duplicate,
+        Rule::LaterStageField,
+        Rule::IgnoredForBonusType,
+        Rule::Email,
+        Rule::MobileIncomplete,
+        Rule::ContactMissing,
+        Rule::NotDigits,
+        Rule::DigitCount,
+    ];
+
+    /// The rule's stable snake_case name, for JSON and scripts. Never renamed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Encoding => "encoding",
+            Rule::Ragged => "ragged",
+            Rule::ControlCharacter => "control_character",
+            Rule::Required => "required",
+            Rule::RequiredByBonusType => "required_by_bonus_type",
+            Rule::CandidateMissing => "candidate_missing",
+            Rule::ScientificNotation => "scientific_notation",
+            Rule::NotWholeNumber => "not_whole_number",
+            Rule::Enum => "enum",
+            Rule::Negative => "negative",
+            Rule::PointsTooLarge => "points_too_large",
+            Rule::AmountDecimals => "amount_decimals",
+            Rule::AmountThousandsSeparator => "amount_thousands_separator",
+            Rule::AmountCurrencySign => "amount_currency_sign",
+            Rule::AmountNotDecimal => "amount_not_decimal",
+            Rule::Currency => "currency",
+            Rule::EpochSeconds => "epoch_seconds",
+            Rule::TimeLooksLikeDate => "time_looks_like_date",
+            Rule::NotEpochMillis => "not_epoch_millis",
+            Rule::Duplicate => "duplicate",
+            Rule::LaterStageField => "later_stage_field",
+            Rule::IgnoredForBonusType => "ignored_for_bonus_type",
+            Rule::Email => "email",
+            Rule::MobileIncomplete => "mobile_incomplete",
+            Rule::ContactMissing => "contact_missing",
+            Rule::NotDigits => "not_digits",
+            Rule::DigitCount => "digit_count",
+        }
+    }
+
+    /// A short phrase for a group heading, without any value; it reads after
+    /// `column C` ("6 rows: column referral_user_id is empty; it is required").
+    pub fn summary(self) -> &'static str {
+        match self {
+            Rule::Encoding => "holds bytes that are not valid in the file's encoding",
+            Rule::Ragged => "the row has a different number of fields than the header",
+            Rule::ControlCharacter => "contains a control character",
+            Rule::Required => "is empty; it is required",
+            Rule::RequiredByBonusType => "is empty; the row's bonus_type requires it",
+            Rule::CandidateMissing => {
+                "is empty and so is the other candidate id (application_id, talent_id); a reward needs one"
+            }
+            Rule::ScientificNotation => "is in scientific notation, as Excel writes long numbers",
+            Rule::NotWholeNumber => "is not a whole number",
+            Rule::Enum => "is not one of the documented values",
+            Rule::Negative => "is negative; it must be 0 or more",
+            Rule::PointsTooLarge => "is larger than the API accepts",
+            Rule::AmountDecimals => "has more than 2 decimals",
+            Rule::AmountThousandsSeparator => "has a thousands separator",
+            Rule::AmountCurrencySign => "has a currency sign or other text around the number",
+            Rule::AmountNotDecimal => "is not a decimal number",
+            Rule::Currency => "is not a currency code of Feishu's enum (ISO 4217, in capitals)",
+            Rule::EpochSeconds => "is in epoch seconds; the API takes milliseconds",
+            Rule::TimeLooksLikeDate => "is a date, not epoch milliseconds",
+            Rule::NotEpochMillis => "is not epoch milliseconds (13 digits)",
+            Rule::Duplicate => "repeats an earlier line; each must appear once",
+            Rule::LaterStageField => "is for a later stage than the row's (sent anyway)",
+            Rule::IgnoredForBonusType => "is set, but Feishu ignores it for the row's bonus_type",
+            Rule::Email => "is not an email address",
+            Rule::MobileIncomplete => "is empty; mobile_code and mobile_number go together",
+            Rule::ContactMissing => "email and mobile_number are both empty; give one of them",
+            Rule::NotDigits => "is not digits only",
+            Rule::DigitCount => "has too few or too many digits",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// A value that breaks a rule: which rule, and what to tell the user (the value echoed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The rule broken.
+    pub rule: Rule,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl Violation {
+    /// A violation of `rule`, told by `message`.
+    pub fn new(rule: Rule, message: impl Into<String>) -> Self {
+        Violation {
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// One problem of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The column, by its header name, when the problem belongs to one.
+    pub column: Option<String>,
+    /// What is wrong and what to do.
+    pub message: String,
+    /// The rule broken: with the column, the key problems are grouped by.
+    pub rule: Rule,
+}
+
+impl Problem {
+    /// An error (the row is not sent).
+    pub fn error(column: Option<&str>, rule: Rule, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Error,
+            column: column.map(str::to_owned),
+            message: message.into(),
+            rule,
+        }
+    }
+
+    /// A warning (the row is sent anyway).
+    pub fn warning(column: Option<&str>, rule: Rule, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(column, rule, message)
+        }
+    }
+}
