@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::engine::{Attempted, Tried};
 use crate::feishu::{Family, Request};
-use crate::ledger::{Doomed, Ledger, LedgerError, Outgoing, Refusal, Selection, Status, Target};
+use crate::import::send::{Rows, SendRows};
+use crate::ledger::{Doomed, Ledger, LedgerError, Selection, Status, Target};
 use crate::run::{Opened, PAGE, Phase, Recorded};
 use crate::summary::{Outcome, Place, Summary, Vocabulary};
 
@@ -188,107 +189,9 @@ pub fn run(opened: Opened<'_>, preview: &Preview) -> Result<Summary, LedgerError
         .extra
         .insert("skipped_ids".into(), serde_json::json!(preview.skipped));
     let selection = preview.selection.clone();
-    run.phase(SettleImports {
-        selection: selection.clone(),
-    });
+    run.phase(SendRows(Rows::InDoubtOf(selection.clone())));
     run.phase(Delete { selection });
     Ok(run.finish())
-}
-
-/// The selection's rows in doubt of their import: settled so that their reward ids are
-/// known (a resend creates nothing new), then handed to [`Delete`].
-struct SettleImports {
-    selection: Selection,
-}
-
-impl Phase for SettleImports {
-    type Item = Outgoing;
-    type Value = String;
-
-    fn family(&self) -> Family {
-        Family::RewardImport
-    }
-
-    fn untouched(&self) -> Outcome {
-        Outcome::InDoubt
-    }
-
-    fn count(&self, ledger: &Ledger, _run: i64) -> Result<u64, LedgerError> {
-        ledger.count_in_doubt_selected(&self.selection)
-    }
-
-    fn page(
-        &self,
-        ledger: &Ledger,
-        _run: i64,
-        after: i64,
-    ) -> Result<Vec<(i64, Outgoing)>, LedgerError> {
-        let rows = ledger.next_in_doubt_selected(&self.selection, after, PAGE)?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-    }
-
-    fn request(&self, row: &Outgoing) -> Request<String> {
-        Request::create_reward_json(row.body.clone(), row.user_id_type)
-    }
-
-    fn mark(&self, ledger: &Ledger, run: i64, row: &Outgoing) -> Result<(), LedgerError> {
-        ledger.mark_sending(row.id, run)
-    }
-
-    fn record(
-        &self,
-        ledger: &Ledger,
-        _run: i64,
-        row: Outgoing,
-        tried: Tried<String>,
-    ) -> Result<Recorded, LedgerError> {
-        let at = Some(Place::named(row.id, row.external_id.clone()));
-        Ok(match tried.end {
-            Attempted::Done(answer) => {
-                ledger.record_imported(
-                    row.id,
-                    &answer.value,
-                    answer.log_id.as_deref(),
-                    tried.sent,
-                )?;
-                // Counted when the delete phase deletes it.
-                Recorded {
-                    outcome: None,
-                    reason: None,
-                }
-            }
-            Attempted::Refused { code, msg, log_id } => {
-                let refusal = Refusal {
-                    code: Some(code),
-                    message: msg,
-                    log_id,
-                };
-                ledger.record_refused(row.id, &refusal, tried.sent)?;
-                Recorded::because(
-                    Outcome::AlreadyDone,
-                    "refused".into(),
-                    format!(
-                        "its import was in doubt and Feishu refuses it (code {code}: {}): nothing to delete",
-                        refusal.message
-                    ),
-                    at,
-                )
-            }
-            Attempted::Unsettled { error, .. } => {
-                let error = error.map(|e| Refusal {
-                    code: e.code,
-                    message: e.message,
-                    log_id: e.log_id,
-                });
-                ledger.record_unsettled(row.id, true, error.as_ref(), tried.sent)?;
-                let message = match &error {
-                    Some(e) => format!("its import is still in doubt: {}", e.message),
-                    None => "its import is still in doubt: the run stopped first".to_owned(),
-                };
-                Recorded::because(Outcome::InDoubt, message.clone(), message, at)
-            }
-        })
-    }
 }
 
 /// The deletes themselves.

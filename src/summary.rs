@@ -464,12 +464,7 @@ fn round_ms(seconds: f64) -> f64 {
 mod tests {
     use super::*;
 
-    const WORDS: Vocabulary = Vocabulary {
-        noun: "row",
-        done: ("imported", "imported now"),
-        already_done: ("already_imported", "already imported"),
-        failed: ("failed", "failed"),
-    };
+    use crate::import::WORDS;
 
     #[test]
     fn exit_follows_the_end_then_the_outstanding_items() {

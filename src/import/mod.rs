@@ -131,8 +131,8 @@ pub fn run(
         on_plan(&Plan { counts, in_doubt });
         Ok(())
     });
-    run.phase(send::Settle);
-    run.phase(send::Send);
+    run.phase(send::SendRows(send::Rows::InDoubt));
+    run.phase(send::SendRows(send::Rows::Planned));
     if let Some(reserved) = errors {
         // Written whatever happened, so the rows refused so far are in it.
         let (path, read) = (options.file.clone(), options.read);

@@ -184,14 +184,8 @@ fn describe(group: &Group, outcome: Outcome) -> String {
 mod tests {
     use super::*;
     use crate::stop::Signal;
-    use crate::summary::Vocabulary;
 
-    const WORDS: Vocabulary = Vocabulary {
-        noun: "row",
-        done: ("imported", "imported now"),
-        already_done: ("already_imported", "already imported"),
-        failed: ("failed", "failed"),
-    };
+    use crate::import::WORDS;
 
     fn printed(summary: &Summary) -> (String, String) {
         let (mut out, mut err) = (Vec::new(), Vec::new());
