@@ -116,10 +116,10 @@ pub fn preview(ledger: &Ledger, selection: &Selection) -> Result<Preview, Rollba
         },
         Selection::ExternalIds(ids) => {
             let states = ledger.states_of(ids)?;
-            let unknown: Vec<&str> = states
+            let unknown: Vec<String> = states
                 .iter()
                 .filter(|(_, state)| state.is_none())
-                .map(|(id, _)| id.as_str())
+                .map(|(id, _)| crate::text::echo(id))
                 .collect();
             if !unknown.is_empty() {
                 return Err(RollbackError::UnknownIds {
@@ -178,6 +178,13 @@ pub fn run(opened: Opened<'_>, preview: &Preview) -> Result<Summary, LedgerError
             Some(Place::named(0, skipped.external_id.clone())),
         );
     }
+    summary.subject = Some(match &preview.selection {
+        Selection::Run(run) => format!("of run #{run}"),
+        Selection::ExternalIds(ids) => format!(
+            "of {}",
+            crate::text::counted(ids.len() as u64, "external_id")
+        ),
+    });
     summary.extra.insert(
         "rolled_back_run".into(),
         match preview.selection {

@@ -285,6 +285,9 @@ pub struct Summary {
     pub dry_run: bool,
     /// The file it read.
     pub file: Option<String>,
+    /// What the run was about, for the summary's first line when it is not a file
+    /// ("run #3" for a rollback).
+    pub subject: Option<String>,
     /// The ledger.
     pub ledger: Option<String>,
     /// The tenant.
@@ -325,6 +328,7 @@ impl Summary {
             words,
             dry_run: false,
             file: None,
+            subject: None,
             ledger: None,
             target: None,
             run_id: None,

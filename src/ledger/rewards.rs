@@ -159,7 +159,9 @@ impl Ledger {
                 let status = status.parse().map_err(|_| LedgerError::Sqlite {
                     path: self.path.clone(),
                     detail: format!(
-                        "row {external_id:?} is in state {status:?}, which this rewardsync does not know; upgrade rewardsync"
+                        "row {} is in state {}, which this rewardsync does not know; upgrade rewardsync",
+                        crate::text::echo(external_id),
+                        crate::text::echo(&status)
                     ),
                 })?;
                 Ok(Known {

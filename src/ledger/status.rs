@@ -70,6 +70,6 @@ impl FromStr for Status {
         Status::ALL
             .into_iter()
             .find(|status| status.as_str() == s)
-            .ok_or_else(|| format!("unknown ledger state {s:?}"))
+            .ok_or_else(|| format!("unknown ledger state {}", crate::text::echo(s)))
     }
 }

@@ -32,9 +32,9 @@ fn meaning(outcome: Outcome) -> &'static str {
 pub fn print(out: &mut impl Write, err: &mut impl Write, summary: &Summary) -> io::Result<()> {
     let words = summary.words;
     let mut head = summary.command.clone();
-    if let Some(file) = &summary.file {
+    if let Some(subject) = summary.subject.as_ref().or(summary.file.as_ref()) {
         head.push(' ');
-        head.push_str(file);
+        head.push_str(subject);
     }
     if let Some(target) = &summary.target {
         head.push_str(&format!(" -> {target}"));

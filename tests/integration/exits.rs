@@ -307,3 +307,44 @@ fn failures_are_summarised_by_code_with_feishus_message_and_the_first_lines() {
             .eval(failed["key"].as_str().unwrap())
     );
 }
+
+#[test]
+fn runs_lists_every_run_newest_first_so_a_rollback_can_find_its_import() {
+    let live = Live::fast();
+    let wrk = Workdir::new();
+    let file = wrk.generated("in.csv", 4, "RUNS");
+    live.command(&wrk, &["import", file.to_str().unwrap(), "--no-progress"])
+        .assert()
+        .code(0);
+    for _ in 0..3 {
+        live.command(&wrk, &["import", file.to_str().unwrap(), "--no-progress"])
+            .assert()
+            .code(0);
+    }
+    live.command(&wrk, &["rollback", "--run", "1", "--yes", "--no-progress"])
+        .assert()
+        .code(0)
+        .stdout(contains("rollback of run #1 -> "));
+    let output = wrk.command(&["runs"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].trim_start().starts_with("#5  rollback"), "{text}");
+    assert!(lines[1].ends_with("-: 4 deleted, of run #1"), "{text}");
+    assert!(lines[5].trim_start().starts_with("#1  import"), "{text}");
+    assert!(lines[5].ends_with("in.csv: 4 imported"), "{text}");
+    let json: serde_json::Value = serde_json::from_slice(
+        &wrk.command(&["runs", "--json", "--limit", "2"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let runs = json.as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["command"], "rollback");
+    assert_eq!(runs[0]["exit_code"], 0);
+    assert_eq!(runs[0]["counts"]["deleted"], 4);
+    assert_eq!(runs[1]["command"], "import");
+    assert!(runs[0]["pid"].as_i64().is_some());
+}

@@ -249,10 +249,31 @@ fn sigterm_stops_cleanly_like_ctrl_c() {
     });
     let wrk = Workdir::new();
     let file = wrk.generated("in.csv", 60, "TERM");
-    let child = spawn_import(&live, &wrk, &file, "20");
+    let child = live
+        .std_command(
+            &wrk,
+            &[
+                "import",
+                file.to_str().unwrap(),
+                "--rate",
+                "20",
+                "--no-progress",
+            ],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     live.wait_for("5 rewards stored", |s| s.reward_count >= 5);
     let output = signal_and_wait(child, "TERM");
     assert_eq!(output.status.code(), Some(130), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("stopped by SIGTERM:"),
+        "called by its name: {stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rewardsync: SIGTERM: stopping"), "{stderr}");
     let status = wrk.status();
     assert_eq!(
         status["sending"], 0,
