@@ -204,7 +204,7 @@ fn external_ids_delete_only_the_named_rewards() {
     )
     .assert()
     .code(2)
-    .stderr(contains("not in this ledger: NO-SUCH-ID"));
+    .stderr(contains("not in this ledger: \"NO-SUCH-ID\""));
     assert_eq!(live.state().rewards_deleted, 2);
 }
 
