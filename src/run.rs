@@ -262,12 +262,6 @@ impl<'s> Run<'s> {
         &mut self.summary
     }
 
-    /// True once the run has stopped early (a signal, a fatal answer, a failed step):
-    /// later steps are skipped.
-    pub fn is_stopped(&self) -> bool {
-        self.halt.is_halted() || self.summary.end != End::Completed
-    }
-
     /// Runs one of the command's own steps (its plan, its after-step); a failure ends the
     /// run (exit 2 for unreadable input, 4 for a local failure) and skips what follows.
     pub fn step(&mut self, step: impl FnOnce(&mut Run<'s>) -> Result<(), StepError>) {
@@ -282,7 +276,8 @@ impl<'s> Run<'s> {
 
     /// Sends every item of `phase`, recording each outcome.
     pub fn phase<P: Phase>(&mut self, phase: P) {
-        if self.is_stopped() {
+        if self.summary.end != End::Completed {
+            // A failed step: the ledger may not even be readable; nothing more is done.
             return;
         }
         let phase = Arc::new(phase);
@@ -297,7 +292,8 @@ impl<'s> Run<'s> {
         if total == 0 {
             return;
         }
-        if !self.check_credentials() {
+        // Stopped by a signal or a fatal answer: the items stay as they are, and say so.
+        if self.halt.is_halted() || !self.check_credentials() {
             self.summary.count(phase.untouched(), total);
             return;
         }

@@ -153,3 +153,36 @@ fn a_rollback_of_a_run_covers_the_rows_it_left_in_doubt() {
     assert_eq!(status["deleted"], 3);
     assert_eq!(status["sending"], 0);
 }
+
+#[test]
+fn a_fatal_answer_while_settling_leaves_the_doubts_in_doubt_and_the_plan_pending() {
+    let live = dropping();
+    let wrk = Workdir::new();
+    wrk.generated("first.csv", 3, "FATAL");
+    import(&live, &wrk, "first.csv").code(1);
+    live.sandbox
+        .set_faults(FaultSettings {
+            deny_permission: true,
+            ..FaultSettings::default()
+        })
+        .unwrap();
+    wrk.generated("second.csv", 2, "LATER");
+    let second = import(&live, &wrk, "second.csv").code(3);
+    let summary = json(&second);
+    assert_eq!(summary["in_doubt"], 3, "{summary}");
+    assert_eq!(summary["pending"], 2, "{summary}");
+    assert_eq!(
+        summary["failed"], 0,
+        "a fatal answer fails no row: {summary}"
+    );
+    assert!(
+        summary["advice"]
+            .as_str()
+            .unwrap()
+            .contains("hire:external_referral_reward"),
+        "{summary}"
+    );
+    let status = wrk.status();
+    assert_eq!(status["sending"], 3);
+    assert_eq!(status["pending"], 2);
+}
