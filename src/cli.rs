@@ -68,7 +68,7 @@ pub enum EncodingArg {
     Auto,
 }
 
-impl From<EncodingArg> for rewardsync::input::EncodingChoice {
+impl From<EncodingArg> for rewardsync::source::EncodingChoice {
     fn from(arg: EncodingArg) -> Self {
         match arg {
             EncodingArg::Utf8 => Self::Utf8,

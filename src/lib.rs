@@ -1,7 +1,7 @@
 //! rewardsync: import referral rewards from a legacy system into Feishu Hire, and manage the
 //! referral reward accounts they land in.
 //!
-//! The modules follow the pipeline: [`input`] reads the file → [`validate`] checks each row
+//! The modules follow the pipeline: [`source`] reads the file → [`validate`] checks each row
 //! (in terms of [`problem`]s)
 //! and builds its [`reward`] body → [`import`] plans it against the [`ledger`] → the [`run`]
 //! driver sends it through the [`engine`] ([`throttle`] slots, retries, the halt on
@@ -16,9 +16,9 @@ pub mod accounts;
 pub mod engine;
 pub mod exit;
 pub mod feishu;
+pub mod field;
 pub mod generate;
 pub mod import;
-pub mod input;
 pub mod ledger;
 pub mod problem;
 pub mod progress;
@@ -27,6 +27,7 @@ pub mod reward;
 pub mod rollback;
 pub mod run;
 pub mod sandbox;
+pub mod source;
 pub mod stop;
 pub mod summary;
 pub mod text;

@@ -18,9 +18,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::engine::{Engine, EngineCounts, Halt, RetryPolicy, Tried, unix_ms};
 use crate::feishu::{Client, Failure, Family, Request};
-use crate::input::InputError;
 use crate::ledger::{Ledger, LedgerError, LedgerHandle, Target};
 use crate::progress::{Progress, ProgressMode, Tally};
+use crate::source::InputError;
 use crate::stop::Stop;
 use crate::summary::{End, Outcome, Place, Reasons, Summary, Vocabulary};
 use crate::throttle::{Rate, Throttle};

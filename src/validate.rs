@@ -11,11 +11,11 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::input::{Column, Header, Row};
 use crate::reward::{
     self, Amount, BONUS_CASH, BONUS_POINTS, BONUS_TYPES, Bonus, Cash, EnumValue, RULE_TYPES,
     RewardBody, STAGE_CONFIRMED, STAGE_PAID, STAGE_PENDING, STAGES,
 };
+use crate::source::{Field, Header, Row};
 use crate::text::{self, echo};
 
 pub use crate::problem::{Problem, Rule, Severity, Violation};
@@ -97,7 +97,7 @@ impl Validator {
                 problem.message.clone(),
             ));
         }
-        let external_id = row.get(header, Column::ExternalId).to_owned();
+        let external_id = row.get(header, Field::ExternalId).to_owned();
         // A ragged row's cells sit under the wrong names: checking them would only mislead.
         let ragged = row.fields.len() != header.names().len();
         let (body, duplicate_of) = if ragged {
@@ -127,7 +127,7 @@ impl Validator {
         let first = *self.first_seen.entry(hasher.finish()).or_insert(line);
         if first != line {
             cells.error(
-                Column::ExternalId,
+                Field::ExternalId,
                 Rule::Duplicate,
                 format!(
                     "{} already appears on line {first}; each reward must appear once (external_id is its idempotency key)",
@@ -148,20 +148,20 @@ struct Cells<'a> {
 }
 
 /// Free-text columns: the only ones whose cells may hold tabs and line breaks.
-const FREE_TEXT: [Column; 2] = [Column::Reason, Column::Comment];
+const FREE_TEXT: [Field; 2] = [Field::Reason, Field::Comment];
 
 impl Cells<'_> {
-    fn error(&mut self, column: Column, rule: Rule, message: String) {
+    fn error(&mut self, column: Field, rule: Rule, message: String) {
         self.problems
             .push(Problem::error(Some(column.name()), rule, message));
     }
 
-    fn warn(&mut self, column: Column, rule: Rule, message: String) {
+    fn warn(&mut self, column: Field, rule: Rule, message: String) {
         self.problems
             .push(Problem::warning(Some(column.name()), rule, message));
     }
 
-    fn violation(&mut self, column: Column, violation: Violation) {
+    fn violation(&mut self, column: Field, violation: Violation) {
         self.error(column, violation.rule, violation.message);
     }
 
@@ -170,7 +170,7 @@ impl Cells<'_> {
     /// quote), even at the edges of a cell. The reader has already refused every other
     /// control character, in every column; a cell it reported is not reported twice.
     fn layout_characters(&mut self) {
-        for column in Column::ALL {
+        for column in Field::ALL {
             if FREE_TEXT.contains(&column) {
                 continue;
             }
@@ -198,13 +198,13 @@ impl Cells<'_> {
     }
 
     /// The trimmed cell, `None` when empty.
-    fn text(&self, column: Column) -> Option<String> {
+    fn text(&self, column: Field) -> Option<String> {
         let value = self.row.get(self.header, column);
         (!value.is_empty()).then(|| value.to_owned())
     }
 
     /// An id cell: refused if Excel turned it into scientific notation.
-    fn id(&mut self, column: Column) -> Option<String> {
+    fn id(&mut self, column: Field) -> Option<String> {
         let value = self.text(column)?;
         if looks_scientific(&value) {
             self.error(
@@ -220,7 +220,7 @@ impl Cells<'_> {
         Some(value)
     }
 
-    fn required_id(&mut self, column: Column) -> Option<String> {
+    fn required_id(&mut self, column: Field) -> Option<String> {
         if self.text(column).is_none() {
             self.error(column, Rule::Required, "is empty; it is required".into());
             return None;
@@ -229,7 +229,7 @@ impl Cells<'_> {
     }
 
     /// A documented enum, written as its number.
-    fn enum_value(&mut self, column: Column, values: &[EnumValue]) -> Option<i64> {
+    fn enum_value(&mut self, column: Field, values: &[EnumValue]) -> Option<i64> {
         let value = self.text(column)?;
         match parse_whole(&value) {
             Some(n) => match reward::check_enum(values, n) {
@@ -254,7 +254,7 @@ impl Cells<'_> {
         }
     }
 
-    fn required_enum(&mut self, column: Column, values: &[EnumValue]) -> Option<i64> {
+    fn required_enum(&mut self, column: Field, values: &[EnumValue]) -> Option<i64> {
         if self.text(column).is_none() {
             self.error(
                 column,
@@ -270,7 +270,7 @@ impl Cells<'_> {
     }
 
     /// A time: epoch milliseconds, as a decimal string.
-    fn time(&mut self, column: Column) -> Option<String> {
+    fn time(&mut self, column: Field) -> Option<String> {
         let value = self.text(column)?;
         let shown = echo(&value);
         let problem = if looks_scientific(&value) {
@@ -319,7 +319,7 @@ impl Cells<'_> {
         }
     }
 
-    fn points(&mut self, column: Column) -> Option<i64> {
+    fn points(&mut self, column: Field) -> Option<i64> {
         let value = self.text(column)?;
         let Some(points) = parse_whole(&value) else {
             let hint = if value.contains(',') {
@@ -343,7 +343,7 @@ impl Cells<'_> {
         }
     }
 
-    fn amount(&mut self, column: Column) -> Option<Amount> {
+    fn amount(&mut self, column: Field) -> Option<Amount> {
         let value = self.text(column)?;
         let shown = echo(&value);
         let problem = if looks_scientific(&value) {
@@ -398,7 +398,7 @@ impl Cells<'_> {
         }
     }
 
-    fn currency(&mut self, column: Column) -> Option<String> {
+    fn currency(&mut self, column: Field) -> Option<String> {
         let value = self.text(column)?;
         match reward::check_currency(&value) {
             Ok(()) => Some(value),
@@ -411,15 +411,15 @@ impl Cells<'_> {
 
     /// Checks every cell and builds the body; the body is only used if no error was found.
     fn build(&mut self) -> Option<RewardBody> {
-        let referral_user_id = self.required_id(Column::ReferralUserId);
-        let external_id = self.required_id(Column::ExternalId);
-        let application_id = self.id(Column::ApplicationId);
-        let talent_id = self.id(Column::TalentId);
-        if self.text(Column::ApplicationId).is_none() && self.text(Column::TalentId).is_none() {
-            let column = if self.header.position(Column::ApplicationId).is_some() {
-                Column::ApplicationId
+        let referral_user_id = self.required_id(Field::ReferralUserId);
+        let external_id = self.required_id(Field::ExternalId);
+        let application_id = self.id(Field::ApplicationId);
+        let talent_id = self.id(Field::TalentId);
+        if self.text(Field::ApplicationId).is_none() && self.text(Field::TalentId).is_none() {
+            let column = if self.header.position(Field::ApplicationId).is_some() {
+                Field::ApplicationId
             } else {
-                Column::TalentId
+                Field::TalentId
             };
             self.error(
                 column,
@@ -427,38 +427,38 @@ impl Cells<'_> {
                 "application_id and talent_id are both empty; a reward needs one of them".into(),
             );
         }
-        let job_id = self.id(Column::JobId);
-        let reason = self.text(Column::Reason);
-        let rule_type = self.required_enum(Column::RuleType, RULE_TYPES);
-        let bonus_type = if self.text(Column::BonusType).is_none() {
+        let job_id = self.id(Field::JobId);
+        let reason = self.text(Field::Reason);
+        let rule_type = self.required_enum(Field::RuleType, RULE_TYPES);
+        let bonus_type = if self.text(Field::BonusType).is_none() {
             Some(BONUS_POINTS)
         } else {
-            self.enum_value(Column::BonusType, BONUS_TYPES)
+            self.enum_value(Field::BonusType, BONUS_TYPES)
         };
-        let point_bonus = self.points(Column::PointBonus);
-        let currency_type = self.currency(Column::CurrencyType);
-        let amount = self.amount(Column::Amount);
-        let stage = self.required_enum(Column::Stage, STAGES);
-        let create_time = self.time(Column::CreateTime);
-        let confirm_time = self.time(Column::ConfirmTime);
-        let pay_time = self.time(Column::PayTime);
-        let onboard_time = self.time(Column::OnboardTime);
-        let conversion_time = self.time(Column::ConversionTime);
-        let create_user_id = self.id(Column::CreateUserId);
-        let confirm_user_id = self.id(Column::ConfirmUserId);
-        let pay_user_id = self.id(Column::PayUserId);
-        let comment = self.text(Column::Comment);
+        let point_bonus = self.points(Field::PointBonus);
+        let currency_type = self.currency(Field::CurrencyType);
+        let amount = self.amount(Field::Amount);
+        let stage = self.required_enum(Field::Stage, STAGES);
+        let create_time = self.time(Field::CreateTime);
+        let confirm_time = self.time(Field::ConfirmTime);
+        let pay_time = self.time(Field::PayTime);
+        let onboard_time = self.time(Field::OnboardTime);
+        let conversion_time = self.time(Field::ConversionTime);
+        let create_user_id = self.id(Field::CreateUserId);
+        let confirm_user_id = self.id(Field::ConfirmUserId);
+        let pay_user_id = self.id(Field::PayUserId);
+        let comment = self.text(Field::Comment);
 
         match bonus_type {
             Some(BONUS_POINTS) => {
-                if self.text(Column::PointBonus).is_none() {
+                if self.text(Field::PointBonus).is_none() {
                     self.error(
-                        Column::PointBonus,
+                        Field::PointBonus,
                         Rule::RequiredByBonusType,
                         "is empty; it is required when bonus_type is 1 (points)".into(),
                     );
                 }
-                for column in [Column::CurrencyType, Column::Amount] {
+                for column in [Field::CurrencyType, Field::Amount] {
                     if self.text(column).is_some() {
                         self.warn(
                             column,
@@ -469,7 +469,7 @@ impl Cells<'_> {
                 }
             }
             Some(BONUS_CASH) => {
-                for column in [Column::CurrencyType, Column::Amount] {
+                for column in [Field::CurrencyType, Field::Amount] {
                     if self.text(column).is_none() {
                         self.error(
                             column,
@@ -478,9 +478,9 @@ impl Cells<'_> {
                         );
                     }
                 }
-                if self.text(Column::PointBonus).is_some() {
+                if self.text(Field::PointBonus).is_some() {
                     self.warn(
-                        Column::PointBonus,
+                        Field::PointBonus,
                         Rule::IgnoredForBonusType,
                         "is set on a cash reward (bonus_type 2); Feishu ignores point_bonus for cash, check the row's bonus_type".into(),
                     );
@@ -544,12 +544,12 @@ impl Cells<'_> {
             .find(|(n, _, _)| *n == stage)
             .map_or("", |(_, en, _)| *en);
         let confirm = (
-            [Column::ConfirmTime, Column::ConfirmUserId],
+            [Field::ConfirmTime, Field::ConfirmUserId],
             STAGE_CONFIRMED,
             "confirmed or paid rewards (stage 2 or 3)",
         );
         let pay = (
-            [Column::PayTime, Column::PayUserId],
+            [Field::PayTime, Field::PayUserId],
             STAGE_PAID,
             "paid rewards (stage 3)",
         );
@@ -573,18 +573,18 @@ impl Cells<'_> {
 }
 
 /// The CSV column a body field comes from.
-fn column_of_field(field: &str) -> Column {
+fn column_of_field(field: &str) -> Field {
     match field {
-        "referral_user_id" => Column::ReferralUserId,
-        "external_id" => Column::ExternalId,
-        "talent_id" => Column::TalentId,
-        "rule_type" => Column::RuleType,
-        "stage" => Column::Stage,
-        "bonus.bonus_type" => Column::BonusType,
-        "bonus.point_bonus" => Column::PointBonus,
-        "bonus.cash.currency_type" | "bonus.cash" => Column::CurrencyType,
-        "bonus.cash.amount" => Column::Amount,
-        _ => Column::ApplicationId,
+        "referral_user_id" => Field::ReferralUserId,
+        "external_id" => Field::ExternalId,
+        "talent_id" => Field::TalentId,
+        "rule_type" => Field::RuleType,
+        "stage" => Field::Stage,
+        "bonus.bonus_type" => Field::BonusType,
+        "bonus.point_bonus" => Field::PointBonus,
+        "bonus.cash.currency_type" | "bonus.cash" => Field::CurrencyType,
+        "bonus.cash.amount" => Field::Amount,
+        _ => Field::ApplicationId,
     }
 }
 

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use csv::StringRecord;
 
-use crate::input::{CsvReader, Encoding, EncodingChoice, InputError, echo_all};
 use crate::problem::{Problem, Rule, Violation};
+use crate::source::{CsvReader, Encoding, EncodingChoice, InputError, echo_all};
 use crate::text::{self, echo};
 use crate::validate::looks_scientific;
 

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::{Attempted, Tried};
 use crate::feishu::{Account, Family, Request};
-use crate::input::{EncodingChoice, InputError};
 use crate::ledger::{AccountState, Ledger, LedgerError, Registration};
 use crate::run::{Opened, PAGE, Phase, Recorded, Session, StepError};
+use crate::source::{EncodingChoice, InputError};
 use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary};
 
 use super::input::AccountReader;

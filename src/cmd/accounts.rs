@@ -8,10 +8,10 @@ use rewardsync::accounts::assets::{self, AccountAssets, ImportedSums};
 use rewardsync::accounts::input::read_account_ids;
 use rewardsync::accounts::register::{self, RegisterOptions};
 use rewardsync::exit::Exit;
-use rewardsync::input::EncodingChoice;
 use rewardsync::report::Reserved;
 use rewardsync::reward::RewardBody;
 use rewardsync::run::Opened;
+use rewardsync::source::EncodingChoice;
 use rewardsync::summary::Outcome;
 
 /// Runs an accounts subcommand.

@@ -14,10 +14,10 @@ use rewardsync::engine::RetryPolicy;
 use rewardsync::exit::Exit;
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
 use rewardsync::import::{self, ImportOptions};
-use rewardsync::input::{EncodingChoice, ReadOptions};
 use rewardsync::progress::ProgressMode;
 use rewardsync::run::Session;
 use rewardsync::sandbox::{self, SandboxConfig};
+use rewardsync::source::{EncodingChoice, ReadOptions};
 
 /// The sample the demo imports, built into the binary so the demo runs from anywhere.
 const SAMPLE: &str = include_str!("../../samples/rewards.csv");

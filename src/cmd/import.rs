@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use crate::cli::ImportArgs;
 use rewardsync::exit::Exit;
 use rewardsync::import::{self, ImportOptions, Plan};
-use rewardsync::input::ReadOptions;
+use rewardsync::source::ReadOptions;
 use rewardsync::text::counted;
 
 /// How many bodies `--dry-run` shows.

@@ -6,8 +6,8 @@ use anyhow::Context;
 
 use crate::cli::{InputArgs, ValidateArgs};
 use rewardsync::exit::Exit;
-use rewardsync::input::{ReadOptions, RewardReader};
 use rewardsync::report::{ErrorsFile, FileCounts, JsonReport, ProblemReport, Reserved, TextReport};
+use rewardsync::source::{ReadOptions, RewardReader};
 use rewardsync::validate::Validator;
 
 /// Opens the rewards CSV named by the input flags.

@@ -8,10 +8,10 @@ pub mod send;
 use std::path::{Path, PathBuf};
 
 use crate::feishu::UserIdType;
-use crate::input::{InputError, ReadOptions, RewardReader};
 use crate::ledger::{Ledger, LedgerError};
 use crate::report::{ErrorsFile, ErrorsFileError, Reserved};
 use crate::run::{Opened, Session, StepError};
+use crate::source::{InputError, ReadOptions, RewardReader};
 use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary, WrittenFile};
 use crate::validate::Validator;
 

@@ -9,9 +9,9 @@
 use serde::Serialize;
 
 use crate::feishu::UserIdType;
-use crate::input::{InputError, RewardReader};
 use crate::ledger::{Change, Known, Ledger, LedgerError, LedgerHandle, Planned, Status};
 use crate::reward::RewardBody;
+use crate::source::{InputError, RewardReader};
 use crate::summary::{Outcome, Place, Reasons};
 use crate::validate::{Checked, Validator};
 

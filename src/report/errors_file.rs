@@ -10,7 +10,7 @@ use std::path::Path;
 
 use thiserror::Error;
 
-use crate::input::{Encoding, Header, Row};
+use crate::source::{Encoding, Header, Row};
 use crate::validate::Checked;
 
 /// A problem with the errors file.

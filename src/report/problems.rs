@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::input::Encoding;
+use crate::source::Encoding;
 use crate::text::counted;
 use crate::validate::{Checked, Problem, Severity};
 

@@ -42,7 +42,7 @@ impl Workdir {
 
 /// Every row of CSV text, checked (`name` is the file name in messages).
 pub fn check_text(name: &str, csv: &str) -> Vec<rewardsync::validate::Checked> {
-    let reader = rewardsync::input::RewardReader::from_reader(
+    let reader = rewardsync::source::RewardReader::from_reader(
         name.into(),
         Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
         utf8(),
@@ -53,17 +53,17 @@ pub fn check_text(name: &str, csv: &str) -> Vec<rewardsync::validate::Checked> {
 
 /// Every row of a UTF-8 file, checked.
 pub fn check_file(path: &Path) -> Vec<rewardsync::validate::Checked> {
-    check_all(rewardsync::input::RewardReader::open(path, utf8()).expect("the file opens"))
+    check_all(rewardsync::source::RewardReader::open(path, utf8()).expect("the file opens"))
 }
 
-fn utf8() -> rewardsync::input::ReadOptions {
-    rewardsync::input::ReadOptions {
-        encoding: rewardsync::input::EncodingChoice::Utf8,
+fn utf8() -> rewardsync::source::ReadOptions {
+    rewardsync::source::ReadOptions {
+        encoding: rewardsync::source::EncodingChoice::Utf8,
         ignore_unknown_columns: false,
     }
 }
 
-fn check_all(mut reader: rewardsync::input::RewardReader) -> Vec<rewardsync::validate::Checked> {
+fn check_all(mut reader: rewardsync::source::RewardReader) -> Vec<rewardsync::validate::Checked> {
     let mut validator = rewardsync::validate::Validator::new();
     let mut checked = Vec::new();
     while let Some(row) = reader.next_row().expect("readable") {

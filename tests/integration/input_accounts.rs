@@ -2,7 +2,7 @@
 //! `accounts enable|deactivate|assets --file` and the rules of the registration CSV.
 
 use rewardsync::accounts::input::{AccountId, AccountReader, read_account_ids};
-use rewardsync::input::{EncodingChoice, InputError};
+use rewardsync::source::{EncodingChoice, InputError};
 use rewardsync::validate::Rule;
 
 use crate::common::Workdir;

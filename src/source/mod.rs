@@ -8,7 +8,6 @@
 //! with its line, never silently replaced; so is a control character in any cell, wherever
 //! it is in the file (only [`Encoding`] sniffing looks at the start alone).
 
-mod column;
 mod encoding;
 mod lines;
 
@@ -23,7 +22,7 @@ use thiserror::Error;
 use crate::problem::{Problem, Rule};
 use crate::text::{self, echo};
 
-pub use column::{Column, ERRORS_FILE_COLUMNS};
+pub use crate::field::{ERRORS_FILE_COLUMNS, Field};
 pub use encoding::{Encoding, EncodingChoice};
 use encoding::{SNIFF_BYTES, decode_field, sniff};
 use lines::LineTracker;
@@ -205,20 +204,20 @@ pub struct ReadProblem {
     pub rule: Rule,
 }
 
-/// How a header's columns map onto [`Column`]s.
+/// How a header's columns map onto [`Field`]s.
 #[derive(Debug, Clone)]
 pub struct Header {
     /// The header's names as written (after trimming), in file order.
     names: Vec<String>,
-    /// For each [`Column`] (by its position in [`Column::ALL`]), its field index.
-    index: [Option<usize>; Column::ALL.len()],
+    /// For each [`Field`] (by its position in [`Field::ALL`]), its field index.
+    index: [Option<usize>; Field::ALL.len()],
     /// Field indexes that hold the errors file's own `line`/`errors` columns.
     errors_file_fields: Vec<usize>,
 }
 
 impl Header {
     /// The field index of a column, if the header has it.
-    pub fn position(&self, column: Column) -> Option<usize> {
+    pub fn position(&self, column: Field) -> Option<usize> {
         self.index[column as usize]
     }
 
@@ -237,11 +236,11 @@ impl Header {
         names: Vec<String>,
         ignore_unknown_columns: bool,
     ) -> Result<Header, InputError> {
-        let mut index = [None; Column::ALL.len()];
+        let mut index = [None; Field::ALL.len()];
         let mut unknown = Vec::new();
         let mut errors_file_fields = Vec::new();
         for (i, name) in names.iter().enumerate() {
-            if let Some(column) = Column::from_name(name) {
+            if let Some(column) = Field::from_name(name) {
                 if let Some(first) = index[column as usize] {
                     return Err(InputError::DuplicateColumn {
                         path: path.to_owned(),
@@ -269,13 +268,13 @@ impl Header {
                 path: path.to_owned(),
                 plural: plural(unknown.len()),
                 unknown: unknown.join(", "),
-                known: Column::ALL.map(Column::name).join(", "),
+                known: Field::ALL.map(Field::name).join(", "),
             });
         }
-        let missing: Vec<&str> = Column::REQUIRED
+        let missing: Vec<&str> = Field::REQUIRED
             .into_iter()
             .filter(|c| index[*c as usize].is_none())
-            .map(Column::name)
+            .map(Field::name)
             .collect();
         if !missing.is_empty() {
             return Err(InputError::MissingColumns {
@@ -285,8 +284,8 @@ impl Header {
                 found: echo_all(&names),
             });
         }
-        if index[Column::ApplicationId as usize].is_none()
-            && index[Column::TalentId as usize].is_none()
+        if index[Field::ApplicationId as usize].is_none()
+            && index[Field::TalentId as usize].is_none()
         {
             return Err(InputError::MissingCandidateColumn {
                 path: path.to_owned(),
@@ -322,7 +321,7 @@ pub struct Row {
 
 impl Row {
     /// The trimmed value of a column, `""` when the header lacks it or the row is short.
-    pub fn get<'a>(&'a self, header: &Header, column: Column) -> &'a str {
+    pub fn get<'a>(&'a self, header: &Header, column: Field) -> &'a str {
         header
             .position(column)
             .and_then(|i| self.fields.get(i))
@@ -704,7 +703,7 @@ mod tests {
         let text = format!("\u{feff}{HEADER}\r\nou_1,e1,a1,1,1,x\r\n");
         let (reader, rows) = read(text.as_bytes(), EncodingChoice::Utf8).unwrap();
         assert_eq!(reader.encoding(), Encoding::Utf8 { bom: true });
-        assert_eq!(reader.header().position(Column::ReferralUserId), Some(0));
+        assert_eq!(reader.header().position(Field::ReferralUserId), Some(0));
         assert_eq!(&rows[0].fields[5], "x");
     }
 
