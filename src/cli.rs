@@ -38,21 +38,53 @@ pub enum Command {
     Sandbox(SandboxArgs),
 }
 
-/// How to read a rewards CSV: shared by every command that reads one.
+/// How to read a rewards file: shared by every command that reads one (SPEC §3's input
+/// options). Each overrides the mapping file's `[source]`.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
-    /// The rewards CSV (header row required; columns in any order).
+    /// The rewards file: a CSV, or a workbook (.xlsx, .xlsm, .xls, .ods), told apart by
+    /// its content. A header row names the columns, in any order.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
-    /// Text encoding of FILE: utf-8 (BOM or not), gbk (GB18030, Excel on Chinese Windows),
-    /// or auto (UTF-8 unless the start of the file only makes sense as GBK).
-    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8, value_name = "E")]
-    pub encoding: EncodingArg,
+    /// A mapping file (TOML) for an export whose columns or values the built-in names and
+    /// labels do not cover; `rewardsync map suggest FILE` writes one.
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+
+    /// The sheet of a workbook: its name, or its position from 1 (default: the first).
+    #[arg(long, value_name = "NAME|N")]
+    pub sheet: Option<String>,
+
+    /// The row holding the column names (default 1; rows above it, such as a title, are
+    /// kept out).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
+
+    /// The CSV delimiter: one character, or `tab` (default: the one that makes the header
+    /// name the most known columns, among , ; tab |).
+    #[arg(long, value_name = "C", value_parser = delimiter)]
+    pub delimiter: Option<u8>,
+
+    /// The time zone of times written without an offset, an IANA name such as
+    /// Asia/Shanghai.
+    #[arg(long, value_name = "TZ")]
+    pub timezone: Option<String>,
+
+    /// Text encoding of a CSV: utf-8 (BOM or not; the default), gbk (GB18030, Excel on
+    /// Chinese Windows), or auto (UTF-8 unless the start of the file only makes sense as
+    /// GBK).
+    #[arg(long, value_enum, value_name = "E")]
+    pub encoding: Option<EncodingArg>,
 
     /// Skip columns rewardsync does not know instead of refusing the file.
     #[arg(long)]
     pub ignore_unknown_columns: bool,
+}
+
+/// Parses `--delimiter`.
+fn delimiter(text: &str) -> Result<u8, String> {
+    rewardsync::mapping::file::parse_delimiter(text)
 }
 
 /// `--encoding` values.

@@ -91,6 +91,23 @@ impl Field {
         }
     }
 
+    /// How many fields there are.
+    pub const COUNT: usize = Field::ALL.len();
+
+    /// The field a canonical name stands for (any case, `_` and spaces ignored), e.g.
+    /// `Rule Type` or `RULE_TYPE`; the Chinese labels are [`crate::mapping`]'s.
+    pub fn from_canonical(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| {
+            crate::mapping::aliases::normalize(field.name())
+                == crate::mapping::aliases::normalize(name)
+        })
+    }
+
+    /// Its position in [`Field::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The column a header name stands for (trimmed, any case).
     pub fn from_name(name: &str) -> Option<Field> {
         let name = name.trim();
@@ -106,6 +123,7 @@ impl fmt::Display for Field {
     }
 }
 
-/// Columns that the `--errors` file adds; recognised and ignored on input, so a fixed
-/// errors file can be fed back as it is.
-pub const ERRORS_FILE_COLUMNS: [&str; 2] = ["line", "errors"];
+/// Columns that the `--errors` file adds (`line` for a CSV, `row` for a workbook, and
+/// `errors`); recognised and ignored on input, so a fixed errors file can be fed back as
+/// it is.
+pub const ERRORS_FILE_COLUMNS: [&str; 3] = ["line", "row", "errors"];

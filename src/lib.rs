@@ -20,6 +20,7 @@ pub mod field;
 pub mod generate;
 pub mod import;
 pub mod ledger;
+pub mod mapping;
 pub mod problem;
 pub mod progress;
 pub mod report;

@@ -11,11 +11,13 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use crate::field::Field;
+use crate::mapping::Mapped;
 use crate::reward::{
     self, Amount, BONUS_CASH, BONUS_POINTS, BONUS_TYPES, Bonus, Cash, EnumValue, RULE_TYPES,
     RewardBody, STAGE_CONFIRMED, STAGE_PAID, STAGE_PENDING, STAGES,
 };
-use crate::source::{Field, Header, Row};
+use crate::source::cell_text;
 use crate::text::{self, echo};
 
 pub use crate::problem::{Problem, Rule, Severity, Violation};
@@ -84,22 +86,28 @@ impl Validator {
     }
 
     /// Checks one row completely.
-    pub fn check(&mut self, header: &Header, row: &Row) -> Checked {
+    pub fn check(&mut self, row: Mapped<'_>) -> Checked {
+        let record = row.record();
         let mut cells = Cells {
-            header,
             row,
             problems: Vec::new(),
         };
-        for problem in &row.problems {
+        for problem in &record.problems {
+            let column = problem
+                .field
+                .and_then(|i| row.mapping().field_at(i))
+                .map(|field| row.mapping().name_of(field).to_owned())
+                .or_else(|| problem.column.clone());
             cells.problems.push(Problem::error(
-                problem.column.as_deref(),
+                column.as_deref(),
                 problem.rule,
                 problem.message.clone(),
             ));
         }
-        let external_id = row.get(header, Field::ExternalId).to_owned();
+        cells.problems.extend(row.problems());
+        let external_id = cells.text(Field::ExternalId).unwrap_or_default();
         // A ragged row's cells sit under the wrong names: checking them would only mislead.
-        let ragged = row.fields.len() != header.names().len();
+        let ragged = record.problems.iter().any(|p| p.rule == Rule::Ragged);
         let (body, duplicate_of) = if ragged {
             (None, None)
         } else {
@@ -109,7 +117,7 @@ impl Validator {
         };
         let has_error = cells.problems.iter().any(|p| p.severity == Severity::Error);
         Checked {
-            line: row.line,
+            line: record.row,
             external_id,
             problems: cells.problems,
             body: if has_error { None } else { body },
@@ -123,7 +131,7 @@ impl Validator {
         }
         let mut hasher = DefaultHasher::new();
         external_id.hash(&mut hasher);
-        let line = cells.row.line;
+        let line = cells.row.record().row;
         let first = *self.first_seen.entry(hasher.finish()).or_insert(line);
         if first != line {
             cells.error(
@@ -142,8 +150,7 @@ impl Validator {
 
 /// The cells of one row being checked, and the problems found so far.
 struct Cells<'a> {
-    header: &'a Header,
-    row: &'a Row,
+    row: Mapped<'a>,
     problems: Vec<Problem>,
 }
 
@@ -152,13 +159,15 @@ const FREE_TEXT: [Field; 2] = [Field::Reason, Field::Comment];
 
 impl Cells<'_> {
     fn error(&mut self, column: Field, rule: Rule, message: String) {
+        let name = self.row.mapping().name_of(column);
         self.problems
-            .push(Problem::error(Some(column.name()), rule, message));
+            .push(Problem::error(Some(name), rule, message));
     }
 
     fn warn(&mut self, column: Field, rule: Rule, message: String) {
+        let name = self.row.mapping().name_of(column);
         self.problems
-            .push(Problem::warning(Some(column.name()), rule, message));
+            .push(Problem::warning(Some(name), rule, message));
     }
 
     fn violation(&mut self, column: Field, violation: Violation) {
@@ -174,15 +183,16 @@ impl Cells<'_> {
             if FREE_TEXT.contains(&column) {
                 continue;
             }
-            let Some(field) = self.header.position(column) else {
+            let Some(field) = self.row.mapping().column_of(column) else {
                 continue;
             };
-            let reported = self
-                .row
+            let record = self.row.record();
+            let reported = record
                 .problems
                 .iter()
                 .any(|p| p.rule == Rule::ControlCharacter && p.field == Some(field));
-            let raw = self.row.fields.get(field).unwrap_or("");
+            let raw = record.text(field);
+            let raw = raw.as_ref();
             if let (false, Some(found)) = (reported, text::find_controls(raw, &[])) {
                 self.error(
                     column,
@@ -197,10 +207,12 @@ impl Cells<'_> {
         }
     }
 
-    /// The trimmed cell, `None` when empty.
+    /// The trimmed value, `None` when empty.
     fn text(&self, column: Field) -> Option<String> {
-        let value = self.row.get(self.header, column);
-        (!value.is_empty()).then(|| value.to_owned())
+        let value = self.row.get(column);
+        let text = cell_text(value.cell);
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_owned())
     }
 
     /// An id cell: refused if Excel turned it into scientific notation.
@@ -416,7 +428,7 @@ impl Cells<'_> {
         let application_id = self.id(Field::ApplicationId);
         let talent_id = self.id(Field::TalentId);
         if self.text(Field::ApplicationId).is_none() && self.text(Field::TalentId).is_none() {
-            let column = if self.header.position(Field::ApplicationId).is_some() {
+            let column = if self.row.mapping().column_of(Field::ApplicationId).is_some() {
                 Field::ApplicationId
             } else {
                 Field::TalentId

@@ -8,10 +8,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use csv::StringRecord;
-
 use crate::problem::{Problem, Rule, Violation};
-use crate::source::{CsvReader, Encoding, EncodingChoice, InputError, echo_all};
+use crate::source::{EncodingChoice, InputError, Origin, Source, SourceOptions, echo_all};
 use crate::text::{self, echo};
 use crate::validate::looks_scientific;
 
@@ -21,7 +19,7 @@ pub struct AccountRow {
     /// The line the row starts on.
     pub line: u64,
     /// Every field as read (carried through to the result file).
-    pub fields: StringRecord,
+    pub fields: Vec<String>,
     /// The employee's email, if given and valid.
     pub email: Option<String>,
     /// The mobile country code (digits, no `+`) and number, if given and valid.
@@ -62,7 +60,7 @@ impl AccountRow {
 /// Reads and checks a registration file.
 #[derive(Debug)]
 pub struct AccountReader {
-    csv: CsvReader,
+    csv: Source,
     email: Option<usize>,
     code: Option<usize>,
     number: Option<usize>,
@@ -72,7 +70,16 @@ pub struct AccountReader {
 impl AccountReader {
     /// Opens the file and finds its columns.
     pub fn open(path: &Path, encoding: EncodingChoice) -> Result<AccountReader, InputError> {
-        let csv = CsvReader::open(path, encoding).map_err(|e| {
+        let options = SourceOptions {
+            encoding,
+            ..SourceOptions::default()
+        };
+        let known = |name: &str| {
+            ["email", "mobile_code", "mobile_number"]
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name))
+        };
+        let csv = Source::open(path, &options, &known).map_err(|e| {
             empty_means(
                 e,
                 "a registration CSV starts with a header row: email, or mobile_code and mobile_number, or all three",
@@ -86,7 +93,7 @@ impl AccountReader {
         let (email, code, number) = (find("email"), find("mobile_code"), find("mobile_number"));
         if email.is_none() && number.is_none() {
             return Err(InputError::MissingColumns {
-                path: csv.path().to_owned(),
+                path: csv.origin().to_string(),
                 missing: "email or mobile_number (with mobile_code)".into(),
                 plural: "",
                 found: echo_all(csv.names()),
@@ -103,12 +110,12 @@ impl AccountReader {
 
     /// The file's name as shown in messages.
     pub fn path(&self) -> &str {
-        self.csv.path()
+        &self.csv.origin().file
     }
 
-    /// The encoding the file is read in.
-    pub fn encoding(&self) -> Encoding {
-        self.csv.encoding()
+    /// Where the rows come from.
+    pub fn origin(&self) -> &Origin {
+        self.csv.origin()
     }
 
     /// The header's names.
@@ -118,7 +125,7 @@ impl AccountReader {
 
     /// The next row, checked.
     pub fn next_row(&mut self) -> Result<Option<AccountRow>, InputError> {
-        let Some(row) = self.csv.next_row()? else {
+        let Some(row) = self.csv.next_record()? else {
             return Ok(None);
         };
         let mut problems: Vec<Problem> = row
@@ -128,10 +135,9 @@ impl AccountReader {
             .collect();
         let cell = |index: Option<usize>| {
             index
-                .and_then(|i| row.fields.get(i))
-                .map(str::trim)
+                .map(|i| row.text(i))
+                .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
-                .map(str::to_owned)
         };
         let email = cell(self.email).and_then(|value| match check_email(&value) {
             Ok(()) => Some(value.to_ascii_lowercase()),
@@ -179,8 +185,8 @@ impl AccountReader {
             }
         };
         let mut account = AccountRow {
-            line: row.line,
-            fields: row.fields,
+            line: row.row,
+            fields: (0..row.len()).map(|i| row.text(i).into_owned()).collect(),
             email,
             mobile,
             problems,
@@ -315,7 +321,12 @@ pub fn read_account_ids(
     path: &Path,
     encoding: EncodingChoice,
 ) -> Result<Vec<AccountId>, InputError> {
-    let mut csv = CsvReader::open(path, encoding).map_err(|e| {
+    let options = SourceOptions {
+        encoding,
+        ..SourceOptions::default()
+    };
+    let known = |name: &str| name.eq_ignore_ascii_case(ACCOUNT_ID_COLUMN);
+    let mut csv = Source::open(path, &options, &known).map_err(|e| {
         empty_means(
             e,
             "list one account id per line, or give the CSV that `accounts register --output` wrote",
@@ -333,12 +344,12 @@ pub fn read_account_ids(
             .iter()
             .position(|n| n.eq_ignore_ascii_case(ACCOUNT_ID_COLUMN))
             .ok_or_else(|| InputError::NoAccountIdColumn {
-                path: csv.path().to_owned(),
+                path: csv.origin().to_string(),
                 first: echo(&first),
                 found: echo_all(csv.names()),
             })?
     };
-    while let Some(row) = csv.next_row()? {
+    while let Some(row) = csv.next_record()? {
         // What the reader found in the id's cell, and, under a header, a ragged row (its
         // cells may sit under the wrong names). A plain list may carry more columns.
         let read: Vec<Problem> = row
@@ -350,17 +361,17 @@ pub fn read_account_ids(
                 Problem::error(column, p.rule, p.message.clone())
             })
             .collect();
-        ids.add(row.line, row.fields.get(field).unwrap_or(""), read);
+        ids.add(row.row, &row.text(field), read);
     }
     if !ids.problems.is_empty() {
         return Err(InputError::InvalidAccountIds {
-            path: csv.path().to_owned(),
+            path: csv.origin().to_string(),
             problems: ids.problems,
         });
     }
     if ids.ids.is_empty() {
         return Err(InputError::NoAccountIds {
-            path: csv.path().to_owned(),
+            path: csv.origin().to_string(),
         });
     }
     Ok(ids.ids)

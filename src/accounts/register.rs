@@ -275,7 +275,7 @@ fn result_rows(
     );
     let mut rows = vec![header];
     while let Some(row) = reader.next_row()? {
-        let mut record: Vec<String> = row.fields.iter().map(str::to_owned).collect();
+        let mut record: Vec<String> = row.fields.clone();
         let verdict = if row.problems.is_empty() {
             match row.key() {
                 Some(key) => ledger.registration_result(&key)?.unwrap_or_default(),

@@ -14,10 +14,10 @@ use rewardsync::engine::RetryPolicy;
 use rewardsync::exit::Exit;
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
 use rewardsync::import::{self, ImportOptions};
+use rewardsync::mapping::InputOptions;
 use rewardsync::progress::ProgressMode;
 use rewardsync::run::Session;
 use rewardsync::sandbox::{self, SandboxConfig};
-use rewardsync::source::{EncodingChoice, ReadOptions};
 
 /// The sample the demo imports, built into the binary so the demo runs from anywhere.
 const SAMPLE: &str = include_str!("../../samples/rewards.csv");
@@ -77,10 +77,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
     };
     let options = ImportOptions {
         file,
-        read: ReadOptions {
-            encoding: EncodingChoice::Utf8,
-            ignore_unknown_columns: false,
-        },
+        input: InputOptions::default(),
         ledger: ledger.clone(),
         user_id_type: Default::default(),
         retry_failed: false,

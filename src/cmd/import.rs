@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use crate::cli::ImportArgs;
 use rewardsync::exit::Exit;
 use rewardsync::import::{self, ImportOptions, Plan};
-use rewardsync::source::ReadOptions;
 use rewardsync::text::counted;
 
 /// How many bodies `--dry-run` shows.
@@ -15,10 +14,7 @@ const DRY_RUN_BODIES: usize = 3;
 pub fn run(args: ImportArgs) -> anyhow::Result<Exit> {
     let options = ImportOptions {
         file: args.input.file.clone(),
-        read: ReadOptions {
-            encoding: args.input.encoding.into(),
-            ignore_unknown_columns: args.input.ignore_unknown_columns,
-        },
+        input: super::input_options(&args.input)?,
         ledger: args.ledger.ledger.clone(),
         user_id_type: args.user_id_type.into(),
         retry_failed: args.retry_failed,

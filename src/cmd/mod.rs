@@ -39,6 +39,30 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// The library's input options for what the user typed: the mapping file read, the flags
+/// over its `[source]`.
+pub fn input_options(
+    args: &crate::cli::InputArgs,
+) -> anyhow::Result<rewardsync::mapping::InputOptions> {
+    let map = args
+        .map
+        .as_deref()
+        .map(rewardsync::mapping::MapFile::load)
+        .transpose()?;
+    Ok(rewardsync::mapping::InputOptions {
+        map,
+        encoding: args.encoding.map(Into::into),
+        delimiter: args.delimiter,
+        sheet: args
+            .sheet
+            .as_deref()
+            .map(rewardsync::source::SheetChoice::parse),
+        header_row: args.header_row,
+        timezone: args.timezone.clone(),
+        ignore_unknown_columns: args.ignore_unknown_columns,
+    })
+}
+
 /// The exit code of a command that stopped with an error before (or instead of) a run
 /// summary: 4 when something local could not be written, 2 otherwise (usage,
 /// configuration, unreadable input).

@@ -4,43 +4,35 @@ use std::io::{self, BufWriter, Write};
 
 use anyhow::Context;
 
-use crate::cli::{InputArgs, ValidateArgs};
+use crate::cli::ValidateArgs;
 use rewardsync::exit::Exit;
+use rewardsync::mapping::RewardFile;
 use rewardsync::report::{ErrorsFile, FileCounts, JsonReport, ProblemReport, Reserved, TextReport};
-use rewardsync::source::{ReadOptions, RewardReader};
 use rewardsync::validate::Validator;
-
-/// Opens the rewards CSV named by the input flags.
-pub fn open_input(input: &InputArgs) -> anyhow::Result<RewardReader> {
-    let options = ReadOptions {
-        encoding: input.encoding.into(),
-        ignore_unknown_columns: input.ignore_unknown_columns,
-    };
-    Ok(RewardReader::open(&input.file, options)?)
-}
 
 /// Validates the file; exit 0 when every row is valid, 1 when some are not.
 pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
-    let mut reader = open_input(&args.input)?;
+    let options = super::input_options(&args.input)?;
+    let mut reader = RewardFile::open(&args.input.file, &options)?;
     let stdout = BufWriter::new(io::stdout().lock());
     let mut report: Box<dyn ProblemReport> = if args.json {
-        Box::new(JsonReport::new(stdout, reader.path(), reader.encoding())?)
+        Box::new(JsonReport::new(stdout, reader.origin(), reader.kind())?)
     } else {
-        Box::new(TextReport::new(stdout, reader.path()))
+        Box::new(TextReport::new(stdout, reader.origin()))
     };
     let mut errors_file = match &args.errors {
         Some(path) => Some(ErrorsFile::create(
             Reserved::new(path, &args.input.file)?,
-            reader.header(),
-            reader.encoding(),
+            &reader,
         )?),
         None => None,
     };
 
     let mut validator = Validator::new();
     let mut summary = FileCounts::default();
-    while let Some(row) = reader.next_row()? {
-        let checked = validator.check(reader.header(), &row);
+    let (source, mapping) = reader.split();
+    while let Some(row) = source.next_record()? {
+        let checked = validator.check(mapping.row(&row));
         summary.add(&checked);
         if !checked.problems.is_empty() {
             report.row(&checked).context("cannot write the report")?;

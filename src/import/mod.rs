@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::feishu::UserIdType;
 use crate::ledger::{Ledger, LedgerError};
+use crate::mapping::{InputOptions, RewardFile};
 use crate::report::{ErrorsFile, ErrorsFileError, Reserved};
 use crate::run::{Opened, Session, StepError};
-use crate::source::{InputError, ReadOptions, RewardReader};
+use crate::source::InputError;
 use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary, WrittenFile};
 use crate::validate::Validator;
 
@@ -31,7 +32,7 @@ pub struct ImportOptions {
     /// The rewards file.
     pub file: PathBuf,
     /// How to read it.
-    pub read: ReadOptions,
+    pub input: InputOptions,
     /// The ledger's path.
     pub ledger: PathBuf,
     /// What the file's user ids are.
@@ -92,7 +93,7 @@ pub fn run(
     options: &ImportOptions,
     on_plan: &mut dyn FnMut(&Plan),
 ) -> Result<Summary, ImportError> {
-    let mut reader = RewardReader::open(&options.file, options.read)?;
+    let mut reader = RewardFile::open(&options.file, &options.input)?;
     let errors = options
         .errors
         .as_deref()
@@ -135,11 +136,11 @@ pub fn run(
     run.phase(send::SendRows(send::Rows::Planned));
     if let Some(reserved) = errors {
         // Written whatever happened, so the rows refused so far are in it.
-        let (path, read) = (options.file.clone(), options.read);
+        let (path, input) = (options.file.clone(), options.input.clone());
         let shown = reserved.path().to_owned();
         let written = run
             .ledger()
-            .call_blocking(move |ledger| Ok(write_errors_file(ledger, &path, read, reserved)));
+            .call_blocking(move |ledger| Ok(write_errors_file(ledger, &path, &input, reserved)));
         run.step(|run| {
             let rows = written??;
             run.summary().written = Some(WrittenFile { path: shown, rows });
@@ -170,14 +171,15 @@ fn record_plan(summary: &mut Summary, counts: &PlanCounts, reasons: Reasons) {
 fn write_errors_file(
     ledger: &Ledger,
     file: &Path,
-    read: ReadOptions,
+    input: &InputOptions,
     reserved: Reserved,
 ) -> Result<u64, StepError> {
-    let mut reader = RewardReader::open(file, read)?;
-    let mut errors = ErrorsFile::create(reserved, reader.header(), reader.encoding())?;
+    let mut reader = RewardFile::open(file, input)?;
+    let mut errors = ErrorsFile::create(reserved, &reader)?;
     let mut validator = Validator::new();
-    while let Some(row) = reader.next_row()? {
-        let checked = validator.check(reader.header(), &row);
+    let (source, mapping) = reader.split();
+    while let Some(row) = source.next_record()? {
+        let checked = validator.check(mapping.row(&row));
         if !checked.is_valid() {
             errors.write_checked(&row, &checked)?;
         } else if let Some(refusal) = ledger.refusal(&checked.external_id)? {
@@ -209,7 +211,7 @@ pub struct DryRun {
 
 /// A dry run: the plan and the first bodies; no network, no ledger writes, no credentials.
 pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, ImportError> {
-    let mut reader = RewardReader::open(&options.file, options.read)?;
+    let mut reader = RewardFile::open(&options.file, &options.input)?;
     let ledger = Ledger::open_read_only(&options.ledger)?;
     let mut bodies = Vec::new();
     let mut reasons = Reasons::default();

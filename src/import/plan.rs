@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use crate::feishu::UserIdType;
 use crate::ledger::{Change, Known, Ledger, LedgerError, LedgerHandle, Planned, Status};
+use crate::mapping::RewardFile;
 use crate::reward::RewardBody;
-use crate::source::{InputError, RewardReader};
+use crate::source::InputError;
 use crate::summary::{Outcome, Place, Reasons};
 use crate::validate::{Checked, Validator};
 
@@ -119,7 +120,7 @@ struct Prepared {
 /// one reads, validates and hashes rows; this one looks each up in the ledger, decides, and
 /// writes the plan.
 pub fn plan(
-    reader: &mut RewardReader,
+    reader: &mut RewardFile,
     mut target: PlanTarget<'_>,
     retry_failed: bool,
     reasons: &mut Reasons,
@@ -295,15 +296,16 @@ fn lookup(
 /// The reading thread: rows validated and hashed, in chunks, until the file ends, a read
 /// fails (the error is passed on), or the planner stops listening.
 fn read_ahead(
-    reader: &mut RewardReader,
+    reader: &mut RewardFile,
     chunks: std::sync::mpsc::SyncSender<Result<Vec<Prepared>, InputError>>,
 ) {
     let mut validator = Validator::new();
     let mut chunk = Vec::with_capacity(CHUNK);
+    let (source, mapping) = reader.split();
     loop {
-        match reader.next_row() {
-            Ok(Some(row)) => {
-                let checked = validator.check(reader.header(), &row);
+        match source.next_record() {
+            Ok(Some(record)) => {
+                let checked = validator.check(mapping.row(&record));
                 let canonical = checked.body.as_ref().map(RewardBody::canonical);
                 chunk.push(Prepared { checked, canonical });
                 if chunk.len() == CHUNK

@@ -1,8 +1,11 @@
 //! The `--errors` file: every row that was not sent for a reason the user can fix, with
-//! its original columns plus `line` and `errors`, in the input's own encoding, so the user
-//! fixes it and feeds it back as it is. Its path is checked when the command starts (never
-//! the input file, and writable), so a run never ends having sent rows and lost the file
-//! that says which ones failed.
+//! its original columns plus where it was (`line` for a CSV, `row` for a workbook) and
+//! `errors`, so the user fixes it and feeds it back as it is, with the same options and
+//! mapping: a CSV input gives a CSV in the input's own encoding and delimiter, a workbook
+//! gives a UTF-8 CSV with a byte-order mark (so Excel opens it right), and the rows above
+//! the header (a title) are kept, so `--header-row` still points at the header. Its path
+//! is checked when the command starts (never the input file, and writable), so a run never
+//! ends having sent rows and lost the file that says which ones failed.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Seek, Write};
@@ -10,7 +13,8 @@ use std::path::Path;
 
 use thiserror::Error;
 
-use crate::source::{Encoding, Header, Row};
+use crate::mapping::RewardFile;
+use crate::source::{Encoding, Record, SourceKind};
 use crate::validate::Checked;
 
 /// A problem with the errors file.
@@ -119,12 +123,9 @@ pub struct ErrorsFile {
 }
 
 impl ErrorsFile {
-    /// Empties the reserved file and writes its header.
-    pub fn create(
-        reserved: Reserved,
-        header: &Header,
-        encoding: Encoding,
-    ) -> Result<Self, ErrorsFileError> {
+    /// Empties the reserved file and writes the rows above the header and the header of
+    /// `input`, plus the position and `errors` columns.
+    pub fn create(reserved: Reserved, input: &RewardFile) -> Result<Self, ErrorsFileError> {
         let Reserved {
             path: shown,
             mut file,
@@ -132,17 +133,30 @@ impl ErrorsFile {
         let fail = |source: io::Error| ErrorsFileError::write(&shown, &source);
         file.set_len(0).map_err(fail)?;
         file.rewind().map_err(fail)?;
+        let (encoding, delimiter, position) = match input.kind() {
+            SourceKind::Csv(encoding) => (encoding, input.source().delimiter(), "line"),
+            // Excel opens a UTF-8 CSV right only with a byte-order mark.
+            SourceKind::Workbook(_) => (Encoding::Utf8 { bom: true }, b',', "row"),
+        };
         let mut out = EncodedWriter::new(BufWriter::new(file), encoding);
         if encoding == (Encoding::Utf8 { bom: true }) {
             out.write_all("\u{feff}".as_bytes()).map_err(fail)?;
         }
-        let mut csv = csv::WriterBuilder::new().flexible(true).from_writer(out);
-        let fields: Vec<usize> = (0..header.names().len())
-            .filter(|i| !header.is_errors_file_field(*i))
+        let mut csv = csv::WriterBuilder::new()
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_writer(out);
+        let names = input.mapping().header();
+        let fields: Vec<usize> = (0..names.len())
+            .filter(|i| !input.mapping().is_errors_file_column(*i))
             .collect();
-        let mut names: Vec<&str> = fields.iter().map(|i| header.names()[*i].as_str()).collect();
-        names.extend(["line", "errors"]);
-        csv.write_record(&names)
+        for row in input.source().preamble() {
+            csv.write_record(row)
+                .map_err(|e| fail(io::Error::other(e)))?;
+        }
+        let mut header: Vec<&str> = fields.iter().map(|i| names[*i].as_str()).collect();
+        header.extend([position, "errors"]);
+        csv.write_record(&header)
             .map_err(|e| fail(io::Error::other(e)))?;
         Ok(ErrorsFile {
             path: shown,
@@ -152,20 +166,24 @@ impl ErrorsFile {
         })
     }
 
-    /// Writes one row with its errors.
-    pub fn write(&mut self, row: &Row, errors: &str) -> Result<(), ErrorsFileError> {
-        let line = row.line.to_string();
-        let record = self
-            .fields
+    /// Writes one row, its cells as text, with its errors.
+    pub fn write(&mut self, row: &Record, errors: &str) -> Result<(), ErrorsFileError> {
+        let line = row.row.to_string();
+        let cells: Vec<_> = self.fields.iter().map(|i| row.text(*i)).collect();
+        let record = cells
             .iter()
-            .map(|i| row.fields.get(*i).unwrap_or(""))
+            .map(|c| c.as_ref())
             .chain([line.as_str(), errors]);
         self.written += 1;
         self.csv.write_record(record).map_err(|e| self.fail(e))
     }
 
     /// Writes one invalid row with every error of its check.
-    pub fn write_checked(&mut self, row: &Row, checked: &Checked) -> Result<(), ErrorsFileError> {
+    pub fn write_checked(
+        &mut self,
+        row: &Record,
+        checked: &Checked,
+    ) -> Result<(), ErrorsFileError> {
         self.write(row, &checked.errors_text())
     }
 

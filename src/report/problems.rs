@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::source::Encoding;
+use crate::source::{Origin, SourceKind};
 use crate::text::counted;
 use crate::validate::{Checked, Problem, Severity};
 
@@ -39,17 +39,15 @@ impl FileCounts {
 }
 
 /// `FILE:LINE: column C: message`, with `warning: ` before the message of a warning.
-pub fn format_problem(path: &str, line: u64, problem: &Problem) -> String {
+pub fn format_problem(origin: &Origin, line: u64, problem: &Problem) -> String {
+    let path = origin.at(line);
     let severity = match problem.severity {
         Severity::Error => "",
         Severity::Warning => "warning: ",
     };
     match &problem.column {
-        Some(column) => format!(
-            "{path}:{line}: column {column}: {severity}{}",
-            problem.message
-        ),
-        None => format!("{path}:{line}: {severity}{}", problem.message),
+        Some(column) => format!("{path}: column {column}: {severity}{}", problem.message),
+        None => format!("{path}: {severity}{}", problem.message),
     }
 }
 
@@ -64,18 +62,18 @@ pub trait ProblemReport {
 /// The human report: the first problems in full, then how many more, then the counts.
 pub struct TextReport<W: Write> {
     out: W,
-    path: String,
+    origin: Origin,
     shown: usize,
     hidden_errors: u64,
     hidden_warnings: u64,
 }
 
 impl<W: Write> TextReport<W> {
-    /// A text report about `path`, written to `out`.
-    pub fn new(out: W, path: &str) -> Self {
+    /// A text report about the rows of `origin`, written to `out`.
+    pub fn new(out: W, origin: &Origin) -> Self {
         TextReport {
             out,
-            path: path.to_owned(),
+            origin: origin.clone(),
             shown: 0,
             hidden_errors: 0,
             hidden_warnings: 0,
@@ -91,7 +89,7 @@ impl<W: Write> ProblemReport for TextReport<W> {
                 writeln!(
                     self.out,
                     "{}",
-                    format_problem(&self.path, checked.line, problem)
+                    format_problem(&self.origin, checked.line, problem)
                 )?;
             } else if problem.severity == Severity::Error {
                 self.hidden_errors += 1;
@@ -113,7 +111,7 @@ impl<W: Write> ProblemReport for TextReport<W> {
         writeln!(
             self.out,
             "{}: {}: {} valid, {} invalid, {}",
-            self.path,
+            self.origin,
             counted(summary.rows, "row"),
             summary.valid,
             summary.invalid,
@@ -146,13 +144,18 @@ struct JsonRow<'a> {
 }
 
 impl<W: Write> JsonReport<W> {
-    /// Starts the object: the file and its encoding.
-    pub fn new(mut out: W, path: &str, encoding: Encoding) -> io::Result<Self> {
+    /// Starts the object: the file (and sheet), its format, and a CSV's encoding.
+    pub fn new(mut out: W, origin: &Origin, kind: SourceKind) -> io::Result<Self> {
+        let (format, encoding) = match kind {
+            SourceKind::Csv(encoding) => ("csv", Some(encoding.name())),
+            SourceKind::Workbook(format) => (format.name(), None),
+        };
         write!(
             out,
-            "{{\"file\":{},\"encoding\":\"{}\",\"rows_with_problems\":[",
-            serde_json::to_string(path)?,
-            encoding.name()
+            "{{\"file\":{},\"sheet\":{},\"format\":\"{format}\",\"encoding\":{},\"rows_with_problems\":[",
+            serde_json::to_string(&origin.file)?,
+            serde_json::to_string(&origin.sheet)?,
+            serde_json::to_string(&encoding)?
         )?;
         Ok(JsonReport { out, first: true })
     }
@@ -208,7 +211,14 @@ mod tests {
             rule: crate::validate::Rule::LaterStageField,
         };
         assert_eq!(
-            format_problem("a.csv", 7, &problem),
+            format_problem(
+                &crate::source::Origin {
+                    file: "a.csv".into(),
+                    sheet: None
+                },
+                7,
+                &problem
+            ),
             "a.csv:7: column pay_time: warning: is for paid rewards"
         );
     }

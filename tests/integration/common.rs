@@ -42,32 +42,29 @@ impl Workdir {
 
 /// Every row of CSV text, checked (`name` is the file name in messages).
 pub fn check_text(name: &str, csv: &str) -> Vec<rewardsync::validate::Checked> {
-    let reader = rewardsync::source::RewardReader::from_reader(
+    let reader = rewardsync::mapping::RewardFile::from_csv(
         name.into(),
         Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
-        utf8(),
+        &rewardsync::mapping::InputOptions::default(),
     )
     .expect("the header is fine");
     check_all(reader)
 }
 
-/// Every row of a UTF-8 file, checked.
+/// Every row of a file, checked.
 pub fn check_file(path: &Path) -> Vec<rewardsync::validate::Checked> {
-    check_all(rewardsync::source::RewardReader::open(path, utf8()).expect("the file opens"))
+    check_all(
+        rewardsync::mapping::RewardFile::open(path, &rewardsync::mapping::InputOptions::default())
+            .expect("the file opens"),
+    )
 }
 
-fn utf8() -> rewardsync::source::ReadOptions {
-    rewardsync::source::ReadOptions {
-        encoding: rewardsync::source::EncodingChoice::Utf8,
-        ignore_unknown_columns: false,
-    }
-}
-
-fn check_all(mut reader: rewardsync::source::RewardReader) -> Vec<rewardsync::validate::Checked> {
+fn check_all(mut reader: rewardsync::mapping::RewardFile) -> Vec<rewardsync::validate::Checked> {
     let mut validator = rewardsync::validate::Validator::new();
     let mut checked = Vec::new();
-    while let Some(row) = reader.next_row().expect("readable") {
-        checked.push(validator.check(reader.header(), &row));
+    let (source, mapping) = reader.split();
+    while let Some(row) = source.next_record().expect("readable") {
+        checked.push(validator.check(mapping.row(&row)));
     }
     checked
 }

@@ -237,11 +237,11 @@ fn the_errors_file_never_overwrites_the_input() {
         )
         .assert()
         .code(2)
-        .stderr(contains("--errors names the input file itself"));
+        .stderr(contains("names the input file itself"));
         wrk.command(&["validate", "in.csv", "--errors", errors])
             .assert()
             .code(2)
-            .stderr(contains("--errors names the input file itself"));
+            .stderr(contains("names the input file itself"));
     }
     assert_eq!(std::fs::read(&file).unwrap(), before);
     assert_eq!(live.requests(), 0, "refused before anything was sent");

@@ -41,10 +41,19 @@ fn problems(csv: &str) -> Vec<(Rule, String)> {
     check_text("r.csv", csv)
         .iter()
         .flat_map(|checked| {
-            checked
-                .problems
-                .iter()
-                .map(|p| (p.rule, format_problem("r.csv", checked.line, p)))
+            checked.problems.iter().map(|p| {
+                (
+                    p.rule,
+                    format_problem(
+                        &rewardsync::source::Origin {
+                            file: "r.csv".into(),
+                            sheet: None,
+                        },
+                        checked.line,
+                        p,
+                    ),
+                )
+            })
         })
         .collect()
 }
