@@ -112,14 +112,24 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The `--errors` file: every invalid row with its original columns, plus `line` and
-/// `errors`, in the input's own encoding, so the user fixes it and feeds it back as it is.
+/// The `--errors` file being written: a CSV, or a workbook when its name ends in `.xlsx`.
 pub struct ErrorsFile {
     path: String,
-    csv: csv::Writer<EncodedWriter<BufWriter<File>>>,
-    /// Input field indexes to copy (the input's own `line`/`errors` columns are replaced).
+    out: Output,
+    /// Input columns to copy (the input's own `line`/`row`/`errors` columns are replaced).
     fields: Vec<usize>,
     written: u64,
+}
+
+/// Where the rows go.
+enum Output {
+    Csv(csv::Writer<EncodedWriter<BufWriter<File>>>),
+    Workbook {
+        book: Box<rust_xlsxwriter::Workbook>,
+        file: File,
+        /// The next row to write, from 0.
+        row: u32,
+    },
 }
 
 impl ErrorsFile {
@@ -133,37 +143,60 @@ impl ErrorsFile {
         let fail = |source: io::Error| ErrorsFileError::write(&shown, &source);
         file.set_len(0).map_err(fail)?;
         file.rewind().map_err(fail)?;
-        let (encoding, delimiter, position) = match input.kind() {
-            SourceKind::Csv(encoding) => (encoding, input.source().delimiter(), "line"),
-            // Excel opens a UTF-8 CSV right only with a byte-order mark.
-            SourceKind::Workbook(_) => (Encoding::Utf8 { bom: true }, b',', "row"),
+        let position = match input.kind() {
+            SourceKind::Csv(_) => "line",
+            SourceKind::Workbook(_) => "row",
         };
-        let mut out = EncodedWriter::new(BufWriter::new(file), encoding);
-        if encoding == (Encoding::Utf8 { bom: true }) {
-            out.write_all("\u{feff}".as_bytes()).map_err(fail)?;
-        }
-        let mut csv = csv::WriterBuilder::new()
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_writer(out);
+        let out = if shown.to_ascii_lowercase().ends_with(".xlsx") {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book
+                .add_worksheet_with_constant_memory()
+                .map_err(|e| fail(io::Error::other(e)))?;
+            // The input's sheet name, so `--sheet NAME` finds the rows again.
+            if let Some(name) = &input.origin().sheet {
+                sheet
+                    .set_name(name)
+                    .map_err(|e| fail(io::Error::other(e)))?;
+            }
+            Output::Workbook {
+                book: Box::new(book),
+                file,
+                row: 0,
+            }
+        } else {
+            let (encoding, delimiter) = match input.kind() {
+                SourceKind::Csv(encoding) => (encoding, input.source().delimiter()),
+                // Excel opens a UTF-8 CSV right only with a byte-order mark.
+                SourceKind::Workbook(_) => (Encoding::Utf8 { bom: true }, b','),
+            };
+            let mut out = EncodedWriter::new(BufWriter::new(file), encoding);
+            if encoding == (Encoding::Utf8 { bom: true }) {
+                out.write_all("\u{feff}".as_bytes()).map_err(fail)?;
+            }
+            Output::Csv(
+                csv::WriterBuilder::new()
+                    .flexible(true)
+                    .delimiter(delimiter)
+                    .from_writer(out),
+            )
+        };
         let names = input.mapping().header();
         let fields: Vec<usize> = (0..names.len())
             .filter(|i| !input.mapping().is_errors_file_column(*i))
             .collect();
-        for row in input.source().preamble() {
-            csv.write_record(row)
-                .map_err(|e| fail(io::Error::other(e)))?;
-        }
-        let mut header: Vec<&str> = fields.iter().map(|i| names[*i].as_str()).collect();
-        header.extend([position, "errors"]);
-        csv.write_record(&header)
-            .map_err(|e| fail(io::Error::other(e)))?;
-        Ok(ErrorsFile {
+        let mut errors = ErrorsFile {
             path: shown,
-            csv,
+            out,
             fields,
             written: 0,
-        })
+        };
+        for row in input.source().preamble() {
+            errors.put(row.iter().map(String::as_str))?;
+        }
+        let mut header: Vec<&str> = errors.fields.iter().map(|i| names[*i].as_str()).collect();
+        header.extend([position, "errors"]);
+        errors.put(header.into_iter())?;
+        Ok(errors)
     }
 
     /// Writes one row, its cells as text, with its errors.
@@ -175,7 +208,7 @@ impl ErrorsFile {
             .map(|c| c.as_ref())
             .chain([line.as_str(), errors]);
         self.written += 1;
-        self.csv.write_record(record).map_err(|e| self.fail(e))
+        self.put(record)
     }
 
     /// Writes one invalid row with every error of its check.
@@ -187,21 +220,49 @@ impl ErrorsFile {
         self.write(row, &checked.errors_text())
     }
 
-    /// Flushes the file; returns how many rows it holds.
-    pub fn finish(mut self) -> Result<u64, ErrorsFileError> {
-        self.csv
-            .flush()
-            .map_err(|e| ErrorsFileError::write(&self.path, &e))?;
+    fn put<'a>(&mut self, cells: impl Iterator<Item = &'a str>) -> Result<(), ErrorsFileError> {
+        let fail = |path: &str, e: &dyn std::fmt::Display| {
+            ErrorsFileError::write(path, &io::Error::other(e.to_string()))
+        };
+        match &mut self.out {
+            Output::Csv(csv) => csv.write_record(cells).map_err(|e| fail(&self.path, &e)),
+            Output::Workbook { book, row, .. } => {
+                let sheet = book
+                    .worksheet_from_index(0)
+                    .map_err(|e| fail(&self.path, &e))?;
+                for (column, text) in cells.enumerate() {
+                    let column = u16::try_from(column).unwrap_or(u16::MAX);
+                    // Text, always: an id must not become a number and lose digits.
+                    sheet
+                        .write_string(*row, column, text)
+                        .map_err(|e| fail(&self.path, &e))?;
+                }
+                *row += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Finishes the file; returns how many rows it holds.
+    pub fn finish(self) -> Result<u64, ErrorsFileError> {
+        let fail = |e: &dyn std::fmt::Display| {
+            ErrorsFileError::write(&self.path, &io::Error::other(e.to_string()))
+        };
+        match self.out {
+            Output::Csv(mut csv) => csv.flush().map_err(|e| fail(&e))?,
+            Output::Workbook {
+                mut book, mut file, ..
+            } => {
+                // Straight to the file: the rows wait in a temporary file, not in memory.
+                book.save_to_writer(&mut file).map_err(|e| fail(&e))?;
+            }
+        }
         Ok(self.written)
     }
 
     /// The file's name as shown in messages.
     pub fn path(&self) -> &str {
         &self.path
-    }
-
-    fn fail(&self, error: csv::Error) -> ErrorsFileError {
-        ErrorsFileError::write(&self.path, &io::Error::other(error))
     }
 }
 
