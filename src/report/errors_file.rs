@@ -123,7 +123,7 @@ pub struct ErrorsFile {
 
 /// Where the rows go.
 enum Output {
-    Csv(csv::Writer<EncodedWriter<BufWriter<File>>>),
+    Csv(Box<csv::Writer<EncodedWriter<BufWriter<File>>>>),
     Workbook {
         book: Box<rust_xlsxwriter::Workbook>,
         file: File,
@@ -173,12 +173,12 @@ impl ErrorsFile {
             if encoding == (Encoding::Utf8 { bom: true }) {
                 out.write_all("\u{feff}".as_bytes()).map_err(fail)?;
             }
-            Output::Csv(
+            Output::Csv(Box::new(
                 csv::WriterBuilder::new()
                     .flexible(true)
                     .delimiter(delimiter)
                     .from_writer(out),
-            )
+            ))
         };
         let names = input.mapping().header();
         let fields: Vec<usize> = (0..names.len())
