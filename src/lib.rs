@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod engine;
 pub mod exit;
 pub mod feishu;
+pub mod forms;
 pub mod generate;
 pub mod import;
 pub mod input;
