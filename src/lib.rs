@@ -2,7 +2,8 @@
 //! referral reward accounts they land in.
 //!
 //! The modules follow the pipeline: [`source`] reads the file → [`validate`] checks each row
-//! (in terms of [`problem`]s)
+//! (in terms of [`problem`]s; human forms of values are read by [`forms`], through the
+//! [`mapping`] of the file's columns)
 //! and builds its [`reward`] body → [`import`] plans it against the [`ledger`] → the [`run`]
 //! driver sends it through the [`engine`] ([`throttle`] slots, retries, the halt on
 //! [`stop`]) with the [`feishu`] client → the [`ledger`] records every step → [`summary`]
@@ -17,6 +18,7 @@ pub mod engine;
 pub mod exit;
 pub mod feishu;
 pub mod field;
+pub mod forms;
 pub mod generate;
 pub mod import;
 pub mod ledger;

@@ -78,11 +78,33 @@ pub enum Rule {
     NotDigits,
     /// Digits, but too few or too many.
     DigitCount,
+    /// A number whose thousands separators are not in groups of three (`1,00,000`).
+    ThousandsGrouping,
+    /// A number with a comma as its decimal point (`100,50`): ambiguous with a thousands separator.
+    DecimalComma,
+    /// An amount with text around the number that is no known currency mark, or with two marks.
+    AmountUnknownMark,
+    /// A date whose day and month could be either way round (`1/8/2024`).
+    AmbiguousDate,
+    /// A bare number in a time column that looks like an Excel serial date (`45299.5583`).
+    ExcelSerialAsText,
+    /// A time in none of the accepted forms.
+    TimeForm,
+    /// A date or time of day that does not exist in the calendar (February 30, 25:00).
+    NoSuchDate,
+    /// A local time that the zone skipped when daylight saving began.
+    TimeSkipped,
+    /// A local time that the zone went through twice when daylight saving ended.
+    TimeRepeated,
+    /// A time before 1970 or past what a workbook can hold.
+    TimeOutOfRange,
+    /// An id held as a number, which has lost digits (Excel keeps 15) or gained a `.0`.
+    IdAsNumber,
 }
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 27] = [
+    pub const ALL: [Rule; 38] = [
         Rule::Encoding,
         Rule::Ragged,
         Rule::ControlCharacter,
@@ -110,6 +132,17 @@ impl Rule {
         Rule::ContactMissing,
         Rule::NotDigits,
         Rule::DigitCount,
+        Rule::ThousandsGrouping,
+        Rule::DecimalComma,
+        Rule::AmountUnknownMark,
+        Rule::AmbiguousDate,
+        Rule::ExcelSerialAsText,
+        Rule::TimeForm,
+        Rule::NoSuchDate,
+        Rule::TimeSkipped,
+        Rule::TimeRepeated,
+        Rule::TimeOutOfRange,
+        Rule::IdAsNumber,
     ];
 
     /// The rule's stable snake_case name, for JSON and scripts. Never renamed.
@@ -142,6 +175,17 @@ impl Rule {
             Rule::ContactMissing => "contact_missing",
             Rule::NotDigits => "not_digits",
             Rule::DigitCount => "digit_count",
+            Rule::ThousandsGrouping => "thousands_grouping",
+            Rule::DecimalComma => "decimal_comma",
+            Rule::AmountUnknownMark => "amount_unknown_mark",
+            Rule::AmbiguousDate => "ambiguous_date",
+            Rule::ExcelSerialAsText => "excel_serial_as_text",
+            Rule::TimeForm => "time_form",
+            Rule::NoSuchDate => "no_such_date",
+            Rule::TimeSkipped => "time_skipped",
+            Rule::TimeRepeated => "time_repeated",
+            Rule::TimeOutOfRange => "time_out_of_range",
+            Rule::IdAsNumber => "id_as_number",
         }
     }
 
@@ -178,6 +222,23 @@ impl Rule {
             Rule::ContactMissing => "email and mobile_number are both empty; give one of them",
             Rule::NotDigits => "is not digits only",
             Rule::DigitCount => "has too few or too many digits",
+            Rule::ThousandsGrouping => "has thousands separators that are not in groups of three",
+            Rule::DecimalComma => {
+                "has a comma as the decimal point, which could also be a thousands separator"
+            }
+            Rule::AmountUnknownMark => {
+                "has text around the number that is not a known currency mark"
+            }
+            Rule::AmbiguousDate => "is a date whose day and month could be either way round",
+            Rule::ExcelSerialAsText => "is a bare number that looks like an Excel serial date",
+            Rule::TimeForm => "is not a time in any accepted form",
+            Rule::NoSuchDate => "is not a real date or time of day",
+            Rule::TimeSkipped => "never happened in the time zone: daylight saving skipped it",
+            Rule::TimeRepeated => {
+                "happened twice in the time zone (daylight saving ended); it needs an offset"
+            }
+            Rule::TimeOutOfRange => "is outside the times the API takes (1970 onwards)",
+            Rule::IdAsNumber => "is an id stored as a number, which loses digits (Excel keeps 15)",
         }
     }
 }

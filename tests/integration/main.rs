@@ -3,6 +3,9 @@
 mod accounts;
 mod common;
 mod exits;
+mod forms_amounts;
+mod forms_labels;
+mod forms_times;
 mod import;
 mod in_doubt;
 mod input_accounts;
