@@ -150,6 +150,11 @@ pub struct ValidateArgs {
     /// Print one JSON object (counts and per-row errors) on stdout instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// Show what each converted value of the first N rows (default 5) was read as: labels,
+    /// human times, money strings, Excel's wrappers. Check them before importing.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "5")]
+    pub explain: Option<usize>,
 }
 
 /// Which tenant to talk to. The app secret is never a command-line value: it comes from

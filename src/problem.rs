@@ -48,18 +48,12 @@ pub enum Rule {
     PointsTooLarge,
     /// An amount with more than two decimals.
     AmountDecimals,
-    /// An amount with a thousands separator.
-    AmountThousandsSeparator,
-    /// An amount with a currency sign or other text around the number.
-    AmountCurrencySign,
     /// An amount that is no decimal number at all.
     AmountNotDecimal,
     /// A currency that is not a code of Feishu's currency enum, in capitals.
     Currency,
     /// A time in epoch seconds where the API takes milliseconds.
     EpochSeconds,
-    /// A time written as a date.
-    TimeLooksLikeDate,
     /// A time that is not epoch milliseconds (13 digits).
     NotEpochMillis,
     /// The same key (external_id, employee) on an earlier line.
@@ -100,11 +94,19 @@ pub enum Rule {
     TimeOutOfRange,
     /// An id held as a number, which has lost digits (Excel keeps 15) or gained a `.0`.
     IdAsNumber,
+    /// An amount whose currency mark names another currency than currency_type.
+    CurrencyMismatch,
+    /// A workbook cell of a kind the column cannot take (a date where an id belongs).
+    CellKind,
+    /// A workbook cell holding an error value (`#N/A`, `#REF!`).
+    ExcelError,
+    /// A time without an offset while no time zone is set: stops the run (SPEC §2.1).
+    NeedsTimeZone,
 }
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 38] = [
+    pub const ALL: [Rule; 39] = [
         Rule::Encoding,
         Rule::Ragged,
         Rule::ControlCharacter,
@@ -117,12 +119,9 @@ impl Rule {
         Rule::Negative,
         Rule::PointsTooLarge,
         Rule::AmountDecimals,
-        Rule::AmountThousandsSeparator,
-        Rule::AmountCurrencySign,
         Rule::AmountNotDecimal,
         Rule::Currency,
         Rule::EpochSeconds,
-        Rule::TimeLooksLikeDate,
         Rule::NotEpochMillis,
         Rule::Duplicate,
         Rule::LaterStageField,
@@ -143,6 +142,10 @@ impl Rule {
         Rule::TimeRepeated,
         Rule::TimeOutOfRange,
         Rule::IdAsNumber,
+        Rule::CurrencyMismatch,
+        Rule::CellKind,
+        Rule::ExcelError,
+        Rule::NeedsTimeZone,
     ];
 
     /// The rule's stable snake_case name, for JSON and scripts. Never renamed.
@@ -160,12 +163,9 @@ impl Rule {
             Rule::Negative => "negative",
             Rule::PointsTooLarge => "points_too_large",
             Rule::AmountDecimals => "amount_decimals",
-            Rule::AmountThousandsSeparator => "amount_thousands_separator",
-            Rule::AmountCurrencySign => "amount_currency_sign",
             Rule::AmountNotDecimal => "amount_not_decimal",
             Rule::Currency => "currency",
             Rule::EpochSeconds => "epoch_seconds",
-            Rule::TimeLooksLikeDate => "time_looks_like_date",
             Rule::NotEpochMillis => "not_epoch_millis",
             Rule::Duplicate => "duplicate",
             Rule::LaterStageField => "later_stage_field",
@@ -186,6 +186,10 @@ impl Rule {
             Rule::TimeRepeated => "time_repeated",
             Rule::TimeOutOfRange => "time_out_of_range",
             Rule::IdAsNumber => "id_as_number",
+            Rule::CurrencyMismatch => "currency_mismatch",
+            Rule::CellKind => "cell_kind",
+            Rule::ExcelError => "excel_error",
+            Rule::NeedsTimeZone => "needs_time_zone",
         }
     }
 
@@ -207,12 +211,9 @@ impl Rule {
             Rule::Negative => "is negative; it must be 0 or more",
             Rule::PointsTooLarge => "is larger than the API accepts",
             Rule::AmountDecimals => "has more than 2 decimals",
-            Rule::AmountThousandsSeparator => "has a thousands separator",
-            Rule::AmountCurrencySign => "has a currency sign or other text around the number",
             Rule::AmountNotDecimal => "is not a decimal number",
             Rule::Currency => "is not a currency code of Feishu's enum (ISO 4217, in capitals)",
             Rule::EpochSeconds => "is in epoch seconds; the API takes milliseconds",
-            Rule::TimeLooksLikeDate => "is a date, not epoch milliseconds",
             Rule::NotEpochMillis => "is not epoch milliseconds (13 digits)",
             Rule::Duplicate => "repeats an earlier line; each must appear once",
             Rule::LaterStageField => "is for a later stage than the row's (sent anyway)",
@@ -239,6 +240,10 @@ impl Rule {
             }
             Rule::TimeOutOfRange => "is outside the times the API takes (1970 onwards)",
             Rule::IdAsNumber => "is an id stored as a number, which loses digits (Excel keeps 15)",
+            Rule::CurrencyMismatch => "has a currency mark that disagrees with currency_type",
+            Rule::CellKind => "is a workbook cell of a kind the column cannot take",
+            Rule::ExcelError => "holds an Excel error value (a formula that did not compute)",
+            Rule::NeedsTimeZone => "has no offset, and no time zone is set to read it in",
         }
     }
 }

@@ -104,6 +104,22 @@ pub struct Controls {
 /// The control characters of a value (C0, DEL and C1: Unicode's `Cc`), except those in
 /// `allowed`; `None` when there are none.
 pub fn find_controls(value: &str, allowed: &[char]) -> Option<Controls> {
+    // Every control character is a byte below 0x20, 0x7F, or 0xC2 then 0x80..=0x9F (C1)
+    // in UTF-8: a byte scan clears almost every cell of a file without decoding it.
+    let bytes = value.as_bytes();
+    // A scan the compiler vectorizes, then a closer look only where 0xC2 may start a C1.
+    let suspect = |b: u8| b < 0x20 || b == 0x7f || b == 0xc2;
+    if !bytes.iter().fold(false, |any, &b| any | suspect(b)) {
+        return None;
+    }
+    let c1 = |i: usize| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n));
+    if !bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b < 0x20 || b == 0x7f || (b == 0xc2 && c1(i)))
+    {
+        return None;
+    }
     let mut found: Option<Controls> = None;
     for (i, c) in value.chars().enumerate() {
         if !c.is_control() || allowed.contains(&c) {

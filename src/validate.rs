@@ -1,23 +1,24 @@
-//! The rules of SPEC §2 applied to CSV rows: each row is checked completely, every problem
-//! of every cell is reported, and a valid row comes out as its request body.
+//! The rules of SPEC §2 and §2.1 applied to one row at a time: every cell is read once,
+//! in whatever form the export wrote it ([`crate::forms`]), every problem of every cell is
+//! reported, and a valid row comes out as its canonical request body, whatever the form.
 //!
-//! Per-value domain rules (enum ranges, amounts, points, currencies) live in [`crate::reward`]
-//! and are shared with the sandbox; this module adds what only a CSV can get wrong: empty
-//! cells, numbers as text, ids that Excel mangled, times in the wrong unit, duplicates.
+//! Per-value domain rules (enum ranges, amounts, points, currencies) live in
+//! [`crate::reward`] and are shared with the sandbox; the forms a value may take live in
+//! [`crate::forms`]; this module adds what only a row can get wrong: empty cells, a cell of
+//! the wrong kind, a currency mark that disagrees with currency_type, duplicates.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::str::FromStr;
-
-use rust_decimal::Decimal;
 
 use crate::field::Field;
-use crate::mapping::Mapped;
+use crate::forms::{self, EnumField, ReadTime, Reading, TimeError, TimeInput, TimeSettings};
+use crate::mapping::{Mapped, RewardFile, Value, Via};
 use crate::reward::{
-    self, Amount, BONUS_CASH, BONUS_POINTS, BONUS_TYPES, Bonus, Cash, EnumValue, RULE_TYPES,
-    RewardBody, STAGE_CONFIRMED, STAGE_PAID, STAGE_PENDING, STAGES,
+    Amount, BONUS_CASH, BONUS_POINTS, Bonus, Cash, RewardBody, STAGE_CONFIRMED, STAGE_PAID,
+    STAGE_PENDING, STAGES,
 };
-use crate::source::cell_text;
+use crate::source::{Cell, InputError, Record, cell_text};
 use crate::text::{self, echo};
 
 pub use crate::problem::{Problem, Rule, Severity, Violation};
@@ -25,9 +26,10 @@ pub use crate::problem::{Problem, Rule, Severity, Violation};
 /// The verdict on one row.
 #[derive(Debug, Clone)]
 pub struct Checked {
-    /// The line the row starts on.
+    /// The line the row starts on (a workbook's row).
     pub line: u64,
-    /// The row's external_id as written (may be empty).
+    /// The row's external_id: as sent when it could be read (Excel's `="…"` unwrapped),
+    /// else as written (may be empty).
     pub external_id: String,
     /// Every problem found, errors and warnings, in column order.
     pub problems: Vec<Problem>,
@@ -35,6 +37,9 @@ pub struct Checked {
     pub body: Option<RewardBody>,
     /// The line of an earlier row with the same external_id, if any.
     pub duplicate_of: Option<u64>,
+    /// What each converted value was read as, for a row being explained
+    /// ([`Validator::explaining`]); empty otherwise.
+    pub explained: Vec<Explained>,
 }
 
 impl Checked {
@@ -68,6 +73,34 @@ impl Checked {
             .filter(|p| p.severity == Severity::Warning)
             .count()
     }
+
+    /// The first time of the row that has no offset while no zone is set: the run stops
+    /// on it before anything is sent (SPEC §2.1).
+    pub fn needs_zone(&self) -> Option<&Problem> {
+        self.problems.iter().find(|p| p.rule == Rule::NeedsTimeZone)
+    }
+}
+
+/// One converted value and what it was read as (`validate --explain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explained {
+    /// The column, as messages name it.
+    pub column: String,
+    /// The value as the file gave it, quoted (`"2024-01-08 13:24"`, `the date cell …`,
+    /// `(empty)`).
+    pub value: String,
+    /// What is sent, and how it was read: `1704691440000 (2024-01-08 13:24 in Asia/Shanghai)`.
+    pub read_as: String,
+}
+
+impl std::fmt::Display for Explained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "column {}: {} read as {}",
+            self.column, self.value, self.read_as
+        )
+    }
 }
 
 /// Checks the rows of one file in order; remembers external_ids to catch duplicates.
@@ -77,20 +110,66 @@ pub struct Validator {
     /// in ~32 MB instead of several times that; a false "duplicate" needs a hash collision
     /// (odds about 1 in 10^7 for a million-row file), and it is reported, never silent.
     first_seen: HashMap<u64, u64>,
+    /// How times without an offset are read.
+    time: TimeSettings,
+    /// How many more rows to explain.
+    explain: usize,
 }
 
 impl Validator {
-    /// A validator for a new file.
+    /// A validator for a new file, with no time zone (times without an offset stop the run).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A validator reading times with `time` (the zone, the mapping's `date_format`).
+    pub fn with_time(time: TimeSettings) -> Self {
+        Validator {
+            time,
+            ..Self::default()
+        }
+    }
+
+    /// A validator for `file`, reading its times as its options say.
+    pub fn for_file(file: &RewardFile) -> Self {
+        Self::with_time(file.time_settings().clone())
+    }
+
+    /// Reads and checks the next row of `file`. A time without an offset while no zone
+    /// is set stops the file there (SPEC §2.1): every other row would need it too.
+    pub fn next(&mut self, file: &mut RewardFile) -> Result<Option<(Record, Checked)>, InputError> {
+        let (source, mapping) = file.split();
+        let Some(record) = source.next_record()? else {
+            return Ok(None);
+        };
+        let checked = self.check(mapping.row(&record));
+        if let Some(problem) = checked.needs_zone() {
+            return Err(InputError::NeedsZone {
+                path: mapping.origin().at(checked.line),
+                column: problem.column.clone().unwrap_or_default(),
+                message: problem.message.clone(),
+            });
+        }
+        Ok(Some((record, checked)))
+    }
+
+    /// Explains the conversions of the first `rows` rows ([`Checked::explained`]).
+    pub fn explaining(mut self, rows: usize) -> Self {
+        self.explain = rows;
+        self
     }
 
     /// Checks one row completely.
     pub fn check(&mut self, row: Mapped<'_>) -> Checked {
         let record = row.record();
+        let explaining = self.explain > 0;
+        self.explain = self.explain.saturating_sub(1);
         let mut cells = Cells {
             row,
+            values: Field::ALL.map(|field| row.get(field)),
             problems: Vec::new(),
+            time: &self.time,
+            explained: explaining.then(Vec::new),
         };
         for problem in &record.problems {
             let column = problem
@@ -105,15 +184,23 @@ impl Validator {
             ));
         }
         cells.problems.extend(row.problems());
-        let external_id = cells.text(Field::ExternalId).unwrap_or_default();
         // A ragged row's cells sit under the wrong names: checking them would only mislead.
         let ragged = record.problems.iter().any(|p| p.rule == Rule::Ragged);
-        let (body, duplicate_of) = if ragged {
+        let (body, external_id) = if ragged {
             (None, None)
         } else {
             cells.layout_characters();
-            let body = cells.build();
-            (body, self.check_duplicate(&mut cells, &external_id))
+            cells.build()
+        };
+        let external_id = external_id.unwrap_or_else(|| {
+            cell_text(cells.value(Field::ExternalId).cell)
+                .trim()
+                .to_owned()
+        });
+        let duplicate_of = if ragged {
+            None
+        } else {
+            check_duplicate(&mut self.first_seen, &mut cells, &external_id)
         };
         let has_error = cells.problems.iter().any(|p| p.severity == Severity::Error);
         Checked {
@@ -122,42 +209,90 @@ impl Validator {
             problems: cells.problems,
             body: if has_error { None } else { body },
             duplicate_of,
+            explained: cells.explained.unwrap_or_default(),
+        }
+    }
+}
+
+/// Reports a row whose external_id an earlier row has; returns that row's line.
+fn check_duplicate(
+    first_seen: &mut HashMap<u64, u64>,
+    cells: &mut Cells<'_>,
+    external_id: &str,
+) -> Option<u64> {
+    if external_id.is_empty() {
+        return None;
+    }
+    let mut hasher = DefaultHasher::new();
+    external_id.hash(&mut hasher);
+    let line = cells.row.record().row;
+    let first = *first_seen.entry(hasher.finish()).or_insert(line);
+    if first != line {
+        cells.error(
+            Field::ExternalId,
+            Rule::Duplicate,
+            format!(
+                "{} already appears on line {first}; each reward must appear once (external_id is its idempotency key)",
+                echo(external_id)
+            ),
+        );
+        return Some(first);
+    }
+    None
+}
+
+/// A cell read: nothing there, something wrong (already reported), or its value.
+enum Got<T> {
+    Missing,
+    Invalid,
+    Value(T),
+}
+
+impl<T> Got<T> {
+    fn value(self) -> Option<T> {
+        match self {
+            Got::Value(value) => Some(value),
+            Got::Missing | Got::Invalid => None,
         }
     }
 
-    fn check_duplicate(&mut self, cells: &mut Cells<'_>, external_id: &str) -> Option<u64> {
-        if external_id.is_empty() {
-            return None;
-        }
-        let mut hasher = DefaultHasher::new();
-        external_id.hash(&mut hasher);
-        let line = cells.row.record().row;
-        let first = *self.first_seen.entry(hasher.finish()).or_insert(line);
-        if first != line {
-            cells.error(
-                Field::ExternalId,
-                Rule::Duplicate,
-                format!(
-                    "{} already appears on line {first}; each reward must appear once (external_id is its idempotency key)",
-                    echo(external_id)
-                ),
-            );
-            return Some(first);
-        }
-        None
+    fn is_missing(&self) -> bool {
+        matches!(self, Got::Missing)
     }
 }
 
 /// The cells of one row being checked, and the problems found so far.
 struct Cells<'a> {
     row: Mapped<'a>,
+    /// Each field's value, looked up once.
+    values: [Value<'a>; Field::COUNT],
     problems: Vec<Problem>,
+    time: &'a TimeSettings,
+    /// `Some` while the row is being explained.
+    explained: Option<Vec<Explained>>,
 }
 
 /// Free-text columns: the only ones whose cells may hold tabs and line breaks.
 const FREE_TEXT: [Field; 2] = [Field::Reason, Field::Comment];
 
-impl Cells<'_> {
+/// What each kind of column takes, for a cell of the wrong kind.
+const TAKES_ID: &str = "an id";
+const TAKES_NUMBER: &str = "a number or one of its labels";
+const TAKES_AMOUNT: &str = "an amount";
+const TAKES_CURRENCY: &str = "a currency code such as CNY";
+const TAKES_TIME: &str = "a time";
+
+impl<'a> Cells<'a> {
+    fn value(&self, field: Field) -> Value<'a> {
+        self.values[field.index()]
+    }
+
+    /// True when the file itself gives the field in this row (a default does not count).
+    fn in_file(&self, field: Field) -> bool {
+        let value = self.value(field);
+        !value.is_missing() && value.via != Via::Default
+    }
+
     fn error(&mut self, column: Field, rule: Rule, message: String) {
         let name = self.row.mapping().name_of(column);
         self.problems
@@ -170,8 +305,83 @@ impl Cells<'_> {
             .push(Problem::warning(Some(name), rule, message));
     }
 
-    fn violation(&mut self, column: Field, violation: Violation) {
+    fn violation<T>(&mut self, column: Field, violation: Violation) -> Got<T> {
         self.error(column, violation.rule, violation.message);
+        Got::Invalid
+    }
+
+    /// A workbook cell whose kind the column cannot take: a date or true/false cell where
+    /// an id or a number belongs, or an error value (`#N/A`) anywhere.
+    fn wrong_kind<T>(&mut self, column: Field, cell: Cell<'_>, takes: &str) -> Got<T> {
+        let shown = echo(&cell_text(cell));
+        let (rule, message) = match cell {
+            Cell::Error(_) => (
+                Rule::ExcelError,
+                format!(
+                    "holds Excel's error value {shown} (a formula that did not compute); fix it in the workbook, or type the value"
+                ),
+            ),
+            Cell::Date { .. } => (
+                Rule::CellKind,
+                format!(
+                    "the date cell {shown} is not {takes}; format the column as Text in the workbook and type the value again"
+                ),
+            ),
+            Cell::Bool(_) => (
+                Rule::CellKind,
+                format!("the true/false cell {shown} is not {takes}; type the value as text"),
+            ),
+            _ => (
+                Rule::CellKind,
+                format!("the number cell {shown} is not {takes}; type the value as text"),
+            ),
+        };
+        self.error(column, rule, message);
+        Got::Invalid
+    }
+
+    /// Records what a converted value was read as, when the row is being explained and
+    /// the value was not already in its canonical form.
+    fn explain(&mut self, field: Field, canonical: impl FnOnce() -> String, how: Option<String>) {
+        if self.explained.is_none() {
+            return;
+        }
+        let value = self.value(field);
+        let (shown, by) = match value.via {
+            Via::File => (value.cell, None),
+            Via::Label(original) => (original, Some(format!("by [values.{field}]"))),
+            Via::Default => (Cell::Empty, Some("by [defaults]".to_owned())),
+        };
+        let canonical = canonical();
+        let raw = cell_text(shown);
+        let converted = by.is_some()
+            || how.is_some()
+            || !matches!(shown, Cell::Text(_))
+            || raw.trim() != canonical;
+        if !converted {
+            return;
+        }
+        let value_text = match shown {
+            Cell::Empty => "(empty)".to_owned(),
+            Cell::Text(text) => echo(text),
+            Cell::Number(_) => format!("the number cell {}", echo(&raw)),
+            Cell::Date { .. } => format!("the date cell {}", echo(&raw)),
+            Cell::Bool(_) | Cell::Error(_) => echo(&raw),
+        };
+        let notes: Vec<String> = how.into_iter().chain(by).collect();
+        let read_as = if notes.is_empty() {
+            canonical
+        } else {
+            format!("{canonical} ({})", notes.join("; "))
+        };
+        let column = self.row.mapping().name_of(field).to_owned();
+        if let Some(explained) = &mut self.explained {
+            explained.push(Explained {
+                column,
+                value: value_text,
+                read_as,
+            });
+        }
     }
 
     /// Tabs and line breaks are text layout: fine in reason and comment, refused anywhere
@@ -187,13 +397,21 @@ impl Cells<'_> {
                 continue;
             };
             let record = self.row.record();
+            let Cell::Text(raw) = record.cell(field) else {
+                continue;
+            };
+            // The reader has reported every other control character: only layout is left.
+            if !raw.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
+                continue;
+            }
+            let Some(found) = text::find_controls(raw, &[]) else {
+                continue;
+            };
             let reported = record
                 .problems
                 .iter()
                 .any(|p| p.rule == Rule::ControlCharacter && p.field == Some(field));
-            let raw = record.text(field);
-            let raw = raw.as_ref();
-            if let (false, Some(found)) = (reported, text::find_controls(raw, &[])) {
+            if !reported {
                 self.error(
                     column,
                     Rule::ControlCharacter,
@@ -207,227 +425,218 @@ impl Cells<'_> {
         }
     }
 
-    /// The trimmed value, `None` when empty.
-    fn text(&self, column: Field) -> Option<String> {
-        let value = self.row.get(column);
-        let text = cell_text(value.cell);
-        let text = text.trim();
-        (!text.is_empty()).then(|| text.to_owned())
+    /// Free text (reason, comment): trimmed; a workbook's number or date as it shows.
+    fn free_text(&mut self, field: Field) -> Option<String> {
+        match self.value(field).cell {
+            Cell::Empty => None,
+            Cell::Text(text) => {
+                let text = text.trim();
+                (!text.is_empty()).then(|| text.to_owned())
+            }
+            cell @ Cell::Error(_) => self.wrong_kind::<String>(field, cell, "text").value(),
+            cell => Some(cell_text(cell).into_owned()),
+        }
     }
 
-    /// An id cell: refused if Excel turned it into scientific notation.
-    fn id(&mut self, column: Field) -> Option<String> {
-        let value = self.text(column)?;
-        if looks_scientific(&value) {
+    /// An id: Excel's `="…"` and `'` unwrapped; scientific notation and number cells that
+    /// lost digits refused.
+    fn id(&mut self, field: Field) -> Got<String> {
+        let read = match self.value(field).cell {
+            Cell::Empty => return Got::Missing,
+            Cell::Text(text) => forms::id_text(text).map(Cow::into_owned),
+            Cell::Number(n) => forms::id_from_number(n),
+            cell => return self.wrong_kind(field, cell, TAKES_ID),
+        };
+        match read {
+            Ok(id) if id.is_empty() => Got::Missing,
+            Ok(id) => {
+                self.explain(field, || id.clone(), None);
+                Got::Value(id)
+            }
+            Err(violation) => self.violation(field, violation),
+        }
+    }
+
+    fn required_id(&mut self, field: Field) -> Got<String> {
+        let id = self.id(field);
+        if id.is_missing() {
+            self.error(field, Rule::Required, "is empty; it is required".into());
+        }
+        id
+    }
+
+    /// A documented enum: its number or one of its labels.
+    fn enum_value(&mut self, field: Field, which: EnumField) -> Got<i64> {
+        let read = match self.value(field).cell {
+            Cell::Empty => return Got::Missing,
+            Cell::Text(text) => forms::enum_value(which, text),
+            Cell::Number(n) => forms::enum_from_number(which, n),
+            cell => return self.wrong_kind(field, cell, TAKES_NUMBER),
+        };
+        match read {
+            Ok(n) => {
+                self.explain(field, || n.to_string(), None);
+                Got::Value(n)
+            }
+            Err(violation) => self.violation(field, violation),
+        }
+    }
+
+    fn required_enum(&mut self, field: Field, which: EnumField) -> Got<i64> {
+        let value = self.enum_value(field, which);
+        if value.is_missing() {
             self.error(
-                column,
-                Rule::ScientificNotation,
-                format!(
-                    "{} is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again",
-                    echo(&value)
-                ),
+                field,
+                Rule::Required,
+                format!("is empty; it is required: {}", which.accepted()),
             );
-            return None;
         }
-        Some(value)
+        value
     }
 
-    fn required_id(&mut self, column: Field) -> Option<String> {
-        if self.text(column).is_none() {
-            self.error(column, Rule::Required, "is empty; it is required".into());
-            return None;
+    fn points(&mut self, field: Field) -> Got<i64> {
+        let read = match self.value(field).cell {
+            Cell::Empty => return Got::Missing,
+            Cell::Text(text) => forms::points(text),
+            Cell::Number(n) => forms::points_from_number(n),
+            cell => return self.wrong_kind(field, cell, TAKES_NUMBER),
+        };
+        match read {
+            Ok(points) => {
+                self.explain(field, || points.to_string(), None);
+                Got::Value(points)
+            }
+            Err(violation) => self.violation(field, violation),
         }
-        self.id(column)
     }
 
-    /// A documented enum, written as its number.
-    fn enum_value(&mut self, column: Field, values: &[EnumValue]) -> Option<i64> {
-        let value = self.text(column)?;
-        match parse_whole(&value) {
-            Some(n) => match reward::check_enum(values, n) {
-                Ok(()) => Some(n),
-                Err(violation) => {
-                    self.violation(column, violation);
-                    None
-                }
+    fn amount(&mut self, field: Field) -> Got<forms::Amount> {
+        let read = match self.value(field).cell {
+            Cell::Empty => return Got::Missing,
+            Cell::Text(text) => forms::amount(text),
+            Cell::Number(n) => forms::amount_from_number(n).map(|value| forms::Amount {
+                value,
+                currency: None,
+            }),
+            cell => return self.wrong_kind(field, cell, TAKES_AMOUNT),
+        };
+        match read {
+            Ok(amount) => {
+                self.explain(field, || amount.value.to_string(), None);
+                Got::Value(amount)
+            }
+            Err(violation) => self.violation(field, violation),
+        }
+    }
+
+    fn currency(&mut self, field: Field) -> Got<&'static str> {
+        let read = match self.value(field).cell {
+            Cell::Empty => return Got::Missing,
+            Cell::Text(text) => forms::currency(text),
+            cell => return self.wrong_kind(field, cell, TAKES_CURRENCY),
+        };
+        match read {
+            Ok(code) => {
+                self.explain(field, || code.to_owned(), None);
+                Got::Value(code)
+            }
+            Err(violation) => self.violation(field, violation),
+        }
+    }
+
+    /// A time, as epoch milliseconds in a decimal string.
+    fn time(&mut self, field: Field) -> Got<String> {
+        let value = self.value(field);
+        let input = match value.cell {
+            Cell::Empty => return Got::Missing,
+            Cell::Text(text) => TimeInput::Text(text),
+            Cell::Number(n) => TimeInput::Number(n),
+            Cell::Date { serial, is_1904 } => TimeInput::ExcelSerial {
+                value: serial,
+                is_1904,
             },
-            None => {
+            cell => return self.wrong_kind(field, cell, TAKES_TIME),
+        };
+        match forms::time(input, self.time) {
+            Ok(ReadTime { millis, reading }) => {
+                let millis = millis.to_string();
+                if self.explained.is_some() {
+                    let how = (reading != Reading::EpochMillis).then(|| reading.to_string());
+                    self.explain(field, || millis.clone(), how);
+                }
+                Got::Value(millis)
+            }
+            Err(TimeError::NeedsZone) => {
+                let shown = echo(&cell_text(value.cell));
                 self.error(
-                    column,
-                    Rule::NotWholeNumber,
+                    field,
+                    Rule::NeedsTimeZone,
                     format!(
-                        "{} is not a whole number; use {}",
-                        echo(&value),
-                        reward::describe_enum(values)
+                        "{shown} has no offset and no time zone is set to read it in; give one with --timezone (e.g. --timezone Asia/Shanghai), or timezone = \"Asia/Shanghai\" under [source] in the mapping file"
                     ),
                 );
-                None
+                Got::Invalid
             }
+            Err(TimeError::Refused(violation)) => self.violation(field, violation),
         }
     }
 
-    fn required_enum(&mut self, column: Field, values: &[EnumValue]) -> Option<i64> {
-        if self.text(column).is_none() {
-            self.error(
-                column,
-                Rule::Required,
-                format!(
-                    "is empty; it is required: {}",
-                    reward::describe_enum(values)
-                ),
+    /// The cash of a row: currency_type and amount, with the amount's currency mark
+    /// checked against currency_type, or filling it when it is empty.
+    fn cash(&mut self) -> (Got<&'static str>, Got<Amount>) {
+        let mut currency = self.currency(Field::CurrencyType);
+        let amount = self.amount(Field::Amount);
+        let Got::Value(read) = amount else {
+            return (
+                currency,
+                match amount {
+                    Got::Missing => Got::Missing,
+                    _ => Got::Invalid,
+                },
             );
-            return None;
-        }
-        self.enum_value(column, values)
-    }
-
-    /// A time: epoch milliseconds, as a decimal string.
-    fn time(&mut self, column: Field) -> Option<String> {
-        let value = self.text(column)?;
-        let shown = echo(&value);
-        let problem = if looks_scientific(&value) {
-            Some(Violation::new(
-                Rule::ScientificNotation,
-                format!(
-                    "{shown} is a time that Excel turned into scientific notation; format the column as Text or Number with no decimals, and export again"
-                ),
-            ))
-        } else if !value.bytes().all(|b| b.is_ascii_digit()) {
-            if value.contains(['-', '/', ':', '年']) {
-                Some(Violation::new(
-                    Rule::TimeLooksLikeDate,
-                    format!(
-                        "{shown} looks like a date; write the time as epoch milliseconds, e.g. 1704720275000 for 2024-01-08 13:24:35 UTC"
-                    ),
-                ))
-            } else {
-                Some(Violation::new(
-                    Rule::NotEpochMillis,
-                    format!("{shown} is not epoch milliseconds (digits only, e.g. 1704720275000)"),
-                ))
-            }
-        } else if value.len() == 10 {
-            // Ten ASCII digits: safe to repeat as they are in the suggestion.
-            Some(Violation::new(
-                Rule::EpochSeconds,
-                format!("{shown} looks like epoch seconds; the API takes milliseconds: {value}000"),
-            ))
-        } else if value.len() != 13 {
-            Some(Violation::new(
-                Rule::NotEpochMillis,
-                format!(
-                    "{shown} is not a plausible epoch-milliseconds time (13 digits, e.g. 1704720275000)"
-                ),
-            ))
-        } else {
-            None
         };
-        match problem {
-            Some(violation) => {
-                self.violation(column, violation);
-                None
-            }
-            None => Some(value),
-        }
-    }
-
-    fn points(&mut self, column: Field) -> Option<i64> {
-        let value = self.text(column)?;
-        let Some(points) = parse_whole(&value) else {
-            let hint = if value.contains(',') {
-                "; remove the thousands separator"
-            } else {
-                ""
-            };
-            self.error(
-                column,
-                Rule::NotWholeNumber,
-                format!("{} is not a whole number of points{hint}", echo(&value)),
-            );
-            return None;
-        };
-        match reward::check_points(points) {
-            Ok(()) => Some(points),
-            Err(violation) => {
-                self.violation(column, violation);
-                None
+        if let Some(marked) = read.currency {
+            match currency {
+                Got::Missing => {
+                    currency = Got::Value(marked);
+                    if self.explained.is_some() {
+                        let shown = echo(&cell_text(self.value(Field::Amount).cell));
+                        let column = self.row.mapping().name_of(Field::CurrencyType).to_owned();
+                        if let Some(explained) = &mut self.explained {
+                            explained.push(Explained {
+                                column,
+                                value: "(empty)".to_owned(),
+                                read_as: format!("{marked} (from the amount's mark: {shown})"),
+                            });
+                        }
+                    }
+                }
+                Got::Value(code) if code != marked => {
+                    let shown = echo(&cell_text(self.value(Field::Amount).cell));
+                    let column = self.row.mapping().name_of(Field::CurrencyType).to_owned();
+                    self.error(
+                        Field::Amount,
+                        Rule::CurrencyMismatch,
+                        format!(
+                            "{shown} is marked {marked}, but {column} is {code}; make them agree, or write the amount without its mark"
+                        ),
+                    );
+                    return (currency, Got::Invalid);
+                }
+                _ => {}
             }
         }
-    }
-
-    fn amount(&mut self, column: Field) -> Option<Amount> {
-        let value = self.text(column)?;
-        let shown = echo(&value);
-        let problem = if looks_scientific(&value) {
-            Some(Violation::new(
-                Rule::ScientificNotation,
-                format!(
-                    "{shown} is in scientific notation; write the amount in plain digits, e.g. 100.5"
-                ),
-            ))
-        } else if value.contains(',') {
-            Some(Violation::new(
-                Rule::AmountThousandsSeparator,
-                format!("{shown} has a thousands separator; write it without, e.g. 1000.5"),
-            ))
-        } else if value.starts_with(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.')) {
-            Some(Violation::new(
-                Rule::AmountCurrencySign,
-                format!(
-                    "{shown} is not a plain number; write the amount without a currency sign and put the currency in currency_type"
-                ),
-            ))
-        } else {
-            None
-        };
-        if let Some(violation) = problem {
-            self.violation(column, violation);
-            return None;
-        }
-        // Parsed from the text as a decimal: no binary float ever sees the amount.
-        let parsed = if value
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-        {
-            Decimal::from_str_exact(&value).ok()
-        } else {
-            None
-        };
-        let Some(amount) = parsed else {
-            self.error(
-                column,
-                Rule::AmountNotDecimal,
-                format!("{shown} is not a decimal number (e.g. 100 or 100.5)"),
-            );
-            return None;
-        };
-        match reward::check_amount(amount) {
-            Ok(()) => Some(Amount::new(amount)),
-            Err(violation) => {
-                self.violation(column, violation);
-                None
-            }
-        }
-    }
-
-    fn currency(&mut self, column: Field) -> Option<String> {
-        let value = self.text(column)?;
-        match reward::check_currency(&value) {
-            Ok(()) => Some(value),
-            Err(violation) => {
-                self.violation(column, violation);
-                None
-            }
-        }
+        (currency, Got::Value(Amount::new(read.value)))
     }
 
     /// Checks every cell and builds the body; the body is only used if no error was found.
-    fn build(&mut self) -> Option<RewardBody> {
+    /// Also returns the external_id as read.
+    fn build(&mut self) -> (Option<RewardBody>, Option<String>) {
         let referral_user_id = self.required_id(Field::ReferralUserId);
         let external_id = self.required_id(Field::ExternalId);
         let application_id = self.id(Field::ApplicationId);
         let talent_id = self.id(Field::TalentId);
-        if self.text(Field::ApplicationId).is_none() && self.text(Field::TalentId).is_none() {
+        if application_id.is_missing() && talent_id.is_missing() {
             let column = if self.row.mapping().column_of(Field::ApplicationId).is_some() {
                 Field::ApplicationId
             } else {
@@ -440,17 +649,15 @@ impl Cells<'_> {
             );
         }
         let job_id = self.id(Field::JobId);
-        let reason = self.text(Field::Reason);
-        let rule_type = self.required_enum(Field::RuleType, RULE_TYPES);
-        let bonus_type = if self.text(Field::BonusType).is_none() {
-            Some(BONUS_POINTS)
-        } else {
-            self.enum_value(Field::BonusType, BONUS_TYPES)
+        let reason = self.free_text(Field::Reason);
+        let rule_type = self.required_enum(Field::RuleType, EnumField::RuleType);
+        let bonus_type = match self.enum_value(Field::BonusType, EnumField::BonusType) {
+            Got::Missing => Got::Value(BONUS_POINTS),
+            read => read,
         };
         let point_bonus = self.points(Field::PointBonus);
-        let currency_type = self.currency(Field::CurrencyType);
-        let amount = self.amount(Field::Amount);
-        let stage = self.required_enum(Field::Stage, STAGES);
+        let (currency_type, amount) = self.cash();
+        let stage = self.required_enum(Field::Stage, EnumField::Stage);
         let create_time = self.time(Field::CreateTime);
         let confirm_time = self.time(Field::ConfirmTime);
         let pay_time = self.time(Field::PayTime);
@@ -459,11 +666,12 @@ impl Cells<'_> {
         let create_user_id = self.id(Field::CreateUserId);
         let confirm_user_id = self.id(Field::ConfirmUserId);
         let pay_user_id = self.id(Field::PayUserId);
-        let comment = self.text(Field::Comment);
+        let comment = self.free_text(Field::Comment);
 
+        let bonus_type = bonus_type.value();
         match bonus_type {
             Some(BONUS_POINTS) => {
-                if self.text(Field::PointBonus).is_none() {
+                if point_bonus.is_missing() {
                     self.error(
                         Field::PointBonus,
                         Rule::RequiredByBonusType,
@@ -471,7 +679,7 @@ impl Cells<'_> {
                     );
                 }
                 for column in [Field::CurrencyType, Field::Amount] {
-                    if self.text(column).is_some() {
+                    if self.in_file(column) {
                         self.warn(
                             column,
                             Rule::IgnoredForBonusType,
@@ -481,8 +689,11 @@ impl Cells<'_> {
                 }
             }
             Some(BONUS_CASH) => {
-                for column in [Field::CurrencyType, Field::Amount] {
-                    if self.text(column).is_none() {
+                for (column, missing) in [
+                    (Field::CurrencyType, currency_type.is_missing()),
+                    (Field::Amount, amount.is_missing()),
+                ] {
+                    if missing {
                         self.error(
                             column,
                             Rule::RequiredByBonusType,
@@ -490,7 +701,7 @@ impl Cells<'_> {
                         );
                     }
                 }
-                if self.text(Field::PointBonus).is_some() {
+                if self.in_file(Field::PointBonus) {
                     self.warn(
                         Field::PointBonus,
                         Rule::IgnoredForBonusType,
@@ -500,39 +711,50 @@ impl Cells<'_> {
             }
             _ => {}
         }
+        let stage = stage.value();
         if let Some(stage) = stage {
             self.stage_warnings(stage);
         }
 
-        let cash = match (currency_type, amount) {
+        let cash = match (currency_type.value(), amount.value()) {
             (Some(currency_type), Some(amount)) => Some(Cash {
-                currency_type,
+                currency_type: currency_type.to_owned(),
                 amount,
             }),
             _ => None,
         };
+        let external_id = external_id.value();
+        let (Some(referral_user_id), Some(id), Some(rule_type), Some(bonus_type), Some(stage)) = (
+            referral_user_id.value(),
+            external_id.clone(),
+            rule_type.value(),
+            bonus_type,
+            stage,
+        ) else {
+            return (None, external_id);
+        };
         let body = RewardBody {
-            referral_user_id: referral_user_id?,
-            create_user_id,
-            confirm_user_id,
-            pay_user_id,
-            external_id: external_id?,
-            application_id,
-            talent_id,
-            job_id,
+            referral_user_id,
+            create_user_id: create_user_id.value(),
+            confirm_user_id: confirm_user_id.value(),
+            pay_user_id: pay_user_id.value(),
+            external_id: id,
+            application_id: application_id.value(),
+            talent_id: talent_id.value(),
+            job_id: job_id.value(),
             reason,
-            rule_type: rule_type?,
+            rule_type,
             bonus: Bonus {
-                bonus_type: bonus_type?,
-                point_bonus,
+                bonus_type,
+                point_bonus: point_bonus.value(),
                 cash,
             },
-            stage: stage?,
-            create_time,
-            confirm_time,
-            pay_time,
-            onboard_time,
-            conversion_time,
+            stage,
+            create_time: create_time.value(),
+            confirm_time: confirm_time.value(),
+            pay_time: pay_time.value(),
+            onboard_time: onboard_time.value(),
+            conversion_time: conversion_time.value(),
             comment,
         };
         // The last gate is the same check the server side applies; it only speaks when
@@ -546,7 +768,7 @@ impl Cells<'_> {
                 );
             }
         }
-        Some(body)
+        (Some(body), external_id)
     }
 
     /// Fields the API documents for later stages, set on an earlier one: sent anyway.
@@ -570,7 +792,7 @@ impl Cells<'_> {
                 continue;
             }
             for column in columns {
-                if self.text(column).is_some() {
+                if self.in_file(column) {
                     self.warn(
                         column,
                         Rule::LaterStageField,
@@ -584,7 +806,7 @@ impl Cells<'_> {
     }
 }
 
-/// The CSV column a body field comes from.
+/// The column a body field comes from.
 fn column_of_field(field: &str) -> Field {
     match field {
         "referral_user_id" => Field::ReferralUserId,
@@ -600,43 +822,9 @@ fn column_of_field(field: &str) -> Field {
     }
 }
 
-/// A whole number written plainly: optional sign, digits only.
-fn parse_whole(value: &str) -> Option<i64> {
-    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    i64::from_str(value).ok()
-}
-
-/// `6.93E+18`, `1e5`: what Excel writes for a long number it could not keep.
-pub(crate) fn looks_scientific(value: &str) -> bool {
-    let Some((mantissa, exponent)) = value.split_once(['e', 'E']) else {
-        return false;
-    };
-    let mantissa = mantissa.strip_prefix(['-', '+']).unwrap_or(mantissa);
-    let exponent = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.bytes().all(|b| b.is_ascii_digit())
-        && !exponent.is_empty()
-        && exponent.bytes().all(|b| b.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scientific_notation_is_recognised() {
-        for yes in ["6.93E+18", "1e5", "6.930815E18", "1.2e-3"] {
-            assert!(looks_scientific(yes), "{yes}");
-        }
-        for no in ["6930815272790114324", "ou_e5f", "e5", "1e", "abc", "1.5"] {
-            assert!(!looks_scientific(no), "{no}");
-        }
-    }
 
     #[test]
     fn rule_names_are_stable_unique_snake_case() {
@@ -655,14 +843,5 @@ mod tests {
             let summary = rule.summary();
             assert!(!summary.is_empty() && !summary.contains('"'), "{summary}");
         }
-    }
-
-    #[test]
-    fn whole_numbers_are_plain_digits() {
-        assert_eq!(parse_whole("12"), Some(12));
-        assert_eq!(parse_whole("-3"), Some(-3));
-        assert_eq!(parse_whole("1.0"), None);
-        assert_eq!(parse_whole("1e3"), None);
-        assert_eq!(parse_whole(""), None);
     }
 }

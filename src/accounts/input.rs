@@ -8,10 +8,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use crate::forms::looks_scientific;
 use crate::problem::{Problem, Rule, Violation};
 use crate::source::{EncodingChoice, InputError, Origin, Source, SourceOptions, echo_all};
 use crate::text::{self, echo};
-use crate::validate::looks_scientific;
 
 /// One row of the registration file.
 #[derive(Debug, Clone)]

@@ -58,7 +58,12 @@ pub fn input_options(
             .as_deref()
             .map(rewardsync::source::SheetChoice::parse),
         header_row: args.header_row,
-        timezone: args.timezone.clone(),
+        timezone: args
+            .timezone
+            .as_deref()
+            .map(rewardsync::forms::Zone::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--timezone: {e}"))?,
         ignore_unknown_columns: args.ignore_unknown_columns,
     })
 }

@@ -28,12 +28,15 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
         None => None,
     };
 
-    let mut validator = Validator::new();
+    let mut validator = Validator::for_file(&reader).explaining(args.explain.unwrap_or(0));
     let mut summary = FileCounts::default();
-    let (source, mapping) = reader.split();
-    while let Some(row) = source.next_record()? {
-        let checked = validator.check(mapping.row(&row));
+    while let Some((row, checked)) = validator.next(&mut reader)? {
         summary.add(&checked);
+        if !checked.explained.is_empty() {
+            report
+                .explained(&checked)
+                .context("cannot write the report")?;
+        }
         if !checked.problems.is_empty() {
             report.row(&checked).context("cannot write the report")?;
         }

@@ -45,10 +45,15 @@ pub(crate) enum Mark {
 /// The ISO code of `text` when it is a code of Feishu's enum (any case) or a name of
 /// [`NAMES`] (Latin letters in any case).
 fn code_of(text: &str) -> Option<&'static str> {
-    let iso = CURRENCIES
-        .iter()
-        .copied()
-        .find(|code| code.eq_ignore_ascii_case(text));
+    // Every ISO code is three ASCII letters.
+    let iso = (text.len() == 3)
+        .then(|| {
+            CURRENCIES
+                .iter()
+                .copied()
+                .find(|code| code.eq_ignore_ascii_case(text))
+        })
+        .flatten();
     iso.or_else(|| {
         NAMES
             .iter()

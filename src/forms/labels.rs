@@ -90,6 +90,12 @@ pub fn enum_value(field: EnumField, text: &str) -> Result<i64, Violation> {
             .ok_or_else(|| not_a_value(field, text));
     }
     let trimmed = text.trim();
+    // Labels as documented first (a plain comparison), then in other cases and spellings.
+    for (number, labels) in field.labels() {
+        if labels.contains(&trimmed) {
+            return Ok(*number);
+        }
+    }
     for (number, labels) in field.labels() {
         if labels.iter().any(|label| same_label(label, trimmed)) {
             return Ok(*number);

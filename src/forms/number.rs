@@ -30,9 +30,11 @@ fn ascii_of(c: char) -> Option<char> {
 
 /// `6.93E+18`, `1e5`: what Excel writes for a long number it could not keep.
 pub fn looks_scientific(value: &str) -> bool {
-    let Some((mantissa, exponent)) = value.split_once(['e', 'E']) else {
+    // A byte search: `e` and `E` are ASCII, so the split lands on a char boundary.
+    let Some(at) = value.bytes().position(|b| b | 0x20 == b'e') else {
         return false;
     };
+    let (mantissa, exponent) = (&value[..at], &value[at + 1..]);
     let mantissa = mantissa.strip_prefix(['-', '+']).unwrap_or(mantissa);
     let exponent = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));

@@ -176,10 +176,8 @@ fn write_errors_file(
 ) -> Result<u64, StepError> {
     let mut reader = RewardFile::open(file, input)?;
     let mut errors = ErrorsFile::create(reserved, &reader)?;
-    let mut validator = Validator::new();
-    let (source, mapping) = reader.split();
-    while let Some(row) = source.next_record()? {
-        let checked = validator.check(mapping.row(&row));
+    let mut validator = Validator::for_file(&reader);
+    while let Some((row, checked)) = validator.next(&mut reader)? {
         if !checked.is_valid() {
             errors.write_checked(&row, &checked)?;
         } else if let Some(refusal) = ledger.refusal(&checked.external_id)? {

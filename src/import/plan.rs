@@ -299,13 +299,11 @@ fn read_ahead(
     reader: &mut RewardFile,
     chunks: std::sync::mpsc::SyncSender<Result<Vec<Prepared>, InputError>>,
 ) {
-    let mut validator = Validator::new();
+    let mut validator = Validator::for_file(reader);
     let mut chunk = Vec::with_capacity(CHUNK);
-    let (source, mapping) = reader.split();
     loop {
-        match source.next_record() {
-            Ok(Some(record)) => {
-                let checked = validator.check(mapping.row(&record));
+        match validator.next(reader) {
+            Ok(Some((_, checked))) => {
                 let canonical = checked.body.as_ref().map(RewardBody::canonical);
                 chunk.push(Prepared { checked, canonical });
                 if chunk.len() == CHUNK

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::field::Field;
+use crate::forms::{self, EnumField, Zone};
 use crate::source::{EncodingChoice, SheetChoice};
 use crate::text::echo;
 
@@ -45,8 +46,8 @@ pub struct SourceSettings {
     pub delimiter: Option<u8>,
     /// `encoding`: CSV only.
     pub encoding: Option<EncodingChoice>,
-    /// `timezone`: for times without an offset (an IANA name).
-    pub timezone: Option<Located<String>>,
+    /// `timezone`: for times without an offset (an IANA name, checked on reading).
+    pub timezone: Option<Located<Zone>>,
     /// `date_format`: one more accepted time format (strftime).
     pub date_format: Option<Located<String>>,
     /// `ignore_columns`: columns to skip.
@@ -171,6 +172,17 @@ impl MapFile {
                         ),
                     )
                 })?;
+                let line = line_of(to.span());
+                check_value(target, &value).map_err(|m| {
+                    error(
+                        line,
+                        format!(
+                            "[values.{}] maps {} to {m}",
+                            target.name(),
+                            echo(from.get_ref())
+                        ),
+                    )
+                })?;
                 pairs.push((
                     from.get_ref().trim().to_lowercase(),
                     Located {
@@ -192,6 +204,9 @@ impl MapFile {
                     ),
                 )
             })?;
+            let line = line_of(value.span());
+            check_value(target, &text)
+                .map_err(|m| error(line, format!("[defaults] gives {} {m}", target.name())))?;
             file.defaults.push((
                 target,
                 Located {
@@ -243,15 +258,36 @@ fn source_settings(
         let line = line_of(encoding.span());
         settings.encoding = Some(parse_encoding(encoding.get_ref()).map_err(|m| error(line, m))?);
     }
-    settings.timezone = raw.timezone.map(|z| Located {
-        line: line_of(z.span()),
-        value: z.into_inner(),
-    });
-    settings.date_format = raw.date_format.map(|f| Located {
-        line: line_of(f.span()),
-        value: f.into_inner(),
-    });
+    if let Some(zone) = raw.timezone {
+        let line = line_of(zone.span());
+        let value =
+            Zone::parse(zone.get_ref()).map_err(|e| error(line, format!("timezone: {e}")))?;
+        settings.timezone = Some(Located { value, line });
+    }
+    if let Some(format) = raw.date_format {
+        let line = line_of(format.span());
+        forms::check_date_format(format.get_ref()).map_err(|m| error(line, m))?;
+        settings.date_format = Some(Located {
+            line,
+            value: format.into_inner(),
+        });
+    }
     Ok(settings)
+}
+
+/// Checks a value that `[values]` or `[defaults]` gives a field, the way a cell of the
+/// field is read: a mistake here would make every row it touches invalid.
+fn check_value(field: Field, text: &str) -> Result<(), String> {
+    let read = match field {
+        Field::RuleType => forms::enum_value(EnumField::RuleType, text).map(drop),
+        Field::BonusType => forms::enum_value(EnumField::BonusType, text).map(drop),
+        Field::Stage => forms::enum_value(EnumField::Stage, text).map(drop),
+        Field::CurrencyType => forms::currency(text).map(drop),
+        Field::PointBonus => forms::points(text).map(drop),
+        Field::Amount => forms::amount(text).map(drop),
+        _ => return Ok(()),
+    };
+    read.map_err(|violation| format!("a value it cannot take: {violation}"))
 }
 
 /// A delimiter as written in a mapping file or on the command line: one ASCII character
@@ -364,7 +400,7 @@ bonus_type = 2
         assert_eq!(file.source.delimiter, Some(b';'));
         assert_eq!(file.source.encoding, Some(EncodingChoice::Gbk));
         assert_eq!(
-            file.source.timezone.as_ref().unwrap().value,
+            file.source.timezone.as_ref().unwrap().value.name(),
             "Asia/Shanghai"
         );
         assert_eq!(file.source.timezone.as_ref().unwrap().line, 7);
@@ -406,6 +442,26 @@ bonus_type = 2
                 "not one rewardsync reads",
             ),
             ("[values.stage]\n\"x\" = [1]\n", 2, "not a number or a text"),
+            (
+                "[values.stage]\n\"已打款\" = 4\n",
+                2,
+                "[values.stage] maps \"已打款\" to a value it cannot take: \"4\" is not a stage",
+            ),
+            (
+                "[defaults]\ncurrency_type = \"RMBX\"\n",
+                2,
+                "[defaults] gives currency_type a value it cannot take: unknown currency \"RMBX\"",
+            ),
+            (
+                "[source]\ntimezone = \"Asia/Shanghia\"\n",
+                2,
+                "timezone: unknown time zone \"Asia/Shanghia\"",
+            ),
+            (
+                "[source]\ndate_format = \"%H:%M\"\n",
+                2,
+                "does not give a whole date",
+            ),
             ("[columns\n", 1, ""),
         ];
         for (text, line, says) in cases {

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::{MapFile, MapSpec, Mapping};
+use crate::forms::{TimeSettings, Zone};
 use crate::source::{
     EncodingChoice, InputError, Origin, Record, SheetChoice, Source, SourceKind, SourceOptions,
 };
@@ -25,7 +26,7 @@ pub struct InputOptions {
     /// `--header-row`.
     pub header_row: Option<u64>,
     /// `--timezone`: for times without an offset.
-    pub timezone: Option<String>,
+    pub timezone: Option<Zone>,
     /// `--ignore-unknown-columns`.
     pub ignore_unknown_columns: bool,
 }
@@ -42,6 +43,21 @@ impl InputOptions {
             delimiter: self.delimiter.or(file.and_then(|f| f.delimiter)),
             sheet: self.sheet.clone().or(file.and_then(|f| f.sheet.clone())),
             header_row: self.header_row.or(file.and_then(|f| f.header_row)),
+        }
+    }
+
+    /// How times are read: `--timezone`, else the mapping's `timezone`; the mapping's
+    /// `date_format` (both checked when the mapping file was read).
+    pub fn time_settings(&self) -> TimeSettings {
+        let file = self.map.as_ref().map(|m| &m.source);
+        TimeSettings {
+            zone: self.timezone.clone().or_else(|| {
+                file.and_then(|f| f.timezone.as_ref())
+                    .map(|z| z.value.clone())
+            }),
+            date_format: file
+                .and_then(|f| f.date_format.as_ref())
+                .map(|f| f.value.clone()),
         }
     }
 
@@ -63,6 +79,7 @@ impl InputOptions {
 pub struct RewardFile {
     source: Source,
     mapping: Mapping,
+    time: TimeSettings,
 }
 
 impl RewardFile {
@@ -70,7 +87,7 @@ impl RewardFile {
     pub fn open(path: &Path, options: &InputOptions) -> Result<RewardFile, InputError> {
         let spec = options.spec();
         let source = Source::open(path, &options.source_options(), &|name| spec.knows(name))?;
-        Self::mapped(source, &spec)
+        Self::mapped(source, options)
     }
 
     /// Reads CSV text from any byte source; `name` names it in messages (tests).
@@ -83,12 +100,26 @@ impl RewardFile {
         let source = Source::from_csv(name, reader, &options.source_options(), &|name| {
             spec.knows(name)
         })?;
-        Self::mapped(source, &spec)
+        Self::mapped(source, options)
     }
 
-    fn mapped(source: Source, spec: &MapSpec<'_>) -> Result<RewardFile, InputError> {
-        let mapping = Mapping::new(source.origin(), source.header_row(), source.names(), spec)?;
-        Ok(RewardFile { source, mapping })
+    fn mapped(source: Source, options: &InputOptions) -> Result<RewardFile, InputError> {
+        let mapping = Mapping::new(
+            source.origin(),
+            source.header_row(),
+            source.names(),
+            &options.spec(),
+        )?;
+        Ok(RewardFile {
+            source,
+            mapping,
+            time: options.time_settings(),
+        })
+    }
+
+    /// How the file's times are read.
+    pub fn time_settings(&self) -> &TimeSettings {
+        &self.time
     }
 
     /// Where the rows come from.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::source::{Origin, SourceKind};
 use crate::text::counted;
-use crate::validate::{Checked, Problem, Severity};
+use crate::validate::{Checked, Explained, Problem, Severity};
 
 /// How many problems the text report shows in full before it only counts them.
 pub const TEXT_PROBLEMS_SHOWN: usize = 50;
@@ -55,8 +55,22 @@ pub fn format_problem(origin: &Origin, line: u64, problem: &Problem) -> String {
 pub trait ProblemReport {
     /// Reports the problems of one row (called only for rows that have some).
     fn row(&mut self, checked: &Checked) -> io::Result<()>;
+    /// Reports what the converted values of one row were read as (`--explain`; called
+    /// only for rows that have some).
+    fn explained(&mut self, checked: &Checked) -> io::Result<()>;
     /// Ends the report with the counts.
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()>;
+}
+
+/// `line 2, column pay_time: "2024-01-08 13:24" read as 1704691440000 (…)`: `row` for a
+/// workbook, whose rows are not lines.
+pub fn format_explained(origin: &Origin, line: u64, explained: &Explained) -> String {
+    let place = if origin.sheet.is_some() {
+        "row"
+    } else {
+        "line"
+    };
+    format!("{place} {line}, {explained}")
 }
 
 /// The human report: the first problems in full, then how many more, then the counts.
@@ -100,6 +114,17 @@ impl<W: Write> ProblemReport for TextReport<W> {
         Ok(())
     }
 
+    fn explained(&mut self, checked: &Checked) -> io::Result<()> {
+        for explained in &checked.explained {
+            writeln!(
+                self.out,
+                "{}",
+                format_explained(&self.origin, checked.line, explained)
+            )?;
+        }
+        Ok(())
+    }
+
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
         if self.hidden_errors + self.hidden_warnings > 0 {
             writeln!(
@@ -125,6 +150,16 @@ impl<W: Write> ProblemReport for TextReport<W> {
 pub struct JsonReport<W: Write> {
     out: W,
     first: bool,
+    /// `--explain`'s readings: a few rows, written with the counts.
+    explained: Vec<JsonExplained>,
+}
+
+#[derive(Serialize)]
+struct JsonExplained {
+    line: u64,
+    column: String,
+    value: String,
+    read_as: String,
 }
 
 #[derive(Serialize)]
@@ -157,7 +192,11 @@ impl<W: Write> JsonReport<W> {
             serde_json::to_string(&origin.sheet)?,
             serde_json::to_string(&encoding)?
         )?;
-        Ok(JsonReport { out, first: true })
+        Ok(JsonReport {
+            out,
+            first: true,
+            explained: Vec::new(),
+        })
     }
 }
 
@@ -190,10 +229,29 @@ impl<W: Write> ProblemReport for JsonReport<W> {
         Ok(())
     }
 
+    fn explained(&mut self, checked: &Checked) -> io::Result<()> {
+        self.explained
+            .extend(checked.explained.iter().map(|e| JsonExplained {
+                line: checked.line,
+                column: e.column.clone(),
+                value: e.value.clone(),
+                read_as: e.read_as.clone(),
+            }));
+        Ok(())
+    }
+
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
         let counts = serde_json::to_string(summary)?;
+        write!(self.out, "]")?;
+        if !self.explained.is_empty() {
+            write!(
+                self.out,
+                ",\"explained\":{}",
+                serde_json::to_string(&self.explained)?
+            )?;
+        }
         // `counts` is `{"rows":…}`: splice its fields into the open object.
-        writeln!(self.out, "],{}", &counts[1..])?;
+        writeln!(self.out, ",{}", &counts[1..])?;
         self.out.flush()
     }
 }

@@ -160,6 +160,13 @@ pub enum InputError {
         first_name: String,
         second_name: String,
     },
+    #[error("{path}: column {column}: {message}")]
+    NeedsZone {
+        path: String,
+        column: String,
+        /// The value, what is missing, and the flag that gives it.
+        message: String,
+    },
     #[error(
         "{map}:{line}: [columns] maps {field} to the column {column}, but {path} has no such column; its header has: {found}"
     )]

@@ -42,10 +42,19 @@ impl Workdir {
 
 /// Every row of CSV text, checked (`name` is the file name in messages).
 pub fn check_text(name: &str, csv: &str) -> Vec<rewardsync::validate::Checked> {
+    check_text_with(name, csv, &rewardsync::mapping::InputOptions::default())
+}
+
+/// Every row of CSV text read with `options` (a mapping file, a time zone), checked.
+pub fn check_text_with(
+    name: &str,
+    csv: &str,
+    options: &rewardsync::mapping::InputOptions,
+) -> Vec<rewardsync::validate::Checked> {
     let reader = rewardsync::mapping::RewardFile::from_csv(
         name.into(),
         Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
-        &rewardsync::mapping::InputOptions::default(),
+        options,
     )
     .expect("the header is fine");
     check_all(reader)
@@ -60,7 +69,9 @@ pub fn check_file(path: &Path) -> Vec<rewardsync::validate::Checked> {
 }
 
 fn check_all(mut reader: rewardsync::mapping::RewardFile) -> Vec<rewardsync::validate::Checked> {
-    let mut validator = rewardsync::validate::Validator::new();
+    // Row by row, not through `Validator::next`: a time that needs a zone is a row's
+    // problem here, not the end of the file.
+    let mut validator = rewardsync::validate::Validator::for_file(&reader);
     let mut checked = Vec::new();
     let (source, mapping) = reader.split();
     while let Some(row) = source.next_record().expect("readable") {

@@ -434,7 +434,8 @@ fn failed_rows_go_to_the_errors_file_and_are_retried_only_when_asked() {
     assert!(errors.contains("code 1002002"), "{errors}");
     assert!(errors.contains("log id "), "{errors}");
     assert!(
-        errors.contains("BAD-1") && errors.contains("column rule_type: 9 is not allowed"),
+        errors.contains("BAD-1")
+            && errors.contains("column rule_type: \"\"9\"\" is not a rule_type"),
         "{errors}"
     );
     let status = wrk.status();

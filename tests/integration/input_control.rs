@@ -262,7 +262,7 @@ fn a_huge_cell_is_echoed_in_one_short_line() {
                 "huge.csv:2: column external_id: \"{a80}\"… has the control character U+0000 (NUL) at character 10001; {NEVER_SENT}"
             ),
             format!(
-                "huge.csv:3: column rule_type: \"{x80}\"… is not a whole number; use 1 (onboard, 入职奖励), 2 (process, 过程奖励), 3 (activity, 活动奖励), 4 (open-source, 开源奖励), 5 (other, 其他奖励)"
+                "huge.csv:3: column rule_type: \"{x80}\"… is not a rule_type; use 1 (入职奖励, 入职, onboard), 2 (过程奖励, 过程, process), 3 (活动奖励, 活动, activity), 4 (开源奖励, 开源, open-source, open_source), 5 (其他奖励, 其他, other), or map it in the mapping file's [values.rule_type]"
             ),
         ]
     );

@@ -51,19 +51,19 @@ fn sample_with_errors_exits_1_with_every_kind_of_error() {
         ":4: column referral_user_id: is empty",
         ":5: column external_id: \"LEGACY-2023-10000\" already appears on line 2",
         ":6: column application_id: \"6.93E+18\" is an id that Excel turned into scientific notation",
-        ":7: column amount: 100.505 has more than 2 decimals",
-        ":8: column amount: -20 is negative",
+        ":7: column amount: \"100.505\" has 3 decimals",
+        ":8: column amount: \"-20\" is negative",
         ":9: column point_bonus: \"12.5\" is not a whole number",
-        ":10: column point_bonus: -100 is negative",
+        ":10: column point_bonus: \"-100\" is negative",
         ":11: column create_time: \"1704720275\" looks like epoch seconds",
-        ":12: column create_time: \"2024-01-08 13:24\" looks like a date",
-        ":13: column rule_type: 7 is not allowed",
-        ":14: column stage: 4 is not allowed",
-        ":15: column bonus_type: 3 is not allowed",
+        ":12: column create_time: \"1/8/2024\" could be 2024-01-08 (month first) or 2024-08-01 (day first)",
+        ":13: column rule_type: \"7\" is not a rule_type",
+        ":14: column stage: \"4\" is not a stage",
+        ":15: column bonus_type: \"3\" is not a bonus_type",
         ":16: column currency_type: is empty; it is required when bonus_type is 2",
         ":17: column amount: is empty; it is required when bonus_type is 2",
         ":18: column application_id: application_id and talent_id are both empty",
-        ":19: column currency_type: unknown currency \"RMB\"",
+        ":19: column currency_type: unknown currency \"CNH\"",
         ":20: column pay_time: warning: is for paid rewards",
         ":23: the row has 6 fields but the header has 21",
         "rewards-with-errors.csv: 24 rows: 7 valid, 17 invalid, 1 warning\n",
@@ -190,7 +190,7 @@ fn bom_crlf_and_quoted_newlines_are_read() {
     wrk.command(&["validate", "bom.csv"])
         .assert()
         .code(1)
-        .stdout(contains("bom.csv:4: column stage: 9 is not allowed"))
+        .stdout(contains("bom.csv:4: column stage: \"9\" is not a stage"))
         .stdout(contains("2 rows: 1 valid, 1 invalid"));
 }
 
@@ -223,14 +223,14 @@ fn errors_file_can_be_fixed_and_fed_back() {
         lines.next(),
         Some(
             format!(
-                "{BAD_AMOUNT},3,column amount: 10.005 has more than 2 decimals; round it to cents"
+                "{BAD_AMOUNT},3,\"column amount: \"\"10.005\"\" has 3 decimals; an amount has at most 2 (cents): round it, e.g. 10.01\""
             )
             .as_str()
         )
     );
     assert_eq!(
         lines.next(),
-        Some(format!("{BAD_STAGE},5,\"column stage: 9 is not allowed; use 1 (pending confirmation, 待确认), 2 (confirmed, 已确认), 3 (paid, 已发放)\"").as_str())
+        Some(format!("{BAD_STAGE},5,\"column stage: \"\"9\"\" is not a stage; use 1 (待确认, pending, pending confirmation), 2 (已确认, confirmed), 3 (已发放, paid), or map it in the mapping file's [values.stage]\"").as_str())
     );
     // The user fixes the two cells in the errors file and validates it as it is.
     let fixed = written
@@ -288,7 +288,7 @@ fn json_report_has_counts_and_per_row_errors() {
     assert_eq!(json["rows_with_problems"][0]["external_id"], "E3");
     assert_eq!(
         json["rows_with_problems"][0]["errors"][0],
-        serde_json::json!({"column": "amount", "rule": "amount_decimals", "message": "10.005 has more than 2 decimals; round it to cents"})
+        serde_json::json!({"column": "amount", "rule": "amount_decimals", "message": "\"10.005\" has 3 decimals; an amount has at most 2 (cents): round it, e.g. 10.01"})
     );
 }
 
