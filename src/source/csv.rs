@@ -134,7 +134,7 @@ impl CsvReader {
             .collect();
         let at = HeaderSearch::new(&origin, options.header_row, known).find(&rows)?;
         let header_line = rows[at].0;
-        let names = decode_header(&path, &first[at].1, sniffed.encoding)?;
+        let names = decode_header(&path, header_line, &first[at].1, sniffed.encoding)?;
         let preamble = rows[..at].iter().map(|(_, cells)| cells.clone()).collect();
         let queued = first.split_off(at + 1).into_iter().collect();
         Ok(CsvReader {
@@ -330,6 +330,7 @@ fn detect_delimiter(sample: &[u8], encoding: Encoding, known: &dyn Fn(&str) -> b
 
 fn decode_header(
     path: &str,
+    line: u64,
     record: &ByteRecord,
     encoding: Encoding,
 ) -> Result<Vec<String>, InputError> {
@@ -337,7 +338,7 @@ fn decode_header(
         .iter()
         .enumerate()
         .map(|(i, raw)| match decode_field(raw, encoding) {
-            (text, None) => header_name(path, i, text.trim()),
+            (text, None) => header_name(path, line, i, text.trim()),
             (_, Some(_)) => Err(InputError::HeaderEncoding {
                 path: path.to_owned(),
                 encoding: match encoding {
@@ -353,9 +354,15 @@ fn decode_header(
         .collect()
 }
 
-/// A header cell's name, refused when it holds any control character: a column name
-/// has no use for one, and what each one usually means is the advice.
-fn header_name(path: &str, field: usize, name: &str) -> Result<String, InputError> {
+/// A header cell's name (on row `row`), refused when it holds any control character: a
+/// column name has no use for one, and what each one usually means is the advice. Shared
+/// with workbooks, whose header cells are names all the same.
+pub(super) fn header_name(
+    path: &str,
+    row: u64,
+    field: usize,
+    name: &str,
+) -> Result<String, InputError> {
     let Some(found) = text::find_controls(name, &[]) else {
         return Ok(name.to_owned());
     };
@@ -371,6 +378,7 @@ fn header_name(path: &str, field: usize, name: &str) -> Result<String, InputErro
     };
     Err(InputError::HeaderControlCharacter {
         path: path.to_owned(),
+        row,
         column: field + 1,
         name: echo(name),
         character: text::describe_char(found.first),

@@ -73,10 +73,12 @@ pub enum InputError {
     #[error("{path}: there is no row {row}: the file ends at row {last}; check --header-row")]
     NoHeaderRow { path: String, row: u64, last: u64 },
     #[error(
-        "{path}:1: header column {column} ({name}) has {character} at character {position}; {advice}"
+        "{path}:{row}: header column {column} ({name}) has {character} at character {position}; {advice}"
     )]
     HeaderControlCharacter {
         path: String,
+        /// The header's row (line, for a CSV).
+        row: u64,
         /// The column's position in the header, from 1.
         column: usize,
         /// The column's name, echoed.
@@ -184,6 +186,78 @@ pub enum InputError {
         line: u64,
         message: String,
     },
+    #[error("{path}: not a workbook: it is {what}; {advice}")]
+    NotAWorkbook {
+        path: String,
+        /// What the file is instead, e.g. `a Word document (.docx)`.
+        what: String,
+        advice: &'static str,
+    },
+    #[error(
+        "{path}: the file cannot be read as {format}: {detail}; it may be truncated or damaged: copy or download it again, or open it in Excel (or LibreOffice) and save it again"
+    )]
+    DamagedWorkbook {
+        path: String,
+        /// What it was read as, e.g. `an Excel workbook (.xlsx)`.
+        format: &'static str,
+        /// The reader's own words.
+        detail: String,
+    },
+    #[error(
+        "{path}: the workbook is protected by a password; open it in Excel, remove the password (File > Info > Protect Workbook), save it, and run again"
+    )]
+    WorkbookPassword { path: String },
+    #[error(
+        "{path}: there is no sheet {asked}; the workbook's sheets are {sheets}. Pass --sheet with one of these names, or a sheet's position from 1 (--sheet 2)"
+    )]
+    UnknownSheet {
+        path: String,
+        /// The sheet asked for, echoed, or `number N`.
+        asked: String,
+        /// The workbook's sheets, echoed.
+        sheets: String,
+    },
+    #[error(
+        "{path}: sheet {sheet} is {kind}, not a worksheet of rows; pick a worksheet with --sheet (the workbook's sheets are {sheets})"
+    )]
+    NotAWorksheet {
+        path: String,
+        /// The sheet, echoed.
+        sheet: String,
+        /// What it is instead, e.g. `a chart`.
+        kind: &'static str,
+        /// The workbook's sheets, echoed.
+        sheets: String,
+    },
+    #[error(
+        "{path}: the sheet is empty; a rewards sheet starts with a header row naming its columns (referral_user_id, external_id, \u{2026}). The workbook's sheets are {sheets}: pick another with --sheet"
+    )]
+    EmptySheet {
+        /// The file and sheet (`FILE[SHEET]`).
+        path: String,
+        /// The workbook's sheets, echoed.
+        sheets: String,
+    },
+    #[error(
+        "{path}: cannot read the sheet{} ({detail}); the file may be damaged: open it in Excel (or LibreOffice) and save it again",
+        after_row(*row)
+    )]
+    SheetRead {
+        /// The file and sheet (`FILE[SHEET]`).
+        path: String,
+        /// The last row read whole (0: none).
+        row: u64,
+        /// The reader's own words.
+        detail: String,
+    },
+}
+
+/// Where [`InputError::SheetRead`] stopped: after a row, or before any.
+fn after_row(row: u64) -> String {
+    match row {
+        0 => String::new(),
+        row => format!(" past row {row}"),
+    }
 }
 
 /// How many bad account ids [`InputError::InvalidAccountIds`] lists before it counts.

@@ -1,9 +1,28 @@
 //! Workbooks (`.xlsx`, `.xlsm`, `.xls`, `.ods`) through calamine: the sheet asked for (or
 //! the first), the header row, and typed cells row by row with the row number Excel shows.
+//!
+//! The parts, each with one job: [`open`](self::open) tells what a file really is from its
+//! content and opens it; [`sheet`] picks the sheet; [`rows`] hands out a sheet's non-empty
+//! rows (streamed from a reader thread for `.xlsx`, see [`stream`]); [`cells`] turns
+//! calamine's values into [`OwnedCell`]s. This file finds the header, as the CSV reader
+//! does, and turns rows into [`Record`]s.
 
+mod cells;
+mod open;
+mod rows;
+mod sheet;
+mod stream;
+
+use std::collections::VecDeque;
+use std::fmt;
 use std::path::Path;
 
-use super::{InputError, Origin, Record, SourceOptions};
+use super::csv::header_name;
+use super::{
+    Cells, HEADER_SEARCH_ROWS, HeaderSearch, InputError, Origin, OwnedCell, Record, SourceOptions,
+    cell_text, report_controls,
+};
+use rows::{Row, Rows};
 
 /// Which kind of workbook a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +45,15 @@ impl WorkbookFormat {
         }
     }
 
+    /// What it is in words, for messages: `an Excel workbook (.xlsx)`.
+    pub fn described(self) -> &'static str {
+        match self {
+            WorkbookFormat::Xlsx => "an Excel workbook (.xlsx)",
+            WorkbookFormat::Xls => "an Excel 97-2003 workbook (.xls)",
+            WorkbookFormat::Ods => "an OpenDocument spreadsheet (.ods)",
+        }
+    }
+
     /// The format a file's first bytes say it is, if it is a workbook at all. A zip
     /// archive is taken for Office Open XML until its contents say otherwise.
     pub fn sniff(start: &[u8]) -> Option<WorkbookFormat> {
@@ -40,28 +68,88 @@ impl WorkbookFormat {
 }
 
 /// A streaming reader of one sheet of a workbook.
-#[derive(Debug)]
 pub struct WorkbookReader {
     origin: Origin,
     format: WorkbookFormat,
     names: Vec<String>,
     header_row: u64,
     preamble: Vec<Vec<String>>,
+    /// Rows read while looking for the header, not yet handed out.
+    queued: VecDeque<Row>,
+    /// Boxed: a streamed sheet carries its channel and thread, and a [`super::Source`] of
+    /// either kind stays small.
+    rows: Box<Rows>,
+}
+
+impl fmt::Debug for WorkbookReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkbookReader")
+            .field("origin", &self.origin)
+            .field("format", &self.format)
+            .field("header_row", &self.header_row)
+            .finish_non_exhaustive()
+    }
 }
 
 impl WorkbookReader {
-    /// Opens the workbook, picks the sheet, and reads up to its header.
+    /// Opens the workbook (`format` as its first bytes say; a zip's contents decide
+    /// between `.xlsx` and `.ods`), picks the sheet, and reads up to its header. `known`
+    /// says whether a header cell names a column the caller knows.
     pub fn open(
         path: &Path,
         format: WorkbookFormat,
-        _options: &SourceOptions,
-        _known: &dyn Fn(&str) -> bool,
+        options: &SourceOptions,
+        known: &dyn Fn(&str) -> bool,
     ) -> Result<WorkbookReader, InputError> {
-        let _ = format;
-        Err(InputError::NotText {
-            path: path.display().to_string(),
-            what: "it is a workbook",
-            advice: "workbooks are read from the next version on; save it as CSV for now",
+        let shown = path.display().to_string();
+        let book = open::open(path, &shown, format)?;
+        let format = book.format();
+        let sheets = book.sheets();
+        let chosen = sheet::choose(&shown, &sheets, options.sheet.as_ref())?;
+        let origin = Origin {
+            file: shown,
+            sheet: Some(chosen.clone()),
+        };
+        let mut rows = book.rows(&chosen, &origin)?;
+
+        // The first rows, while the header is looked for: kept, to be handed out after it.
+        let last_looked_at = options.header_row.unwrap_or(1).max(HEADER_SEARCH_ROWS);
+        let mut first: Vec<Row> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let number = row.number;
+            first.push(row);
+            if number >= last_looked_at {
+                break;
+            }
+        }
+        if first.is_empty() {
+            return Err(InputError::EmptySheet {
+                path: origin.to_string(),
+                sheets: sheet::listed(&sheets),
+            });
+        }
+        let texts: Vec<(u64, Vec<String>)> = first
+            .iter()
+            .map(|row| (row.number, row.cells.iter().map(trimmed_text).collect()))
+            .collect();
+        let at = HeaderSearch::new(&origin, options.header_row, known).find(&texts)?;
+        let header_row = texts[at].0;
+        let names = texts[at]
+            .1
+            .iter()
+            .enumerate()
+            .map(|(i, name)| header_name(&origin.to_string(), header_row, i, name))
+            .collect::<Result<Vec<String>, InputError>>()?;
+        let preamble = texts[..at].iter().map(|(_, cells)| cells.clone()).collect();
+        let queued = first.split_off(at + 1).into();
+        Ok(WorkbookReader {
+            origin,
+            format,
+            names,
+            header_row,
+            preamble,
+            queued,
+            rows: Box::new(rows),
         })
     }
 
@@ -92,17 +180,48 @@ impl WorkbookReader {
 
     /// The next data row, skipping rows whose every cell is empty.
     pub fn next_record(&mut self) -> Result<Option<Record>, InputError> {
-        Ok(None)
+        let row = match self.queued.pop_front() {
+            Some(row) => row,
+            None => match self.rows.next()? {
+                Some(row) => row,
+                None => return Ok(None),
+            },
+        };
+        let mut problems = Vec::new();
+        let texts = row
+            .cells
+            .iter()
+            .enumerate()
+            .filter_map(|(i, cell)| match cell {
+                OwnedCell::Text(text) => Some((i, text.as_str())),
+                _ => None,
+            });
+        report_controls(&self.names, texts, &mut problems);
+        Ok(Some(Record {
+            row: row.number,
+            cells: Cells::Typed(row.cells),
+            problems,
+        }))
     }
+}
+
+/// A cell as the header search and the preamble see it: its text, trimmed.
+fn trimmed_text(cell: &OwnedCell) -> String {
+    cell_text(cell.as_cell()).trim().to_owned()
+}
+
+/// Days from 1970-01-01 to the epoch of each date system: 1899-12-30 (the 1900 system,
+/// whose serial 1 is 1899-12-31 once Excel's phantom 1900-02-29 is behind it) and
+/// 1904-01-01.
+fn epoch_days(is_1904: bool) -> i64 {
+    if is_1904 { -24107 } else { -25569 }
 }
 
 /// An Excel serial as `YYYY-MM-DD HH:MM:SS` (rounded to the second; no zone: Excel keeps
 /// none), for the errors file and messages.
 pub fn serial_text(serial: f64, is_1904: bool) -> String {
-    // Days from 1970-01-01 to the epoch of each system: 1899-12-30 and 1904-01-01.
-    let epoch_days: i64 = if is_1904 { -24107 } else { -25569 };
     let seconds = (serial * 86_400.0).round() as i64;
-    let days = epoch_days + seconds.div_euclid(86_400);
+    let days = epoch_days(is_1904) + seconds.div_euclid(86_400);
     let secs = seconds.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     format!(
@@ -127,6 +246,18 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
+/// Days from 1970-01-01 to a proleptic Gregorian date (the inverse of
+/// [`civil_from_days`]).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +268,15 @@ mod tests {
         assert_eq!(serial_text(45299.0, false), "2024-01-08 00:00:00");
         assert_eq!(serial_text(43837.0, true), "2024-01-08 00:00:00");
         assert_eq!(serial_text(1.0, false), "1899-12-31 00:00:00");
+    }
+
+    #[test]
+    fn days_from_civil_inverts_civil_from_days() {
+        for days in [-25569, -24107, 0, 19730, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+        }
+        assert_eq!(days_from_civil(2024, 1, 8) - epoch_days(false), 45299);
     }
 
     #[test]

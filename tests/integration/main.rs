@@ -17,3 +17,5 @@ mod sandbox;
 mod validate_bodies;
 mod validate_cli;
 mod validate_rules;
+mod workbook_formats;
+mod workbook_read;
