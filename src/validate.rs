@@ -356,7 +356,7 @@ impl<'a> Cells<'a> {
         let raw = cell_text(shown);
         let converted = by.is_some()
             || how.is_some()
-            || !matches!(shown, Cell::Text(_))
+            || matches!(shown, Cell::Date { .. } | Cell::Bool(_))
             || raw.trim() != canonical;
         if !converted {
             return;
@@ -567,7 +567,10 @@ impl<'a> Cells<'a> {
                 Got::Value(millis)
             }
             Err(TimeError::NeedsZone) => {
-                let shown = echo(&cell_text(value.cell));
+                let shown = match value.cell {
+                    Cell::Date { .. } => format!("the date cell {}", echo(&cell_text(value.cell))),
+                    cell => echo(&cell_text(cell)),
+                };
                 self.error(
                     field,
                     Rule::NeedsTimeZone,

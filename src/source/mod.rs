@@ -467,6 +467,9 @@ pub fn cell_text(cell: Cell<'_>) -> Cow<'_, str> {
         Cell::Empty => Cow::Borrowed(""),
         Cell::Text(text) | Cell::Error(text) => Cow::Borrowed(text),
         Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Cow::Owned(format!("{n:.0}")),
+        // Past 15 digits a number has lost digits: written as Excel shows it (`7.214E+18`),
+        // it stays refused wherever it goes (an errors file fed back), never a wrong id.
+        Cell::Number(n) if n.abs() >= 1e15 && n.is_finite() => Cow::Owned(format!("{n:E}")),
         Cell::Number(n) => Cow::Owned(n.to_string()),
         Cell::Date { serial, is_1904 } => Cow::Owned(workbook::serial_text(serial, is_1904)),
         Cell::Bool(b) => Cow::Borrowed(if b { "TRUE" } else { "FALSE" }),
