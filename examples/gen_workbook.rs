@@ -31,7 +31,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
 
     let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
+    // Rows stream to a temporary file as they are written; strings stay shared, as in a
+    // workbook Excel saved (low memory rather than constant memory, which inlines them).
+    let sheet = book.add_worksheet_with_low_memory()?;
     sheet.set_name("Rewards")?;
     for (column, name) in header.iter().enumerate() {
         sheet.write_string(0, column as u16, *name)?;
