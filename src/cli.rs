@@ -52,7 +52,8 @@ pub struct InputArgs {
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
 
-    /// The sheet of a workbook: its name, or its position from 1 counting every tab (default: the first visible worksheet).
+    /// The sheet of a workbook: its name, or its position from 1 counting every tab
+    /// (default: the first visible worksheet).
     #[arg(long, value_name = "NAME|N")]
     pub sheet: Option<String>,
 
