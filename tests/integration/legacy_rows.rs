@@ -305,3 +305,93 @@ fn generated_legacy_rows_give_the_generated_canonical_bodies() {
     assert_eq!(legacy.len(), rows as usize);
     assert_eq!(legacy, canonical);
 }
+
+#[test]
+fn workbook_cells_of_the_wrong_kind_are_refused_by_name() {
+    use rust_xlsxwriter::{Format, Formula, Workbook};
+    let wrk = Workdir::new();
+    let path = wrk.path("kinds.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let header = [
+        "external_id",
+        "referral_user_id",
+        "application_id",
+        "rule_type",
+        "point_bonus",
+        "stage",
+        "create_time",
+    ];
+    for (c, name) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *name).unwrap();
+    }
+    let base = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32, id: &str| {
+        sheet.write_string(row, 0, id).unwrap();
+        sheet.write_string(row, 1, "ou_a").unwrap();
+        sheet.write_string(row, 2, "7214000000000001031").unwrap();
+        sheet.write_number(row, 3, 1).unwrap();
+        sheet.write_number(row, 4, 100).unwrap();
+        sheet.write_number(row, 5, 1).unwrap();
+    };
+    // Row 2: a date cell in an id column; row 3: an error value; row 4: true/false as stage;
+    // row 5: a 15-digit number id and a date cell for a time, both fine.
+    base(sheet, 1, "K-1");
+    sheet
+        .write_number_with_format(1, 2, 45299.0, &date)
+        .unwrap();
+    base(sheet, 2, "K-2");
+    sheet
+        .write_formula(2, 4, Formula::new("=NA()").set_result("#N/A"))
+        .unwrap();
+    base(sheet, 3, "K-3");
+    sheet.write_boolean(3, 5, true).unwrap();
+    base(sheet, 4, "K-4");
+    sheet.write_number(4, 2, 123_456_789_012_345.0).unwrap();
+    sheet
+        .write_number_with_format(4, 6, 45299.5, &date)
+        .unwrap();
+    book.save(&path).unwrap();
+
+    let options = InputOptions {
+        timezone: Some(Zone::parse("Asia/Shanghai").unwrap()),
+        ..InputOptions::default()
+    };
+    let mut file = rewardsync::mapping::RewardFile::open(&path, &options).unwrap();
+    let mut validator = rewardsync::validate::Validator::for_file(&file);
+    let mut rows = Vec::new();
+    while let Some((_, checked)) = validator.next(&mut file).unwrap() {
+        rows.push(checked);
+    }
+    let only = |i: usize| {
+        assert_eq!(rows[i].problems.len(), 1, "{:?}", rows[i].problems);
+        let p = &rows[i].problems[0];
+        (p.rule, p.column.clone().unwrap(), p.message.clone())
+    };
+    assert_eq!(
+        only(0),
+        (
+            Rule::CellKind,
+            "application_id".to_owned(),
+            "the date cell \"2024-01-08 00:00:00\" is not an id; format the column as Text in the workbook and type the value again".to_owned()
+        )
+    );
+    assert_eq!(
+        only(1),
+        (
+            Rule::ExcelError,
+            "point_bonus".to_owned(),
+            "holds Excel's error value \"#N/A\" (a formula that did not compute); fix it in the workbook, or type the value".to_owned()
+        )
+    );
+    assert_eq!(only(2).0, Rule::CellKind);
+    assert!(
+        only(2)
+            .2
+            .starts_with("the true/false cell \"TRUE\" is not a number")
+    );
+    let body = rows[3].body.as_ref().expect("valid");
+    assert_eq!(body.application_id.as_deref(), Some("123456789012345"));
+    // 2024-01-08 12:00 in Shanghai.
+    assert_eq!(body.create_time.as_deref(), Some("1704686400000"));
+}
