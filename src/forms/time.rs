@@ -680,15 +680,7 @@ struct Wall(DateTime);
 impl fmt::Display for Wall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.0;
-        write!(
-            f,
-            "{:04}-{:02}-{:02} {:02}:{:02}",
-            d.year(),
-            d.month(),
-            d.day(),
-            d.hour(),
-            d.minute()
-        )?;
+        write!(f, "{}", d.strftime("%Y-%m-%d %H:%M"))?;
         let millis = d.subsec_nanosecond() / 1_000_000;
         if d.second() != 0 || millis != 0 {
             write!(f, ":{:02}", d.second())?;
@@ -721,16 +713,10 @@ struct Iso(DateTime, Offset);
 
 impl fmt::Display for Iso {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0;
         write!(
             f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}",
-            d.year(),
-            d.month(),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second(),
+            "{}{}",
+            self.0.strftime("%Y-%m-%dT%H:%M:%S"),
             OffsetText(self.1)
         )
     }
