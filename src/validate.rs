@@ -228,11 +228,16 @@ fn check_duplicate(
     let line = cells.row.record().row;
     let first = *first_seen.entry(hasher.finish()).or_insert(line);
     if first != line {
+        // A workbook's rows are rows (as Excel numbers them), a CSV's lines are lines.
+        let place = match cells.row.mapping().origin().sheet {
+            Some(_) => "row",
+            None => "line",
+        };
         cells.error(
             Field::ExternalId,
             Rule::Duplicate,
             format!(
-                "{} already appears on line {first}; each reward must appear once (external_id is its idempotency key)",
+                "{} already appears on {place} {first}; each reward must appear once (external_id is its idempotency key)",
                 echo(external_id)
             ),
         );

@@ -4,10 +4,11 @@ use std::io::{self, BufWriter, Write};
 
 use anyhow::Context;
 
-use crate::cli::ValidateArgs;
+use crate::cli::{InputArgs, ValidateArgs};
 use rewardsync::exit::Exit;
 use rewardsync::mapping::RewardFile;
 use rewardsync::report::{ErrorsFile, FileCounts, JsonReport, ProblemReport, Reserved, TextReport};
+use rewardsync::source::SourceKind;
 use rewardsync::validate::Validator;
 
 /// Validates the file; exit 0 when every row is valid, 1 when some are not.
@@ -28,6 +29,11 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
         None => None,
     };
 
+    // What the errors file calls the rows' places, as `--errors` writes it.
+    let position = match reader.kind() {
+        SourceKind::Csv(_) => "line",
+        SourceKind::Workbook(_) => "row",
+    };
     let mut validator = Validator::for_file(&reader).explaining(args.explain.unwrap_or(0));
     let mut summary = FileCounts::default();
     while let Some((row, checked)) = validator.next(&mut reader)? {
@@ -51,9 +57,16 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
         let written = file.finish()?;
         if !args.json {
             let mut err = io::stderr().lock();
+            // The errors file keeps the input's sheet name, title rows, delimiter and
+            // encoding: it reads back with the options that read the input.
+            let options = if given_options(&args.input) {
+                " with the same options"
+            } else {
+                ""
+            };
             writeln!(
                 err,
-                "wrote {written} invalid rows to {path}: fix them there and run `rewardsync validate {path}` (its line and errors columns are ignored)"
+                "wrote {written} invalid rows to {path}: fix them there and run `rewardsync validate {path}`{options} (its {position} and errors columns are ignored)"
             )?;
         }
     }
@@ -62,4 +75,15 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Incomplete
     })
+}
+
+/// True when any input option was given (`--map`, `--sheet`, …).
+fn given_options(input: &InputArgs) -> bool {
+    input.map.is_some()
+        || input.sheet.is_some()
+        || input.header_row.is_some()
+        || input.delimiter.is_some()
+        || input.timezone.is_some()
+        || input.encoding.is_some()
+        || input.ignore_unknown_columns
 }

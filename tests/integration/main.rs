@@ -10,6 +10,7 @@ mod import;
 mod in_doubt;
 mod input_accounts;
 mod input_control;
+mod legacy_files;
 mod legacy_rows;
 mod pacing;
 mod rollback;
