@@ -215,7 +215,7 @@ impl Rule {
             Rule::Currency => "is not a currency code of Feishu's enum (ISO 4217, in capitals)",
             Rule::EpochSeconds => "is in epoch seconds; the API takes milliseconds",
             Rule::NotEpochMillis => "is not epoch milliseconds (13 digits)",
-            Rule::Duplicate => "repeats an earlier line; each must appear once",
+            Rule::Duplicate => "repeats an earlier row; each must appear once",
             Rule::LaterStageField => "is for a later stage than the row's (sent anyway)",
             Rule::IgnoredForBonusType => "is set, but Feishu ignores it for the row's bonus_type",
             Rule::Email => "is not an email address",

@@ -196,7 +196,7 @@ pub fn run(opened: Opened<'_>, preview: &Preview) -> Result<Summary, LedgerError
         .extra
         .insert("skipped_ids".into(), serde_json::json!(preview.skipped));
     let selection = preview.selection.clone();
-    run.phase(SendRows(Rows::InDoubtOf(selection.clone())));
+    run.phase(SendRows(Rows::InDoubtOf(selection.clone()), "line"));
     run.phase(Delete { selection });
     Ok(run.finish())
 }

@@ -122,9 +122,14 @@ pub struct Place {
 impl Place {
     /// A line of the file.
     pub fn line(line: i64) -> Place {
+        Place::position("line", line)
+    }
+
+    /// A position in the file, by what the file calls it: `line 12`, `row 12`.
+    pub fn position(word: &str, at: i64) -> Place {
         Place {
-            order: line,
-            text: format!("line {line}"),
+            order: at,
+            text: format!("{word} {at}"),
         }
     }
 

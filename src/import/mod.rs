@@ -100,6 +100,7 @@ pub fn run(
         .map(|path| Reserved::new(path, &options.file))
         .transpose()?;
     let file = reader.path().to_owned();
+    let word = reader.kind().position_word();
     let mut run = Opened::open(session, &options.ledger)?.begin("import", WORDS, Some(&file))?;
     run.step(|run| {
         let mut reasons = Reasons::default();
@@ -122,7 +123,7 @@ pub fn run(
                 let key = refusal
                     .code
                     .map_or_else(|| "refused".to_owned(), |c| c.to_string());
-                let at = line.map(Place::line);
+                let at = line.map(|line| Place::position(word, line));
                 kept.add(Outcome::FailedEarlier, &key, &refusal.message, at);
             })?;
             Ok((kept, ledger.count_in_doubt()?))
@@ -132,8 +133,8 @@ pub fn run(
         on_plan(&Plan { counts, in_doubt });
         Ok(())
     });
-    run.phase(send::SendRows(send::Rows::InDoubt));
-    run.phase(send::SendRows(send::Rows::Planned));
+    run.phase(send::SendRows(send::Rows::InDoubt, word));
+    run.phase(send::SendRows(send::Rows::Planned, word));
     if let Some(reserved) = errors {
         // Written whatever happened, so the rows refused so far are in it.
         let (path, input) = (options.file.clone(), options.input.clone());

@@ -127,6 +127,7 @@ pub fn plan(
     mut each: impl FnMut(&Checked, Option<Action>),
 ) -> Result<PlanCounts, PlanError> {
     let source_file = reader.path().to_owned();
+    let word = reader.kind().position_word();
     std::thread::scope(|scope| {
         let (chunks, prepared) = std::sync::mpsc::sync_channel(4);
         scope.spawn(move || read_ahead(reader, chunks));
@@ -146,7 +147,7 @@ pub fn plan(
                 };
                 let Some((json, hash)) = canonical else {
                     counts.invalid += 1;
-                    add_invalid(reasons, &checked);
+                    add_invalid(reasons, &checked, word);
                     // A duplicate's external_id belongs to its first row; an empty one keys nothing.
                     if !checked.external_id.is_empty() && checked.duplicate_of.is_none() {
                         batch.push(planned(Change::Invalid {
@@ -197,7 +198,7 @@ pub fn plan(
                         match &target {
                             PlanTarget::Record { .. } => batch.push(planned(Change::KeepFailed)),
                             PlanTarget::DryRun(ledger) => {
-                                add_earlier_refusal(reasons, *ledger, &checked)?;
+                                add_earlier_refusal(reasons, *ledger, &checked, word)?;
                             }
                         }
                     }
@@ -214,7 +215,7 @@ pub fn plan(
 }
 
 /// Counts an invalid row under each rule it breaks.
-fn add_invalid(reasons: &mut Reasons, checked: &Checked) {
+fn add_invalid(reasons: &mut Reasons, checked: &Checked, word: &str) {
     for problem in checked.errors() {
         let column = problem.column.as_deref().unwrap_or("row");
         let key = format!("{column}:{}", problem.rule.name());
@@ -226,7 +227,7 @@ fn add_invalid(reasons: &mut Reasons, checked: &Checked) {
             Outcome::Invalid,
             &key,
             &message,
-            Some(Place::line(line_order(checked.line))),
+            Some(Place::position(word, line_order(checked.line))),
         );
     }
 }
@@ -241,6 +242,7 @@ fn add_earlier_refusal(
     reasons: &mut Reasons,
     ledger: Option<&Ledger>,
     checked: &Checked,
+    word: &str,
 ) -> Result<(), LedgerError> {
     if let Some(refusal) = ledger
         .map(|l| l.refusal(&checked.external_id))
@@ -254,7 +256,7 @@ fn add_earlier_refusal(
             Outcome::FailedEarlier,
             &key,
             &refusal.message,
-            Some(Place::line(line_order(checked.line))),
+            Some(Place::position(word, line_order(checked.line))),
         );
     }
     Ok(())

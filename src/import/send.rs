@@ -22,9 +22,10 @@ pub enum Rows {
     InDoubtOf(Selection),
 }
 
-/// Sends (or resends) the import of every row of `rows`.
+/// Sends (or resends) the import of every row of `rows`; places in the summary are called
+/// by the second field (`line` for a CSV, `row` for a workbook).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendRows(pub Rows);
+pub struct SendRows(pub Rows, pub &'static str);
 
 impl Phase for SendRows {
     type Item = Outgoing;
@@ -79,7 +80,7 @@ impl Phase for SendRows {
         tried: Tried<String>,
     ) -> Result<Recorded, LedgerError> {
         let place = match row.source_line {
-            Some(line) => Place::line(line),
+            Some(line) => Place::position(self.1, line),
             None => Place::named(row.id, row.external_id.clone()),
         };
         let named = Place::named(place.order, format!("{} ({})", row.external_id, place.text));

@@ -606,6 +606,16 @@ pub enum SourceKind {
     Workbook(WorkbookFormat),
 }
 
+impl SourceKind {
+    /// What a position in the file is called: a CSV's `line`, a workbook's `row`.
+    pub fn position_word(self) -> &'static str {
+        match self {
+            SourceKind::Csv(_) => "line",
+            SourceKind::Workbook(_) => "row",
+        }
+    }
+}
+
 /// An open input file of either kind.
 #[derive(Debug)]
 pub enum Source {

@@ -685,6 +685,10 @@ fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
     let (code, summary) = import(&live, &wrk, &[book, "--map", map]);
     assert_eq!(code, 1, "{summary}");
     assert_eq!(summary["imported"], SAMPLE_VALID, "{summary}");
+    // A workbook's places are its rows, as Excel numbers them.
+    let text = summary.to_string();
+    assert!(text.contains("\"row 31\""), "{summary}");
+    assert!(!text.contains("\"line "), "{summary}");
     assert_eq!(summary["invalid"], INVALID.len(), "{summary}");
     let state = live.state();
     assert_eq!(state.reward_count, SAMPLE_VALID);
@@ -715,6 +719,7 @@ fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
     assert_eq!(summary["imported"], 0, "{summary}");
     assert_eq!(summary["already_imported"], SAMPLE_VALID, "{summary}");
     assert_eq!(summary["invalid"], INVALID.len(), "{summary}");
+    assert!(summary.to_string().contains("\"line 31\""), "{summary}");
     assert_eq!(live.state().reward_receipts, before);
     assert_eq!(live.state().reward_count, SAMPLE_VALID);
 }
