@@ -96,6 +96,9 @@ impl fmt::Display for Reading {
                 zone,
             } => {
                 let system = if *is_1904 { " (1904 system)" } else { "" };
+                // Six decimals are finer than a second; more is float noise (…458333333336).
+                let serial = format!("{serial:.6}");
+                let serial = serial.trim_end_matches('0').trim_end_matches('.');
                 write!(
                     f,
                     "Excel date {serial}{system} = {} in {zone}",
