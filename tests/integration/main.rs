@@ -11,6 +11,7 @@ mod in_doubt;
 mod input_accounts;
 mod input_control;
 mod legacy_rows;
+mod map_suggest;
 mod pacing;
 mod rollback;
 mod sandbox;
