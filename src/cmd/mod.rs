@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod map;
 pub mod rollback;
 pub mod runs;
 pub mod sandbox;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Import(args) => import::run(args),
+        Command::Map(command) => map::run(command),
         Command::Status(args) => status::run(args),
         Command::Runs(args) => runs::run(args),
         Command::Export(args) => export::run(args),

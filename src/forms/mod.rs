@@ -32,5 +32,8 @@ pub use id::{ID_MAX_NUMBER_DIGITS, id_from_number, id_text};
 pub use labels::{EnumField, enum_from_number, enum_value};
 pub use number::{looks_scientific, normalize_digits};
 pub use points::{points, points_from_number};
-pub use time::{ReadTime, Reading, TimeError, TimeInput, TimeSettings, check_date_format, time};
+pub use time::{
+    DayMonthReadings, ReadTime, Reading, TimeError, TimeInput, TimeSettings, check_date_format,
+    day_month_readings, time,
+};
 pub use zone::{UnknownZone, Zone};

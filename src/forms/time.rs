@@ -320,9 +320,32 @@ fn format_note(failed: Option<&str>) -> String {
     }
 }
 
-/// `1/8/2024`: refused, with both readings and the date_format that would choose one.
-fn day_or_month(text: &str, parts: &DayOrMonth, format_failed: Option<&str>) -> Violation {
-    let shown = echo(text);
+/// The two readings of a date whose day and month could be either way round (`1/8/2024`),
+/// each with the `date_format` that reads it so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayMonthReadings {
+    /// The date read month first, when that is a real date.
+    pub month_first: Option<civil::Date>,
+    /// The date read day first, when that is a real date.
+    pub day_first: Option<civil::Date>,
+    /// The `date_format` that reads such values month first (`%m/%d/%Y`, with the time).
+    pub month_first_format: String,
+    /// The `date_format` that reads such values day first (`%d/%m/%Y`, with the time).
+    pub day_first_format: String,
+}
+
+/// The readings of `text` when it is a date whose day and month could be either way round
+/// (what `time` refuses with [`Rule::AmbiguousDate`] or [`Rule::NoSuchDate`]); None for
+/// any other value. `rewardsync map suggest` weighs them over a whole column.
+pub fn day_month_readings(text: &str) -> Option<DayMonthReadings> {
+    let normal = normalize_digits(text.trim());
+    match super::civil::parse(&normal) {
+        Err(Shape::DayOrMonthFirst(parts)) => Some(readings(&parts)),
+        _ => None,
+    }
+}
+
+fn readings(parts: &DayOrMonth) -> DayMonthReadings {
     let year = if parts.short_year {
         // strftime's %y: 69-99 are 1969-1999, 00-68 are 2000-2068.
         if parts.year >= 69 {
@@ -341,12 +364,25 @@ fn day_or_month(text: &str, parts: &DayOrMonth, format_failed: Option<&str>) -> 
         };
         civil::Date::new(year, month, day).ok()
     };
-    let month_first = reading(parts.first, parts.second);
-    let day_first = reading(parts.second, parts.first);
     let sep = parts.separator;
     let y = if parts.short_year { "%y" } else { "%Y" };
-    let format_md = format!("%m{sep}%d{sep}{y}{}", parts.time_format);
-    let format_dm = format!("%d{sep}%m{sep}{y}{}", parts.time_format);
+    DayMonthReadings {
+        month_first: reading(parts.first, parts.second),
+        day_first: reading(parts.second, parts.first),
+        month_first_format: format!("%m{sep}%d{sep}{y}{}", parts.time_format),
+        day_first_format: format!("%d{sep}%m{sep}{y}{}", parts.time_format),
+    }
+}
+
+/// `1/8/2024`: refused, with both readings and the date_format that would choose one.
+fn day_or_month(text: &str, parts: &DayOrMonth, format_failed: Option<&str>) -> Violation {
+    let shown = echo(text);
+    let DayMonthReadings {
+        month_first,
+        day_first,
+        month_first_format: format_md,
+        day_first_format: format_dm,
+    } = readings(parts);
     let note = format_note(format_failed);
     let message = match (month_first, day_first) {
         (Some(md), Some(dm)) if md == dm => format!(

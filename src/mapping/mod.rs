@@ -9,6 +9,7 @@
 pub mod aliases;
 pub mod file;
 mod reward_file;
+pub mod suggest;
 
 use std::collections::HashMap;
 

@@ -12,6 +12,7 @@ mod input_accounts;
 mod input_control;
 mod legacy_files;
 mod legacy_rows;
+mod map_suggest;
 mod pacing;
 mod rollback;
 mod sandbox;
