@@ -212,14 +212,20 @@ impl Reasons {
         }
     }
 
-    /// The groups of one outcome, largest first.
+    /// The groups of one outcome, largest first; equal ones in the order the file meets them.
     pub fn of(&self, outcome: Outcome) -> Vec<&Group> {
         let mut groups: Vec<&Group> = self
             .groups
             .get(&outcome)
             .map(|g| g.iter().collect())
             .unwrap_or_default();
-        groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        let first = |g: &Group| g.orders.first().copied().unwrap_or(i64::MAX);
+        groups.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| first(a).cmp(&first(b)))
+                .then_with(|| a.key.cmp(&b.key))
+        });
         groups
     }
 
@@ -544,6 +550,16 @@ mod tests {
             ["line 2", "line 3", "line 4", "line 5", "line 6"]
         );
         assert_eq!(failed[1].key, "1002551");
+        // Groups of one size come in the order of their first place, not of their key.
+        for (key, line) in [("b", 50), ("a", 70), ("c", 60)] {
+            reasons.add(Outcome::Invalid, key, key, Some(Place::line(line)));
+        }
+        let invalid: Vec<&str> = reasons
+            .of(Outcome::Invalid)
+            .iter()
+            .map(|g| g.key.as_str())
+            .collect();
+        assert_eq!(invalid, ["b", "c", "a"]);
         let doubts = reasons.of(Outcome::InDoubt);
         assert_eq!(doubts.len(), GROUPS_KEPT + 1);
         assert_eq!(doubts.iter().map(|g| g.count).sum::<u64>(), 30);

@@ -1226,7 +1226,12 @@ impl Dates {
             (None, None) => (
                 month_first.clone(),
                 format!(
-                    "every date reads both ways (e.g. {example}); month first is shown, day first is \"{day_first}\": check a row you know, then remove the #"
+                    "{} both ways (e.g. {example}); month first is shown, day first is \"{day_first}\": check a row you know, then remove the #",
+                    if all.count == 1 {
+                        "it reads"
+                    } else {
+                        "every one reads"
+                    }
                 ),
             ),
         };
@@ -1239,10 +1244,11 @@ impl Dates {
             line: Line::new(
                 format!("# date_format = {}", write::toml_string(&format)),
                 format!(
-                    "{} {} {} dates whose day and month could be either way round; {why}{also}",
+                    "{} {} {} {} whose day and month could be either way round; {why}{also}",
                     names.join(", "),
                     if names.len() == 1 { "has" } else { "have" },
-                    all.count
+                    all.count,
+                    if all.count == 1 { "date" } else { "dates" }
                 ),
             ),
         })

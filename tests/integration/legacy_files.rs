@@ -469,6 +469,53 @@ fn the_samples_give_the_same_bodies_and_problems_whatever_the_form() {
     );
 }
 
+/// `map suggest` on a sample, run in the repository: the mapping file it printed.
+fn suggested_mapping(name: &str) -> MapFile {
+    let path = format!("samples/{name}");
+    let output = in_repo(&["map", "suggest", &path])
+        .output()
+        .expect("map suggest runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = stdout_of(&output);
+    MapFile::parse("suggested.toml".into(), &text)
+        .unwrap_or_else(|e| panic!("the suggestion does not parse: {e}\n{text}"))
+}
+
+#[test]
+fn map_suggest_on_the_samples_gives_a_mapping_that_validates_them_unedited() {
+    // The suggestion, used as printed, reads every row as the hand-written sample mapping
+    // does: the same 33 bodies, and only the 7 rows that are wrong in the export left.
+    let expected_book = check_path(&sample("legacy-rewards.xlsx"), &with_mapping(None));
+    let expected_csv = check_path(
+        &sample("legacy-rewards-gbk.csv"),
+        &with_mapping(Some(EncodingChoice::Gbk)),
+    );
+    for (name, expected) in [
+        ("legacy-rewards.xlsx", &expected_book),
+        // No --encoding: the suggestion finds GBK from the bytes and writes it down.
+        ("legacy-rewards-gbk.csv", &expected_csv),
+    ] {
+        let map = suggested_mapping(name);
+        let options = InputOptions {
+            map: Some(map),
+            ..InputOptions::default()
+        };
+        let checked = check_path(&sample(name), &options);
+        assert_eq!(checked.len(), SAMPLE_ROWS, "{name}");
+        assert_eq!(problems(&checked), problems(expected), "{name}");
+        let valid = |rows: &[Checked]| -> Vec<(u64, String, String)> {
+            rows.iter()
+                .filter_map(|c| {
+                    let (json, hash) = c.body.as_ref()?.canonical();
+                    Some((c.line, json, hash))
+                })
+                .collect()
+        };
+        assert_eq!(valid(&checked).len(), SAMPLE_VALID, "{name}");
+        assert_eq!(valid(&checked), valid(expected), "{name}");
+    }
+}
+
 // --- errors files fed back ------------------------------------------------------------
 
 /// The fix a user makes to each invalid row: (row, column header, new value).
