@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 use tokio::sync::{Semaphore, watch};
@@ -23,6 +23,10 @@ use crate::feishu::{Answer, Client, Failure, Reply, Request};
 use crate::ledger::LedgerError;
 use crate::stop::{Signal, Stop};
 use crate::throttle::Throttle;
+
+/// Refused tokens in a row after which a request gives up, even if each was asked for
+/// before the previous refusal (a server that keeps revoking must not loop us forever).
+const MAX_TOKEN_REFUSALS: u32 = 3;
 
 /// How hard to try one item.
 #[derive(Debug, Clone)]
@@ -254,7 +258,8 @@ impl Engine {
         let mut retries = 0;
         let mut rate_limits = 0;
         let mut in_doubt = false;
-        let mut refused_token = false;
+        // When a token was last refused, and how often in a row.
+        let mut refused: Option<(Instant, u32)> = None;
         let mut last: Option<LastError> = None;
         let stopped = |in_doubt: bool, last: Option<LastError>| Attempted::Unsettled {
             in_doubt,
@@ -304,7 +309,11 @@ impl Engine {
             let failure = match client.send(request, &token).await {
                 Ok(Reply::Answered(answer)) => return Ok(Attempted::Done(answer)),
                 Ok(Reply::TokenRefused { code, msg, log_id }) => {
-                    if refused_token {
+                    // Fatal once a token asked for after a refusal is refused too; one asked
+                    // for before it (a refresh in flight) may have been revoked with it.
+                    if let Some((at, count)) = refused
+                        && (token.asked_at() >= at || count >= MAX_TOKEN_REFUSALS)
+                    {
                         let fatal = Failure::fresh_token_refused(code, msg, log_id);
                         let error = LastError::of(&fatal);
                         self.halt.fatal(fatal);
@@ -315,7 +324,8 @@ impl Engine {
                     }
                     tracing::info!(code, %msg, "token refused; fetching a fresh one and resending once");
                     client.forget(&token);
-                    refused_token = true;
+                    let count = refused.map_or(0, |(_, count)| count);
+                    refused = Some((Instant::now(), count + 1));
                     last = Some(LastError {
                         code: Some(code),
                         message: format!("token refused: code {code}: {msg}"),
@@ -325,7 +335,7 @@ impl Engine {
                 }
                 Err(failure) => failure,
             };
-            refused_token = false;
+            refused = None;
             match failure {
                 Failure::RateLimited { reset, .. } => {
                     self.rate_limited.fetch_add(1, Ordering::Relaxed);

@@ -136,6 +136,46 @@ async fn a_fresh_token_refused_again_is_fatal_and_halts_the_run() {
 }
 
 #[tokio::test]
+async fn a_token_asked_for_before_a_refusal_and_refused_too_is_not_fatal() {
+    // Two requests leave with token 1, which the server has just revoked. The first is
+    // refused after 0.3 s and fetches token 2; the second is refused at 0.9 s and resends
+    // with token 2 — asked for before its own refusal, and revoked with token 1 (a
+    // revocation can race a refresh). That proves nothing about the credentials: it
+    // fetches token 3, and only a refusal of a token asked for after it would be fatal.
+    let refused = || Canned::code(200, 99991663, "Invalid access token");
+    let server = Server::start(vec![
+        refused().delayed(Duration::from_millis(300)),
+        refused().delayed(Duration::from_millis(900)),
+        Canned::ok(json!({"id": "1"})),
+        refused(),
+        Canned::ok(json!({"id": "2"})),
+    ])
+    .await;
+    let engine = engine(5, crate::stop::never());
+    let client = server.client();
+    let (request, marks) = (reward(), AtomicUsize::new(0));
+    let (first, second) = tokio::join!(
+        engine.attempt(&client, &request, counting(&marks)),
+        engine.attempt(&client, &request, counting(&marks)),
+    );
+    for end in [first.unwrap().end, second.unwrap().end] {
+        assert!(matches!(end, Attempted::Done(_)), "{end:?}");
+    }
+    assert!(engine.halt().fatal_failure().is_none(), "the run goes on");
+    assert_eq!(server.token_requests().len(), 3);
+    let tokens: Vec<_> = server
+        .calls()
+        .iter()
+        .map(|c| c.header("authorization").unwrap_or_default().to_owned())
+        .collect();
+    let bearer = |n| format!("Bearer {}", token_name(n));
+    assert_eq!(
+        tokens,
+        [bearer(1), bearer(1), bearer(2), bearer(2), bearer(3)]
+    );
+}
+
+#[tokio::test]
 async fn the_token_is_in_hand_before_the_in_flight_mark_and_the_slot() {
     let slow_token = Canned::json(
         200,

@@ -22,19 +22,44 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(30 * 60);
 const LONGEST_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A tenant access token. Debug shows `***`: it must never reach a log.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token(Arc<str>);
+#[derive(Clone)]
+pub struct Token {
+    text: Arc<str>,
+    /// When the fetch that got it was sent: a token asked for before a refusal may have
+    /// been revoked with the one refused, so only a later one proves the credentials wrong.
+    asked_at: Instant,
+}
+
+impl PartialEq for Token {
+    fn eq(&self, other: &Token) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Token {}
 
 impl Token {
+    fn new(text: &str) -> Token {
+        Token {
+            text: text.into(),
+            asked_at: Instant::now(),
+        }
+    }
+
     /// A made-up token, for tests that never send it.
     #[cfg(test)]
     pub(crate) fn for_tests(text: &str) -> Token {
-        Token(text.into())
+        Token::new(text)
     }
 
     /// The token text, for the Authorization header only.
     pub(crate) fn expose(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// When the request that got this token was sent.
+    pub(crate) fn asked_at(&self) -> Instant {
+        self.asked_at
     }
 }
 
@@ -102,7 +127,9 @@ impl TokenCache {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        let (token, lifetime) = fetch().await?;
+        let asked_at = Instant::now();
+        let (mut token, lifetime) = fetch().await?;
+        token.asked_at = asked_at;
         // The lifetime comes from the network: cap it so the addition cannot overflow.
         let lifetime = lifetime.min(LONGEST_LIFETIME);
         let now = Instant::now();
@@ -175,7 +202,7 @@ pub(crate) async fn fetch(
         })?;
     tracing::debug!(expire = parsed.expire, log_id = ?log_id, "fetched a tenant access token");
     Ok((
-        Token(parsed.tenant_access_token.into()),
+        Token::new(&parsed.tenant_access_token),
         Duration::from_secs(parsed.expire),
     ))
 }
@@ -186,7 +213,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn token(s: &str) -> Token {
-        Token(s.into())
+        Token::new(s)
     }
 
     #[test]
