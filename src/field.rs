@@ -7,9 +7,13 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     ReferralUserId,
+    ReferralUserEmail,
+    ReferralUserMobile,
     ExternalId,
     ApplicationId,
     TalentId,
+    TalentEmail,
+    TalentMobile,
     JobId,
     Reason,
     RuleType,
@@ -26,16 +30,26 @@ pub enum Field {
     CreateUserId,
     ConfirmUserId,
     PayUserId,
+    CreateUserEmail,
+    CreateUserMobile,
+    ConfirmUserEmail,
+    ConfirmUserMobile,
+    PayUserEmail,
+    PayUserMobile,
     Comment,
 }
 
 impl Field {
     /// Every column, in the order the README documents them.
-    pub const ALL: [Field; 21] = [
+    pub const ALL: [Field; 31] = [
         Field::ReferralUserId,
+        Field::ReferralUserEmail,
+        Field::ReferralUserMobile,
         Field::ExternalId,
         Field::ApplicationId,
         Field::TalentId,
+        Field::TalentEmail,
+        Field::TalentMobile,
         Field::JobId,
         Field::Reason,
         Field::RuleType,
@@ -52,25 +66,45 @@ impl Field {
         Field::CreateUserId,
         Field::ConfirmUserId,
         Field::PayUserId,
+        Field::CreateUserEmail,
+        Field::CreateUserMobile,
+        Field::ConfirmUserEmail,
+        Field::ConfirmUserMobile,
+        Field::PayUserEmail,
+        Field::PayUserMobile,
         Field::Comment,
     ];
 
-    /// Columns the header must have. `application_id`/`talent_id` are checked per row:
-    /// either may be absent from the header as long as the other is there.
-    pub const REQUIRED: [Field; 4] = [
+    /// Columns the header must have. The referrer and the candidate are checked as
+    /// groups ([`Field::REFERRER`], [`Field::CANDIDATE`]): one column of each is enough.
+    pub const REQUIRED: [Field; 3] = [Field::ExternalId, Field::RuleType, Field::Stage];
+
+    /// The columns that can name the referrer: an id, or an e-mail or mobile to look up.
+    pub const REFERRER: [Field; 3] = [
         Field::ReferralUserId,
-        Field::ExternalId,
-        Field::RuleType,
-        Field::Stage,
+        Field::ReferralUserEmail,
+        Field::ReferralUserMobile,
+    ];
+
+    /// The columns that can name the candidate.
+    pub const CANDIDATE: [Field; 4] = [
+        Field::ApplicationId,
+        Field::TalentId,
+        Field::TalentEmail,
+        Field::TalentMobile,
     ];
 
     /// The header name.
     pub fn name(self) -> &'static str {
         match self {
             Field::ReferralUserId => "referral_user_id",
+            Field::ReferralUserEmail => "referral_user_email",
+            Field::ReferralUserMobile => "referral_user_mobile",
             Field::ExternalId => "external_id",
             Field::ApplicationId => "application_id",
             Field::TalentId => "talent_id",
+            Field::TalentEmail => "talent_email",
+            Field::TalentMobile => "talent_mobile",
             Field::JobId => "job_id",
             Field::Reason => "reason",
             Field::RuleType => "rule_type",
@@ -87,6 +121,12 @@ impl Field {
             Field::CreateUserId => "create_user_id",
             Field::ConfirmUserId => "confirm_user_id",
             Field::PayUserId => "pay_user_id",
+            Field::CreateUserEmail => "create_user_email",
+            Field::CreateUserMobile => "create_user_mobile",
+            Field::ConfirmUserEmail => "confirm_user_email",
+            Field::ConfirmUserMobile => "confirm_user_mobile",
+            Field::PayUserEmail => "pay_user_email",
+            Field::PayUserMobile => "pay_user_mobile",
             Field::Comment => "comment",
         }
     }

@@ -64,6 +64,8 @@ pub enum Rule {
     IgnoredForBonusType,
     /// Not an email address.
     Email,
+    /// Not a mobile number in a form that can be looked up.
+    Mobile,
     /// One of mobile_code and mobile_number without the other.
     MobileIncomplete,
     /// email and mobile_number are both empty.
@@ -106,7 +108,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 39] = [
+    pub const ALL: [Rule; 40] = [
         Rule::Encoding,
         Rule::Ragged,
         Rule::ControlCharacter,
@@ -127,6 +129,7 @@ impl Rule {
         Rule::LaterStageField,
         Rule::IgnoredForBonusType,
         Rule::Email,
+        Rule::Mobile,
         Rule::MobileIncomplete,
         Rule::ContactMissing,
         Rule::NotDigits,
@@ -171,6 +174,7 @@ impl Rule {
             Rule::LaterStageField => "later_stage_field",
             Rule::IgnoredForBonusType => "ignored_for_bonus_type",
             Rule::Email => "email",
+            Rule::Mobile => "mobile",
             Rule::MobileIncomplete => "mobile_incomplete",
             Rule::ContactMissing => "contact_missing",
             Rule::NotDigits => "not_digits",
@@ -219,6 +223,7 @@ impl Rule {
             Rule::LaterStageField => "is for a later stage than the row's (sent anyway)",
             Rule::IgnoredForBonusType => "is set, but Feishu ignores it for the row's bonus_type",
             Rule::Email => "is not an email address",
+            Rule::Mobile => "is not a mobile number that can be looked up",
             Rule::MobileIncomplete => "is empty; mobile_code and mobile_number go together",
             Rule::ContactMissing => "email and mobile_number are both empty; give one of them",
             Rule::NotDigits => "is not digits only",

@@ -12,8 +12,11 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::field::Field;
-use crate::forms::{self, EnumField, ReadTime, Reading, TimeError, TimeInput, TimeSettings};
+use crate::forms::{
+    self, EnumField, Mobile, ReadTime, Reading, TimeError, TimeInput, TimeSettings,
+};
 use crate::mapping::{Mapped, RewardFile, Value, Via};
+use crate::person::{Contact, Role, Wanted};
 use crate::reward::{
     Amount, BONUS_CASH, BONUS_POINTS, Bonus, Cash, RewardBody, STAGE_CONFIRMED, STAGE_PAID,
     STAGE_PENDING, STAGES,
@@ -33,8 +36,12 @@ pub struct Checked {
     pub external_id: String,
     /// Every problem found, errors and warnings, in column order.
     pub problems: Vec<Problem>,
-    /// The request body, when the row has no error.
+    /// The request body, when the row has no error. Its ids of the people in
+    /// [`Checked::people`] are empty until the resolve phase fills them in.
     pub body: Option<RewardBody>,
+    /// The people a valid row names by e-mail or mobile (SPEC §2.3): looked up before the
+    /// body can be sent. Empty when the row gives every id.
+    pub people: Vec<Wanted>,
     /// The line of an earlier row with the same external_id, if any.
     pub duplicate_of: Option<u64>,
     /// What each converted value was read as, for a row being explained
@@ -43,9 +50,14 @@ pub struct Checked {
 }
 
 impl Checked {
-    /// True when the row can be sent.
+    /// True when the row has no error (it may still name people to look up).
     pub fn is_valid(&self) -> bool {
         self.body.is_some()
+    }
+
+    /// True when the body is complete: valid, and no person left to look up.
+    pub fn is_ready(&self) -> bool {
+        self.body.is_some() && self.people.is_empty()
     }
 
     /// The errors (not the warnings).
@@ -170,6 +182,7 @@ impl Validator {
             problems: Vec::new(),
             time: &self.time,
             explained: explaining.then(Vec::new),
+            people: Vec::new(),
         };
         for problem in &record.problems {
             let column = problem
@@ -208,6 +221,7 @@ impl Validator {
             external_id,
             problems: cells.problems,
             body: if has_error { None } else { body },
+            people: if has_error { Vec::new() } else { cells.people },
             duplicate_of,
             explained: cells.explained.unwrap_or_default(),
         }
@@ -275,6 +289,16 @@ struct Cells<'a> {
     time: &'a TimeSettings,
     /// `Some` while the row is being explained.
     explained: Option<Vec<Explained>>,
+    /// The people the row names by e-mail or mobile, to look up.
+    people: Vec<Wanted>,
+}
+
+/// A person read from a row: an id, or how to look them up.
+enum Person {
+    Missing,
+    Invalid,
+    Id(String),
+    Wanted(Wanted),
 }
 
 /// Free-text columns: the only ones whose cells may hold tabs and line breaks.
@@ -282,6 +306,8 @@ const FREE_TEXT: [Field; 2] = [Field::Reason, Field::Comment];
 
 /// What each kind of column takes, for a cell of the wrong kind.
 const TAKES_ID: &str = "an id";
+const TAKES_EMAIL: &str = "an e-mail address";
+const TAKES_MOBILE: &str = "a mobile number";
 const TAKES_NUMBER: &str = "a number or one of its labels";
 const TAKES_AMOUNT: &str = "an amount";
 const TAKES_CURRENCY: &str = "a currency code such as CNY";
@@ -470,6 +496,98 @@ impl<'a> Cells<'a> {
         id
     }
 
+    /// An e-mail address (SPEC §2.3), trimmed.
+    fn email(&mut self, field: Field) -> Got<String> {
+        let read = match self.value(field).cell {
+            Cell::Empty => return Got::Missing,
+            Cell::Text(text) if text.trim().is_empty() => return Got::Missing,
+            Cell::Text(text) => forms::email(text).map(str::to_owned),
+            cell => return self.wrong_kind(field, cell, TAKES_EMAIL),
+        };
+        match read {
+            Ok(email) => {
+                self.explain(field, || email.clone(), None);
+                Got::Value(email)
+            }
+            Err(violation) => self.violation(field, violation),
+        }
+    }
+
+    /// A mobile number (SPEC §2.3), normalised for the lookup; a workbook's number cell
+    /// is read as its digits.
+    fn mobile(&mut self, field: Field) -> Got<Mobile> {
+        let text = match self.value(field).cell {
+            Cell::Empty => return Got::Missing,
+            Cell::Text(text) if text.trim().is_empty() => return Got::Missing,
+            Cell::Text(text) => Cow::Borrowed(text),
+            Cell::Number(n) => match forms::id_from_number(n) {
+                Ok(digits) => Cow::Owned(digits),
+                Err(violation) => return self.violation(field, violation),
+            },
+            cell => return self.wrong_kind(field, cell, TAKES_MOBILE),
+        };
+        match forms::mobile(&text) {
+            Ok(mobile) => {
+                self.explain(field, || mobile.lookup_form(), None);
+                Got::Value(mobile)
+            }
+            Err(violation) => self.violation(field, violation),
+        }
+    }
+
+    /// A person: the id when the row gives one (an e-mail or mobile beside it is only
+    /// checked), else the e-mail (then the mobile) to look them up by.
+    fn person(&mut self, role: Role) -> Person {
+        let id = self.id(role.id_field());
+        let email = self.email(role.email_field());
+        let mobile = self.mobile(role.mobile_field());
+        let wanted = |field: Field, contact: Contact| {
+            Person::Wanted(Wanted {
+                role,
+                field,
+                contact,
+            })
+        };
+        match (id, email, mobile) {
+            (Got::Value(id), _, _) => Person::Id(id),
+            (Got::Invalid, _, _) | (_, Got::Invalid, _) | (_, _, Got::Invalid) => Person::Invalid,
+            (_, Got::Value(email), _) => wanted(role.email_field(), Contact::Email(email)),
+            (_, _, Got::Value(mobile)) => wanted(role.mobile_field(), Contact::Mobile(mobile)),
+            _ => Person::Missing,
+        }
+    }
+
+    /// The first of `fields` the file has a column for (else the first): where a missing
+    /// group is reported.
+    fn first_mapped(&self, fields: &[Field]) -> Field {
+        fields
+            .iter()
+            .copied()
+            .find(|f| self.row.mapping().column_of(*f).is_some())
+            .unwrap_or(fields[0])
+    }
+
+    /// The names of the columns of `fields` the file has, for a message.
+    fn mapped_names(&self, fields: &[Field]) -> Vec<String> {
+        fields
+            .iter()
+            .filter(|f| self.row.mapping().column_of(**f).is_some())
+            .map(|f| f.name().to_owned())
+            .collect()
+    }
+
+    /// The id a person stands for in the body: theirs, or empty until they are looked up.
+    fn person_id(&mut self, person: Person) -> Option<String> {
+        match person {
+            Person::Id(id) => Some(id),
+            Person::Wanted(wanted) => {
+                self.people.push(wanted);
+                None
+            }
+            Person::Missing | Person::Invalid => None,
+        }
+    }
+
     /// A documented enum: its number or one of its labels.
     fn enum_value(&mut self, field: Field, which: EnumField) -> Got<i64> {
         let read = match self.value(field).cell {
@@ -640,22 +758,44 @@ impl<'a> Cells<'a> {
     /// Checks every cell and builds the body; the body is only used if no error was found.
     /// Also returns the external_id as read.
     fn build(&mut self) -> (Option<RewardBody>, Option<String>) {
-        let referral_user_id = self.required_id(Field::ReferralUserId);
+        let referrer = self.person(Role::Referrer);
+        if matches!(referrer, Person::Missing) {
+            let names = self.mapped_names(&Field::REFERRER);
+            let message = if names.len() > 1 {
+                format!(
+                    "{} are all empty; a reward needs its referrer",
+                    names.join(", ")
+                )
+            } else {
+                "is empty; it is required".to_owned()
+            };
+            self.error(self.first_mapped(&Field::REFERRER), Rule::Required, message);
+        }
         let external_id = self.required_id(Field::ExternalId);
         let application_id = self.id(Field::ApplicationId);
-        let talent_id = self.id(Field::TalentId);
-        if application_id.is_missing() && talent_id.is_missing() {
-            let column = if self.row.mapping().column_of(Field::ApplicationId).is_some() {
-                Field::ApplicationId
+        let talent = self.person(Role::Talent);
+        if application_id.is_missing() && matches!(talent, Person::Missing) {
+            let names = self.mapped_names(&Field::CANDIDATE);
+            let message = if names.len() > 2 {
+                format!(
+                    "{} are all empty; a reward needs its candidate",
+                    names.join(", ")
+                )
             } else {
-                Field::TalentId
+                "application_id and talent_id are both empty; a reward needs one of them".to_owned()
             };
             self.error(
-                column,
+                self.first_mapped(&Field::CANDIDATE),
                 Rule::CandidateMissing,
-                "application_id and talent_id are both empty; a reward needs one of them".into(),
+                message,
             );
         }
+        // The application id names the candidate: a talent e-mail or mobile beside it is
+        // only checked, never looked up.
+        let talent = match (&application_id, talent) {
+            (Got::Value(_), Person::Wanted(_)) => Person::Missing,
+            (_, talent) => talent,
+        };
         let job_id = self.id(Field::JobId);
         let reason = self.free_text(Field::Reason);
         let rule_type = self.required_enum(Field::RuleType, EnumField::RuleType);
@@ -671,9 +811,9 @@ impl<'a> Cells<'a> {
         let pay_time = self.time(Field::PayTime);
         let onboard_time = self.time(Field::OnboardTime);
         let conversion_time = self.time(Field::ConversionTime);
-        let create_user_id = self.id(Field::CreateUserId);
-        let confirm_user_id = self.id(Field::ConfirmUserId);
-        let pay_user_id = self.id(Field::PayUserId);
+        let creator = self.person(Role::Creator);
+        let confirmer = self.person(Role::Confirmer);
+        let payer = self.person(Role::Payer);
         let comment = self.free_text(Field::Comment);
 
         let bonus_type = bonus_type.value();
@@ -732,8 +872,18 @@ impl<'a> Cells<'a> {
             _ => None,
         };
         let external_id = external_id.value();
+        let referrer_wanted = matches!(referrer, Person::Wanted(_));
+        let talent_wanted = matches!(talent, Person::Wanted(_));
+        let referral_user_id = match referrer {
+            Person::Missing | Person::Invalid => None,
+            person => Some(self.person_id(person).unwrap_or_default()),
+        };
+        let talent_id = self.person_id(talent);
+        let create_user_id = self.person_id(creator);
+        let confirm_user_id = self.person_id(confirmer);
+        let pay_user_id = self.person_id(payer);
         let (Some(referral_user_id), Some(id), Some(rule_type), Some(bonus_type), Some(stage)) = (
-            referral_user_id.value(),
+            referral_user_id,
             external_id.clone(),
             rule_type.value(),
             bonus_type,
@@ -743,12 +893,12 @@ impl<'a> Cells<'a> {
         };
         let body = RewardBody {
             referral_user_id,
-            create_user_id: create_user_id.value(),
-            confirm_user_id: confirm_user_id.value(),
-            pay_user_id: pay_user_id.value(),
+            create_user_id,
+            confirm_user_id,
+            pay_user_id,
             external_id: id,
             application_id: application_id.value(),
-            talent_id: talent_id.value(),
+            talent_id,
             job_id: job_id.value(),
             reason,
             rule_type,
@@ -769,6 +919,12 @@ impl<'a> Cells<'a> {
         // every cell passed, so it never repeats what a cell's own check said.
         if !self.problems.iter().any(|p| p.severity == Severity::Error) {
             for problem in body.check() {
+                // A person to look up has no id yet: that is not a fault of the row.
+                let awaited = (problem.field == "referral_user_id" && referrer_wanted)
+                    || (problem.rule == Rule::CandidateMissing && talent_wanted);
+                if awaited {
+                    continue;
+                }
                 self.error(
                     column_of_field(problem.field),
                     problem.rule,
@@ -785,13 +941,23 @@ impl<'a> Cells<'a> {
             .iter()
             .find(|(n, _, _)| *n == stage)
             .map_or("", |(_, en, _)| *en);
-        let confirm = (
-            [Field::ConfirmTime, Field::ConfirmUserId],
+        let confirm: (&[Field], _, _) = (
+            &[
+                Field::ConfirmTime,
+                Field::ConfirmUserId,
+                Field::ConfirmUserEmail,
+                Field::ConfirmUserMobile,
+            ],
             STAGE_CONFIRMED,
             "confirmed or paid rewards (stage 2 or 3)",
         );
-        let pay = (
-            [Field::PayTime, Field::PayUserId],
+        let pay: (&[Field], _, _) = (
+            &[
+                Field::PayTime,
+                Field::PayUserId,
+                Field::PayUserEmail,
+                Field::PayUserMobile,
+            ],
             STAGE_PAID,
             "paid rewards (stage 3)",
         );
@@ -799,7 +965,7 @@ impl<'a> Cells<'a> {
             if stage >= from_stage || stage < STAGE_PENDING {
                 continue;
             }
-            for column in columns {
+            for &column in columns {
                 if self.in_file(column) {
                     self.warn(
                         column,

@@ -178,7 +178,8 @@ fn write_errors_file(
     let mut reader = RewardFile::open(file, input)?;
     let mut errors = ErrorsFile::create(reserved, &reader)?;
     let mut validator = Validator::for_file(&reader);
-    while let Some((row, checked)) = validator.next(&mut reader)? {
+    while let Some((row, mut checked)) = validator.next(&mut reader)? {
+        plan::refuse_people(&mut checked);
         if !checked.is_valid() {
             errors.write_checked(&row, &checked)?;
         } else if let Some(refusal) = ledger.refusal(&checked.external_id)? {

@@ -9,12 +9,16 @@ use crate::field::Field;
 /// The documentation's labels of each field, besides its canonical name.
 const LABELS: &[(Field, &[&str])] = &[
     (Field::ReferralUserId, &["内推人ID"]),
+    (Field::ReferralUserEmail, &["内推人邮箱"]),
+    (Field::ReferralUserMobile, &["内推人手机号"]),
     (
         Field::ExternalId,
         &["外部奖励ID", "外部系统奖励ID", "奖励ID"],
     ),
     (Field::ApplicationId, &["投递ID"]),
     (Field::TalentId, &["人才ID"]),
+    (Field::TalentEmail, &["候选人邮箱"]),
+    (Field::TalentMobile, &["候选人手机号"]),
     (Field::JobId, &["职位ID"]),
     (Field::Reason, &["奖励原因"]),
     (Field::RuleType, &["奖励规则类型", "奖励类型"]),
@@ -31,6 +35,12 @@ const LABELS: &[(Field, &[&str])] = &[
     (Field::CreateUserId, &["创建人ID"]),
     (Field::ConfirmUserId, &["确认人ID"]),
     (Field::PayUserId, &["发放人ID"]),
+    (Field::CreateUserEmail, &["创建人邮箱"]),
+    (Field::CreateUserMobile, &["创建人手机号"]),
+    (Field::ConfirmUserEmail, &["确认人邮箱"]),
+    (Field::ConfirmUserMobile, &["确认人手机号"]),
+    (Field::PayUserEmail, &["发放人邮箱"]),
+    (Field::PayUserMobile, &["发放人手机号"]),
     (Field::Comment, &["备注", "操作备注"]),
 ];
 

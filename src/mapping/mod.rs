@@ -196,11 +196,17 @@ impl Mapping {
         }
         let given =
             |field: Field| columns[field.index()].is_some() || defaults[field.index()].is_some();
-        let missing: Vec<&str> = Field::REQUIRED
+        let mut missing: Vec<&str> = Field::REQUIRED
             .into_iter()
             .filter(|f| !given(*f))
             .map(Field::name)
             .collect();
+        if !Field::REFERRER.into_iter().any(given) {
+            missing.insert(
+                0,
+                "referral_user_id (or referral_user_email, referral_user_mobile)",
+            );
+        }
         if !missing.is_empty() {
             return Err(InputError::MissingColumns {
                 path: path.clone(),
@@ -209,7 +215,7 @@ impl Mapping {
                 found: echo_all(header),
             });
         }
-        if !given(Field::ApplicationId) && !given(Field::TalentId) {
+        if !Field::CANDIDATE.into_iter().any(given) {
             return Err(InputError::MissingCandidateColumn { path });
         }
         let display = Field::ALL

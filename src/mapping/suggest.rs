@@ -345,6 +345,8 @@ fn find_header(path: &Path, options: &SourceOptions) -> Result<u64, SuggestError
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Id,
+    Email,
+    Mobile,
     Text,
     Enum(EnumField),
     Points,
@@ -365,6 +367,16 @@ fn kind_of(field: Field) -> Kind {
         | Field::CreateUserId
         | Field::ConfirmUserId
         | Field::PayUserId => Kind::Id,
+        Field::ReferralUserEmail
+        | Field::TalentEmail
+        | Field::CreateUserEmail
+        | Field::ConfirmUserEmail
+        | Field::PayUserEmail => Kind::Email,
+        Field::ReferralUserMobile
+        | Field::TalentMobile
+        | Field::CreateUserMobile
+        | Field::ConfirmUserMobile
+        | Field::PayUserMobile => Kind::Mobile,
         Field::Reason | Field::Comment => Kind::Text,
         Field::RuleType => Kind::Enum(EnumField::RuleType),
         Field::BonusType => Kind::Enum(EnumField::BonusType),
@@ -394,6 +406,8 @@ const ENUMS: [EnumField; 3] = [EnumField::Stage, EnumField::RuleType, EnumField:
 fn kind_words(kind: Kind) -> (String, String) {
     let (one, many) = match kind {
         Kind::Id => ("an id", "ids"),
+        Kind::Email => ("an e-mail address", "e-mail addresses"),
+        Kind::Mobile => ("a mobile number", "mobile numbers"),
         Kind::Text | Kind::Unknown => ("text", "text"),
         Kind::Enum(which) => return (format!("a {}", which.name()), format!("{}s", which.name())),
         Kind::Points => ("a number of points", "numbers of points"),
@@ -844,9 +858,11 @@ fn defaults<'a>(assigned: &dyn Fn(Field) -> Option<(&'a Column, &'a Draft)>) -> 
 
 /// Comments for the required columns that no column gives.
 fn missing<'a>(assigned: &dyn Fn(Field) -> Option<(&'a Column, &'a Draft)>) -> Vec<Line> {
+    let referrer_named = Field::REFERRER.iter().any(|f| assigned(*f).is_some());
     let mut lines: Vec<Line> = [Field::ReferralUserId, Field::ExternalId]
         .into_iter()
         .filter(|field| assigned(*field).is_none())
+        .filter(|field| *field != Field::ReferralUserId || !referrer_named)
         .map(|field| {
             Line::new(
                 format!("# {} = \"?\"", field.name()),
@@ -857,7 +873,7 @@ fn missing<'a>(assigned: &dyn Fn(Field) -> Option<(&'a Column, &'a Draft)>) -> V
             )
         })
         .collect();
-    if assigned(Field::ApplicationId).is_none() && assigned(Field::TalentId).is_none() {
+    if Field::CANDIDATE.iter().all(|f| assigned(*f).is_none()) {
         lines.push(Line::new(
             "# application_id = \"?\"",
             "no column looks like application_id or talent_id, and every reward needs one: write its column's name here, and remove the #",
@@ -917,6 +933,14 @@ impl Stats {
         let read = match kind {
             Kind::Text => true,
             Kind::Id => self.id(cell),
+            Kind::Email => matches!(cell, Cell::Text(text) if forms::email(text).is_ok()),
+            Kind::Mobile => match cell {
+                Cell::Text(text) => forms::mobile(text).is_ok(),
+                Cell::Number(n) => {
+                    forms::id_from_number(n).is_ok_and(|digits| forms::mobile(&digits).is_ok())
+                }
+                _ => false,
+            },
             Kind::Enum(which) => self.distinct.add(cell, Some(which)),
             Kind::Unknown => {
                 self.distinct.add(cell, None);

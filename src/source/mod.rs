@@ -140,7 +140,9 @@ pub enum InputError {
         plural: &'static str,
         found: String,
     },
-    #[error("{path}: missing column application_id or talent_id; every reward needs one of them")]
+    #[error(
+        "{path}: missing column application_id or talent_id (or talent_email, talent_mobile to look the talent up); every reward needs its candidate"
+    )]
     MissingCandidateColumn { path: String },
     #[error(
         "{path}: unknown column{plural} {unknown}; known columns are {known} (or the labels of Feishu's documentation). Rename the column{plural}, map them with --map (`rewardsync map suggest FILE` writes a mapping), or pass --ignore-unknown-columns to skip them"

@@ -99,7 +99,7 @@ fn register_reports_each_row_and_reuses_an_existing_account() {
         &rows[3]
     );
     assert_eq!(&rows[4][5], "invalid");
-    assert!(rows[4][7].contains("column email: \"not-an-email\" is not an email address"));
+    assert!(rows[4][7].contains("column email: \"not-an-email\" is not an e-mail address"));
     assert_eq!(&rows[5][5], "invalid");
     assert!(rows[5][7].contains("column mobile_number: \"139-1000\" is not a mobile number"));
     assert!(!rows[0][8].is_empty(), "the log id is kept");

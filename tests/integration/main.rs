@@ -14,6 +14,7 @@ mod legacy_files;
 mod legacy_rows;
 mod map_suggest;
 mod pacing;
+mod people_columns;
 mod rollback;
 mod sandbox;
 mod validate_bodies;

@@ -310,8 +310,8 @@ struct Clue {
     confidence: Confidence,
 }
 
-/// What rules a column out as an id: a person's contact or name is not a Feishu id (people
-/// named by e-mail or mobile are for a later version).
+/// What rules a column out as an id: a person's contact or name is not a Feishu id (an
+/// e-mail or mobile has fields of its own, looked up at import).
 const NOT_AN_ID: &[&Words] = &[&EMAIL, &MOBILE, &NAME];
 const NOT_THE_REFERRER: &[&Words] = &[&EMAIL, &MOBILE, &NAME, &REFERRED];
 const NOT_AN_APPLICATION: &[&Words] = &[&EMAIL, &MOBILE, &NAME, &APPLICANT];
@@ -334,6 +334,26 @@ use Confidence::{Guess, Likely, Sure};
 
 /// Every clue, the more specific first (they win ties).
 const CLUES: &[Clue] = &[
+    clue(
+        Field::ReferralUserEmail,
+        &[&REFERRER, &EMAIL],
+        &[&REFERRED],
+        Sure,
+    ),
+    clue(
+        Field::ReferralUserMobile,
+        &[&REFERRER, &MOBILE],
+        &[&REFERRED],
+        Sure,
+    ),
+    clue(Field::CreateUserEmail, &[&CREATOR, &EMAIL], &[], Sure),
+    clue(Field::CreateUserMobile, &[&CREATOR, &MOBILE], &[], Sure),
+    clue(Field::ConfirmUserEmail, &[&CONFIRMER, &EMAIL], &[], Sure),
+    clue(Field::ConfirmUserMobile, &[&CONFIRMER, &MOBILE], &[], Sure),
+    clue(Field::PayUserEmail, &[&PAYER, &EMAIL], &[], Sure),
+    clue(Field::PayUserMobile, &[&PAYER, &MOBILE], &[], Sure),
+    clue(Field::TalentEmail, &[&TALENT, &EMAIL], &[], Sure),
+    clue(Field::TalentMobile, &[&TALENT, &MOBILE], &[], Sure),
     clue(
         Field::ReferralUserId,
         &[&REFERRER, &ID],
@@ -523,26 +543,34 @@ mod tests {
     }
 
     #[test]
-    fn names_contacts_and_row_numbers_are_no_ids() {
-        for header in [
-            "部门",
-            "序号",
-            "#",
-            "推荐人邮箱",
-            "推荐人姓名",
-            "手机号",
-            "职位名称",
-        ] {
+    fn names_and_row_numbers_are_no_ids() {
+        for header in ["部门", "序号", "#", "推荐人姓名", "手机号", "职位名称"] {
             assert_eq!(matched(header), None, "{header}");
         }
         assert_eq!(header_words("序号"), HeaderWords::RowNumber);
-        let HeaderWords::RuledOut(why) = header_words("推荐人邮箱") else {
+        let HeaderWords::RuledOut(why) = header_words("推荐人姓名") else {
             panic!("not ruled out");
         };
         assert_eq!(
             why,
-            "推荐人 is the referrer, but 邮箱 says an e-mail, not the referrer's Feishu id (referral_user_id)"
+            "推荐人 is the referrer, but 姓名 says a name, not the referrer's Feishu id (referral_user_id)"
         );
+    }
+
+    #[test]
+    fn contacts_are_the_people_columns_looked_up_at_import() {
+        for (header, field) in [
+            ("推荐人邮箱", Field::ReferralUserEmail),
+            ("内推人手机号", Field::ReferralUserMobile),
+            ("Referrer Email", Field::ReferralUserEmail),
+            ("候选人手机", Field::TalentMobile),
+            ("被推荐人邮箱", Field::TalentEmail),
+            ("Candidate Phone", Field::TalentMobile),
+            ("发放人邮箱", Field::PayUserEmail),
+            ("确认人手机号", Field::ConfirmUserMobile),
+        ] {
+            assert_eq!(matched(header), Some((field, Sure)), "{header}");
+        }
     }
 
     #[test]
