@@ -15,6 +15,7 @@
 
 mod accounts;
 mod lock;
+mod people;
 mod rewards;
 mod rollback;
 mod runs;
@@ -31,6 +32,7 @@ use thiserror::Error;
 pub use accounts::{
     AccountState, KnownAccount, RegisteredAccount, Registration, RegistrationResult,
 };
+pub use people::{Directory, FoundPerson, PersonKey};
 pub use rewards::{Change, Entry, Known, Outgoing, Planned, Refusal, Settled, StateCounts};
 pub use rollback::{Doomed, Selection};
 pub use runs::Run;

@@ -95,6 +95,21 @@ const MIGRATIONS: &[&str] = &[
         family TEXT PRIMARY KEY,
         last_sent_ms INTEGER NOT NULL
     );",
+    // 5: the people cache (SPEC §2.3): the id an e-mail or mobile resolved to, per
+    // directory (user, talent) and kind of id, with Feishu's status flags and the run that
+    // looked it up. People Feishu did not return are not kept: they are looked up again.
+    "CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        directory TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        value TEXT NOT NULL,
+        id_type TEXT NOT NULL,
+        resolved_id TEXT NOT NULL,
+        status TEXT,
+        looked_up_at TEXT NOT NULL,
+        run_id INTEGER REFERENCES runs(id),
+        UNIQUE (directory, contact, value, id_type)
+    );",
 ];
 
 /// The schema version this build writes.
@@ -183,6 +198,33 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(sent_by, [Some(7), None]);
+    }
+
+    #[test]
+    fn a_version_4_ledger_keeps_its_rewards_and_gains_an_empty_people_cache() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..4] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO rewards (external_id, status, reward_id, created_at, updated_at)
+             VALUES ('a', 'imported', '73', 'then', 'then');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let kept: String = conn
+            .query_row(
+                "SELECT reward_id FROM rewards WHERE external_id = 'a'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, "73");
+        let people: i64 = conn
+            .query_row("SELECT COUNT(*) FROM people", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(people, 0);
     }
 
     #[test]
