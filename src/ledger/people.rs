@@ -165,7 +165,10 @@ mod tests {
         {
             let mut ledger = Ledger::open(&path).unwrap();
             let run = ledger.begin_run("import", Some("f.csv")).unwrap();
-            assert_eq!(ledger.known_people(&[open_id.clone()]).unwrap(), [None]);
+            assert_eq!(
+                ledger.known_people(std::slice::from_ref(&open_id)).unwrap(),
+                [None]
+            );
             ledger
                 .remember_people(run, &[found(&open_id, "ou_1"), found(&mobile, "ou_2")])
                 .unwrap();
