@@ -27,6 +27,7 @@ pub mod person;
 pub mod problem;
 pub mod progress;
 pub mod report;
+pub mod resolve;
 pub mod reward;
 pub mod rollback;
 pub mod run;

@@ -127,6 +127,8 @@ pub struct Wanted {
     pub role: Role,
     /// The column that named them (the e-mail or the mobile column).
     pub field: Field,
+    /// That column as messages name it: `内推人邮箱 (referral_user_email)`.
+    pub column: String,
     /// How it named them.
     pub contact: Contact,
 }

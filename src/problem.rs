@@ -66,6 +66,8 @@ pub enum Rule {
     Email,
     /// Not a mobile number in a form that can be looked up.
     Mobile,
+    /// A person named by e-mail or mobile whom Feishu did not resolve to one id.
+    Unresolved,
     /// One of mobile_code and mobile_number without the other.
     MobileIncomplete,
     /// email and mobile_number are both empty.
@@ -108,7 +110,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 40] = [
+    pub const ALL: [Rule; 41] = [
         Rule::Encoding,
         Rule::Ragged,
         Rule::ControlCharacter,
@@ -130,6 +132,7 @@ impl Rule {
         Rule::IgnoredForBonusType,
         Rule::Email,
         Rule::Mobile,
+        Rule::Unresolved,
         Rule::MobileIncomplete,
         Rule::ContactMissing,
         Rule::NotDigits,
@@ -175,6 +178,7 @@ impl Rule {
             Rule::IgnoredForBonusType => "ignored_for_bonus_type",
             Rule::Email => "email",
             Rule::Mobile => "mobile",
+            Rule::Unresolved => "unresolved",
             Rule::MobileIncomplete => "mobile_incomplete",
             Rule::ContactMissing => "contact_missing",
             Rule::NotDigits => "not_digits",
@@ -224,6 +228,7 @@ impl Rule {
             Rule::IgnoredForBonusType => "is set, but Feishu ignores it for the row's bonus_type",
             Rule::Email => "is not an email address",
             Rule::Mobile => "is not a mobile number that can be looked up",
+            Rule::Unresolved => "names a person Feishu did not resolve to one id",
             Rule::MobileIncomplete => "is empty; mobile_code and mobile_number go together",
             Rule::ContactMissing => "email and mobile_number are both empty; give one of them",
             Rule::NotDigits => "is not digits only",

@@ -541,10 +541,12 @@ impl<'a> Cells<'a> {
         let id = self.id(role.id_field());
         let email = self.email(role.email_field());
         let mobile = self.mobile(role.mobile_field());
+        let mapping = self.row.mapping();
         let wanted = |field: Field, contact: Contact| {
             Person::Wanted(Wanted {
                 role,
                 field,
+                column: mapping.name_of(field).to_owned(),
                 contact,
             })
         };

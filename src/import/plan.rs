@@ -351,7 +351,7 @@ pub(super) fn refuse_people(checked: &mut Checked) {
     }
     for wanted in std::mem::take(&mut checked.people) {
         checked.problems.push(crate::validate::Problem::error(
-            Some(wanted.field.name()),
+            Some(&wanted.column),
             crate::validate::Rule::Required,
             format!(
                 "names the {} by {} ({}), and this version does not look people up yet: give {}",
