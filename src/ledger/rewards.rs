@@ -64,6 +64,12 @@ pub enum Change {
         /// The errors, joined.
         errors: String,
     },
+    /// Well-formed, but a person it names could not be resolved to a Feishu id (SPEC §2.3);
+    /// like `Invalid`, never overwrites a row Feishu may hold.
+    Unresolved {
+        /// Why, joined.
+        errors: String,
+    },
     /// Refused in an earlier run and not retried: only its place in this run's file is
     /// noted, so the summary can name its refusal.
     KeepFailed,
@@ -265,7 +271,7 @@ impl Ledger {
                         status = CASE WHEN status = 'sending' THEN 'sending' ELSE 'pending' END,
                         source_file = excluded.source_file, source_line = excluded.source_line,
                         run_id = excluded.run_id, updated_at = excluded.updated_at
-                     WHERE status IN ('pending', 'sending', 'invalid', 'failed', 'deleted')"
+                     WHERE status IN ('pending', 'sending', 'invalid', 'unresolved', 'failed', 'deleted')"
                 ))
                 .map_err(fail)?;
             let mut conflict = tx
@@ -288,15 +294,16 @@ impl Ledger {
                      WHERE external_id = ?1 AND status = 'failed'"
                 ))
                 .map_err(fail)?;
-            let mut invalid = tx
+            // Invalid and unresolved rows: not sent, checked again next run.
+            let mut unsent = tx
                 .prepare_cached(&format!(
                     "INSERT INTO rewards (external_id, status, error_message, source_file, source_line, run_id, created_at, updated_at)
-                     VALUES (?1, 'invalid', ?2, ?3, ?4, ?5, {NOW}, {NOW})
+                     VALUES (?1, ?6, ?2, ?3, ?4, ?5, {NOW}, {NOW})
                      ON CONFLICT (external_id) DO UPDATE SET
-                        status = 'invalid', error_code = NULL, error_message = excluded.error_message,
+                        status = excluded.status, error_code = NULL, error_message = excluded.error_message,
                         source_file = excluded.source_file, source_line = excluded.source_line,
                         run_id = excluded.run_id, updated_at = excluded.updated_at
-                     WHERE status IN ('pending', 'invalid', 'failed', 'deleted')"
+                     WHERE status IN ('pending', 'invalid', 'unresolved', 'failed', 'deleted')"
                 ))
                 .map_err(fail)?;
             for row in batch {
@@ -326,12 +333,21 @@ impl Ledger {
                     Change::KeepFailed => {
                         kept.execute(params![row.external_id, row.source_file, line, run])
                     }
-                    Change::Invalid { errors } => invalid.execute(params![
+                    Change::Invalid { errors } => unsent.execute(params![
                         row.external_id,
                         errors,
                         row.source_file,
                         line,
-                        run
+                        run,
+                        Status::Invalid.as_str()
+                    ]),
+                    Change::Unresolved { errors } => unsent.execute(params![
+                        row.external_id,
+                        errors,
+                        row.source_file,
+                        line,
+                        run,
+                        Status::Unresolved.as_str()
                     ]),
                 }
                 .map_err(fail)?;

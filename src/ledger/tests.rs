@@ -253,3 +253,40 @@ fn runs_record_their_pid_and_summary() {
     assert_eq!(recorded.counts.unwrap()["imported"], 3);
     assert!(ledger.run(run + 1).unwrap().is_none());
 }
+
+#[test]
+fn an_unresolved_row_is_kept_unsent_until_its_people_are_found_and_never_hides_an_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let unresolved = |why: &str| Change::Unresolved { errors: why.into() };
+    let run = ledger.begin_run("import", Some("f.csv")).unwrap();
+    ledger
+        .apply_plan(
+            run,
+            &[
+                planned("a", unresolved("no Feishu user has e-mail \"a@x.com\"")),
+                planned("b", send("B")),
+            ],
+        )
+        .unwrap();
+    assert_eq!(status_of(&ledger, "a"), Status::Unresolved);
+    assert_eq!(ledger.counts().unwrap().known[&Status::Unresolved], 1);
+    let b = ledger.next_pending(run, 0, 10).unwrap().remove(0);
+    assert_eq!(b.external_id, "b", "only b is to send");
+    ledger.mark_sending(b.id, run).unwrap();
+    ledger.record_imported(b.id, "r1", None, 1).unwrap();
+
+    // Next run: a's referrer was added to the directory; b's is gone from it.
+    let run2 = ledger.begin_run("import", Some("f.csv")).unwrap();
+    ledger
+        .apply_plan(
+            run2,
+            &[
+                planned("a", send("A")),
+                planned("b", unresolved("no Feishu user has e-mail \"b@x.com\"")),
+            ],
+        )
+        .unwrap();
+    assert_eq!(status_of(&ledger, "a"), Status::Pending);
+    assert_eq!(status_of(&ledger, "b"), Status::Imported, "Feishu holds b");
+}
