@@ -112,6 +112,7 @@ pub fn run(
         let counts = plan::plan(
             &mut reader,
             target,
+            None,
             options.retry_failed,
             &mut reasons,
             |_, _| {},
@@ -159,6 +160,7 @@ fn record_plan(summary: &mut Summary, counts: &PlanCounts, reasons: Reasons) {
     summary.count(Outcome::Conflict, counts.conflict);
     summary.count(Outcome::FailedEarlier, counts.previously_failed);
     summary.count(Outcome::Invalid, counts.invalid);
+    summary.count(Outcome::Unresolved, counts.unresolved);
     summary.reasons.merge(reasons);
     summary.extra.insert(
         "plan".into(),
@@ -179,9 +181,11 @@ fn write_errors_file(
     let mut errors = ErrorsFile::create(reserved, &reader)?;
     let mut validator = Validator::for_file(&reader);
     while let Some((row, mut checked)) = validator.next(&mut reader)? {
-        plan::refuse_people(&mut checked);
+        let unresolved = plan::fill_people(None, &mut checked);
         if !checked.is_valid() {
             errors.write_checked(&row, &checked)?;
+        } else if !unresolved.is_empty() {
+            errors.write(&row, &plan::problems_text(&unresolved))?;
         } else if let Some(refusal) = ledger.refusal(&checked.external_id)? {
             let mut text = match refusal.code {
                 Some(code) => format!("refused by Feishu: code {code}: "),
@@ -218,6 +222,7 @@ pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, Import
     let counts = plan::plan(
         &mut reader,
         plan::PlanTarget::DryRun(ledger.as_ref()),
+        None,
         options.retry_failed,
         &mut reasons,
         |checked, action| {

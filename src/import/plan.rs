@@ -11,10 +11,11 @@ use serde::Serialize;
 use crate::feishu::UserIdType;
 use crate::ledger::{Change, Known, Ledger, LedgerError, LedgerHandle, Planned, Status};
 use crate::mapping::RewardFile;
+use crate::resolve::PeopleBook;
 use crate::reward::RewardBody;
 use crate::source::InputError;
 use crate::summary::{Outcome, Place, Reasons};
-use crate::validate::{Checked, Validator};
+use crate::validate::{Checked, Problem, Validator};
 
 /// Rows per ledger transaction while planning.
 const BATCH: usize = 5_000;
@@ -41,6 +42,8 @@ pub struct PlanCounts {
     pub previously_failed: u64,
     /// Rows that break a rule.
     pub invalid: u64,
+    /// Valid rows naming a person Feishu did not resolve to one id: not sent.
+    pub unresolved: u64,
     /// Warnings over all rows.
     pub warnings: u64,
 }
@@ -110,6 +113,8 @@ pub enum PlanError {
 struct Prepared {
     checked: Checked,
     canonical: Option<(String, String)>,
+    /// Why the people a valid row names could not be resolved (empty when they were).
+    unresolved: Vec<Problem>,
 }
 
 /// Plans the whole file; its reasons (invalid rows by rule, conflicts by name, earlier
@@ -119,9 +124,12 @@ struct Prepared {
 /// Two threads share the work, so a rerun of a million imported rows stays within seconds:
 /// one reads, validates and hashes rows; this one looks each up in the ledger, decides, and
 /// writes the plan.
+/// `people` holds the ids of the people the file names by e-mail or mobile (the resolve
+/// phase's book); without one, such rows are not sent.
 pub fn plan(
     reader: &mut RewardFile,
     mut target: PlanTarget<'_>,
+    people: Option<&PeopleBook>,
     retry_failed: bool,
     reasons: &mut Reasons,
     mut each: impl FnMut(&Checked, Option<Action>),
@@ -130,13 +138,18 @@ pub fn plan(
     let word = reader.kind().position_word();
     std::thread::scope(|scope| {
         let (chunks, prepared) = std::sync::mpsc::sync_channel(4);
-        scope.spawn(move || read_ahead(reader, chunks));
+        scope.spawn(move || read_ahead(reader, people, chunks));
         let mut counts = PlanCounts::default();
         let mut batch: Vec<Planned> = Vec::with_capacity(BATCH);
         for chunk in prepared {
             let (chunk, known) = lookup(&target, chunk?)?;
             let mut known = known.into_iter();
-            for Prepared { checked, canonical } in chunk {
+            for Prepared {
+                checked,
+                canonical,
+                unresolved,
+            } in chunk
+            {
                 counts.rows += 1;
                 counts.warnings += checked.warning_count() as u64;
                 let planned = |change| Planned {
@@ -145,6 +158,15 @@ pub fn plan(
                     source_file: source_file.clone(),
                     source_line: checked.line,
                 };
+                if !unresolved.is_empty() {
+                    counts.unresolved += 1;
+                    add_unresolved(reasons, &unresolved, checked.line, word);
+                    batch.push(planned(Change::Unresolved {
+                        errors: problems_text(&unresolved),
+                    }));
+                    each(&checked, None);
+                    continue;
+                }
                 let Some((json, hash)) = canonical else {
                     counts.invalid += 1;
                     add_invalid(reasons, &checked, word);
@@ -232,6 +254,43 @@ fn add_invalid(reasons: &mut Reasons, checked: &Checked, word: &str) {
     }
 }
 
+/// Counts an unresolved row under each column whose person was not resolved.
+fn add_unresolved(reasons: &mut Reasons, problems: &[Problem], line: u64, word: &str) {
+    for problem in problems {
+        let column = problem.column.as_deref().unwrap_or("row");
+        reasons.add(
+            Outcome::Unresolved,
+            &format!("{column}:{}", problem.rule.name()),
+            &format!("column {column}: {}", problem.message),
+            Some(Place::position(word, line_order(line))),
+        );
+    }
+}
+
+/// Problems as one line, as the ledger and the errors file keep them.
+pub(super) fn problems_text(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| match &p.column {
+            Some(column) => format!("column {column}: {}", p.message),
+            None => p.message.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Fills a valid row's people from the book (the problems of those not resolved), or,
+/// without a book, refuses the row if it names anyone by e-mail or mobile.
+pub(super) fn fill_people(people: Option<&PeopleBook>, checked: &mut Checked) -> Vec<Problem> {
+    match people {
+        Some(book) => book.fill(checked),
+        None => {
+            refuse_people(checked);
+            Vec::new()
+        }
+    }
+}
+
 /// A line number as a place's order.
 fn line_order(line: u64) -> i64 {
     i64::try_from(line).unwrap_or(i64::MAX)
@@ -299,6 +358,7 @@ fn lookup(
 /// fails (the error is passed on), or the planner stops listening.
 fn read_ahead(
     reader: &mut RewardFile,
+    people: Option<&PeopleBook>,
     chunks: std::sync::mpsc::SyncSender<Result<Vec<Prepared>, InputError>>,
 ) {
     let mut validator = Validator::for_file(reader);
@@ -306,9 +366,16 @@ fn read_ahead(
     loop {
         match validator.next(reader) {
             Ok(Some((_, mut checked))) => {
-                refuse_people(&mut checked);
-                let canonical = checked.body.as_ref().map(RewardBody::canonical);
-                chunk.push(Prepared { checked, canonical });
+                let unresolved = fill_people(people, &mut checked);
+                let canonical = checked
+                    .is_ready()
+                    .then(|| checked.body.as_ref().map(RewardBody::canonical))
+                    .flatten();
+                chunk.push(Prepared {
+                    checked,
+                    canonical,
+                    unresolved,
+                });
                 if chunk.len() == CHUNK
                     && chunks
                         .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
@@ -402,5 +469,66 @@ mod tests {
         for (known, retry, expected) in cases {
             assert_eq!(decide(known.as_ref(), retry), expected, "{known:?}");
         }
+    }
+
+    #[test]
+    fn a_plan_with_a_people_book_sends_the_resolved_and_counts_the_unresolved() {
+        use crate::ledger::{Directory, PersonKey};
+        use crate::mapping::InputOptions;
+        use crate::person::Contact;
+        use crate::resolve::Resolution;
+
+        let csv = "referral_user_email,application_id,external_id,rule_type,stage,point_bonus\n\
+            known@example.com,7214,R1,1,3,100\n\
+            gone@example.com,7214,R2,1,3,100\n\
+            ,7214,R3,1,3,100\n";
+        let mut file = RewardFile::from_csv(
+            "p.csv".into(),
+            Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
+            &InputOptions::default(),
+        )
+        .unwrap();
+        let user = |email: &str| PersonKey {
+            directory: Directory::Users(UserIdType::OpenId),
+            contact: Contact::Email(email.into()),
+        };
+        let mut book = PeopleBook::new(UserIdType::OpenId);
+        book.insert(user("known@example.com"), Resolution::Found("ou_k".into()));
+        book.insert(user("gone@example.com"), Resolution::NotFound);
+        let mut reasons = Reasons::default();
+        let mut sent = Vec::new();
+        let counts = plan(
+            &mut file,
+            PlanTarget::DryRun(None),
+            Some(&book),
+            false,
+            &mut reasons,
+            |checked, action| {
+                if action == Some(Action::Send) {
+                    sent.push(checked.body.as_ref().unwrap().referral_user_id.clone());
+                }
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                counts.rows,
+                counts.to_send,
+                counts.unresolved,
+                counts.invalid
+            ),
+            (3, 1, 1, 1)
+        );
+        assert_eq!(sent, ["ou_k"]);
+        let groups = reasons.of(Outcome::Unresolved);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].at, ["line 3"]);
+        assert!(
+            groups[0].message.starts_with(
+                "column referral_user_email: no Feishu user has e-mail \"gone@example.com\""
+            ),
+            "{}",
+            groups[0].message
+        );
     }
 }
