@@ -230,6 +230,14 @@ pub struct ImportArgs {
     #[arg(long)]
     pub retry_failed: bool,
 
+    /// Look up resigned employees too (referrers of historic rewards often have left).
+    #[arg(long)]
+    pub include_resigned: bool,
+
+    /// Look every person of the file up again, whatever the ledger remembers of them.
+    #[arg(long)]
+    pub refresh_people: bool,
+
     /// Retries of a transient fault (timeout, dropped connection, 5xx) before a row is left
     /// for the next run; a row whose request may have arrived stays in doubt (`sending`).
     #[arg(long, default_value_t = 5, value_name = "N")]

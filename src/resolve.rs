@@ -22,6 +22,8 @@ pub enum Resolution {
     NotFound,
     /// Several talents hold this e-mail or mobile (duplicates in the talent pool).
     Ambiguous(Vec<String>),
+    /// Not looked up (a dry run): the body shows `(looked up at import: …)` in its place.
+    ToLookUp,
 }
 
 /// Where a person a row wants is looked up, for ids of `user_id_type`.
@@ -96,6 +98,9 @@ impl PeopleBook {
         for wanted in std::mem::take(&mut checked.people) {
             match self.known.get(&key_of(&wanted, user_id_type)) {
                 Some(Resolution::Found(id)) => wanted.role.fill(body, id.clone()),
+                Some(Resolution::ToLookUp) => wanted
+                    .role
+                    .fill(body, format!("(looked up at import: {})", wanted.contact)),
                 other => {
                     problems.push(unresolved(&wanted, other));
                     left.push(wanted);

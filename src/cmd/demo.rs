@@ -81,6 +81,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
         ledger: ledger.clone(),
         user_id_type: Default::default(),
         retry_failed: false,
+        include_resigned: false,
+        refresh_people: false,
         errors: None,
     };
     let mut out = io::stdout().lock();

@@ -18,6 +18,8 @@ pub fn run(args: ImportArgs) -> anyhow::Result<Exit> {
         ledger: args.ledger.ledger.clone(),
         user_id_type: args.user_id_type.into(),
         retry_failed: args.retry_failed,
+        include_resigned: args.include_resigned,
+        refresh_people: args.refresh_people,
         errors: args.errors.clone(),
     };
     if args.dry_run {
@@ -51,6 +53,9 @@ fn dry_run(args: &ImportArgs, options: &ImportOptions) -> anyhow::Result<Exit> {
     if args.json {
         let mut json = dry.summary.to_json();
         json["first_bodies"] = serde_json::json!(dry.bodies);
+        if let Some(people) = &dry.plan.people {
+            json["people"] = serde_json::json!(people);
+        }
         serde_json::to_writer(&mut out, &json)?;
         writeln!(out)?;
     } else {
@@ -81,6 +86,13 @@ pub fn print_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
         counts.previously_failed,
         counts.invalid
     )?;
+    if let Some(people) = &plan.people {
+        writeln!(
+            out,
+            "      people: {} named by e-mail or mobile: {} known to the ledger, {} to look up",
+            people.named, people.known, people.to_look_up
+        )?;
+    }
     if plan.in_doubt > 0 {
         let elsewhere = plan.in_doubt.saturating_sub(counts.in_doubt);
         writeln!(

@@ -2,6 +2,7 @@
 //! send what the plan says at the documented rate, and record every step (SPEC §4, §5),
 //! all through the one run driver.
 
+pub mod people;
 pub mod plan;
 pub mod send;
 
@@ -41,6 +42,10 @@ pub struct ImportOptions {
     pub retry_failed: bool,
     /// Write every invalid and failed row here after the run.
     pub errors: Option<PathBuf>,
+    /// Look up resigned employees too (SPEC §2.3).
+    pub include_resigned: bool,
+    /// Look everyone up again, whatever the ledger's cache knows.
+    pub refresh_people: bool,
 }
 
 /// What stops an import before it begins (exit 2; 4 for a ledger that cannot be written).
@@ -84,6 +89,8 @@ pub struct Plan {
     pub counts: PlanCounts,
     /// Rows in doubt in the whole ledger (this file's and others'), settled first.
     pub in_doubt: u64,
+    /// The people the file names by e-mail or mobile, when it names any.
+    pub people: Option<people::PeopleCounts>,
 }
 
 /// Runs an import: plan, settle doubts, send, record, write the errors file. `on_plan` sees
@@ -131,7 +138,11 @@ pub fn run(
         })?;
         reasons.merge(kept);
         record_plan(run.summary(), &counts, reasons);
-        on_plan(&Plan { counts, in_doubt });
+        on_plan(&Plan {
+            counts,
+            in_doubt,
+            people: None,
+        });
         Ok(())
     });
     run.phase(send::SendRows(send::Rows::InDoubt, word));
@@ -217,12 +228,29 @@ pub struct DryRun {
 pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, ImportError> {
     let mut reader = RewardFile::open(&options.file, &options.input)?;
     let ledger = Ledger::open_read_only(&options.ledger)?;
+    // No lookups: the people the cache does not know stand as "(looked up at import: …)".
+    let people = if people::names_people(&reader) {
+        let mut first = RewardFile::open(&options.file, &options.input)?;
+        let named = crate::resolve::people_of_file(&mut first, options.user_id_type)?;
+        let (mut book, unknown, counts) = people::from_cache(
+            ledger.as_ref(),
+            named,
+            options.user_id_type,
+            options.refresh_people,
+        )?;
+        for key in unknown {
+            book.insert(key, crate::resolve::Resolution::ToLookUp);
+        }
+        Some((book, counts))
+    } else {
+        None
+    };
     let mut bodies = Vec::new();
     let mut reasons = Reasons::default();
     let counts = plan::plan(
         &mut reader,
         plan::PlanTarget::DryRun(ledger.as_ref()),
-        None,
+        people.as_ref().map(|(book, _)| book),
         options.retry_failed,
         &mut reasons,
         |checked, action| {
@@ -251,7 +279,11 @@ pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, Import
     record_plan(&mut summary, &counts, reasons);
     Ok(DryRun {
         summary,
-        plan: Plan { counts, in_doubt },
+        plan: Plan {
+            counts,
+            in_doubt,
+            people: people.map(|(_, counts)| counts),
+        },
         bodies,
     })
 }

@@ -226,3 +226,60 @@ fn explain_shows_a_mobile_as_it_is_looked_up() {
             "line 2, column referral_user_mobile: \"+86 139-1234-5678\" read as 13912345678",
         ));
 }
+
+#[test]
+fn a_dry_run_looks_no_one_up_and_says_who_the_ledger_knows() {
+    use rewardsync::feishu::UserIdType;
+    use rewardsync::ledger::{Directory, FoundPerson, Ledger, PersonKey};
+
+    let wrk = Workdir::new();
+    wrk.create(
+        "people.csv",
+        "内推人邮箱,候选人手机号,外部奖励ID,奖励类型,奖励状态,积分\n\
+         zhang.wei@example.com,139 1234 5678,P1,入职奖励,已发放,100\n\
+         li.na@example.com,+86 138-0000-0000,P2,入职奖励,已确认,200\n\
+         zhang.wei@example.com,139 1234 5678,P3,过程,待确认,50\n",
+    );
+    {
+        let mut ledger = Ledger::open(&wrk.path("rewardsync.db")).unwrap();
+        let run = ledger.begin_run("import", Some("people.csv")).unwrap();
+        let found = FoundPerson {
+            key: PersonKey {
+                directory: Directory::Users(UserIdType::OpenId),
+                contact: Contact::Email("zhang.wei@example.com".into()),
+            },
+            id: "ou_zhang".into(),
+            status: None,
+        };
+        ledger.remember_people(run, &[found]).unwrap();
+    }
+    let output = wrk
+        .command(&["import", "people.csv", "--dry-run"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("people: 4 named by e-mail or mobile: 1 known to the ledger, 3 to look up"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#"would send: {"referral_user_id":"ou_zhang","external_id":"P1","talent_id":"(looked up at import: 13912345678)""#),
+        "{stdout}"
+    );
+    let json = wrk
+        .command(&[
+            "import",
+            "people.csv",
+            "--dry-run",
+            "--json",
+            "--refresh-people",
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        json["people"],
+        serde_json::json!({"named": 4, "known": 0, "to_look_up": 4}),
+        "--refresh-people looks everyone up again"
+    );
+}
