@@ -308,6 +308,18 @@ pub struct Problem {
     pub rule: Rule,
 }
 
+/// Problems as one line, `column C: message; …`, as the ledger and the errors file keep them.
+pub fn joined<'a>(problems: impl IntoIterator<Item = &'a Problem>) -> String {
+    problems
+        .into_iter()
+        .map(|p| match &p.column {
+            Some(column) => format!("column {column}: {}", p.message),
+            None => p.message.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Problem {
     /// An error (the row is not sent).
     pub fn error(column: Option<&str>, rule: Rule, message: impl Into<String>) -> Self {

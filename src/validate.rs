@@ -69,13 +69,7 @@ impl Checked {
 
     /// The errors as one line: `column C: message; …` (the errors file, the ledger).
     pub fn errors_text(&self) -> String {
-        self.errors()
-            .map(|p| match &p.column {
-                Some(column) => format!("column {column}: {}", p.message),
-                None => p.message.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
+        crate::problem::joined(self.errors())
     }
 
     /// The number of warnings.

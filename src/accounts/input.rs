@@ -46,14 +46,7 @@ impl AccountRow {
 
     /// The errors as one line.
     pub fn errors_text(&self) -> String {
-        self.problems
-            .iter()
-            .map(|p| match &p.column {
-                Some(column) => format!("column {column}: {}", p.message),
-                None => p.message.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
+        crate::problem::joined(&self.problems)
     }
 }
 

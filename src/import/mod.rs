@@ -196,7 +196,7 @@ fn write_errors_file(
         if !checked.is_valid() {
             errors.write_checked(&row, &checked)?;
         } else if !unresolved.is_empty() {
-            errors.write(&row, &plan::problems_text(&unresolved))?;
+            errors.write(&row, &crate::problem::joined(&unresolved))?;
         } else if let Some(refusal) = ledger.refusal(&checked.external_id)? {
             let mut text = match refusal.code {
                 Some(code) => format!("refused by Feishu: code {code}: "),

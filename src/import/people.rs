@@ -7,30 +7,17 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::feishu::UserIdType;
-use crate::field::Field;
 use crate::ledger::{Ledger, LedgerError, PersonKey};
 use crate::mapping::RewardFile;
+use crate::person::Role;
 use crate::resolve::{PeopleBook, Resolution};
-
-/// The e-mail and mobile columns: a file with none of them needs no resolve phase.
-const CONTACT_FIELDS: [Field; 10] = [
-    Field::ReferralUserEmail,
-    Field::ReferralUserMobile,
-    Field::TalentEmail,
-    Field::TalentMobile,
-    Field::CreateUserEmail,
-    Field::CreateUserMobile,
-    Field::ConfirmUserEmail,
-    Field::ConfirmUserMobile,
-    Field::PayUserEmail,
-    Field::PayUserMobile,
-];
 
 /// True when the file has a column that names people by e-mail or mobile.
 pub fn names_people(file: &RewardFile) -> bool {
-    CONTACT_FIELDS
+    Role::ALL
         .iter()
-        .any(|field| file.mapping().column_of(*field).is_some())
+        .flat_map(|role| [role.email_field(), role.mobile_field()])
+        .any(|field| file.mapping().column_of(field).is_some())
 }
 
 /// The people of a file, before any lookup.

@@ -162,7 +162,7 @@ pub fn plan(
                     counts.unresolved += 1;
                     add_unresolved(reasons, &unresolved, checked.line, word);
                     batch.push(planned(Change::Unresolved {
-                        errors: problems_text(&unresolved),
+                        errors: crate::problem::joined(&unresolved),
                     }));
                     each(&checked, None);
                     continue;
@@ -265,18 +265,6 @@ fn add_unresolved(reasons: &mut Reasons, problems: &[Problem], line: u64, word: 
             Some(Place::position(word, line_order(line))),
         );
     }
-}
-
-/// Problems as one line, as the ledger and the errors file keep them.
-pub(super) fn problems_text(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| match &p.column {
-            Some(column) => format!("column {column}: {}", p.message),
-            None => p.message.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Fills a valid row's people from the book (the problems of those not resolved), or,
