@@ -10,12 +10,15 @@ pub const MAINLAND: &str = "86";
 /// The key of a number written in a directory or talent file: separators (spaces, dashes,
 /// dots, parentheses) dropped; a number starting with `+` or `00` carries its own country
 /// code, otherwise `code` (its `+` optional; mainland when empty) goes in front. `None` when
-/// what is left is not digits.
+/// there is no number or what is left is not digits.
 pub fn file_key(code: &str, number: &str) -> Option<String> {
     let number: String = number
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
         .collect();
+    if number.is_empty() {
+        return None;
+    }
     let international = if let Some(rest) = number.strip_prefix('+') {
         rest.to_owned()
     } else if let Some(rest) = number.strip_prefix("00") {

@@ -16,6 +16,7 @@ mod map_suggest;
 mod pacing;
 mod rollback;
 mod sandbox;
+mod sandbox_lookups;
 mod validate_bodies;
 mod validate_cli;
 mod validate_rules;
