@@ -526,9 +526,13 @@ pub struct DemoArgs {
 /// `rewardsync sandbox`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "While it runs: GET /sandbox/state[?rewards=false] shows what it holds; \
-GET and POST /sandbox/faults read and change fail_rate, drop_rate, latency_ms, jitter_ms and \
-deny_permission (JSON, any subset); POST /sandbox/expire-tokens expires every token."
+    after_help = "Besides rewards and referral accounts it answers the people lookups: \
+POST /open-apis/contact/v3/users/batch_get_id (users by e-mail or mobile, from the directory; \
+resigned ones only with include_resigned) and POST /open-apis/hire/v1/talents/batch_get_id \
+(talents by mobile or e-mail, from --talents), each at most 50 values a list, 50/s and \
+1000/min.\n\nWhile it runs: GET /sandbox/state[?rewards=false] shows what it holds; \
+GET and POST /sandbox/faults read and change fail_rate, drop_rate, latency_ms, jitter_ms, \
+deny_permission and deny_scopes (JSON, any subset); POST /sandbox/expire-tokens expires every token."
 )]
 pub struct SandboxArgs {
     /// Address to listen on (loopback by default; anything else exposes made-up data).
@@ -572,6 +576,11 @@ pub struct SandboxArgs {
     #[arg(long)]
     pub deny_permission: bool,
 
+    /// Answer the calls that need SCOPE with 99991672 naming it, e.g.
+    /// contact:user.id:readonly or hire:talent:readonly (repeatable).
+    #[arg(long, value_name = "SCOPE", value_parser = scope)]
+    pub deny_scope: Vec<rewardsync::sandbox::Scope>,
+
     /// Seed of the fault generator: the same seed and calls give the same faults (a change
     /// through POST /sandbox/faults restarts it from the seed).
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -580,6 +589,18 @@ pub struct SandboxArgs {
     /// Employees CSV: the sandbox then knows exactly these people (see `directory_help`).
     #[arg(long, value_name = "FILE", help = directory_help())]
     pub directory: Option<PathBuf>,
+
+    /// Talents CSV (talent_id, email, mobile_code, mobile_number; optionally
+    /// identification_type, identification_number; the same e-mail or mobile may appear
+    /// twice, to rehearse ambiguous candidates): the talent lookup then knows exactly these.
+    /// Without it: a talent is made up for each well-formed e-mail, mobile or id number.
+    #[arg(long, value_name = "FILE")]
+    pub talents: Option<PathBuf>,
+}
+
+/// Parses a scope name the sandbox knows.
+fn scope(text: &str) -> Result<rewardsync::sandbox::Scope, String> {
+    rewardsync::sandbox::Scope::parse(text).ok_or_else(|| rewardsync::sandbox::Scope::unknown(text))
 }
 
 /// The `--directory` help, naming the built-in directory's size and a sample e-mail so a
@@ -593,8 +614,9 @@ fn directory_help() -> String {
         .unwrap_or_default();
     format!(
         "Employees CSV (user_id, open_id, union_id, name_zh, name_en, email, mobile_code, \
-         mobile_number): the sandbox then knows exactly these people and refuses anyone else \
-         as Feishu does. Without it: the {} built-in sample employees (samples/employees.csv{example}), \
+         mobile_number; optionally resigned = true/false): the sandbox then knows exactly these people \
+         and refuses anyone else as Feishu does; the user lookup returns resigned ones only with \
+         include_resigned. Without it: the {} built-in sample employees (samples/employees.csv{example}), \
          plus anyone else named by a well-formed id, e-mail or mobile, made up on first sight",
         sample.employees().len()
     )

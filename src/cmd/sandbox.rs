@@ -8,7 +8,9 @@ use anyhow::Context;
 
 use crate::cli::SandboxArgs;
 use rewardsync::exit::Exit;
-use rewardsync::sandbox::{self, Directory, Endpoint, Sandbox, SandboxConfig};
+use rewardsync::sandbox::{
+    self, Directory, Endpoint, Sandbox, SandboxConfig, ScopeSet, TalentPool,
+};
 
 /// Runs the sandbox in the foreground.
 pub fn run(args: SandboxArgs) -> anyhow::Result<Exit> {
@@ -37,6 +39,10 @@ fn config(args: &SandboxArgs) -> anyhow::Result<SandboxConfig> {
         Some(path) => Directory::from_path(path)?,
         None => Directory::sample(),
     };
+    let talents = match &args.talents {
+        Some(path) => TalentPool::from_path(path)?,
+        None => TalentPool::default(),
+    };
     Ok(SandboxConfig {
         listen: args.listen,
         app_id: args.app_id.clone(),
@@ -48,10 +54,14 @@ fn config(args: &SandboxArgs) -> anyhow::Result<SandboxConfig> {
         fail_rate: args.fail_rate,
         drop_rate: args.drop_rate,
         deny_permission: args.deny_permission,
+        deny_scopes: ScopeSet::of(args.deny_scope.iter().copied()),
         seed: args.seed,
         directory,
         // A directory given on the command line is the whole tenant: no one is made up.
         strict_directory: args.directory.is_some(),
+        talents,
+        // Likewise a talents file is the whole talent pool.
+        strict_talents: args.talents.is_some(),
         ..SandboxConfig::default()
     })
 }
@@ -75,6 +85,20 @@ fn employees(config: &SandboxConfig) -> String {
     }
 }
 
+/// Which talents the talent lookup knows, in one line.
+fn talents(config: &SandboxConfig) -> String {
+    let pool = &config.talents;
+    let count = pool.talents().len();
+    if config.strict_talents {
+        format!(
+            "exactly the {count} from {}; any other value is absent from the answer",
+            pool.source()
+        )
+    } else {
+        "none given (--talents FILE); a talent is made up for each well-formed e-mail, mobile or id number on first sight".to_owned()
+    }
+}
+
 /// Prints the settings and the block to paste. A stdout that is gone (`| head`, a test
 /// that stopped reading) does not stop the server: the banner is one write whose failure
 /// is ignored, where `println!` would panic and take the server down with it.
@@ -90,23 +114,23 @@ fn settings_text(sandbox: &Sandbox, config: &SandboxConfig) -> String {
         lines.push("  warning: not a loopback address; other machines can reach it".to_owned());
     }
     lines.push(format!("  employees:     {}", employees(config)));
+    lines.push(format!("  talents:       {}", talents(config)));
     lines.push(format!("  token ttl:     {} s", config.token_ttl.as_secs()));
     for endpoint in Endpoint::ALL {
-        let limit = match endpoint.quota(config.reward_rate) {
-            Some(q) if q.per.as_secs() == 1 => format!("{}/s", q.max),
-            Some(q) if q.per.as_secs() == 60 => format!("{}/min", q.max),
-            Some(q) => format!("{}/{}s", q.max, q.per.as_secs()),
-            None => "none".to_owned(),
-        };
+        let limit = endpoint.quota_text(config.reward_rate);
         lines.push(format!("  limit {:<9} {}", limit, endpoint.key()));
     }
+    lines.push(
+        "  lookups:       users by e-mail/mobile (contact:user.id:readonly), talents by mobile/e-mail (hire:talent:readonly); at most 50 values a list".to_owned(),
+    );
     lines.push(format!(
-        "  faults:        latency {} ms, jitter {} ms, fail rate {}, drop rate {}, deny permission {}, seed {}",
+        "  faults:        latency {} ms, jitter {} ms, fail rate {}, drop rate {}, deny permission {}, deny scopes {}, seed {}",
         config.latency.as_millis(),
         config.jitter.as_millis(),
         config.fail_rate,
         config.drop_rate,
         config.deny_permission,
+        config.deny_scopes,
         config.seed
     ));
     lines.push(format!(

@@ -17,7 +17,8 @@ pub async fn faults(State(state): State<AppState>) -> Reply {
 }
 
 /// `POST /sandbox/faults` with any of `fail_rate`, `drop_rate`, `latency_ms`, `jitter_ms`,
-/// `deny_permission`: changes those, restarts the fault generator from the seed, and answers
+/// `deny_permission`, `deny_scopes` (a list of scope names): changes those, restarts the
+/// fault generator from the seed, and answers
 /// with the settings now in force. A bad value is a 1002002 naming it, and changes nothing.
 pub async fn change_faults(State(state): State<AppState>, body: Bytes) -> Result<Reply, Reply> {
     let patch: FaultPatch = params::json_body(&body)?;

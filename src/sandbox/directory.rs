@@ -1,7 +1,8 @@
 //! The tenant's employees as the sandbox knows them: who a `referral_user_id` is under
 //! each `user_id_type`, and who a mobile number or email registers as a referral account.
-//! Read from a CSV (`samples/employees.csv` is built in as the default); made-up employees
-//! are appended to it at run time (see `people`).
+//! Read from a CSV (`samples/employees.csv` is built in as the default), whose optional
+//! `resigned` column marks employees who left (the people lookup hides them unless asked);
+//! made-up employees are appended to it at run time (see `people`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,6 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use crate::feishu::UserIdType;
+
+use super::mobile;
 
 /// The built-in directory: `samples/employees.csv`.
 const SAMPLE: &str = include_str!("../../samples/employees.csv");
@@ -47,6 +50,30 @@ impl Employee {
     }
 }
 
+/// A directory row: the eight [`Employee`] columns and the optional `resigned` one.
+#[derive(Debug, Deserialize)]
+struct Row {
+    user_id: String,
+    open_id: String,
+    union_id: String,
+    name_zh: String,
+    name_en: String,
+    email: String,
+    mobile_code: String,
+    mobile_number: String,
+    #[serde(default)]
+    resigned: Option<String>,
+}
+
+/// Reads a `resigned` cell: empty, `false`, `0`, `no` are active; `true`, `1`, `yes` resigned.
+fn resigned(cell: Option<&str>) -> Option<bool> {
+    match cell.map(|c| c.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "false" | "0" | "no" | "n") => Some(false),
+        Some("true" | "1" | "yes" | "y") => Some(true),
+        Some(_) => None,
+    }
+}
+
 /// Why a directory could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
@@ -65,6 +92,14 @@ pub enum DirectoryError {
         line: u64,
         /// The cause.
         source: csv::Error,
+    },
+    /// A `resigned` cell is neither true nor false.
+    #[error("directory line {line}: resigned {value:?} is not one of true, false, 1, 0, yes, no")]
+    Resigned {
+        /// The 1-based line number.
+        line: u64,
+        /// The cell as written.
+        value: String,
     },
 }
 
@@ -94,9 +129,11 @@ impl fmt::Display for DirectorySource {
 pub struct Directory {
     source: DirectorySource,
     employees: Vec<Employee>,
+    resigned: Vec<bool>,
     by_id: HashMap<(UserIdType, String), usize>,
     by_email: HashMap<String, Vec<usize>>,
     by_mobile: HashMap<String, Vec<usize>>,
+    by_mobile_key: HashMap<String, Vec<usize>>,
 }
 
 impl Default for Directory {
@@ -111,9 +148,11 @@ impl Directory {
         let mut directory = Directory {
             source: DirectorySource::Memory,
             employees: Vec::with_capacity(employees.len()),
+            resigned: Vec::with_capacity(employees.len()),
             by_id: HashMap::new(),
             by_email: HashMap::new(),
             by_mobile: HashMap::new(),
+            by_mobile_key: HashMap::new(),
         };
         for employee in employees {
             directory.push(employee);
@@ -135,20 +174,42 @@ impl Directory {
             .with_source(DirectorySource::BuiltIn)
     }
 
-    /// Reads a directory CSV (header row with the eight `Employee` columns).
+    /// Reads a directory CSV (header row with the eight `Employee` columns, and optionally
+    /// `resigned`).
     pub fn from_reader(reader: impl Read) -> Result<Directory, DirectoryError> {
         let mut csv = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(reader);
-        let mut employees = Vec::new();
-        for row in csv.deserialize::<Employee>() {
-            let row = row.map_err(|source| DirectoryError::Row {
-                line: source.position().map_or(0, |p| p.line()),
-                source,
-            })?;
-            employees.push(row);
+        let mut directory = Directory::new(Vec::new());
+        let row_error = |source: csv::Error| DirectoryError::Row {
+            line: source.position().map_or(0, |p| p.line()),
+            source,
+        };
+        let headers = csv.headers().map_err(row_error)?.clone();
+        for record in csv.records() {
+            let record = record.map_err(row_error)?;
+            let line = record.position().map_or(0, |p| p.line());
+            let row: Row = record
+                .deserialize(Some(&headers))
+                .map_err(|source| DirectoryError::Row { line, source })?;
+            let left =
+                resigned(row.resigned.as_deref()).ok_or_else(|| DirectoryError::Resigned {
+                    line,
+                    value: row.resigned.clone().unwrap_or_default(),
+                })?;
+            let employee = Employee {
+                user_id: row.user_id,
+                open_id: row.open_id,
+                union_id: row.union_id,
+                name_zh: row.name_zh,
+                name_en: row.name_en,
+                email: row.email,
+                mobile_code: row.mobile_code,
+                mobile_number: row.mobile_number,
+            };
+            directory.push_with(employee, left);
         }
-        Ok(Directory::new(employees))
+        Ok(directory)
     }
 
     /// Reads a directory CSV file.
@@ -165,9 +226,17 @@ impl Directory {
         &self.source
     }
 
-    /// Adds an employee and returns its index.
+    /// Adds an active employee and returns its index.
     pub fn push(&mut self, employee: Employee) -> usize {
+        self.push_with(employee, false)
+    }
+
+    /// Adds an employee, resigned or not, and returns its index.
+    pub fn push_with(&mut self, employee: Employee, resigned: bool) -> usize {
         let index = self.employees.len();
+        if let Some(key) = mobile::file_key(&employee.mobile_code, &employee.mobile_number) {
+            self.by_mobile_key.entry(key).or_default().push(index);
+        }
         for kind in UserIdType::ALL {
             self.by_id
                 .insert((kind, employee.id(kind).to_owned()), index);
@@ -181,7 +250,26 @@ impl Directory {
             .or_default()
             .push(index);
         self.employees.push(employee);
+        self.resigned.push(resigned);
         index
+    }
+
+    /// True when the employee at `index` has resigned.
+    pub fn is_resigned(&self, index: usize) -> bool {
+        self.resigned.get(index).copied().unwrap_or(false)
+    }
+
+    /// The employees with this e-mail (case-insensitive), in file order.
+    pub fn with_email(&self, email: &str) -> &[usize] {
+        self.by_email
+            .get(&email.to_lowercase())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The employees whose mobile has this key ([`mobile::file_key`] of their code and
+    /// number), in file order.
+    pub fn with_mobile_key(&self, key: &str) -> &[usize] {
+        self.by_mobile_key.get(key).map_or(&[], Vec::as_slice)
     }
 
     /// Every employee, in file order (then made-up ones, in the order they were made up).
@@ -272,6 +360,33 @@ mod tests {
         let built_in = Directory::sample();
         assert_eq!(built_in.source(), &DirectorySource::BuiltIn);
         assert_eq!(built_in.employees(), sample.employees());
+    }
+
+    #[test]
+    fn the_resigned_column_is_optional_and_mobiles_are_keyed_in_any_spelling() {
+        let csv = "user_id,open_id,union_id,name_zh,name_en,email,mobile_code,mobile_number,resigned\n\
+                   u1,ou_1,on_1,甲,A,a@corp.com,,+86 139 0000 0001,\n\
+                   u2,ou_2,on_2,乙,B,b@corp.com,86,13900000002,true\n\
+                   u3,ou_3,on_3,丙,C,c@corp.com,1,212-666-8888,0\n";
+        let directory = Directory::from_reader(csv.as_bytes()).unwrap();
+        assert_eq!(directory.employees().len(), 3);
+        assert!(!directory.is_resigned(0) && directory.is_resigned(1) && !directory.is_resigned(2));
+        assert_eq!(directory.with_mobile_key("13900000001"), [0]);
+        assert_eq!(directory.with_mobile_key("13900000002"), [1]);
+        assert_eq!(directory.with_mobile_key("+12126668888"), [2]);
+        assert_eq!(directory.with_email("B@Corp.com"), [1]);
+        assert!(directory.with_email("nobody@corp.com").is_empty());
+
+        let bad = "user_id,open_id,union_id,name_zh,name_en,email,mobile_code,mobile_number,resigned\n\
+                   u1,ou_1,on_1,甲,A,a@corp.com,86,13900000001,maybe\n";
+        let err = Directory::from_reader(bad.as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "directory line 2: resigned \"maybe\" is not one of true, false, 1, 0, yes, no"
+        );
+        // The sample has no such column: everyone is active.
+        let sample = Directory::sample();
+        assert!((0..sample.employees().len()).all(|i| !sample.is_resigned(i)));
     }
 
     #[test]

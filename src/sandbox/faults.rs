@@ -1,4 +1,4 @@
-//! Injected faults (permission denied, latency, jitter, 5xx failures, dropped connections),
+//! Injected faults (permission denied, for every scope or for some, latency, jitter, 5xx failures, dropped connections),
 //! decided by one seeded random generator so that a run with the same `--seed` and the same
 //! sequence of business calls fails the same way every time. The settings can change while
 //! the sandbox runs (`POST /sandbox/faults`, `Sandbox::set_faults`); each change restarts
@@ -10,6 +10,8 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
+
+use super::scope::{Scope, ScopeSet};
 
 /// The longest latency or jitter accepted: ten minutes, longer than any client waits.
 pub const MAX_DELAY_MS: u64 = 600_000;
@@ -29,6 +31,10 @@ pub struct FaultSettings {
     pub jitter_ms: u64,
     /// Answer every business call with 99991672 (permission missing).
     pub deny_permission: bool,
+    /// Answer the calls that need one of these scopes with 99991672 naming it (left out of
+    /// the JSON when empty, so the answer of a sandbox that denies nothing keeps its shape).
+    #[serde(skip_serializing_if = "ScopeSet::is_empty")]
+    pub deny_scopes: ScopeSet,
 }
 
 /// A setting out of range.
@@ -96,6 +102,8 @@ pub struct FaultPatch {
     pub jitter_ms: Option<u64>,
     /// New `deny_permission`.
     pub deny_permission: Option<bool>,
+    /// New `deny_scopes` (a list of scope names; `[]` denies none).
+    pub deny_scopes: Option<ScopeSet>,
 }
 
 impl FaultPatch {
@@ -107,6 +115,7 @@ impl FaultPatch {
             latency_ms: self.latency_ms.unwrap_or(settings.latency_ms),
             jitter_ms: self.jitter_ms.unwrap_or(settings.jitter_ms),
             deny_permission: self.deny_permission.unwrap_or(settings.deny_permission),
+            deny_scopes: self.deny_scopes.unwrap_or(settings.deny_scopes),
         }
     }
 }
@@ -116,6 +125,8 @@ impl FaultPatch {
 pub struct FaultDecision {
     /// Answer 99991672 (permission missing) and do nothing else.
     pub deny: bool,
+    /// The scope a denial names, when `deny_scopes` (not `deny_permission`) caused it.
+    pub denied_scope: Option<Scope>,
     /// Delay added after arrival (latency plus this call's jitter).
     pub delay: Duration,
     /// Answer HTTP 500 / 1002001 and store nothing.
@@ -128,7 +139,8 @@ pub struct FaultDecision {
 ///
 /// Draws per call, in this order and only when the setting is non-zero: jitter in
 /// `0..=jitter_ms`, then one number for `fail_rate`, then (if not failed) one for
-/// `drop_rate`. A denied call draws nothing.
+/// `drop_rate`. A denied call draws nothing (whether `deny_permission` or `deny_scopes`
+/// denied it), so denying one endpoint's scope does not change the other calls' fates.
 #[derive(Debug, Clone)]
 pub struct FaultPlan {
     rng: StdRng,
@@ -158,12 +170,24 @@ impl FaultPlan {
         Ok(())
     }
 
-    /// The next call's fate.
+    /// The next call's fate, for a call that needs no particular scope.
     pub fn next_decision(&mut self) -> FaultDecision {
+        self.next_decision_for(&[])
+    }
+
+    /// The next fate of a call that needs every one of `scopes`.
+    pub fn next_decision_for(&mut self, scopes: &[Scope]) -> FaultDecision {
         let s = self.settings;
         if s.deny_permission {
             return FaultDecision {
                 deny: true,
+                ..FaultDecision::default()
+            };
+        }
+        if let Some(&scope) = scopes.iter().find(|&&scope| s.deny_scopes.contains(scope)) {
+            return FaultDecision {
+                deny: true,
+                denied_scope: Some(scope),
                 ..FaultDecision::default()
             };
         }
@@ -176,6 +200,7 @@ impl FaultPlan {
         let drop = !fail && s.drop_rate > 0.0 && self.rng.random::<f64>() < s.drop_rate;
         FaultDecision {
             deny: false,
+            denied_scope: None,
             delay: Duration::from_millis(s.latency_ms.saturating_add(jitter)),
             fail,
             drop,
@@ -258,6 +283,39 @@ mod tests {
         let before = settings(4, 0.1, 0.0);
         assert_eq!(patch.apply(&before), settings(4, 0.1, 1.0));
         assert!(serde_json::from_str::<FaultPatch>(r#"{"seed":1}"#).is_err());
+    }
+
+    #[test]
+    fn a_denied_scope_denies_only_its_calls_and_draws_nothing() {
+        let denying = FaultSettings {
+            deny_scopes: ScopeSet::of([Scope::ContactUserId]),
+            ..settings(0, 0.5, 0.0)
+        };
+        let mut plan = FaultPlan::new(5, denying);
+        let mut plain = FaultPlan::new(5, settings(0, 0.5, 0.0));
+        for _ in 0..20 {
+            let d = plan.next_decision_for(&[Scope::ContactUserId]);
+            assert!(
+                d.deny && d.denied_scope == Some(Scope::ContactUserId),
+                "{d:?}"
+            );
+            assert_eq!(
+                plan.next_decision_for(&[Scope::ExternalReferralReward]),
+                plain.next_decision()
+            );
+        }
+        let patch: FaultPatch =
+            serde_json::from_str(r#"{"deny_scopes":["hire:talent:readonly"]}"#).unwrap();
+        let patched = patch.apply(&FaultSettings::default());
+        assert_eq!(patched.deny_scopes, ScopeSet::of([Scope::HireTalent]));
+        let json = serde_json::to_value(patched).unwrap();
+        assert_eq!(
+            json["deny_scopes"],
+            serde_json::json!(["hire:talent:readonly"])
+        );
+        let none = serde_json::to_value(FaultSettings::default()).unwrap();
+        assert!(none.get("deny_scopes").is_none(), "{none}");
+        assert!(serde_json::from_str::<FaultPatch>(r#"{"deny_scopes":["x"]}"#).is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use super::AppState;
 use super::auth;
 use super::endpoint::Endpoint;
 use super::reply::{LOGID_HEADER, Reply, code};
+use super::scope::Scope;
 use super::server::DropTrigger;
 
 /// Middleware for one business endpoint.
@@ -37,18 +38,9 @@ pub async fn business(
     if let Err(reply) = auth::authorize(&state, request.headers()) {
         return reply.into_response();
     }
-    let fate = state.next_fault();
+    let fate = state.next_fault(endpoint);
     if fate.deny {
-        let scope = endpoint.scope();
-        return Reply::error(
-            StatusCode::BAD_REQUEST,
-            code::PERMISSION_DENIED,
-            format!(
-                "Access denied. One of the following scopes is required: [{scope}]. \
-                 应用尚未开通所需的应用身份权限：[{scope}]"
-            ),
-        )
-        .into_response();
+        return permission_denied(fate.denied_scope.unwrap_or(endpoint.scope())).into_response();
     }
     if !fate.delay.is_zero() {
         state.stats(|s| s.delayed(fate.delay));
@@ -83,6 +75,18 @@ pub async fn business(
         .into_response();
     }
     response
+}
+
+/// HTTP 400, code 99991672: the app lacks `scope`, named in the message as Feishu does.
+pub fn permission_denied(scope: Scope) -> Reply {
+    Reply::error(
+        StatusCode::BAD_REQUEST,
+        code::PERMISSION_DENIED,
+        format!(
+            "Access denied. One of the following scopes is required: [{scope}]. \
+             应用尚未开通所需的应用身份权限：[{scope}]"
+        ),
+    )
 }
 
 /// Outer middleware: a unique `x-tt-logid` on every answer, and the per-status count.

@@ -1,5 +1,6 @@
 //! What happened inside the sandbox, for tests and for users rehearsing a migration:
-//! the stored rewards and accounts, requests by endpoint and status, 429s, dropped
+//! the stored rewards and accounts, who was made up, requests by endpoint (the people
+//! lookups included) and status, 429s, dropped
 //! connections, and the most requests accepted in any one second. Served at
 //! `GET /sandbox/state` and on the handle as a typed struct.
 
@@ -71,6 +72,8 @@ pub struct SandboxState {
     pub made_up_employees: Option<Vec<Employee>>,
     /// How many employees were made up (always 0 with a strict directory).
     pub made_up_employee_count: usize,
+    /// How many talents were made up by the talent lookup (always 0 with `--talents`).
+    pub made_up_talent_count: usize,
     /// Answered requests by endpoint ("METHOD route") and HTTP status.
     pub requests: BTreeMap<String, BTreeMap<String, u64>>,
     /// Requests answered 429, by endpoint.
@@ -123,6 +126,7 @@ pub fn snapshot(state: &AppState, with_rewards: bool) -> SandboxState {
         let made_up = with_rewards.then(|| p.made_up().cloned().collect());
         (rewards, accounts, made_up, p.made_up_count())
     });
+    let made_up_talent_count = state.talents(|t| t.made_up_count());
     let stats = state.stats(|s| s.clone());
     let (throttled, peak_per_second) = state.limits(|l| (l.throttled(), l.peaks()));
     SandboxState {
@@ -133,6 +137,7 @@ pub fn snapshot(state: &AppState, with_rewards: bool) -> SandboxState {
         accounts,
         made_up_employees,
         made_up_employee_count,
+        made_up_talent_count,
         requests: stats.requests,
         throttled,
         failed: stats.failed,

@@ -1,5 +1,6 @@
 //! The documented rate limits, enforced as Feishu's gateway does: a strict sliding window
-//! over the arrival times of accepted requests. Also measures, per endpoint, the most
+//! over the arrival times of accepted requests, one per documented quota (the people
+//! lookups have two at once: 50 per second and 1000 per minute). Also measures, per endpoint, the most
 //! requests accepted in any one-second window, so a client's pacing can be checked where
 //! it lands.
 
@@ -38,11 +39,10 @@ impl Window {
 
 const ONE_SECOND: Duration = Duration::from_secs(1);
 
-/// One endpoint's limiter and peak meter.
+/// One endpoint's limiter (a window per quota) and peak meter.
 #[derive(Debug, Clone, Default)]
 struct Lane {
-    quota: Option<Quota>,
-    limited: Window,
+    windows: Vec<(Quota, Window)>,
     last_second: Window,
     peak: usize,
     throttled: u64,
@@ -61,7 +61,11 @@ impl Limits {
             .iter()
             .map(|&e| {
                 let lane = Lane {
-                    quota: e.quota(reward_rate),
+                    windows: e
+                        .quotas(reward_rate)
+                        .into_iter()
+                        .map(|q| (q, Window::default()))
+                        .collect(),
                     ..Lane::default()
                 };
                 (e, lane)
@@ -70,8 +74,10 @@ impl Limits {
         Limits { lanes }
     }
 
-    /// Counts an arrival at `now` if the endpoint's window has room; refused arrivals are
-    /// not counted (a client that keeps knocking does not push its reset further away).
+    /// Counts an arrival at `now` if every one of the endpoint's windows has room; refused
+    /// arrivals are not counted in any window (a client that keeps knocking does not push
+    /// its reset further away). When several windows are full, the answer names the one
+    /// that frees last, since only then is a retry accepted.
     /// An arrival stamped before the newest one counted (which the caller prevents by
     /// stamping under the same lock) counts as arriving with it, so windows stay in order.
     pub fn admit(&mut self, endpoint: Endpoint, now: Instant) -> Result<(), Throttled> {
@@ -81,23 +87,30 @@ impl Limits {
             .arrivals
             .back()
             .map_or(now, |&newest| now.max(newest));
-        if let Some(quota) = lane.quota {
-            lane.limited.forget_before(now, quota.per);
-            if lane.limited.arrivals.len() >= quota.max as usize {
-                lane.throttled += 1;
-                let frees_at = lane
-                    .limited
+        let mut refusal: Option<(Duration, u32)> = None;
+        for (quota, window) in &mut lane.windows {
+            window.forget_before(now, quota.per);
+            if window.arrivals.len() >= quota.max as usize {
+                let frees_at = window
                     .arrivals
                     .front()
                     .map_or(now, |&oldest| oldest + quota.per);
                 let wait = frees_at.saturating_duration_since(now);
-                let reset_secs = wait.as_nanos().div_ceil(1_000_000_000).max(1);
-                return Err(Throttled {
-                    limit: quota.max,
-                    reset_secs: u64::try_from(reset_secs).unwrap_or(u64::MAX),
-                });
+                if refusal.is_none_or(|(longest, _)| wait > longest) {
+                    refusal = Some((wait, quota.max));
+                }
             }
-            lane.limited.arrivals.push_back(now);
+        }
+        if let Some((wait, limit)) = refusal {
+            lane.throttled += 1;
+            let reset_secs = wait.as_nanos().div_ceil(1_000_000_000).max(1);
+            return Err(Throttled {
+                limit,
+                reset_secs: u64::try_from(reset_secs).unwrap_or(u64::MAX),
+            });
+        }
+        for (_, window) in &mut lane.windows {
+            window.arrivals.push_back(now);
         }
         lane.last_second.forget_before(now, ONE_SECOND);
         lane.last_second.arrivals.push_back(now);
@@ -161,6 +174,52 @@ mod tests {
             t0 + Duration::from_millis(20_500),
         );
         assert_eq!(refused.map_err(|t| t.reset_secs), Err(40));
+    }
+
+    #[test]
+    fn lookups_are_held_to_50_a_second_and_1000_a_minute_at_once() {
+        let mut limits = Limits::new(10);
+        let t0 = Instant::now();
+        // 50 in the first instant fill the second's window.
+        for _ in 0..50 {
+            assert!(limits.admit(Endpoint::UserLookup, t0).is_ok());
+        }
+        assert_eq!(
+            limits.admit(Endpoint::UserLookup, t0 + Duration::from_millis(400)),
+            Err(Throttled {
+                limit: 50,
+                reset_secs: 1
+            })
+        );
+        // 50 a second for 20 seconds is 1000: the minute is full though each second is not.
+        for s in 1..20 {
+            for _ in 0..50 {
+                let at = t0 + Duration::from_secs(s);
+                assert!(limits.admit(Endpoint::UserLookup, at).is_ok(), "second {s}");
+            }
+        }
+        let refused = limits.admit(Endpoint::UserLookup, t0 + Duration::from_millis(20_500));
+        assert_eq!(
+            refused,
+            Err(Throttled {
+                limit: 1000,
+                reset_secs: 40
+            })
+        );
+        // The minute frees once the first second's arrivals are 60 s old.
+        assert!(
+            limits
+                .admit(Endpoint::UserLookup, t0 + Duration::from_secs(60))
+                .is_ok()
+        );
+        // The talent lookup counts on its own.
+        assert!(
+            limits
+                .admit(Endpoint::TalentLookup, t0 + Duration::from_secs(60))
+                .is_ok()
+        );
+        assert_eq!(limits.throttled()[&Endpoint::UserLookup.key()], 2);
+        assert_eq!(limits.peaks()[&Endpoint::UserLookup.key()], 50);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! paths, JSON shapes, validation, error codes, token expiry, rate limits and idempotency
 //! as the real service, plus seeded faults that can be changed while it runs. It knows the
 //! employees of its directory and, unless the directory is strict, makes up anyone else
-//! named by a well-formed id, e-mail or mobile. Users rehearse a migration against it; the
+//! named by a well-formed id, e-mail or mobile; likewise the talents of its talent pool.
+//! It answers the people lookups (users and talents by e-mail or mobile) as well. Users rehearse a migration against it; the
 //! integration tests run the importer against it in-process.
 //!
 //! [`start`] binds and serves it; [`app`] builds the router alone.
@@ -19,11 +20,16 @@ pub mod identity;
 pub mod inspect;
 pub mod limit;
 pub mod made_up;
+pub mod mobile;
 pub mod params;
 pub mod people;
 pub mod reply;
 pub mod rewards;
+pub mod scope;
 pub mod server;
+pub mod talent_lookup;
+pub mod talents;
+pub mod user_lookup;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +50,9 @@ pub use faults::{FaultDecision, FaultError, FaultPatch, FaultPlan, FaultSettings
 pub use identity::{Handle, Malformed, well_formed};
 pub use inspect::SandboxState;
 pub use people::{People, Refusal};
+pub use scope::{Scope, ScopeSet};
+pub use talent_lookup::Talents;
+pub use talents::{Talent, TalentPool, TalentSource, TalentsError};
 
 use accounts::AccountStore;
 use auth::Tokens;
@@ -77,6 +86,9 @@ pub struct SandboxConfig {
     pub drop_rate: f64,
     /// Answer every business call with 99991672 (permission missing). Default false.
     pub deny_permission: bool,
+    /// Answer the calls that need one of these scopes with 99991672 naming it (e.g. the
+    /// people lookup's `contact:user.id:readonly`). Default none.
+    pub deny_scopes: ScopeSet,
     /// Seed of the fault generator (and of token text). Default 0.
     pub seed: u64,
     /// The employees. Default: the built-in `samples/employees.csv`.
@@ -85,6 +97,12 @@ pub struct SandboxConfig {
     /// else is refused with 1002002, a registration with 1002551. Default false: anyone
     /// else named by a well-formed id, e-mail or mobile is made up on first sight.
     pub strict_directory: bool,
+    /// The talents the talent lookup knows. Default: none.
+    pub talents: TalentPool,
+    /// Know exactly the pool's talents (`--talents FILE`): a value no talent has is simply
+    /// absent from the answer. Default false: a well-formed e-mail, mobile or document no
+    /// talent has gets a made-up talent on first sight.
+    pub strict_talents: bool,
     /// Where "now" comes from for rate limits and token expiry. Default the system clock.
     pub clock: Clock,
 }
@@ -102,9 +120,12 @@ impl Default for SandboxConfig {
             fail_rate: 0.0,
             drop_rate: 0.0,
             deny_permission: false,
+            deny_scopes: ScopeSet::NONE,
             seed: 0,
             directory: Directory::sample(),
             strict_directory: false,
+            talents: TalentPool::default(),
+            strict_talents: false,
             clock: Clock::system(),
         }
     }
@@ -120,6 +141,7 @@ impl SandboxConfig {
             latency_ms: ms(self.latency),
             jitter_ms: ms(self.jitter),
             deny_permission: self.deny_permission,
+            deny_scopes: self.deny_scopes,
         }
     }
 
@@ -187,6 +209,7 @@ pub struct Settings {
 struct Shared {
     settings: Settings,
     people: Mutex<People>,
+    talents: Mutex<Talents>,
     clock: Clock,
     tokens: Mutex<Tokens>,
     limits: Mutex<Limits>,
@@ -229,6 +252,7 @@ impl AppState {
                     seed: config.seed,
                 },
                 people: Mutex::new(People::new(config.directory, config.strict_directory)),
+                talents: Mutex::new(Talents::new(config.talents, config.strict_talents)),
                 clock: config.clock,
                 tokens: Mutex::new(Tokens::new(config.seed)),
                 limits: Mutex::new(Limits::new(config.reward_rate)),
@@ -266,9 +290,9 @@ impl AppState {
         format!("sandbox{secs}{n:010}")
     }
 
-    /// The next business call's fault decision.
-    pub fn next_fault(&self) -> FaultDecision {
-        lock(&self.shared.faults).next_decision()
+    /// The fault decision of the next call to `endpoint` (denied when its scope is).
+    pub fn next_fault(&self, endpoint: Endpoint) -> FaultDecision {
+        lock(&self.shared.faults).next_decision_for(&[endpoint.scope()])
     }
 
     /// The fault settings in force.
@@ -312,6 +336,11 @@ impl AppState {
         f(&mut lock(&self.shared.people))
     }
 
+    /// Runs `f` on the talents the sandbox knows, locked.
+    pub fn talents<R>(&self, f: impl FnOnce(&mut Talents) -> R) -> R {
+        f(&mut lock(&self.shared.talents))
+    }
+
     /// Runs `f` on the rate limiters, locked.
     pub fn limits<R>(&self, f: impl FnOnce(&mut Limits) -> R) -> R {
         f(&mut lock(&self.shared.limits))
@@ -338,7 +367,7 @@ impl AppState {
     }
 }
 
-/// The sandbox's router: the Feishu endpoints, `/sandbox/state`, `/sandbox/faults` and
+/// The sandbox's router: the Feishu endpoints (the people lookups included), `/sandbox/state`, `/sandbox/faults` and
 /// `/sandbox/expire-tokens`. Drop faults need [`start`]'s connection loop.
 pub fn app(state: AppState) -> Router {
     let gate = |endpoint: Endpoint| from_fn_with_state((state.clone(), endpoint), gate::business);
@@ -367,6 +396,14 @@ pub fn app(state: AppState) -> Router {
         .route(
             Endpoint::AccountAssets.route(),
             get(accounts::assets).route_layer(gate(Endpoint::AccountAssets)),
+        )
+        .route(
+            Endpoint::UserLookup.route(),
+            post(user_lookup::batch_get_id).route_layer(gate(Endpoint::UserLookup)),
+        )
+        .route(
+            Endpoint::TalentLookup.route(),
+            post(talent_lookup::batch_get_id).route_layer(gate(Endpoint::TalentLookup)),
         )
         .route("/sandbox/state", get(inspect::state))
         .route(

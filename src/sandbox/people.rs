@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use super::directory::{Directory, DirectorySource, Employee, UserIdType};
 use super::identity::{self, Handle, Malformed, Part};
 use super::made_up;
+use super::mobile;
 use super::reply::{Reply, code};
 
 /// How many times a made-up employee is derived again when a derived value is taken.
@@ -177,6 +178,42 @@ impl People {
         Ok(self.make_up(&given))
     }
 
+    /// The employee the people lookup answers for an e-mail (case-insensitive): the first
+    /// of the directory's with it who has not resigned (or any, with `include_resigned`).
+    /// `None` when only resigned employees have it, when no one has it and the directory is
+    /// strict or the e-mail malformed; otherwise someone with it is made up.
+    pub fn lookup_email(&mut self, email: &str, include_resigned: bool) -> Option<usize> {
+        let holders = self.directory.with_email(email).to_vec();
+        self.lookup(&holders, include_resigned, Handle::Email(email))
+    }
+
+    /// Likewise for a mobile in the lookup's documented form (bare 11 digits for mainland
+    /// China, `+CC…` otherwise; see [`mobile::lookup_key`]); any other spelling is `None`.
+    pub fn lookup_mobile(&mut self, number: &str, include_resigned: bool) -> Option<usize> {
+        let key = mobile::lookup_key(number)?;
+        let holders = self.directory.with_mobile_key(&key).to_vec();
+        let handle = Handle::Mobile { code: None, number };
+        self.lookup(&holders, include_resigned, handle)
+    }
+
+    fn lookup(
+        &mut self,
+        holders: &[usize],
+        include_resigned: bool,
+        handle: Handle<'_>,
+    ) -> Option<usize> {
+        if !holders.is_empty() {
+            return holders
+                .iter()
+                .copied()
+                .find(|&i| include_resigned || !self.directory.is_resigned(i));
+        }
+        if self.strict || identity::well_formed(&handle).is_err() {
+            return None;
+        }
+        Some(self.make_up(&[handle]))
+    }
+
     /// Makes up the employee for `given` (derived again in the rare case that a derived
     /// value is taken) and keeps it.
     fn make_up(&mut self, given: &[Handle<'_>]) -> usize {
@@ -278,6 +315,54 @@ mod tests {
             Err(Refusal::NotUnique(2))
         );
         assert_eq!(people.made_up_count(), 0);
+    }
+
+    fn with_one_resigned() -> Directory {
+        let csv = "user_id,open_id,union_id,name_zh,name_en,email,mobile_code,mobile_number,resigned\n\
+                   u1,ou_1,on_1,甲,A,a@corp.com,,+86 139 0000 0001,\n\
+                   u2,ou_2,on_2,乙,B,left@corp.com,86,13900000002,true\n";
+        Directory::from_reader(csv.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn lookups_hide_resigned_people_unless_asked_and_never_make_them_up_again() {
+        for strict in [true, false] {
+            let mut people = People::new(with_one_resigned(), strict);
+            assert_eq!(people.lookup_email("A@corp.com", false), Some(0));
+            assert_eq!(people.lookup_mobile("13900000001", false), Some(0));
+            assert_eq!(people.lookup_email("left@corp.com", false), None);
+            assert_eq!(people.lookup_email("left@corp.com", true), Some(1));
+            assert_eq!(people.lookup_mobile("13900000002", true), Some(1));
+            // The documented form only: +86 in front is not how mainland numbers are sent.
+            assert_eq!(people.lookup_mobile("+8613900000001", false), None);
+            assert_eq!(people.made_up_count(), 0, "strict {strict}");
+        }
+    }
+
+    #[test]
+    fn open_lookups_make_up_strangers_whose_open_id_the_import_then_accepts() {
+        let mut people = People::new(with_one_resigned(), false);
+        let a = people.lookup_email("new.hire@corp.com", false).unwrap();
+        assert_eq!(people.lookup_email("NEW.HIRE@corp.com", false), Some(a));
+        let open_id = people.directory().employees()[a].open_id.clone();
+        assert_eq!(
+            people.by_id("referral_user_id", UserIdType::OpenId, &open_id),
+            Ok(a)
+        );
+        let b = people.lookup_mobile("+12126668888", false).unwrap();
+        assert_eq!(people.lookup_mobile("+12126668888", false), Some(b));
+        let c = people.lookup_mobile("13811112222", false).unwrap();
+        assert_eq!(
+            people.directory().employees()[c].mobile_number,
+            "13811112222"
+        );
+        assert_eq!(people.lookup_email("not-an-email", false), None);
+        assert_eq!(people.lookup_mobile("2126668888", false), None);
+        assert_eq!(people.made_up_count(), 3);
+        // Another sandbox makes up the same person for the same e-mail.
+        let mut other = People::new(Directory::sample(), false);
+        let again = other.lookup_email("new.hire@corp.com", false).unwrap();
+        assert_eq!(other.directory().employees()[again].open_id, open_id);
     }
 
     #[test]

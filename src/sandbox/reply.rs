@@ -17,6 +17,8 @@ pub mod code {
     pub const SYSTEM_ERROR: i64 = 1002001;
     /// Hire: parameter error.
     pub const PARAM_ERROR: i64 = 1002002;
+    /// Hire: invalid mobile number (the talent lookup).
+    pub const INVALID_MOBILE: i64 = 1002009;
     /// Hire: user not found.
     pub const USER_NOT_FOUND: i64 = 1002551;
     /// Hire: the mobile or email matches more than one user.
@@ -27,6 +29,9 @@ pub mod code {
     pub const AUTH_INVALID_PARAM: i64 = 10003;
     /// Auth: wrong app secret.
     pub const AUTH_BAD_SECRET: i64 = 10014;
+    /// Gateway: a request field breaks its rule ("field validation failed"), with the
+    /// field in `error.field_violations`.
+    pub const FIELD_VALIDATION: i64 = 99992402;
     /// Gateway: frequency limit hit.
     pub const RATE_LIMITED: i64 = 99991400;
     /// Gateway: no access token in the request.
@@ -55,6 +60,28 @@ struct Envelope<'a, T: Serialize> {
     code: i64,
     msg: &'a str,
     data: T,
+}
+
+/// An error envelope with the SDK's `error` object (`lark_oapi.core.model.Error`).
+#[derive(Serialize)]
+struct Violated<'a> {
+    code: i64,
+    msg: &'a str,
+    data: Empty,
+    error: Violations<'a>,
+}
+
+#[derive(Serialize)]
+struct Violations<'a> {
+    field_violations: [FieldViolation<'a>; 1],
+}
+
+/// One `ErrorFieldViolation` of the SDK: the field, the value, what is wrong.
+#[derive(Serialize)]
+struct FieldViolation<'a> {
+    field: &'a str,
+    value: &'a str,
+    description: &'a str,
 }
 
 /// The empty `data` object of an error reply.
@@ -89,6 +116,28 @@ impl Reply {
     /// HTTP 400, code 1002002: a parameter error whose message names the field.
     pub fn param(msg: impl AsRef<str>) -> Reply {
         Reply::error(StatusCode::BAD_REQUEST, code::PARAM_ERROR, msg)
+    }
+
+    /// HTTP 400, code 99992402 "field validation failed": the gateway's answer to a field
+    /// that breaks its rule, naming it in `error.field_violations` and, for clients that
+    /// print only `msg`, after the documented text as well.
+    pub fn field_violation(field: &str, value: &str, description: &str) -> Reply {
+        let msg = format!("field validation failed: {field}: {description}");
+        Reply::json(
+            StatusCode::BAD_REQUEST,
+            &Violated {
+                code: code::FIELD_VALIDATION,
+                msg: &msg,
+                data: Empty {},
+                error: Violations {
+                    field_violations: [FieldViolation {
+                        field,
+                        value,
+                        description,
+                    }],
+                },
+            },
+        )
     }
 
     /// Any serialisable body as it is (the token endpoint's top-level fields).

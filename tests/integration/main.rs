@@ -17,6 +17,7 @@ mod pacing;
 mod people_columns;
 mod rollback;
 mod sandbox;
+mod sandbox_lookups;
 mod validate_bodies;
 mod validate_cli;
 mod validate_rules;
