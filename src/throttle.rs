@@ -274,7 +274,11 @@ mod tests {
         for (i, at) in slots[1000..].iter().enumerate() {
             assert_eq!(*at, start + span + period * i as u32, "slot {}", 1000 + i);
         }
-        assert!(slots[1999] - start < Duration::from_secs(82), "{:?}", slots[1999] - start);
+        assert!(
+            slots[1999] - start < Duration::from_secs(82),
+            "{:?}",
+            slots[1999] - start
+        );
         assert_eq!(most_in(span, &slots), 1000);
         assert!(most_in(Duration::from_secs(60), &slots) <= 1000);
         assert_eq!(most_in(Duration::from_secs(1), &slots), 50);
