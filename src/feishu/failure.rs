@@ -150,14 +150,34 @@ pub enum Scope {
     Reward,
     /// `hire:referral_account`: registering, enabling, deactivating, reading accounts.
     Account,
+    /// `contact:user.id:readonly`: looking users up by e-mail or mobile; with
+    /// `employee_id`, also `contact:user.employee_id:readonly` (ids of type `user_id`).
+    ContactUserId {
+        /// The ids asked for are of type `user_id`.
+        employee_id: bool,
+    },
+    /// `hire:talent:readonly` (or `hire:talent`): looking talents up by e-mail or mobile.
+    Talent,
 }
 
 impl Scope {
-    /// The scope's name as the developer console shows it.
+    /// The scope's name as the developer console shows it (the first, when the call
+    /// needs several).
     pub fn name(self) -> &'static str {
+        self.names()[0]
+    }
+
+    /// Every scope the call needs, as the developer console shows them.
+    pub fn names(self) -> &'static [&'static str] {
         match self {
-            Scope::Reward => "hire:external_referral_reward",
-            Scope::Account => "hire:referral_account",
+            Scope::Reward => &["hire:external_referral_reward"],
+            Scope::Account => &["hire:referral_account"],
+            Scope::ContactUserId { employee_id: false } => &["contact:user.id:readonly"],
+            Scope::ContactUserId { employee_id: true } => &[
+                "contact:user.id:readonly",
+                "contact:user.employee_id:readonly",
+            ],
+            Scope::Talent => &["hire:talent:readonly"],
         }
     }
 }
@@ -178,10 +198,16 @@ pub(crate) const SYSTEM_ERROR_CODE: i64 = 1002001;
 
 /// What to fix for a fatal code of a business call.
 pub(crate) fn fatal_advice(code: i64, scope: Scope) -> String {
-    let scope = scope.name();
+    let lacks = match scope.names() {
+        [one] => format!("the permission {one}: grant it"),
+        several => format!(
+            "one of the permissions {} (the message names which): grant them",
+            several.join(" and ")
+        ),
+    };
     match code {
         99991672 | 99991679 => format!(
-            "the app lacks the permission {scope}: grant it in the developer console \
+            "the app lacks {lacks} in the developer console \
              (开发者后台 → 权限管理 / Permissions & Scopes), then publish a new app version \
              (版本管理与发布) and have it approved"
         ),

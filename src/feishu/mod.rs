@@ -1,4 +1,4 @@
-//! The Feishu Open Platform client: the tenant token, the Hire calls rewardsync makes (as
+//! The Feishu Open Platform client: the tenant token, the Hire calls and people lookups rewardsync makes (as
 //! [`Request`]s, each with its endpoint [`Family`]), and the sorting of every answer into
 //! success, a refused token, or one of the failure classes of SPEC §1.
 //!
@@ -9,6 +9,7 @@ mod account;
 mod answer;
 mod client;
 mod failure;
+mod lookup;
 mod request;
 mod target;
 mod token;
@@ -27,6 +28,10 @@ pub use account::{
 pub use answer::Answer;
 pub use client::{Client, ClientBuildError, ClientOptions, Reply};
 pub use failure::{Failure, Scope};
+pub use lookup::{
+    BatchError, Contact, INVALID_MOBILE_CODE, MAX_BATCH, TalentKey, TalentMatch, UserMatch,
+    UserStatus, talent_batches, user_batches,
+};
 pub use request::{Family, Request};
 pub use target::{SECRET_ENV, SECRET_FILE_ENV, Secret, Target, TargetError};
 pub use token::Token;

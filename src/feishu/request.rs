@@ -37,17 +37,23 @@ pub enum Family {
     AccountDeactivate,
     /// `GET …/referral_account/get_account_assets`: 10 per second.
     AccountAssets,
+    /// `POST /open-apis/contact/v3/users/batch_get_id`: 50 per second and 1000 per minute.
+    UserLookup,
+    /// `POST /open-apis/hire/v1/talents/batch_get_id`: 50 per second and 1000 per minute.
+    TalentLookup,
 }
 
 impl Family {
     /// Every family.
-    pub const ALL: [Family; 6] = [
+    pub const ALL: [Family; 8] = [
         Family::RewardImport,
         Family::RewardDelete,
         Family::AccountRegister,
         Family::AccountEnable,
         Family::AccountDeactivate,
         Family::AccountAssets,
+        Family::UserLookup,
+        Family::TalentLookup,
     ];
 
     /// The name stored in the ledger's pacing table and shown in messages.
@@ -59,6 +65,8 @@ impl Family {
             Family::AccountEnable => "account enable",
             Family::AccountDeactivate => "account deactivate",
             Family::AccountAssets => "account assets",
+            Family::UserLookup => "user lookup",
+            Family::TalentLookup => "talent lookup",
         }
     }
 
@@ -75,7 +83,22 @@ impl Family {
             | Family::AccountEnable
             | Family::AccountAssets => Rate::per_second(10.0),
             Family::AccountRegister | Family::AccountDeactivate => Rate::per_minute(100.0),
+            Family::UserLookup | Family::TalentLookup => Rate::per_second(50.0),
         }
+    }
+
+    /// A second documented quota over a longer window, on top of [`Family::limit`]: the
+    /// lookups' 1000 per minute.
+    pub fn window(self) -> Option<Rate> {
+        match self {
+            Family::UserLookup | Family::TalentLookup => Some(Rate::per_minute(1000.0)),
+            _ => None,
+        }
+    }
+
+    /// True for the people lookups.
+    pub fn is_lookup(self) -> bool {
+        matches!(self, Family::UserLookup | Family::TalentLookup)
     }
 
     /// True for the families `--rate` sets (the reward calls).
@@ -100,7 +123,7 @@ pub struct Request<T> {
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) scope: Scope,
-    family: Family,
+    pub(crate) family: Family,
     pub(crate) read: ReadData<T>,
 }
 
@@ -263,7 +286,7 @@ impl Request<Account> {
 
 /// JSON bytes of a body of strings, numbers and decimals: serialising it cannot fail, but
 /// an empty object is sent (and refused by the server, visibly) if it ever did.
-fn json_bytes<T: Serialize + ?Sized>(body: &T) -> Vec<u8> {
+pub(crate) fn json_bytes<T: Serialize + ?Sized>(body: &T) -> Vec<u8> {
     serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec())
 }
 

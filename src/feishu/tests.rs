@@ -965,3 +965,280 @@ async fn short_lived_token_is_refreshed_before_use() {
         Some(format!("Bearer {}", token_name(2)).as_str())
     );
 }
+
+// ---------------------------------------------------------------- people lookups
+
+fn owned(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| v.to_string()).collect()
+}
+
+fn sent_json(call: &super::scripted::Recorded) -> String {
+    String::from_utf8(call.body.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn user_lookup_sends_both_lists_and_reads_every_entry() {
+    let server = Server::start(vec![
+        Canned::ok(json!({"user_list": [
+            {"user_id": "ou_a", "email": "a@example.com",
+             "status": {"is_frozen": false, "is_resigned": true, "is_activated": true,
+                        "is_exited": false, "is_unjoin": false}},
+            {"email": "nobody@example.com"},
+            {"user_id": "", "mobile": "13011111111"},
+            {"user_id": "ou_m", "mobile": "+12126668888", "department_ids": ["d1"]}
+        ]}))
+        .header("x-tt-logid", "LOG-USERS"),
+    ])
+    .await;
+    let request = Request::batch_get_user_ids(
+        &owned(&["a@example.com", "nobody@example.com"]),
+        &owned(&["13011111111", "+12126668888"]),
+        true,
+        UserIdType::OpenId,
+    )
+    .unwrap();
+    assert_eq!(request.family(), Family::UserLookup);
+    let answer = call(&server.client(), request).await.unwrap();
+    assert_eq!(answer.log_id.as_deref(), Some("LOG-USERS"));
+
+    let sent = &server.calls()[0];
+    assert_eq!(sent.method, "POST");
+    assert_eq!(sent.path, "/open-apis/contact/v3/users/batch_get_id");
+    assert_eq!(sent.query.as_deref(), Some("user_id_type=open_id"));
+    assert_eq!(
+        sent.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    assert_eq!(
+        sent_json(sent),
+        r#"{"emails":["a@example.com","nobody@example.com"],"mobiles":["13011111111","+12126668888"],"include_resigned":true}"#
+    );
+
+    let found = &answer.value;
+    assert_eq!(found.len(), 4);
+    assert_eq!(found[0].contact, Contact::Email("a@example.com".into()));
+    assert_eq!(found[0].user_id.as_deref(), Some("ou_a"));
+    let status = found[0].status.expect("status present");
+    assert!(status.is_resigned && status.is_activated);
+    assert!(!status.is_frozen && !status.is_exited && !status.is_unjoin);
+    // Not found: no user_id, or an empty one.
+    assert_eq!(
+        found[1].contact,
+        Contact::Email("nobody@example.com".into())
+    );
+    assert_eq!(found[1].user_id, None);
+    assert_eq!(found[2].contact, Contact::Mobile("13011111111".into()));
+    assert_eq!(found[2].user_id, None);
+    assert_eq!(found[3].contact, Contact::Mobile("+12126668888".into()));
+    assert_eq!(found[3].user_id.as_deref(), Some("ou_m"));
+    assert_eq!(found[3].status, None);
+}
+
+#[tokio::test]
+async fn user_lookup_leaves_out_an_empty_list_and_asks_the_id_type() {
+    let server = Server::start(vec![
+        Canned::ok(json!({"user_list": [{"user_id": "u1", "mobile": "13011111111"}]})),
+        Canned::ok(json!({"user_list": []})),
+    ])
+    .await;
+    let client = server.client();
+    let answer = call(
+        &client,
+        Request::batch_get_user_ids(&[], &owned(&["13011111111"]), false, UserIdType::UserId)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.value[0].user_id.as_deref(), Some("u1"));
+    let answer = call(
+        &client,
+        Request::batch_get_user_ids(&owned(&["a@x.cn"]), &[], false, UserIdType::UnionId).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(answer.value.is_empty());
+    let calls = server.calls();
+    assert_eq!(calls[0].query.as_deref(), Some("user_id_type=user_id"));
+    assert_eq!(
+        sent_json(&calls[0]),
+        r#"{"mobiles":["13011111111"],"include_resigned":false}"#
+    );
+    assert_eq!(calls[1].query.as_deref(), Some("user_id_type=union_id"));
+    assert_eq!(
+        sent_json(&calls[1]),
+        r#"{"emails":["a@x.cn"],"include_resigned":false}"#
+    );
+}
+
+#[tokio::test]
+async fn talent_lookup_sends_one_kind_of_list_and_reads_duplicates() {
+    let server = Server::start(vec![
+        Canned::ok(json!({"talent_list": [
+            {"talent_id": "t1", "mobile_code": "86", "mobile_number": "13800000001"},
+            {"talent_id": "t2", "mobile_code": "86", "mobile_number": "13800000001",
+             "is_onboarded": false},
+            {"talent_id": "t3", "mobile_code": "86", "mobile_number": "13800000003"}
+        ]})),
+        Canned::ok(json!({"talent_list": [{"talent_id": "t9", "email": "c@example.com"}]})),
+        Canned::ok(json!({})),
+    ])
+    .await;
+    let client = server.client();
+    let mobiles = Request::batch_get_talent_ids(
+        TalentKey::Mobile { code: "86".into() },
+        &owned(&["13800000001", "13800000002", "13800000003"]),
+    )
+    .unwrap();
+    assert_eq!(mobiles.family(), Family::TalentLookup);
+    let found = call(&client, mobiles).await.unwrap().value;
+    // The second number has no talent: absent. The first has two.
+    let for_first: Vec<&str> = found
+        .iter()
+        .filter(|t| t.mobile_number.as_deref() == Some("13800000001"))
+        .map(|t| t.talent_id.as_str())
+        .collect();
+    assert_eq!(for_first, vec!["t1", "t2"]);
+    assert!(
+        !found
+            .iter()
+            .any(|t| t.mobile_number.as_deref() == Some("13800000002"))
+    );
+    assert_eq!(found[2].mobile_code.as_deref(), Some("86"));
+    assert_eq!(found[2].email, None);
+
+    let emails = Request::batch_get_talent_ids(
+        TalentKey::Email,
+        &owned(&["c@example.com", "d@example.com"]),
+    )
+    .unwrap();
+    let found = call(&client, emails).await.unwrap().value;
+    assert_eq!(
+        found,
+        vec![TalentMatch {
+            talent_id: "t9".into(),
+            email: Some("c@example.com".into()),
+            mobile_code: None,
+            mobile_number: None,
+        }]
+    );
+    let other = Request::batch_get_talent_ids(
+        TalentKey::Mobile { code: "1".into() },
+        &owned(&["2126668888"]),
+    )
+    .unwrap();
+    assert!(call(&client, other).await.unwrap().value.is_empty());
+
+    let calls = server.calls();
+    for sent in &calls {
+        assert_eq!(sent.method, "POST");
+        assert_eq!(sent.path, "/open-apis/hire/v1/talents/batch_get_id");
+        assert_eq!(sent.query, None);
+    }
+    assert_eq!(
+        sent_json(&calls[0]),
+        r#"{"mobile_code":"86","mobile_number_list":["13800000001","13800000002","13800000003"]}"#
+    );
+    assert_eq!(
+        sent_json(&calls[1]),
+        r#"{"email_list":["c@example.com","d@example.com"]}"#
+    );
+    assert_eq!(
+        sent_json(&calls[2]),
+        r#"{"mobile_code":"1","mobile_number_list":["2126668888"]}"#
+    );
+}
+
+#[tokio::test]
+async fn a_lookup_without_its_scope_is_fatal_and_names_it() {
+    let denied = || {
+        Canned::code(
+            400,
+            99991672,
+            "Access denied. One of the following scopes is required",
+        )
+    };
+    let server = Server::start(vec![denied(), denied(), denied()]).await;
+    let client = server.client();
+    let emails = owned(&["a@example.com"]);
+    let advice = |failure: Failure| match failure {
+        Failure::Fatal {
+            code: Some(99991672),
+            advice,
+            ..
+        } => advice,
+        other => panic!("{other:?}"),
+    };
+
+    let users = Request::batch_get_user_ids(&emails, &[], false, UserIdType::OpenId).unwrap();
+    let text = advice(call(&client, users).await.unwrap_err());
+    assert!(
+        text.contains("the app lacks the permission contact:user.id:readonly: grant it"),
+        "{text}"
+    );
+    assert!(!text.contains("employee_id"), "{text}");
+    assert!(!text.contains("hire:"), "{text}");
+
+    let users = Request::batch_get_user_ids(&emails, &[], false, UserIdType::UserId).unwrap();
+    let text = advice(call(&client, users).await.unwrap_err());
+    assert!(text.contains("contact:user.id:readonly"), "{text}");
+    assert!(text.contains("contact:user.employee_id:readonly"), "{text}");
+
+    let talents = Request::batch_get_talent_ids(TalentKey::Email, &emails).unwrap();
+    let text = advice(call(&client, talents).await.unwrap_err());
+    assert!(
+        text.contains("the app lacks the permission hire:talent:readonly"),
+        "{text}"
+    );
+    assert!(text.contains("权限管理"), "{text}");
+}
+
+#[tokio::test]
+async fn an_invalid_mobile_refuses_the_talent_call() {
+    let server = Server::start(vec![
+        Canned::code(400, INVALID_MOBILE_CODE, "invalid mobile number")
+            .header("x-tt-logid", "LOG-MOB"),
+    ])
+    .await;
+    let request =
+        Request::batch_get_talent_ids(TalentKey::Mobile { code: "86".into() }, &owned(&["123"]))
+            .unwrap();
+    let failure = call(&server.client(), request).await.unwrap_err();
+    assert_eq!(
+        failure,
+        Failure::Permanent {
+            code: 1002009,
+            msg: "invalid mobile number".into(),
+            log_id: Some("LOG-MOB".into()),
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_lookup_answer_without_data_is_transient() {
+    let server = Server::start(vec![Canned::json(200, json!({"code": 0, "msg": "ok"}))]).await;
+    let request =
+        Request::batch_get_user_ids(&owned(&["a@x.cn"]), &[], false, UserIdType::OpenId).unwrap();
+    let failure = call(&server.client(), request).await.unwrap_err();
+    assert!(matches!(failure, Failure::Transient { .. }), "{failure:?}");
+}
+
+#[test]
+fn lookup_families_have_names_and_both_limits() {
+    for family in Family::ALL {
+        assert_eq!(Family::from_name(family.name()), Some(family));
+    }
+    assert_eq!(Family::from_name("user lookup"), Some(Family::UserLookup));
+    assert_eq!(
+        Family::from_name("talent lookup"),
+        Some(Family::TalentLookup)
+    );
+    for family in [Family::UserLookup, Family::TalentLookup] {
+        assert_eq!(family.limit(), crate::throttle::Rate::per_second(50.0));
+        assert_eq!(
+            family.window(),
+            Some(crate::throttle::Rate::per_minute(1000.0))
+        );
+        assert!(!family.follows_rate_flag());
+    }
+    assert_eq!(Family::RewardImport.window(), None);
+}
