@@ -24,6 +24,8 @@ pub enum Resolution {
     Ambiguous(Vec<String>),
     /// Not looked up (a dry run): the body shows `(looked up at import: …)` in its place.
     ToLookUp,
+    /// The lookup got no answer this run, or its call was refused whole; why.
+    Unanswered(String),
 }
 
 /// Where a person a row wants is looked up, for ids of `user_id_type`.
@@ -124,11 +126,12 @@ fn unresolved(wanted: &Wanted, found: Option<&Resolution>) -> Problem {
             ids.len(),
             ids.join(", ")
         ),
-        (Role::Talent, _) => format!(
+        (Role::Talent, Some(Resolution::NotFound)) => format!(
             "no talent has {what}; check the candidate is in Feishu Hire's talent pool with this {}, or give talent_id or application_id",
             wanted.contact.kind()
         ),
         (_, None) => format!("{what} was not looked up"),
+        (_, Some(Resolution::Unanswered(why))) => format!("{what} could not be looked up: {why}"),
         (_, Some(_)) => {
             let mail = match wanted.contact {
                 Contact::Email(_) => {

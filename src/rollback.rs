@@ -214,8 +214,8 @@ impl Phase for Delete {
         Family::RewardDelete
     }
 
-    fn untouched(&self) -> Outcome {
-        Outcome::Pending
+    fn untouched(&self) -> Option<Outcome> {
+        Some(Outcome::Pending)
     }
 
     fn count(&self, ledger: &Ledger, _run: i64) -> Result<u64, LedgerError> {

@@ -121,8 +121,9 @@ pub trait Phase: Send + Sync + 'static {
 
     /// The endpoint family whose limit the calls count against.
     fn family(&self) -> Family;
-    /// What an item stays as when the run stops before reaching it.
-    fn untouched(&self) -> Outcome;
+    /// What an item stays as when the run stops before reaching it (None: not counted,
+    /// as for lookups, which are no rows of the summary).
+    fn untouched(&self) -> Option<Outcome>;
     /// How many items the phase will take on.
     fn count(&self, ledger: &Ledger, run: i64) -> Result<u64, LedgerError>;
     /// The items after key `after` (keys increase), at most [`PAGE`]; empty when done.
@@ -265,6 +266,11 @@ impl<'s> Run<'s> {
         self.session
     }
 
+    /// True once a signal or a fatal answer has stopped the run: later steps do nothing.
+    pub fn is_halted(&self) -> bool {
+        self.halt.is_halted()
+    }
+
     /// The summary so far, for the command's own counts.
     pub fn summary(&mut self) -> &mut Summary {
         &mut self.summary
@@ -302,7 +308,9 @@ impl<'s> Run<'s> {
         }
         // Stopped by a signal or a fatal answer: the items stay as they are, and say so.
         if self.halt.is_halted() || !self.check_credentials() {
-            self.summary.count(phase.untouched(), total);
+            if let Some(outcome) = phase.untouched() {
+                self.summary.count(outcome, total);
+            }
             return;
         }
         self.tally.total.fetch_add(total, Ordering::Relaxed);
@@ -370,8 +378,9 @@ impl<'s> Run<'s> {
         }
         self.summary.reasons.merge(reasons);
         // Items the run stopped before reaching keep their state.
-        self.summary
-            .count(phase.untouched(), total.saturating_sub(recorded));
+        if let Some(outcome) = phase.untouched() {
+            self.summary.count(outcome, total.saturating_sub(recorded));
+        }
         self.remember_last_sent(family, &engine);
         if let Err(e) = driven {
             self.fail(StepError::Ledger(e));

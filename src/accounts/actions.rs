@@ -138,8 +138,8 @@ impl Phase for Act {
         self.action.family()
     }
 
-    fn untouched(&self) -> Outcome {
-        Outcome::Pending
+    fn untouched(&self) -> Option<Outcome> {
+        Some(Outcome::Pending)
     }
 
     fn count(&self, _ledger: &Ledger, _run: i64) -> Result<u64, LedgerError> {

@@ -154,12 +154,12 @@ impl Phase for Register {
         Family::AccountRegister
     }
 
-    fn untouched(&self) -> Outcome {
-        if self.in_doubt {
+    fn untouched(&self) -> Option<Outcome> {
+        Some(if self.in_doubt {
             Outcome::InDoubt
         } else {
             Outcome::Pending
-        }
+        })
     }
 
     fn count(&self, ledger: &Ledger, run: i64) -> Result<u64, LedgerError> {

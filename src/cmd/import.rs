@@ -89,8 +89,11 @@ pub fn print_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
     if let Some(people) = &plan.people {
         writeln!(
             out,
-            "      people: {} named by e-mail or mobile: {} known to the ledger, {} to look up",
-            people.named, people.known, people.to_look_up
+            "      people: {} named by e-mail or mobile: {} known to the ledger, {} to look up; {} unresolved",
+            people.named,
+            people.known,
+            people.to_look_up,
+            counted(counts.unresolved, "row")
         )?;
     }
     if plan.in_doubt > 0 {

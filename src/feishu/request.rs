@@ -127,6 +127,21 @@ pub struct Request<T> {
     pub(crate) read: ReadData<T>,
 }
 
+// By hand: a derive would ask `T: Clone`, and `T` is only what `read` returns.
+impl<T> Clone for Request<T> {
+    fn clone(&self) -> Self {
+        Request {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            body: self.body.clone(),
+            scope: self.scope,
+            family: self.family,
+            read: self.read,
+        }
+    }
+}
+
 impl<T> fmt::Debug for Request<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")

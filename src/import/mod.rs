@@ -2,11 +2,13 @@
 //! send what the plan says at the documented rate, and record every step (SPEC §4, §5),
 //! all through the one run driver.
 
+pub mod lookup;
 pub mod people;
 pub mod plan;
 pub mod send;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::feishu::UserIdType;
 use crate::ledger::{Ledger, LedgerError};
@@ -108,18 +110,51 @@ pub fn run(
         .transpose()?;
     let file = reader.path().to_owned();
     let word = reader.kind().position_word();
+    let names_people = people::names_people(&reader);
     let mut run = Opened::open(session, &options.ledger)?.begin("import", WORDS, Some(&file))?;
+    // The resolve phase (SPEC §2.3): the file's people, the cache, then the lookups.
+    let book: lookup::SharedBook = Arc::default();
+    let mut people_counts = None;
+    let mut lookups = None;
+    if names_people {
+        run.step(|run| {
+            let mut first = RewardFile::open(&options.file, &options.input)?;
+            let named = crate::resolve::people_of_file(&mut first, options.user_id_type)?;
+            let (uid, refresh) = (options.user_id_type, options.refresh_people);
+            let (cached, unknown, counts) = run.ledger().call_blocking(move |ledger| {
+                people::from_cache(Some(ledger), named, uid, refresh)
+            })?;
+            *book.lock().unwrap_or_else(|e| e.into_inner()) = cached;
+            people_counts = Some(counts);
+            lookups = Some(lookup::plan_lookups(
+                unknown,
+                options.include_resigned,
+                options.user_id_type,
+                &book,
+            ));
+            Ok(())
+        });
+    }
+    if let Some((users, talents)) = lookups {
+        run.phase(users);
+        run.phase(talents);
+    }
     run.step(|run| {
+        if run.is_halted() {
+            // Stopped while looking people up: nothing is planned, nothing sent.
+            return Ok(());
+        }
         let mut reasons = Reasons::default();
         let target = plan::PlanTarget::Record {
             ledger: run.ledger(),
             run: run.id(),
             user_id_type: options.user_id_type,
         };
+        let book = book.lock().unwrap_or_else(|e| e.into_inner());
         let counts = plan::plan(
             &mut reader,
             target,
-            None,
+            names_people.then_some(&*book),
             options.retry_failed,
             &mut reasons,
             |_, _| {},
@@ -141,7 +176,7 @@ pub fn run(
         on_plan(&Plan {
             counts,
             in_doubt,
-            people: None,
+            people: people_counts,
         });
         Ok(())
     });
@@ -151,9 +186,19 @@ pub fn run(
         // Written whatever happened, so the rows refused so far are in it.
         let (path, input) = (options.file.clone(), options.input.clone());
         let shown = reserved.path().to_owned();
-        let written = run
-            .ledger()
-            .call_blocking(move |ledger| Ok(write_errors_file(ledger, &path, &input, reserved)));
+        let people = names_people.then(|| Arc::clone(&book));
+        let written = run.ledger().call_blocking(move |ledger| {
+            let book = people
+                .as_ref()
+                .map(|b| b.lock().unwrap_or_else(|e| e.into_inner()));
+            Ok(write_errors_file(
+                ledger,
+                &path,
+                &input,
+                reserved,
+                book.as_deref(),
+            ))
+        });
         run.step(|run| {
             let rows = written??;
             run.summary().written = Some(WrittenFile { path: shown, rows });
@@ -187,12 +232,13 @@ fn write_errors_file(
     file: &Path,
     input: &InputOptions,
     reserved: Reserved,
+    people: Option<&crate::resolve::PeopleBook>,
 ) -> Result<u64, StepError> {
     let mut reader = RewardFile::open(file, input)?;
     let mut errors = ErrorsFile::create(reserved, &reader)?;
     let mut validator = Validator::for_file(&reader);
     while let Some((row, mut checked)) = validator.next(&mut reader)? {
-        let unresolved = plan::fill_people(None, &mut checked);
+        let unresolved = plan::fill_people(people, &mut checked);
         if !checked.is_valid() {
             errors.write_checked(&row, &checked)?;
         } else if !unresolved.is_empty() {

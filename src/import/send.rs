@@ -35,11 +35,11 @@ impl Phase for SendRows {
         Family::RewardImport
     }
 
-    fn untouched(&self) -> Outcome {
-        match self.0 {
+    fn untouched(&self) -> Option<Outcome> {
+        Some(match self.0 {
             Rows::Planned => Outcome::Pending,
             Rows::InDoubt | Rows::InDoubtOf(_) => Outcome::InDoubt,
-        }
+        })
     }
 
     fn count(&self, ledger: &Ledger, run: i64) -> Result<u64, LedgerError> {

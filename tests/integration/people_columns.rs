@@ -259,7 +259,7 @@ fn a_dry_run_looks_no_one_up_and_says_who_the_ledger_knows() {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
-        stdout.contains("people: 4 named by e-mail or mobile: 1 known to the ledger, 3 to look up"),
+        stdout.contains("people: 4 named by e-mail or mobile: 1 known to the ledger, 3 to look up; 0 rows unresolved"),
         "{stdout}"
     );
     assert!(
