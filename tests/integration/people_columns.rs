@@ -241,7 +241,7 @@ fn a_dry_run_looks_no_one_up_and_says_who_the_ledger_knows() {
          zhang.wei@example.com,139 1234 5678,P3,过程,待确认,50\n",
     );
     {
-        let mut ledger = Ledger::open(&wrk.path("rewardsync.db")).unwrap();
+        let ledger = Ledger::open(&wrk.path("rewardsync.db")).unwrap();
         let run = ledger.begin_run("import", Some("people.csv")).unwrap();
         let found = FoundPerson {
             key: PersonKey {
