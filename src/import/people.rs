@@ -12,12 +12,12 @@ use crate::mapping::RewardFile;
 use crate::person::Role;
 use crate::resolve::{PeopleBook, Resolution};
 
-/// True when the file has a column that names people by e-mail or mobile.
+/// True when the file can name people by e-mail or mobile (a column, or a default).
 pub fn names_people(file: &RewardFile) -> bool {
     Role::ALL
         .iter()
         .flat_map(|role| [role.email_field(), role.mobile_field()])
-        .any(|field| file.mapping().column_of(field).is_some())
+        .any(|field| file.mapping().gives(field))
 }
 
 /// The people of a file, before any lookup.

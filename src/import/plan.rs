@@ -267,15 +267,13 @@ fn add_unresolved(reasons: &mut Reasons, problems: &[Problem], line: u64, word: 
     }
 }
 
-/// Fills a valid row's people from the book (the problems of those not resolved), or,
-/// without a book, refuses the row if it names anyone by e-mail or mobile.
+/// Fills a valid row's people from the book (the problems of those not resolved); with no
+/// book, no one was looked up and every person is unresolved.
 pub(super) fn fill_people(people: Option<&PeopleBook>, checked: &mut Checked) -> Vec<Problem> {
     match people {
         Some(book) => book.fill(checked),
-        None => {
-            refuse_people(checked);
-            Vec::new()
-        }
+        None if checked.people.is_empty() => Vec::new(),
+        None => PeopleBook::default().fill(checked),
     }
 }
 
@@ -396,31 +394,6 @@ fn flush(target: &mut PlanTarget<'_>, batch: &mut Vec<Planned>) -> Result<(), Le
     }
     batch.clear();
     Ok(())
-}
-
-/// The resolve phase that looks people up (SPEC §2.3) is not built yet: a row that names a
-/// person by e-mail or mobile is not sent, and says so, rather than sent without the id.
-pub(super) fn refuse_people(checked: &mut Checked) {
-    if checked.body.is_none() || checked.people.is_empty() {
-        return;
-    }
-    for wanted in std::mem::take(&mut checked.people) {
-        checked.problems.push(crate::validate::Problem::error(
-            Some(&wanted.column),
-            crate::validate::Rule::Required,
-            format!(
-                "names the {} by {} ({}), and this version does not look people up yet: give {}",
-                match wanted.role {
-                    crate::person::Role::Talent => "candidate",
-                    _ => "person",
-                },
-                wanted.contact.kind(),
-                crate::text::echo(&wanted.contact.to_string()),
-                wanted.role.id_field().name()
-            ),
-        ));
-    }
-    checked.body = None;
 }
 
 #[cfg(test)]

@@ -247,6 +247,11 @@ impl Mapping {
         &self.header
     }
 
+    /// True when the file can give `field`: a column of it, or a `[defaults]` value.
+    pub fn gives(&self, field: Field) -> bool {
+        self.column_of(field).is_some() || self.defaults[field.index()].is_some()
+    }
+
     /// The column a field comes from, if one does.
     pub fn column_of(&self, field: Field) -> Option<usize> {
         self.columns[field.index()]

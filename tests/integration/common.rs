@@ -117,10 +117,15 @@ impl Live {
 
     /// A sandbox whose reward limit is high enough that tests are quick.
     pub fn fast() -> Live {
-        Live::start(rewardsync::sandbox::SandboxConfig {
+        Live::start(Live::fast_config())
+    }
+
+    /// The settings of [`Live::fast`], to change some of.
+    pub fn fast_config() -> rewardsync::sandbox::SandboxConfig {
+        rewardsync::sandbox::SandboxConfig {
             reward_rate: 1000,
             ..Default::default()
-        })
+        }
     }
 
     /// `rewardsync ARGS…` in `wrk`, pointed at this sandbox through the environment.

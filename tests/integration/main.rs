@@ -15,6 +15,7 @@ mod legacy_rows;
 mod map_suggest;
 mod pacing;
 mod people_columns;
+mod people_import;
 mod rollback;
 mod sandbox;
 mod sandbox_lookups;

@@ -1,0 +1,221 @@
+//! Imports whose people are named by e-mail or mobile (SPEC §2.3), against the sandbox:
+//! the lookups batched, the cache across runs, `--refresh-people`, the unknown left
+//! unresolved (and found next run once they exist), an ambiguous candidate, a denied scope
+//! stopping the run before any reward is sent, and a body by e-mails hashing as by ids.
+
+use rewardsync::sandbox::{Directory, SandboxConfig, Scope, ScopeSet, TalentPool};
+
+use crate::common::{Live, Workdir};
+
+const USERS: &str = "POST /open-apis/contact/v3/users/batch_get_id";
+const TALENTS: &str = "POST /open-apis/hire/v1/talents/batch_get_id";
+const REWARDS: &str = "POST /open-apis/hire/v1/external_referral_rewards";
+
+/// Requests the sandbox answered on `endpoint`, whatever their status.
+fn calls(live: &Live, endpoint: &str) -> u64 {
+    live.sandbox
+        .summary()
+        .requests
+        .get(endpoint)
+        .map_or(0, |by_status| by_status.values().sum())
+}
+
+fn import(live: &Live, wrk: &Workdir, args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["import"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--json", "--no-progress"]);
+    let output = live.command(wrk, &all).output().unwrap();
+    let json = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.code().unwrap(), json)
+}
+
+/// `n` rewards, each by its own referrer's e-mail and candidate's mobile.
+fn by_email(n: usize) -> String {
+    let mut csv =
+        String::from("referral_user_email,talent_mobile,external_id,rule_type,stage,point_bonus\n");
+    for i in 0..n {
+        csv.push_str(&format!(
+            "p{i}@example.com,139 {:04} {:04},E{i},1,3,100\n",
+            i / 10_000,
+            i % 10_000
+        ));
+    }
+    csv
+}
+
+#[test]
+fn lookups_are_batched_and_a_rerun_looks_no_one_up() {
+    let live = Live::fast();
+    let wrk = Workdir::new();
+    wrk.create("people.csv", &by_email(101));
+    let (code, json) = import(&live, &wrk, &["people.csv"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["imported"], 101);
+    // 101 distinct e-mails: 50 + 50 + 1 a call. 101 mobiles of one country: the same.
+    assert_eq!(calls(&live, USERS), 3);
+    assert_eq!(calls(&live, TALENTS), 3);
+    assert_eq!(calls(&live, REWARDS), 101);
+
+    let (code, json) = import(&live, &wrk, &["people.csv"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["already_imported"], 101);
+    assert_eq!(calls(&live, USERS), 3, "every person is known: no lookup");
+    assert_eq!(calls(&live, TALENTS), 3);
+
+    let (code, _) = import(&live, &wrk, &["people.csv", "--refresh-people"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        calls(&live, USERS),
+        6,
+        "--refresh-people looks everyone up again"
+    );
+    assert_eq!(
+        calls(&live, REWARDS),
+        101,
+        "and sends nothing: the same ids"
+    );
+}
+
+#[test]
+fn emails_and_mobiles_of_referrers_go_in_one_call() {
+    let live = Live::fast();
+    let wrk = Workdir::new();
+    wrk.create(
+        "mixed.csv",
+        "referral_user_email,referral_user_mobile,application_id,external_id,rule_type,stage,point_bonus\n\
+         a@example.com,,7214,M1,1,3,100\n\
+         ,13800000001,7214,M2,1,3,100\n",
+    );
+    let (code, json) = import(&live, &wrk, &["mixed.csv"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(calls(&live, USERS), 1);
+    assert_eq!(
+        calls(&live, TALENTS),
+        0,
+        "the candidate is an application id"
+    );
+}
+
+#[test]
+fn a_reward_by_emails_has_the_hash_of_the_same_reward_by_ids() {
+    let live = Live::fast();
+    let wrk = Workdir::new();
+    // 张伟 of the sample directory, and an application id for the candidate.
+    wrk.create(
+        "by_email.csv",
+        "referral_user_email,application_id,external_id,rule_type,stage,point_bonus\n\
+         zhang.wei@example.com,7214,H1,1,3,100\n",
+    );
+    wrk.create(
+        "by_id.csv",
+        "referral_user_id,application_id,external_id,rule_type,stage,point_bonus\n\
+         ou_8fe08882a7ae1007efe66632ce51f7a2,7214,H1,1,3,100\n",
+    );
+    assert_eq!(import(&live, &wrk, &["by_email.csv"]).0, 0);
+    let (code, json) = import(&live, &wrk, &["by_id.csv"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["already_imported"], 1, "not a conflict: the same body");
+    assert_eq!(calls(&live, REWARDS), 1);
+}
+
+#[test]
+fn an_unknown_person_is_unresolved_and_asked_for_again_next_run() {
+    let directory = Directory::from_reader(
+        "user_id,open_id,union_id,name_zh,name_en,email,mobile_code,mobile_number\n\
+         7000000000000000001,ou_known,on_known,张三,Zhang San,known@example.com,86,13900000001\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    let live = Live::start(SandboxConfig {
+        directory,
+        strict_directory: true,
+        ..Live::fast_config()
+    });
+    let wrk = Workdir::new();
+    wrk.create(
+        "people.csv",
+        "referral_user_email,application_id,external_id,rule_type,stage,point_bonus\n\
+         known@example.com,7214,U1,1,3,100\n\
+         ghost@example.com,7214,U2,1,3,100\n",
+    );
+    let (code, json) = import(&live, &wrk, &["people.csv", "--errors", "fix.csv"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        (json["imported"].as_u64(), json["unresolved"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let reason = json["reasons"]["unresolved"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        reason.contains("no Feishu user has e-mail \"ghost@example.com\"")
+            && reason.contains("--include-resigned"),
+        "{reason}"
+    );
+    let fix = std::fs::read_to_string(wrk.path("fix.csv")).unwrap();
+    assert!(fix.contains("ghost@example.com,7214,U2"), "{fix}");
+    assert_eq!(calls(&live, REWARDS), 1, "the unresolved row is not sent");
+
+    // Not cached as missing: the next run asks again, and finds nobody yet.
+    let (code, json) = import(&live, &wrk, &["people.csv"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["unresolved"], 1);
+    assert_eq!(calls(&live, USERS), 2);
+}
+
+#[test]
+fn a_candidate_several_talents_share_is_unresolved_naming_them() {
+    let talents = TalentPool::from_reader(
+        "talent_id,email,mobile_code,mobile_number\n\
+         7300000000000000001,dup@example.com,,\n\
+         7300000000000000002,dup@example.com,,\n\
+         7300000000000000003,one@example.com,,\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    let live = Live::start(SandboxConfig {
+        talents,
+        strict_talents: true,
+        ..Live::fast_config()
+    });
+    let wrk = Workdir::new();
+    wrk.create(
+        "talents.csv",
+        "referral_user_id,talent_email,external_id,rule_type,stage,point_bonus\n\
+         ou_8fe08882a7ae1007efe66632ce51f7a2,one@example.com,T1,1,3,100\n\
+         ou_8fe08882a7ae1007efe66632ce51f7a2,dup@example.com,T2,1,3,100\n",
+    );
+    let (code, json) = import(&live, &wrk, &["talents.csv"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["imported"], 1);
+    let reason = json["reasons"]["unresolved"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        reason.contains(
+            "2 talents have e-mail \"dup@example.com\" (7300000000000000001, 7300000000000000002)"
+        ),
+        "{reason}"
+    );
+    let sent = live.state().rewards.unwrap();
+    assert_eq!(
+        sent[0].body.talent_id.as_deref(),
+        Some("7300000000000000003")
+    );
+}
+
+#[test]
+fn a_denied_contact_scope_stops_the_run_before_any_reward_is_sent() {
+    let live = Live::start(SandboxConfig {
+        deny_scopes: ScopeSet::of([Scope::ContactUserId]),
+        ..Live::fast_config()
+    });
+    let wrk = Workdir::new();
+    wrk.create("people.csv", &by_email(3));
+    let (code, json) = import(&live, &wrk, &["people.csv"]);
+    assert_eq!(code, 3, "{json}");
+    let advice = json["fatal"].to_string() + &json["advice"].to_string();
+    assert!(advice.contains("contact:user.id:readonly"), "{json}");
+    assert_eq!(calls(&live, REWARDS), 0);
+}
