@@ -48,7 +48,7 @@ fn by_email(n: usize) -> String {
 fn lookups_are_batched_and_a_rerun_looks_no_one_up() {
     let live = Live::fast();
     let wrk = Workdir::new();
-    wrk.create("people.csv", &by_email(101));
+    wrk.create("people.csv", by_email(101));
     let (code, json) = import(&live, &wrk, &["people.csv"]);
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["imported"], 101);
@@ -212,7 +212,7 @@ fn a_denied_contact_scope_stops_the_run_before_any_reward_is_sent() {
         ..Live::fast_config()
     });
     let wrk = Workdir::new();
-    wrk.create("people.csv", &by_email(3));
+    wrk.create("people.csv", by_email(3));
     let (code, json) = import(&live, &wrk, &["people.csv"]);
     assert_eq!(code, 3, "{json}");
     let advice = json["fatal"].to_string() + &json["advice"].to_string();
