@@ -364,7 +364,7 @@ impl<'s> Run<'s> {
         ));
         self.summary.sending += started.elapsed();
         let after = engine.counts();
-        self.add_engine_counts(before, after);
+        self.add_engine_counts(family, before, after);
         let Tallied {
             recorded,
             counts,
@@ -443,8 +443,11 @@ impl<'s> Run<'s> {
         }
     }
 
-    fn add_engine_counts(&mut self, before: EngineCounts, after: EngineCounts) {
+    fn add_engine_counts(&mut self, family: Family, before: EngineCounts, after: EngineCounts) {
         self.summary.sent += after.sent - before.sent;
+        if family.is_lookup() {
+            self.summary.lookups += after.sent - before.sent;
+        }
         self.summary.rate_limited += after.rate_limited - before.rate_limited;
         self.summary.retried += after.retried - before.retried;
     }

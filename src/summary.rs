@@ -313,6 +313,8 @@ pub struct Summary {
     pub warnings: u64,
     /// Requests that left (every attempt, retries included).
     pub sent: u64,
+    /// Of those, the people lookups (SPEC §2.3).
+    pub lookups: u64,
     /// 429s waited out.
     pub rate_limited: u64,
     /// Transient faults retried.
@@ -347,6 +349,7 @@ impl Summary {
             counts: BTreeMap::new(),
             warnings: 0,
             sent: 0,
+            lookups: 0,
             rate_limited: 0,
             retried: 0,
             reasons: Reasons::default(),
@@ -430,6 +433,7 @@ impl Summary {
         }
         object.insert("warnings".into(), json!(self.warnings));
         object.insert("sent".into(), json!(self.sent));
+        object.insert("lookups".into(), json!(self.lookups));
         object.insert("rate_limited".into(), json!(self.rate_limited));
         object.insert("retried".into(), json!(self.retried));
         object.insert(

@@ -73,8 +73,12 @@ pub fn print(out: &mut impl Write, err: &mut impl Write, summary: &Summary) -> i
     }
     if summary.sent > 0 {
         let seconds = summary.sending.as_secs_f64();
+        let lookups = match summary.lookups {
+            0 => String::new(),
+            n => format!(" ({})", counted(n, "people lookup")),
+        };
         let mut line = format!(
-            "  sent {} in {seconds:.1} s",
+            "  sent {}{lookups} in {seconds:.1} s",
             counted(summary.sent, "request")
         );
         if let Some(rate) = summary.rate() {

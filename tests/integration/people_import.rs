@@ -56,6 +56,11 @@ fn lookups_are_batched_and_a_rerun_looks_no_one_up() {
     assert_eq!(calls(&live, USERS), 3);
     assert_eq!(calls(&live, TALENTS), 3);
     assert_eq!(calls(&live, REWARDS), 101);
+    assert_eq!(
+        json["lookups"], 6,
+        "the summary counts the lookups among the requests sent"
+    );
+    assert_eq!(json["sent"], 107);
 
     let (code, json) = import(&live, &wrk, &["people.csv"]);
     assert_eq!(code, 0, "{json}");
