@@ -1543,7 +1543,7 @@ async fn command_with_a_directory_knows_exactly_its_employees() {
 }
 
 #[test]
-fn command_help_names_a_sample_employee() {
+fn command_help_names_a_sample_employee_the_lookups_and_the_talents_file() {
     let output = assert_cmd::Command::cargo_bin("rewardsync")
         .unwrap()
         .args(["sandbox", "--help"])
@@ -1559,6 +1559,12 @@ fn command_help_names_a_sample_employee() {
         "the 20 built-in sample employees (samples/employees.csv, e.g. zhang.wei@example.com)",
         "made up on first sight",
         "POST /sandbox/faults",
+        "--talents <FILE>",
+        "--deny-scope <SCOPE>",
+        "POST /open-apis/contact/v3/users/batch_get_id",
+        "POST /open-apis/hire/v1/talents/batch_get_id",
+        "50/s and 1000/min",
+        "resigned",
     ] {
         assert!(help.contains(expected), "{expected:?} not in: {help}");
     }
