@@ -224,3 +224,51 @@ fn a_denied_contact_scope_stops_the_run_before_any_reward_is_sent() {
     assert!(advice.contains("contact:user.id:readonly"), "{json}");
     assert_eq!(calls(&live, REWARDS), 0);
 }
+
+#[test]
+fn lookups_interrupted_by_ctrl_c_send_nothing_and_resume_with_the_rest() {
+    let live = Live::start(SandboxConfig {
+        latency: std::time::Duration::from_millis(200),
+        ..Live::fast_config()
+    });
+    let wrk = Workdir::new();
+    // 5,000 referrers and 5,000 candidates: 100 user calls, 100 talent calls, 4 s at 50/s.
+    wrk.create("people.csv", by_email(5000));
+    let child = live
+        .std_command(&wrk, &["import", "people.csv", "--no-progress"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    live.wait_for("10 user lookups", |s| {
+        s.requests
+            .get(USERS)
+            .map_or(0, |by| by.values().sum::<u64>())
+            >= 10
+    });
+    let output = crate::common::signal_and_wait(child, "INT");
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert_eq!(
+        calls(&live, REWARDS),
+        0,
+        "stopped while looking up: nothing sent"
+    );
+    let first = calls(&live, USERS);
+    assert!(first < 100, "stopped before the end: {first} calls");
+    let status = wrk.status();
+    assert_eq!(status["imported"], 0);
+
+    // The people found before the stop are kept: the resume looks up only the rest.
+    let (code, json) = import(
+        &live,
+        &wrk,
+        &["people.csv", "--rate", "1000", "--concurrency", "64"],
+    );
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["imported"], 5000);
+    assert_eq!(
+        calls(&live, USERS),
+        100,
+        "each of the 100 calls' people looked up once over the two runs"
+    );
+}
