@@ -58,11 +58,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// The pace of `family`: `--rate` for the reward calls, the documented limit otherwise.
+    /// The pace of `family`: `--rate` for the reward calls, [`Family::pace`] otherwise.
     pub fn rate_of(&self, family: Family) -> Rate {
         match self.rate {
             Some(rate) if family.follows_rate_flag() => Rate::per_second(rate),
-            _ => family.limit(),
+            _ => family.pace(),
         }
     }
 

@@ -87,6 +87,18 @@ impl Family {
         }
     }
 
+    /// The pace the family's calls are sent at: its documented limit, less for the lookups.
+    /// Sixteen lookups in flight bunch their arrivals by more than the 1.5 % headroom leaves
+    /// at 50/s (15 ms a second): measured, 3 × 429 per 2,000 lookups at 49.3/s, none at
+    /// 47.3/s. A lookup 429 costs more than the second it waits: its resend needs a slot of
+    /// the minute's window, and may wait for the window to roll over.
+    pub fn pace(self) -> Rate {
+        match self {
+            Family::UserLookup | Family::TalentLookup => Rate::per_second(48.0),
+            other => other.limit(),
+        }
+    }
+
     /// A second documented quota over a longer window, on top of [`Family::limit`]: the
     /// lookups' 1000 per minute.
     pub fn window(self) -> Option<Rate> {

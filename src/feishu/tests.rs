@@ -1228,12 +1228,14 @@ fn lookup_families_have_names_and_both_limits() {
         assert_eq!(Family::from_name(family.name()), Some(family));
     }
     assert_eq!(Family::from_name("user lookup"), Some(Family::UserLookup));
+    assert_eq!(Family::RewardImport.pace(), Family::RewardImport.limit());
     assert_eq!(
         Family::from_name("talent lookup"),
         Some(Family::TalentLookup)
     );
     for family in [Family::UserLookup, Family::TalentLookup] {
         assert_eq!(family.limit(), crate::throttle::Rate::per_second(50.0));
+        assert_eq!(family.pace(), crate::throttle::Rate::per_second(48.0));
         assert_eq!(
             family.window(),
             Some(crate::throttle::Rate::per_minute(1000.0))
