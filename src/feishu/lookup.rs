@@ -66,7 +66,7 @@ pub struct UserMatch {
 }
 
 /// A user's employment flags; a flag the answer leaves out (or sends as null) reads false.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserStatus {
     /// Suspended.
     #[serde(default, deserialize_with = "null_as_false")]

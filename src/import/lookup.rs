@@ -64,12 +64,11 @@ fn match_key(contact: &Contact) -> String {
 
 /// The same key for an echoed value.
 fn echo_key(echo: &Echo) -> Option<String> {
-    match echo {
-        Echo::Email(email) => Some(format!("e:{}", email.to_lowercase())),
-        Echo::Mobile(mobile) => forms::mobile(mobile)
-            .ok()
-            .map(|m| format!("m:{}", m.lookup_form())),
-    }
+    let contact = match echo {
+        Echo::Email(email) => Contact::Email(email.clone()),
+        Echo::Mobile(mobile) => Contact::Mobile(forms::mobile(mobile).ok()?),
+    };
+    Some(match_key(&contact))
 }
 
 /// The lookups for `unknown` people: user calls and talent calls.
@@ -139,30 +138,6 @@ pub fn plan_lookups(
             book: Arc::clone(book),
         },
     )
-}
-
-impl UserLookups {
-    /// How many calls.
-    pub fn len(&self) -> usize {
-        self.calls.len()
-    }
-
-    /// True when there is nothing to look up.
-    pub fn is_empty(&self) -> bool {
-        self.calls.is_empty()
-    }
-}
-
-impl TalentLookups {
-    /// How many calls.
-    pub fn len(&self) -> usize {
-        self.calls.len()
-    }
-
-    /// True when there is nothing to look up.
-    pub fn is_empty(&self) -> bool {
-        self.calls.is_empty()
-    }
 }
 
 /// Pages of an in-memory list: key i is item i - 1.
@@ -275,16 +250,10 @@ impl Phase for UserLookups {
                 };
                 if let Some(slot) = settled.get_mut(&at) {
                     slot.1 = Resolution::Found(id);
-                    slot.2 = entry.status.map(|s| {
-                        serde_json::json!({
-                            "is_frozen": s.is_frozen,
-                            "is_resigned": s.is_resigned,
-                            "is_activated": s.is_activated,
-                            "is_exited": s.is_exited,
-                            "is_unjoin": s.is_unjoin,
-                        })
-                        .to_string()
-                    });
+                    // The flags as Feishu gave them, for the cache.
+                    slot.2 = entry
+                        .status
+                        .and_then(|status| serde_json::to_string(&status).ok());
                 }
             }
         }
