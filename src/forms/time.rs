@@ -424,15 +424,7 @@ fn from_written(
         Some(seconds) => with_offset(text, datetime, seconds),
         None => {
             let zone = settings.zone.as_ref().ok_or(TimeError::NeedsZone)?;
-            let millis = in_zone(|| echo(text), datetime, zone)?;
-            Ok(ReadTime {
-                millis,
-                reading: Reading::Local {
-                    datetime,
-                    zone: zone.clone(),
-                    by_date_format: false,
-                },
-            })
+            local(text, datetime, zone, false)
         }
     }
 }
@@ -479,15 +471,7 @@ fn from_broken_down(
         }
         None => settings.zone.as_ref().ok_or(TimeError::NeedsZone)?,
     };
-    let millis = in_zone(|| echo(text), datetime, zone)?;
-    Ok(ReadTime {
-        millis,
-        reading: Reading::Local {
-            datetime,
-            zone: zone.clone(),
-            by_date_format: true,
-        },
-    })
+    local(text, datetime, zone, true)
 }
 
 /// A wall-clock time with its own offset.
@@ -759,4 +743,22 @@ impl fmt::Display for Iso {
             OffsetText(self.1)
         )
     }
+}
+
+/// A wall-clock time read in `zone`, and how it was read.
+fn local(
+    text: &str,
+    datetime: civil::DateTime,
+    zone: &Zone,
+    by_date_format: bool,
+) -> Result<ReadTime, TimeError> {
+    let millis = in_zone(|| echo(text), datetime, zone)?;
+    Ok(ReadTime {
+        millis,
+        reading: Reading::Local {
+            datetime,
+            zone: zone.clone(),
+            by_date_format,
+        },
+    })
 }
