@@ -16,23 +16,31 @@
 //!
 //! - `samples/legacy-rewards.xlsx`: sheet 奖励明细, a title on row 1, the header on row 2,
 //!   40 rewards on rows 3 to 42. Chinese headers: some are the labels of Feishu's
-//!   documentation (内推人ID, 投递ID, 奖励类型, 币种, 备注, …), some need the mapping
-//!   (奖励编号, 奖励金额(元), 状态, 入职日期), and 部门 is skipped. Labels (入职奖励, 过程,
-//!   现金, 积分, 人民币, 已发放, …) and the export's own values (入职奖, 面试奖, 已打款, mapped
-//!   by `[values.*]`); times as real date cells and as text (`2023年3月15日 10:24`,
+//!   documentation (投递ID, 奖励类型, 币种, 备注, …), some name people as a legacy system
+//!   knows them (内推人邮箱: the referrer by e-mail; 候选人手机号: the candidate by mobile,
+//!   for the rewards that name no application), some need the mapping (奖励编号,
+//!   奖励金额(元), 状态, 入职日期), and 部门 is skipped. Labels (入职奖励, 过程, 现金, 积分,
+//!   人民币, 已发放, …) and the export's own values (入职奖, 面试奖, 已打款, mapped by
+//!   `[values.*]`); times as real date cells and as text (`2023年3月15日 10:24`,
 //!   `2023/3/15 10:24`); amounts as number cells and as text (`￥2,000.00`, `1000.5元`);
-//!   points as `1,500积分`; ids as text, one 15-digit number cell (formatted `0`, valid),
-//!   one 19-digit number cell (invalid: Excel has lost its last digits), one `="…"`.
+//!   points as `1,500积分`; mobiles as people type them (`+86 138 0013 8002`,
+//!   `138-0013-8003`, `0086 …`, `+852 …`, one number cell); ids as text, one 15-digit
+//!   number cell (formatted `0`, valid), one 19-digit number cell (invalid: Excel has lost
+//!   its last digits), one `="…"`.
 //! - `samples/legacy-rewards-gbk.csv`: the same rows as Excel's "CSV (逗号分隔)" writes
 //!   them: GBK, CRLF, the title row padded with commas, every cell as Excel shows it (date
 //!   cells in their format, the 15-digit id as digits, the 19-digit one as `7.214E+18`), so
 //!   its rows validate like the workbook's, row for row.
 //! - `samples/legacy-mapping.toml`: `--map` for both (header_row, timezone, [columns],
 //!   [values.*], ignore_columns). The CSV's encoding is given with `--encoding gbk`.
+//! - `samples/talents.csv`: the talent pool the sandbox's talent lookup answers from
+//!   (`rewardsync sandbox --talents samples/talents.csv`): the export's candidates by
+//!   mobile, and a few more.
 //!
 //! Seven rows are invalid on purpose, each for one reason a user fixes by hand
-//! ([`INVALID`]); the other 33 are valid and import into the sandbox as they are (their
-//! referrers are employees of `samples/employees.csv`).
+//! ([`INVALID`]); the other 33 are valid and import into the sandbox as they are: their
+//! referrers' e-mails are those of employees of `samples/employees.csv`, their candidates'
+//! mobiles those of talents of `samples/talents.csv`.
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -50,10 +58,10 @@ const TITLE: &str = "内推奖励发放明细（2023年度）";
 /// Row 2: the header. Columns are referred to by their position here (`C_…`).
 const HEADER: [&str; 17] = [
     "奖励编号",     // external_id, by [columns]
-    "内推人ID",     // referral_user_id
+    "内推人邮箱",   // referral_user_email: looked up at import
     "部门",         // skipped: ignore_columns
     "投递ID",       // application_id
-    "人才ID",       // talent_id
+    "候选人手机号", // talent_mobile: looked up at import
     "奖励类型",     // rule_type
     "发放形式",     // bonus_type
     "积分",         // point_bonus
@@ -71,7 +79,7 @@ const C_ID: usize = 0;
 const C_REFERRER: usize = 1;
 const C_DEPARTMENT: usize = 2;
 const C_APPLICATION: usize = 3;
-const C_TALENT: usize = 4;
+const C_CANDIDATE: usize = 4;
 const C_RULE: usize = 5;
 const C_BONUS: usize = 6;
 const C_POINTS: usize = 7;
@@ -115,7 +123,12 @@ const INVALID: [(u32, &str, &str, &str); 7] = [
         "duplicate",
         "JL-2023-0023 again (row 25 has it): a typo for JL-2023-0024",
     ),
-    (31, "内推人ID", "required", "the referrer is empty"),
+    (
+        31,
+        "内推人邮箱",
+        "email",
+        "zhou.jie＠example.com: typed with the full-width ＠ of a Chinese input method",
+    ),
     (
         37,
         "奖励金额(元)",
@@ -130,28 +143,108 @@ const INVALID: [(u32, &str, &str, &str); 7] = [
     ),
 ];
 
-/// Referrers: employees of `samples/employees.csv` (open id, department).
+/// Referrers: employees of `samples/employees.csv` (e-mail, department).
 const REFERRERS: [(&str, &str); 20] = [
-    ("ou_8fe08882a7ae1007efe66632ce51f7a2", "研发部"),
-    ("ou_92de5a850f66e08be93b0f9a48353d42", "产品部"),
-    ("ou_b8d8a8551f3d8f5bb44d818cd92f771f", "研发部"),
-    ("ou_633d3d810cd2b2789c3fa37b0a3ba9f2", "销售部"),
-    ("ou_ddd2cb8eab9cb1d6ce2c52991f0c68e6", "市场部"),
-    ("ou_c2a34e193339fbe3c43933c3950ecfe5", "研发部"),
-    ("ou_b20630cc0e7314e3ac3a722785ee5497", "人力资源部"),
-    ("ou_00a6071a503b54752a9969d6f2579634", "财务部"),
-    ("ou_c01bb4587201692b43b6a69754e716c9", "研发部"),
-    ("ou_5539ffd0a31e66e8b8806ebb834e52ff", "产品部"),
-    ("ou_07b44f4b1f02f1f4bb4b45b10e8ad177", "销售部"),
-    ("ou_fd84e4df628d8796a7f2769c85f043de", "研发部"),
-    ("ou_ac600990f185b1f66a6dea9ec7469fdb", "运营部"),
-    ("ou_cb2306f5e66ce575fcb8f1be1a08a3bc", "研发部"),
-    ("ou_8b453317105723813da2587132d241cd", "市场部"),
-    ("ou_68aafedcf5092eb343d3dc98c3c7f4aa", "产品部"),
-    ("ou_f1444e74bf0cf76231760696d3266e6d", "研发部"),
-    ("ou_181851f15a5977c272feb7437add0a27", "运营部"),
-    ("ou_a4ca6afa69d3a3d0da1e6f8ab9101119", "销售部"),
-    ("ou_52a2ceab0cb40bc658df60a771a48d8b", "研发部"),
+    ("zhang.wei@example.com", "研发部"),
+    ("wang.fang@example.com", "产品部"),
+    ("li.na@example.com", "研发部"),
+    ("liu.yang@example.com", "销售部"),
+    ("chen.jing@example.com", "市场部"),
+    ("yang.lei@example.com", "研发部"),
+    ("zhao.min@example.com", "人力资源部"),
+    ("huang.xiaoming@example.com", "财务部"),
+    ("zhou.jie@example.com", "研发部"),
+    ("wu.ting@example.com", "产品部"),
+    ("xu.qiang@example.com", "销售部"),
+    ("sun.li@example.com", "研发部"),
+    ("ma.chao@example.com", "运营部"),
+    ("zhu.lin@example.com", "研发部"),
+    ("hu.jun@example.com", "市场部"),
+    ("guo.jingjing@example.com", "产品部"),
+    ("he.ping@example.com", "研发部"),
+    ("lin.xiao@example.com", "运营部"),
+    ("gao.yuan@example.com", "销售部"),
+    ("luo.min@example.com", "研发部"),
+];
+
+/// The candidates named by mobile, as the export writes them (every form SPEC §2.3
+/// normalises), and as the talent pool of `samples/talents.csv` holds them.
+const CANDIDATES: [Candidate; 8] = [
+    Candidate::text("+86 138 0013 8001", "86", "13800138001"),
+    Candidate::text("13800138002", "86", "13800138002"),
+    Candidate::text("138-0013-8003", "86", "13800138003"),
+    // A number cell: Excel shows 11 digits whole in the General format.
+    Candidate {
+        written: "13800138004",
+        number_cell: true,
+        code: "86",
+        number: "13800138004",
+    },
+    Candidate::text("(+86) 138 0013 8005", "86", "13800138005"),
+    Candidate::text("0086 13800138006", "86", "13800138006"),
+    // Hong Kong: any number outside the mainland carries + and its country code.
+    Candidate::text("+852 5123 4567", "852", "51234567"),
+    Candidate::text("86-138-0013-8008", "86", "13800138008"),
+];
+
+/// A candidate named by mobile.
+struct Candidate {
+    /// The cell as the export holds it.
+    written: &'static str,
+    /// Held in a number cell rather than as text.
+    number_cell: bool,
+    /// The talent pool's `mobile_code` and `mobile_number`.
+    code: &'static str,
+    number: &'static str,
+}
+
+impl Candidate {
+    const fn text(written: &'static str, code: &'static str, number: &'static str) -> Candidate {
+        Candidate {
+            written,
+            number_cell: false,
+            code,
+            number,
+        }
+    }
+
+    fn written(&self) -> V {
+        match self.written.parse::<f64>() {
+            Ok(n) if self.number_cell => V::Number(n),
+            _ => text(self.written),
+        }
+    }
+}
+
+/// The candidate of reward `i`, when it is named by mobile: an index of [`CANDIDATES`].
+fn candidate(i: usize) -> Option<usize> {
+    match i % 10 {
+        3 => Some(i / 10 * 2),
+        9 => Some(i / 10 * 2 + 1),
+        _ => None,
+    }
+}
+
+/// The talent id the pool gives the candidate of reward `i`.
+fn talent_id(i: usize) -> String {
+    format!("72130000000000{:05}", 20_000 + (i + 1) * 53)
+}
+
+/// Talents of the pool nobody in the export names: a pool is always bigger than a file.
+const OTHER_TALENTS: [(&str, &str, &str, &str); 3] = [
+    (
+        "7213000000000030001",
+        "chen.yu@candidate.example.com",
+        "86",
+        "13700137001",
+    ),
+    ("7213000000000030002", "", "86", "13700137002"),
+    (
+        "7213000000000030003",
+        "lee.ka.ming@candidate.example.com",
+        "852",
+        "61234567",
+    ),
 ];
 
 /// How a date cell is formatted, and so how Excel shows it (and writes it to a CSV).
@@ -305,9 +398,9 @@ fn reward(i: usize) -> [V; 17] {
     row[C_ID] = text(format!("JL-2023-{n:04}"));
     row[C_REFERRER] = text(referrer);
     row[C_DEPARTMENT] = text(department);
-    // Most rewards name the application; every tenth names the talent only.
-    if i % 10 == 9 {
-        row[C_TALENT] = text(format!("72130000000000{:05}", 20_000 + n * 53));
+    // Most rewards name the application; a fifth name the candidate by mobile only.
+    if let Some(k) = candidate(i) {
+        row[C_CANDIDATE] = CANDIDATES[k].written();
     } else {
         row[C_APPLICATION] = text(format!("72140000000000{:05}", 10_000 + n * 37));
     }
@@ -403,7 +496,7 @@ fn spoil(i: usize, row: &mut [V; 17]) {
             row[C_COMMENT] = text("金额录入错误，应为 3000");
         }
         26 => row[C_ID] = text("JL-2023-0023"),
-        31 => row[C_REFERRER] = V::Empty,
+        31 => row[C_REFERRER] = text("zhou.jie＠example.com"),
         37 => {
             row[C_CURRENCY] = text("美元");
             row[C_AMOUNT] = text("3,000元");
@@ -444,7 +537,7 @@ fn write_workbook(path: &Path, rows: &[[V; 17]]) -> Result<(), Box<dyn Error>> {
         (C_ID, 14),
         (C_REFERRER, 38),
         (C_APPLICATION, 22),
-        (C_TALENT, 22),
+        (C_CANDIDATE, 22),
         (C_REASON, 28),
         (C_CREATED, 20),
         (C_CONFIRMED, 20),
@@ -487,6 +580,24 @@ fn write_csv(path: &Path, rows: &[[V; 17]]) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// The talent pool the sandbox's talent lookup answers from (`--talents`): the
+/// candidates of the export, by mobile, and a few others.
+fn write_talents(path: &Path) -> Result<(), Box<dyn Error>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["talent_id", "email", "mobile_code", "mobile_number"])?;
+    for i in 0..ROWS {
+        if let Some(k) = candidate(i) {
+            let c = &CANDIDATES[k];
+            out.write_record([talent_id(i).as_str(), "", c.code, c.number])?;
+        }
+    }
+    for (id, email, code, number) in OTHER_TALENTS {
+        out.write_record([id, email, code, number])?;
+    }
+    std::fs::write(path, out.into_inner()?)?;
+    Ok(())
+}
+
 const MAPPING: &str = r#"# The mapping file of the legacy export samples/legacy-rewards.xlsx and of the same rows
 # saved by Excel as samples/legacy-rewards-gbk.csv (examples/gen_legacy_samples.rs writes
 # all three):
@@ -495,10 +606,12 @@ const MAPPING: &str = r#"# The mapping file of the legacy export samples/legacy-
 #   rewardsync validate samples/legacy-rewards-gbk.csv --map samples/legacy-mapping.toml --encoding gbk
 #
 # What the export already says in Feishu's words needs no entry here: the columns named
-# as Feishu's documentation names them (内推人ID, 投递ID, 人才ID, 奖励类型, 发放形式, 积分,
-# 币种, 奖励原因, 奖励产生时间, 确认时间, 发放时间, 备注), the documented labels (入职奖励,
-# 过程, 活动奖励, 其他奖励, 现金, 积分, 人民币, 美元, 待确认, 已确认, 已发放), money strings
-# (￥2,000.00, 1000.5元), points (1,500积分, 800分), date cells and human times.
+# as Feishu's documentation names them (投递ID, 奖励类型, 发放形式, 积分, 币种, 奖励原因,
+# 奖励产生时间, 确认时间, 发放时间, 备注) or as rewardsync knows people (内推人邮箱, the
+# referrer's e-mail, and 候选人手机号, the candidate's mobile: both looked up at import), the
+# documented labels (入职奖励, 过程, 活动奖励, 其他奖励, 现金, 积分, 人民币, 美元, 待确认,
+# 已确认, 已发放), money strings (￥2,000.00, 1000.5元), points (1,500积分, 800分), mobiles
+# as people type them (+86 138 0013 8002, 138-0013-8003), date cells and human times.
 
 [source]
 # Row 1 holds the export's title (内推奖励发放明细（2023年度）); the column names are on row 2.
@@ -537,8 +650,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     write_workbook(&samples.join("legacy-rewards.xlsx"), &rows)?;
     write_csv(&samples.join("legacy-rewards-gbk.csv"), &rows)?;
     std::fs::write(samples.join("legacy-mapping.toml"), MAPPING)?;
+    write_talents(&samples.join("talents.csv"))?;
     println!(
-        "wrote {} rewards to {}: legacy-rewards.xlsx (sheet {SHEET}), legacy-rewards-gbk.csv, legacy-mapping.toml",
+        "wrote {} rewards to {}: legacy-rewards.xlsx (sheet {SHEET}), legacy-rewards-gbk.csv, legacy-mapping.toml, talents.csv",
         rows.len(),
         samples.display()
     );

@@ -62,7 +62,7 @@ pub enum Rule {
     LaterStageField,
     /// Warning: a field Feishu ignores for the row's bonus_type.
     IgnoredForBonusType,
-    /// Not an email address.
+    /// Not an e-mail address.
     Email,
     /// Not a mobile number in a form that can be looked up.
     Mobile,
@@ -226,7 +226,7 @@ impl Rule {
             Rule::Duplicate => "repeats an earlier row; each must appear once",
             Rule::LaterStageField => "is for a later stage than the row's (sent anyway)",
             Rule::IgnoredForBonusType => "is set, but Feishu ignores it for the row's bonus_type",
-            Rule::Email => "is not an email address",
+            Rule::Email => "is not an e-mail address",
             Rule::Mobile => "is not a mobile number that can be looked up",
             Rule::Unresolved => "names a person Feishu did not resolve to one id",
             Rule::MobileIncomplete => "is empty; mobile_code and mobile_number go together",

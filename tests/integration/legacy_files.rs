@@ -3,7 +3,9 @@
 //! written canonically; the samples `samples/legacy-rewards.xlsx` and
 //! `samples/legacy-rewards-gbk.csv` (written by `examples/gen_legacy_samples.rs`) report
 //! the same invalid rows with `samples/legacy-mapping.toml`, their errors files come back
-//! fixed, and an import of one makes an import of the other send nothing.
+//! fixed, and an import of one makes an import of the other send nothing (their referrers
+//! by e-mail and candidates by mobile looked up in `samples/employees.csv` and
+//! `samples/talents.csv`).
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,12 @@ use calamine::{Data, Reader};
 use predicates::str::contains;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
+use rewardsync::feishu::UserIdType;
+use rewardsync::ledger::{Directory, PersonKey};
 use rewardsync::mapping::{InputOptions, MapFile, RewardFile};
+use rewardsync::person::Contact;
+use rewardsync::resolve::{PeopleBook, Resolution};
+use rewardsync::sandbox::{SandboxConfig, TalentPool};
 use rewardsync::source::EncodingChoice;
 use rewardsync::validate::{Checked, Rule, Validator};
 
@@ -45,9 +52,9 @@ const INVALID: [(u64, &str, Rule, Rule); 7] = [
     ),
     (
         31,
-        "内推人ID (referral_user_id)",
-        Rule::Required,
-        Rule::Required,
+        "内推人邮箱 (referral_user_email)",
+        Rule::Email,
+        Rule::Email,
     ),
     (
         37,
@@ -93,6 +100,55 @@ fn check_path(path: &Path, options: &InputOptions) -> Vec<Checked> {
         checked.push(row);
     }
     checked
+}
+
+/// The rows with the ids of their people filled in, as the sandbox given the samples'
+/// employees and talents finds them: e-mails in `samples/employees.csv`, mobiles in
+/// `samples/talents.csv`.
+fn resolved(mut checked: Vec<Checked>) -> Vec<Checked> {
+    let employees = csv_rows("employees.csv");
+    let talents = csv_rows("talents.csv");
+    let mut book = PeopleBook::new(UserIdType::OpenId);
+    for wanted in checked.iter().flat_map(|c| c.people.iter()) {
+        let (directory, id) = match &wanted.contact {
+            Contact::Email(email) => (
+                Directory::Users(UserIdType::OpenId),
+                employees
+                    .iter()
+                    .find(|e| e["email"] == *email)
+                    .map(|e| e["open_id"].clone()),
+            ),
+            Contact::Mobile(mobile) => (
+                Directory::Talents,
+                talents
+                    .iter()
+                    .find(|t| {
+                        t["mobile_code"] == mobile.code && t["mobile_number"] == mobile.number
+                    })
+                    .map(|t| t["talent_id"].clone()),
+            ),
+        };
+        let id =
+            id.unwrap_or_else(|| panic!("no sample person has {}", wanted.contact.lookup_form()));
+        let key = PersonKey {
+            directory,
+            contact: wanted.contact.clone(),
+        };
+        book.insert(key, Resolution::Found(id));
+    }
+    for row in &mut checked {
+        assert!(book.fill(row).is_empty(), "line {}", row.line);
+    }
+    checked
+}
+
+/// The rows of a CSV of `samples/`, by column name.
+fn csv_rows(name: &str) -> Vec<std::collections::HashMap<String, String>> {
+    csv::Reader::from_path(sample(name))
+        .expect("the sample opens")
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .expect("the sample reads")
 }
 
 /// The canonical JSON and hash of every row, which must be valid.
@@ -455,6 +511,48 @@ fn the_samples_give_the_same_bodies_and_problems_whatever_the_form() {
     let from_book = valid(&book);
     assert_eq!(from_book.len(), SAMPLE_VALID);
     assert_eq!(from_book, valid(&csv));
+    // Every valid row names its referrer by e-mail; a fifth name their candidate by mobile.
+    let people = |rows: &[Checked]| -> Vec<(u64, String, String)> {
+        rows.iter()
+            .filter(|c| c.is_valid())
+            .flat_map(|c| {
+                c.people
+                    .iter()
+                    .map(|w| (c.line, w.column.clone(), w.contact.lookup_form()))
+            })
+            .collect()
+    };
+    let named = people(&book);
+    assert_eq!(named, people(&csv));
+    assert_eq!(
+        named
+            .iter()
+            .filter(|(_, column, _)| column == "内推人邮箱 (referral_user_email)")
+            .count(),
+        SAMPLE_VALID
+    );
+    let mobiles: Vec<(u64, &str)> = named
+        .iter()
+        .filter(|(_, column, _)| column == "候选人手机号 (talent_mobile)")
+        .map(|(line, _, mobile)| (*line, mobile.as_str()))
+        .collect();
+    // Every form a mobile is typed in, normalised as the lookup takes it (the number cell
+    // of row 22 too; row 26 is invalid for its external_id).
+    assert_eq!(
+        mobiles,
+        [
+            (6, "13800138001"),
+            (12, "13800138002"),
+            (16, "13800138003"),
+            (22, "13800138004"),
+            (32, "13800138006"),
+            (36, "+85251234567"),
+            (42, "13800138008"),
+        ]
+    );
+    let book = resolved(book);
+    let from_book = valid(&book);
+    assert_eq!(from_book, valid(&resolved(csv)));
     // The first reward, as it is sent: a date cell and a text time, ￥ and 人民币.
     assert_eq!(
         from_book[0].1,
@@ -466,6 +564,15 @@ fn the_samples_give_the_same_bodies_and_problems_whatever_the_form() {
         row9.1.contains(r#""application_id":"721400000010259""#),
         "{}",
         row9.1
+    );
+    // A candidate by mobile is sent as the talent the pool gives it, and no application.
+    let row36 = from_book.iter().find(|(line, _, _)| *line == 36).unwrap();
+    assert!(
+        row36.1.starts_with(
+            r#"{"referral_user_id":"ou_cb2306f5e66ce575fcb8f1be1a08a3bc","external_id":"JL-2023-0034","talent_id":"7213000000000021802","#
+        ),
+        "{}",
+        row36.1
     );
 }
 
@@ -524,7 +631,7 @@ const FIXES: [(u64, &str, &str); 7] = [
     (11, "投递ID", "7214000000000001031"),
     (21, "奖励金额(元)", "3000"),
     (26, "奖励编号", "JL-2023-0024"),
-    (31, "内推人ID", "ou_ac600990f185b1f66a6dea9ec7469fdb"),
+    (31, "内推人邮箱", "zhou.jie@example.com"),
     (37, "币种", "人民币"),
     (41, "发放时间", "2024-01-08"),
 ];
@@ -628,11 +735,7 @@ fn fix_errors_csv(lines: &[&str], lossy: &str) -> Vec<String> {
             "JL-2023-0009" => fix(line, &format!(",{lossy},"), ",7214000000000001031,"),
             "JL-2023-0019" => fix(line, ",-3000,", ",3000,"),
             "JL-2023-0023" => fix(line, "JL-2023-0023,", "JL-2023-0024,"),
-            "JL-2023-0029" => fix(
-                line,
-                "JL-2023-0029,,",
-                "JL-2023-0029,ou_ac600990f185b1f66a6dea9ec7469fdb,",
-            ),
+            "JL-2023-0029" => fix(line, ",zhou.jie＠example.com,", ",zhou.jie@example.com,"),
             "JL-2023-0035" => fix(line, ",美元,", ",人民币,"),
             "JL-2023-0039" => fix(line, ",1/8/2024,", ",2024-01-08,"),
             other => panic!("unexpected row {other}: {line}"),
@@ -718,7 +821,13 @@ fn import(live: &Live, wrk: &Workdir, args: &[&str]) -> (i32, serde_json::Value)
 
 #[test]
 fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
-    let live = Live::fast();
+    // The sandbox a user rehearses with: the sample employees (its default directory) and
+    // `--talents samples/talents.csv`.
+    let live = Live::start(SandboxConfig {
+        talents: TalentPool::from_path(&sample("talents.csv")).expect("the talents read"),
+        strict_talents: true,
+        ..Live::fast_config()
+    });
     let wrk = Workdir::new();
     let book = sample("legacy-rewards.xlsx");
     let csv = sample("legacy-rewards-gbk.csv");
@@ -739,14 +848,20 @@ fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
     assert_eq!(summary["invalid"], INVALID.len(), "{summary}");
     let state = live.state();
     assert_eq!(state.reward_count, SAMPLE_VALID);
-    // Every referrer is an employee of samples/employees.csv.
+    // Every referrer is an employee of samples/employees.csv, found by e-mail in one
+    // lookup; the candidates are talents of samples/talents.csv, found in two (mainland
+    // mobiles, then the one of Hong Kong: a call takes one country code).
     assert_eq!(state.made_up_employee_count, 0);
-    let expected: Vec<(u64, String, String)> =
-        check_path(&sample("legacy-rewards.xlsx"), &with_mapping(None))
-            .into_iter()
-            .filter_map(|c| c.body)
-            .map(|body| (1, body.external_id.clone(), body.to_canonical_json()))
-            .collect();
+    assert_eq!(state.made_up_talent_count, 0);
+    assert_eq!(summary["lookups"], 3, "{summary}");
+    let expected: Vec<(u64, String, String)> = resolved(check_path(
+        &sample("legacy-rewards.xlsx"),
+        &with_mapping(None),
+    ))
+    .into_iter()
+    .filter_map(|c| c.body)
+    .map(|body| (1, body.external_id.clone(), body.to_canonical_json()))
+    .collect();
     let mut received: Vec<(u64, String, String)> = state
         .rewards
         .unwrap()
@@ -763,6 +878,7 @@ fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
     let (code, summary) = import(&live, &wrk, &[csv, "--map", map, "--encoding", "gbk"]);
     assert_eq!(code, 1, "{summary}");
     assert_eq!(summary["sent"], 0, "{summary}");
+    assert_eq!(summary["lookups"], 0, "{summary}");
     assert_eq!(summary["imported"], 0, "{summary}");
     assert_eq!(summary["already_imported"], SAMPLE_VALID, "{summary}");
     assert_eq!(summary["invalid"], INVALID.len(), "{summary}");
@@ -781,7 +897,7 @@ fn explain_names_the_date_cells_labels_and_mapped_values_of_the_first_rows() {
         "--map",
         "samples/legacy-mapping.toml",
         "--explain",
-        "3",
+        "4",
     ])
     .assert()
     .code(1)
@@ -805,10 +921,12 @@ fn explain_names_the_date_cells_labels_and_mapped_values_of_the_first_rows() {
         r#"row 5, column 奖励类型 (rule_type): "入职奖" read as 1 (by [values.rule_type])"#,
         r#"row 5, column 状态 (stage): "已打款" read as 3 (by [values.stage])"#,
         r#"row 5, column 确认时间 (confirm_time): "2023/1/26 13:14" read as 1674710040000 (2023-01-26 13:14 in Asia/Shanghai)"#,
+        // A mobile as typed, in the form the lookup takes.
+        r#"row 6, column 候选人手机号 (talent_mobile): "+86 138 0013 8001" read as 13800138001"#,
     ] {
         assert!(lines.contains(&expected), "{text}\nexpected {expected}");
     }
-    // Only the first three rows are explained; the skipped 部门 never is.
-    assert!(!text.contains("row 6,"), "{text}");
+    // Only the first four rows are explained; the skipped 部门 never is.
+    assert!(!text.contains("row 7,"), "{text}");
     assert!(!text.contains("部门"), "{text}");
 }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod common;
+mod demo;
 mod exits;
 mod forms_amounts;
 mod forms_labels;
