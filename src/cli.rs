@@ -230,6 +230,18 @@ pub struct ImportArgs {
     #[arg(long)]
     pub retry_failed: bool,
 
+    /// Replace rows changed since they were imported (a reward confirmed, then paid; an
+    /// amount corrected): each is imported under the next revision of its external_id
+    /// (`ID~r2`, `ID~r3`, …), and the earlier reward is deleted once Feishu holds it.
+    /// Without it they are reported as conflicts and not sent.
+    #[arg(long)]
+    pub replace_changed: bool,
+
+    /// With --replace-changed: refuse the run (exit 2, before anything is sent) when it
+    /// would replace more than N rewards, so a broken export cannot rewrite the tenant.
+    #[arg(long, default_value_t = rewardsync::import::DEFAULT_MAX_REPLACEMENTS, value_name = "N")]
+    pub max_replacements: u64,
+
     /// Look up resigned employees too (referrers of historic rewards often have left).
     #[arg(long)]
     pub include_resigned: bool,

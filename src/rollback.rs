@@ -19,6 +19,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     done: ("deleted", "deleted"),
     already_done: ("skipped", "nothing to delete"),
     failed: ("refused", "refused"),
+    replaced: None,
 };
 
 /// Rows a preview lists before it only counts.
@@ -114,6 +115,7 @@ pub fn preview(ledger: &Ledger, selection: &Selection) -> Result<Preview, Rollba
                 });
             }
         },
+        Selection::Superseded => {}
         Selection::ExternalIds(ids) => {
             let states = ledger.states_of(ids)?;
             let unknown: Vec<String> = states
@@ -127,18 +129,24 @@ pub fn preview(ledger: &Ledger, selection: &Selection) -> Result<Preview, Rollba
                     ids: crate::text::list(&unknown, 10),
                 });
             }
-            skipped = states
-                .into_iter()
-                .filter_map(|(external_id, state)| match state? {
-                    Status::Imported | Status::Conflict | Status::Deleting | Status::Sending => {
-                        None
-                    }
-                    other => Some(Skipped {
-                        external_id,
-                        status: other.as_str().to_owned(),
-                    }),
-                })
-                .collect();
+            for (external_id, state) in states {
+                let Some(state) = state else { continue };
+                if matches!(
+                    state,
+                    Status::Imported | Status::Conflict | Status::Deleting | Status::Sending
+                ) {
+                    continue;
+                }
+                // A row replaced by revisions is deleted itself, but its revision is not.
+                let one = Selection::ExternalIds(vec![external_id.clone()]);
+                if ledger.count_to_delete(&one)?.0 + ledger.count_in_doubt_selected(&one)? > 0 {
+                    continue;
+                }
+                skipped.push(Skipped {
+                    external_id,
+                    status: state.as_str().to_owned(),
+                });
+            }
         }
     }
     let (covered, deleting) = ledger.count_to_delete(selection)?;
@@ -184,12 +192,13 @@ pub fn run(opened: Opened<'_>, preview: &Preview) -> Result<Summary, LedgerError
             "of {}",
             crate::text::counted(ids.len() as u64, "external_id")
         ),
+        Selection::Superseded => "of the rewards revisions replaced".to_owned(),
     });
     summary.extra.insert(
         "rolled_back_run".into(),
         match preview.selection {
             Selection::Run(run) => serde_json::json!(run),
-            Selection::ExternalIds(_) => serde_json::Value::Null,
+            Selection::ExternalIds(_) | Selection::Superseded => serde_json::Value::Null,
         },
     );
     summary
@@ -197,13 +206,20 @@ pub fn run(opened: Opened<'_>, preview: &Preview) -> Result<Summary, LedgerError
         .insert("skipped_ids".into(), serde_json::json!(preview.skipped));
     let selection = preview.selection.clone();
     run.phase(SendRows(Rows::InDoubtOf(selection.clone()), "line"));
-    run.phase(Delete { selection });
+    run.phase(Delete::new(selection));
     Ok(run.finish())
 }
 
 /// The deletes themselves.
-struct Delete {
+pub(crate) struct Delete {
     selection: Selection,
+}
+
+impl Delete {
+    /// Deletes the rewards of `selection`.
+    pub(crate) fn new(selection: Selection) -> Delete {
+        Delete { selection }
+    }
 }
 
 impl Phase for Delete {

@@ -95,6 +95,10 @@ pub enum StepError {
         /// Why.
         detail: String,
     },
+    /// The run refuses to go on as asked (e.g. more replacements than allowed): exit 2,
+    /// nothing having been sent.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl StepError {
@@ -102,6 +106,9 @@ impl StepError {
         match self {
             StepError::Input(e) => End::BadInput {
                 message: e.to_string(),
+            },
+            StepError::Refused(message) => End::BadInput {
+                message: message.clone(),
             },
             other => End::LocalFailure {
                 message: other.to_string(),
@@ -527,7 +534,7 @@ fn count(tally: &Tally, outcomes: &Counted, recorded: Recorded) {
         return;
     };
     let bucket = match outcome {
-        Outcome::Done | Outcome::AlreadyDone | Outcome::Conflict => &tally.done,
+        Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone | Outcome::Conflict => &tally.done,
         Outcome::Failed | Outcome::FailedEarlier | Outcome::Invalid | Outcome::Unresolved => {
             &tally.failed
         }

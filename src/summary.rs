@@ -20,6 +20,9 @@ use crate::stop::Signal;
 pub enum Outcome {
     /// Done by this run: imported, deleted, registered, enabled…
     Done,
+    /// Done by this run under a new revision, replacing what an earlier run did (an
+    /// import's `--replace-changed`, SPEC §7).
+    Replaced,
     /// Done by an earlier run: nothing to send.
     AlreadyDone,
     /// Refused by Feishu in this run, for good.
@@ -40,8 +43,9 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, in the order summaries list them.
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 10] = [
         Outcome::Done,
+        Outcome::Replaced,
         Outcome::AlreadyDone,
         Outcome::Failed,
         Outcome::FailedEarlier,
@@ -54,7 +58,10 @@ impl Outcome {
 
     /// True for outcomes that leave work for the user or the next run (exit 1).
     pub fn is_outstanding(self) -> bool {
-        !matches!(self, Outcome::Done | Outcome::AlreadyDone)
+        !matches!(
+            self,
+            Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone
+        )
     }
 }
 
@@ -69,6 +76,9 @@ pub struct Vocabulary {
     pub already_done: (&'static str, &'static str),
     /// Key and label of [`Outcome::Failed`].
     pub failed: (&'static str, &'static str),
+    /// Key and label of [`Outcome::Replaced`], for a command that replaces (None: it never
+    /// does, and its JSON has no such key).
+    pub replaced: Option<(&'static str, &'static str)>,
 }
 
 impl Vocabulary {
@@ -76,6 +86,7 @@ impl Vocabulary {
     pub fn key(&self, outcome: Outcome) -> &'static str {
         match outcome {
             Outcome::Done => self.done.0,
+            Outcome::Replaced => self.replaced.map_or("replaced", |r| r.0),
             Outcome::AlreadyDone => self.already_done.0,
             Outcome::Failed => self.failed.0,
             Outcome::FailedEarlier => "previously_failed",
@@ -91,6 +102,7 @@ impl Vocabulary {
     pub fn label(&self, outcome: Outcome) -> &'static str {
         match outcome {
             Outcome::Done => self.done.1,
+            Outcome::Replaced => self.replaced.map_or("replaced", |r| r.1),
             Outcome::AlreadyDone => self.already_done.1,
             Outcome::Failed => self.failed.1,
             Outcome::FailedEarlier => "failed earlier",
@@ -315,6 +327,8 @@ pub struct Summary {
     pub sent: u64,
     /// Of those, the people lookups (SPEC §2.3).
     pub lookups: u64,
+    /// Earlier rewards deleted because a revision replaced them (SPEC §7).
+    pub retired: u64,
     /// 429s waited out.
     pub rate_limited: u64,
     /// Transient faults retried.
@@ -350,6 +364,7 @@ impl Summary {
             warnings: 0,
             sent: 0,
             lookups: 0,
+            retired: 0,
             rate_limited: 0,
             retried: 0,
             reasons: Reasons::default(),
@@ -429,11 +444,17 @@ impl Summary {
         object.insert("run_id".into(), json!(self.run_id));
         object.insert("rows".into(), json!(self.items));
         for outcome in Outcome::ALL {
+            if outcome == Outcome::Replaced && self.words.replaced.is_none() {
+                continue;
+            }
             object.insert(self.words.key(outcome).into(), json!(self.get(outcome)));
         }
         object.insert("warnings".into(), json!(self.warnings));
         object.insert("sent".into(), json!(self.sent));
         object.insert("lookups".into(), json!(self.lookups));
+        if self.words.replaced.is_some() {
+            object.insert("retired".into(), json!(self.retired));
+        }
         object.insert("rate_limited".into(), json!(self.rate_limited));
         object.insert("retried".into(), json!(self.retried));
         object.insert(

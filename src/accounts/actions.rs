@@ -37,12 +37,14 @@ impl Action {
                 done: ("enabled", "enabled"),
                 already_done: ("already_enabled", "already enabled"),
                 failed: ("failed", "failed"),
+                replaced: None,
             },
             Action::Deactivate => Vocabulary {
                 noun: "account",
                 done: ("deactivated", "deactivated"),
                 already_done: ("already_deactivated", "already deactivated"),
                 failed: ("failed", "failed"),
+                replaced: None,
             },
         }
     }

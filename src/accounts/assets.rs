@@ -121,6 +121,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     done: ("read", "read"),
     already_done: ("already_read", "already read"),
     failed: ("failed", "failed"),
+    replaced: None,
 };
 
 /// Fetches the assets of every id, in order, at the documented limit, through the engine

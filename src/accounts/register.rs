@@ -20,6 +20,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     done: ("registered", "registered now"),
     already_done: ("already_registered", "already registered"),
     failed: ("failed", "failed"),
+    replaced: None,
 };
 
 /// What to register, and how.

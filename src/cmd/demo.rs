@@ -105,7 +105,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
         },
         ledger: ledger.clone(),
         user_id_type: Default::default(),
-        retry_failed: false,
+        rules: import::Rules::default(),
         include_resigned: false,
         refresh_people: false,
         errors: None,

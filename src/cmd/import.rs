@@ -17,7 +17,11 @@ pub fn run(args: ImportArgs) -> anyhow::Result<Exit> {
         input: super::input_options(&args.input)?,
         ledger: args.ledger.ledger.clone(),
         user_id_type: args.user_id_type.into(),
-        retry_failed: args.retry_failed,
+        rules: import::Rules {
+            retry_failed: args.retry_failed,
+            replace_changed: args.replace_changed,
+            max_replacements: args.max_replacements,
+        },
         include_resigned: args.include_resigned,
         refresh_people: args.refresh_people,
         errors: args.errors.clone(),
@@ -55,6 +59,9 @@ fn dry_run(args: &ImportArgs, options: &ImportOptions) -> anyhow::Result<Exit> {
         json["first_bodies"] = serde_json::json!(dry.bodies);
         if let Some(people) = &dry.plan.people {
             json["people"] = serde_json::json!(people);
+        }
+        if !dry.plan.replacing.is_empty() {
+            json["replacing"] = serde_json::json!(dry.plan.replacing);
         }
         serde_json::to_writer(&mut out, &json)?;
         writeln!(out)?;
@@ -104,6 +111,41 @@ pub fn print_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
             counted(plan.in_doubt, "row"),
             counts.in_doubt,
             elsewhere
+        )?;
+    }
+    if counts.to_replace > 0 {
+        writeln!(
+            out,
+            "      replacing {} changed since imported: each under a new revision, the earlier reward deleted once Feishu holds it",
+            counted(counts.to_replace, "row")
+        )?;
+        for replacing in &plan.replacing {
+            let changes: Vec<String> = replacing.changes.iter().map(ToString::to_string).collect();
+            writeln!(
+                out,
+                "        {} ({}): {} → {}: {}",
+                replacing.external_id,
+                replacing.at,
+                replacing.replaces,
+                replacing.revision,
+                if changes.is_empty() {
+                    "the body differs".to_owned()
+                } else {
+                    changes.join("; ")
+                }
+            )?;
+        }
+        let more = counts
+            .to_replace
+            .saturating_sub(plan.replacing.len() as u64);
+        if more > 0 {
+            writeln!(out, "        … and {more} more")?;
+        }
+    }
+    if let Some(max) = plan.refused_over {
+        writeln!(
+            out,
+            "      refused: more than --max-replacements {max}; nothing is sent"
         )?;
     }
     if counts.previously_failed > 0 {

@@ -71,7 +71,7 @@ fn dry_run(args: &RollbackArgs, selection: &Selection) -> anyhow::Result<Exit> {
             "dry_run": true,
             "ledger": ledger.path(),
             "target": preview.target,
-            "rolled_back_run": match selection { Selection::Run(run) => Some(*run), Selection::ExternalIds(_) => None },
+            "rolled_back_run": match selection { Selection::Run(run) => Some(*run), Selection::ExternalIds(_) | Selection::Superseded => None },
             "covered": preview.covered,
             "deleting": preview.deleting,
             "in_doubt": preview.in_doubt,
@@ -99,6 +99,7 @@ fn show(out: &mut dyn Write, preview: &Preview) -> anyhow::Result<()> {
     let from = match &preview.selection {
         Selection::Run(run) => format!("imported by run {run}"),
         Selection::ExternalIds(ids) => format!("of the {} external_ids named", ids.len()),
+        Selection::Superseded => "replaced by their revisions".to_owned(),
     };
     let mut notes = Vec::new();
     if preview.deleting > 0 {

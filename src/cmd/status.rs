@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::cli::StatusArgs;
 use rewardsync::exit::Exit;
+use rewardsync::text::counted;
 
 /// Runs listed.
 const RUNS_SHOWN: usize = 5;
@@ -16,6 +17,7 @@ const RUNS_SHOWN: usize = 5;
 pub fn run(args: StatusArgs) -> anyhow::Result<Exit> {
     let ledger = super::open_to_read(&args.ledger.ledger)?;
     let counts = ledger.counts()?;
+    let revisions = ledger.revision_counts()?;
     let target = ledger.target()?;
     let runs = ledger.runs(RUNS_SHOWN)?;
     let mut out = io::stdout().lock();
@@ -28,6 +30,7 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Exit> {
         for (status, n) in &counts.unknown {
             object.insert(status.clone(), json!(n));
         }
+        object.insert("revisions".into(), json!(revisions));
         object.insert("target".into(), json!(target));
         object.insert("runs".into(), serde_json::to_value(&runs)?);
         serde_json::to_writer(&mut out, &Value::Object(object))?;
@@ -46,6 +49,21 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Exit> {
         writeln!(
             out,
             "  {status:<10} {n}   (a state this rewardsync does not know: written by a newer one?)"
+        )?;
+    }
+    if revisions.replaced_rows > 0 {
+        writeln!(
+            out,
+            "replaced: {} changed after import (--replace-changed), {} held by Feishu; `rewardsync export` lists each with its reward id",
+            counted(revisions.replaced_rows, "row"),
+            counted(revisions.revisions_held, "revision")
+        )?;
+    }
+    if revisions.to_delete > 0 {
+        writeln!(
+            out,
+            "  {} still held beside their revisions: the next import deletes them",
+            counted(revisions.to_delete, "earlier reward")
         )?;
     }
     writeln!(out, "last runs (`rewardsync runs` lists more):")?;

@@ -5,6 +5,7 @@
 pub mod lookup;
 pub mod people;
 pub mod plan;
+pub mod replace;
 pub mod send;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +20,8 @@ use crate::source::InputError;
 use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary, WrittenFile};
 use crate::validate::Validator;
 
-pub use plan::{Action, PlanCounts, PlanError};
+pub use plan::{Action, DEFAULT_MAX_REPLACEMENTS, PlanCounts, PlanError, Rules};
+pub use replace::{Difference, Replacing};
 
 /// The import's words.
 pub const WORDS: Vocabulary = Vocabulary {
@@ -27,6 +29,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     done: ("imported", "imported now"),
     already_done: ("already_imported", "already imported"),
     failed: ("failed", "failed"),
+    replaced: Some(("replaced", "replaced now")),
 };
 
 /// What to import, and how.
@@ -40,8 +43,8 @@ pub struct ImportOptions {
     pub ledger: PathBuf,
     /// What the file's user ids are.
     pub user_id_type: UserIdType,
-    /// Resend rows the server refused in an earlier run.
-    pub retry_failed: bool,
+    /// Resend rows the server refused in an earlier run; replace changed ones.
+    pub rules: Rules,
     /// Write every invalid and failed row here after the run.
     pub errors: Option<PathBuf>,
     /// Look up resigned employees too (SPEC §2.3).
@@ -85,10 +88,14 @@ impl From<ErrorsFileError> for StepError {
 }
 
 /// The plan as shown before anything is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// What the file's rows came to.
     pub counts: PlanCounts,
+    /// The first rows to replace, field by field (SPEC §7).
+    pub replacing: Vec<Replacing>,
+    /// `--max-replacements`, when the plan would replace more rows than it allows.
+    pub refused_over: Option<u64>,
     /// Rows in doubt in the whole ledger (this file's and others'), settled first.
     pub in_doubt: u64,
     /// The people the file names by e-mail or mobile, when it names any.
@@ -151,14 +158,15 @@ pub fn run(
             user_id_type: options.user_id_type,
         };
         let book = book.lock().unwrap_or_else(|e| e.into_inner());
-        let counts = plan::plan(
+        let report = plan::plan(
             &mut reader,
             target,
             names_people.then_some(&*book),
-            options.retry_failed,
+            &options.rules,
             &mut reasons,
             |_, _| {},
         )?;
+        let counts = report.counts;
         let id = run.id();
         let (kept, in_doubt) = run.ledger().call_blocking(move |ledger| {
             let mut kept = Reasons::default();
@@ -173,15 +181,35 @@ pub fn run(
         })?;
         reasons.merge(kept);
         record_plan(run.summary(), &counts, reasons);
+        let refused_over = report
+            .too_many_replacements
+            .then_some(options.rules.max_replacements);
         on_plan(&Plan {
             counts,
+            replacing: report.replacing,
+            refused_over,
             in_doubt,
             people: people_counts,
         });
-        Ok(())
+        match refused_over {
+            Some(max) => Err(StepError::Refused(too_many_replacements(
+                counts.to_replace,
+                max,
+            ))),
+            None => Ok(()),
+        }
     });
     run.phase(send::SendRows(send::Rows::InDoubt, word));
     run.phase(send::SendRows(send::Rows::Planned, word));
+    // Import first, delete second: the earlier rewards whose revisions Feishu now holds
+    // (this run's, or an interrupted run's).
+    run.phase(replace::Retire::new());
+    run.step(|run| {
+        let id = run.id();
+        let retired = run.ledger().call_blocking(move |l| l.count_retired(id))?;
+        run.summary().retired = retired;
+        Ok(())
+    });
     if let Some(reserved) = errors {
         // Written whatever happened, so the rows refused so far are in it.
         let (path, input) = (options.file.clone(), options.input.clone());
@@ -206,6 +234,14 @@ pub fn run(
         });
     }
     Ok(run.finish())
+}
+
+/// Why a run that would replace too many rewards stops before sending anything.
+fn too_many_replacements(count: u64, max: u64) -> String {
+    format!(
+        "this run would replace {} changed since they were imported, more than --max-replacements {max}; nothing was sent. A broken export can look like this: check the changes (`rewardsync import FILE --replace-changed --dry-run` lists them field by field), then raise --max-replacements if they are right",
+        crate::text::counted(count, "reward")
+    )
 }
 
 /// Puts the plan's outcomes into the summary: the rows that will not be sent, and why.
@@ -293,11 +329,11 @@ pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, Import
     };
     let mut bodies = Vec::new();
     let mut reasons = Reasons::default();
-    let counts = plan::plan(
+    let report = plan::plan(
         &mut reader,
         plan::PlanTarget::DryRun(ledger.as_ref()),
         people.as_ref().map(|(book, _)| book),
-        options.retry_failed,
+        &options.rules,
         &mut reasons,
         |checked, action| {
             if action == Some(Action::Send)
@@ -312,6 +348,7 @@ pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, Import
         PlanError::Input(e) => ImportError::Input(e),
         PlanError::Ledger(e) => ImportError::Ledger(e),
     })?;
+    let counts = report.counts;
     let in_doubt = ledger
         .as_ref()
         .map(Ledger::count_in_doubt)
@@ -323,10 +360,21 @@ pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, Import
     summary.ledger = Some(options.ledger.display().to_string());
     summary.target = ledger.as_ref().map(Ledger::target).transpose()?.flatten();
     record_plan(&mut summary, &counts, reasons);
+    let refused_over = report
+        .too_many_replacements
+        .then_some(options.rules.max_replacements);
+    if let Some(max) = refused_over {
+        // The run itself would stop here: the rehearsal says so, with the same exit.
+        summary.end_with(crate::summary::End::BadInput {
+            message: too_many_replacements(counts.to_replace, max),
+        });
+    }
     Ok(DryRun {
         summary,
         plan: Plan {
             counts,
+            replacing: report.replacing,
+            refused_over,
             in_doubt,
             people: people.map(|(_, counts)| counts),
         },

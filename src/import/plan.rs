@@ -9,13 +9,17 @@
 use serde::Serialize;
 
 use crate::feishu::UserIdType;
-use crate::ledger::{Change, Known, Ledger, LedgerError, LedgerHandle, Planned, Status};
+use crate::ledger::{
+    Change, Known, Ledger, LedgerError, LedgerHandle, Planned, Status, revision_id,
+};
 use crate::mapping::RewardFile;
 use crate::resolve::PeopleBook;
 use crate::reward::RewardBody;
 use crate::source::InputError;
 use crate::summary::{Outcome, Place, Reasons};
 use crate::validate::{Checked, Problem, Validator};
+
+use super::replace::{self, Replacing};
 
 /// Rows per ledger transaction while planning.
 const BATCH: usize = 5_000;
@@ -38,6 +42,9 @@ pub struct PlanCounts {
     pub already_imported: u64,
     /// Rows imported earlier whose body has changed since: reported, not sent.
     pub conflict: u64,
+    /// Rows imported earlier whose body has changed since, to import under a new revision
+    /// (`--replace-changed`, SPEC §7).
+    pub to_replace: u64,
     /// Rows the server refused in an earlier run: not sent without `--retry-failed`.
     pub previously_failed: u64,
     /// Rows that break a rule.
@@ -62,13 +69,40 @@ pub enum Action {
     Conflict,
     /// A conflict whose row is back to the imported body.
     Resolved,
+    /// Imported with another body, and replaced under a new revision (SPEC §7).
+    Replace,
     /// Refused earlier; kept as it is.
     KeepFailed,
 }
 
+/// How the plan treats the rows the ledger already knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Resend rows refused in an earlier run.
+    pub retry_failed: bool,
+    /// Replace rows changed since they were imported (SPEC §7).
+    pub replace_changed: bool,
+    /// Refuse the run when it would replace more rows than this.
+    pub max_replacements: u64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            retry_failed: false,
+            replace_changed: false,
+            max_replacements: DEFAULT_MAX_REPLACEMENTS,
+        }
+    }
+}
+
+/// `--max-replacements`' default (SPEC §7).
+pub const DEFAULT_MAX_REPLACEMENTS: u64 = 100;
+
 /// The rules of SPEC §4 for one valid row: never resend an imported row, never send a
-/// changed one, settle rows in doubt, resend failed rows only when asked.
-pub fn decide(known: Option<&Known>, retry_failed: bool) -> Action {
+/// changed one (but replace it when asked, §7), settle rows in doubt, resend failed rows
+/// only when asked.
+pub fn decide(known: Option<&Known>, rules: &Rules) -> Action {
     let Some(known) = known else {
         return Action::Send;
     };
@@ -76,13 +110,26 @@ pub fn decide(known: Option<&Known>, retry_failed: bool) -> Action {
     match known.status {
         Status::Pending | Status::Invalid | Status::Unresolved | Status::Deleted => Action::Send,
         Status::Sending => Action::Settle,
-        Status::Failed if retry_failed => Action::Send,
+        Status::Failed if rules.retry_failed => Action::Send,
         Status::Failed => Action::KeepFailed,
         // A rollback is deleting it: finish the rollback before importing again.
         Status::Imported | Status::Deleting if same => Action::Skip,
         Status::Conflict if same => Action::Resolved,
+        Status::Imported | Status::Conflict if rules.replace_changed => Action::Replace,
         Status::Imported | Status::Conflict | Status::Deleting => Action::Conflict,
     }
+}
+
+/// What planning found: the counts, and the first replacements, field by field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanReport {
+    /// What the rows came to.
+    pub counts: PlanCounts,
+    /// The first replacements (at most [`replace::SHOWN`]), old body against new.
+    pub replacing: Vec<Replacing>,
+    /// More rows would be replaced than `--max-replacements` allows: none of the
+    /// replacements was recorded, and the run must not go on.
+    pub too_many_replacements: bool,
 }
 
 /// Where the plan is recorded.
@@ -117,6 +164,16 @@ struct Prepared {
     unresolved: Vec<Problem>,
 }
 
+/// What the ledger knows of one valid row: of the row standing for it, its latest
+/// revision when it has been replaced.
+struct Looked {
+    known: Option<Known>,
+    /// The latest revision's number, when the row has revisions.
+    head: Option<i64>,
+    /// The row as its latest revision sends it: external_id, canonical JSON and hash.
+    revised: Option<(String, String, String)>,
+}
+
 /// Plans the whole file; its reasons (invalid rows by rule, conflicts by name, earlier
 /// refusals by code in a dry run) go into `reasons`. `each` sees every row's verdict and
 /// action (None when invalid).
@@ -130,30 +187,34 @@ pub fn plan(
     reader: &mut RewardFile,
     mut target: PlanTarget<'_>,
     people: Option<&PeopleBook>,
-    retry_failed: bool,
+    rules: &Rules,
     reasons: &mut Reasons,
     mut each: impl FnMut(&Checked, Option<Action>),
-) -> Result<PlanCounts, PlanError> {
+) -> Result<PlanReport, PlanError> {
     let source_file = reader.path().to_owned();
     let word = reader.kind().position_word();
     std::thread::scope(|scope| {
         let (chunks, prepared) = std::sync::mpsc::sync_channel(4);
         scope.spawn(move || read_ahead(reader, people, chunks));
-        let mut counts = PlanCounts::default();
+        let mut report = PlanReport::default();
         let mut batch: Vec<Planned> = Vec::with_capacity(BATCH);
+        // Held back until the whole file is planned: a run replacing more than
+        // --max-replacements records none of them.
+        let mut replacements: Vec<Planned> = Vec::new();
         for chunk in prepared {
-            let (chunk, known) = lookup(&target, chunk?)?;
-            let mut known = known.into_iter();
+            let (chunk, looked) = lookup(&target, chunk?)?;
+            let mut looked = looked.into_iter();
             for Prepared {
                 checked,
                 canonical,
                 unresolved,
             } in chunk
             {
+                let counts = &mut report.counts;
                 counts.rows += 1;
                 counts.warnings += checked.warning_count() as u64;
-                let planned = |change| Planned {
-                    external_id: checked.external_id.clone(),
+                let planned = |external_id: &str, change| Planned {
+                    external_id: external_id.to_owned(),
                     change,
                     source_file: source_file.clone(),
                     source_line: checked.line,
@@ -161,9 +222,12 @@ pub fn plan(
                 if !unresolved.is_empty() {
                     counts.unresolved += 1;
                     add_unresolved(reasons, &unresolved, checked.line, word);
-                    batch.push(planned(Change::Unresolved {
-                        errors: crate::problem::joined(&unresolved),
-                    }));
+                    batch.push(planned(
+                        &checked.external_id,
+                        Change::Unresolved {
+                            errors: crate::problem::joined(&unresolved),
+                        },
+                    ));
                     each(&checked, None);
                     continue;
                 }
@@ -172,16 +236,30 @@ pub fn plan(
                     add_invalid(reasons, &checked, word);
                     // A duplicate's external_id belongs to its first row; an empty one keys nothing.
                     if !checked.external_id.is_empty() && checked.duplicate_of.is_none() {
-                        batch.push(planned(Change::Invalid {
-                            errors: checked.errors_text(),
-                        }));
+                        batch.push(planned(
+                            &checked.external_id,
+                            Change::Invalid {
+                                errors: checked.errors_text(),
+                            },
+                        ));
                     }
                     each(&checked, None);
                     continue;
                 };
                 // One answer per valid row, in chunk order.
-                let known = known.next().flatten();
-                let action = decide(known.as_ref(), retry_failed);
+                let Looked {
+                    known,
+                    head,
+                    revised,
+                } = looked.next().unwrap_or(Looked {
+                    known: None,
+                    head: None,
+                    revised: None,
+                });
+                // A row with revisions is its latest revision from now on.
+                let (key, json, hash) =
+                    revised.unwrap_or_else(|| (checked.external_id.clone(), json, hash));
+                let action = decide(known.as_ref(), rules);
                 match action {
                     Action::Send | Action::Settle => {
                         if action == Action::Send {
@@ -190,17 +268,56 @@ pub fn plan(
                             counts.in_doubt += 1;
                         }
                         if let PlanTarget::Record { user_id_type, .. } = &target {
-                            batch.push(planned(Change::Send {
-                                body: json,
-                                hash,
-                                user_id_type: *user_id_type,
-                            }));
+                            batch.push(planned(
+                                &key,
+                                Change::Send {
+                                    body: json,
+                                    hash,
+                                    user_id_type: *user_id_type,
+                                },
+                            ));
                         }
                     }
                     Action::Skip => counts.already_imported += 1,
                     Action::Resolved => {
                         counts.already_imported += 1;
-                        batch.push(planned(Change::Resolved));
+                        batch.push(planned(&key, Change::Resolved));
+                    }
+                    Action::Replace => {
+                        counts.to_replace += 1;
+                        let revision = head.unwrap_or(1) + 1;
+                        let new_key = revision_id(&checked.external_id, revision);
+                        let Some(mut body) = checked.body.clone() else {
+                            continue;
+                        };
+                        body.external_id.clone_from(&new_key);
+                        let (new_json, new_hash) = body.canonical();
+                        if report.replacing.len() < replace::SHOWN {
+                            let old = body_of(&target, &key)?;
+                            report.replacing.push(Replacing::new(
+                                &checked.external_id,
+                                format!("{word} {}", checked.line),
+                                &key,
+                                &new_key,
+                                old.as_deref(),
+                                &new_json,
+                            ));
+                        }
+                        if let PlanTarget::Record { user_id_type, .. } = &target
+                            && counts.to_replace <= rules.max_replacements
+                        {
+                            replacements.push(planned(
+                                &new_key,
+                                Change::Replace {
+                                    chain: checked.external_id.clone(),
+                                    revision,
+                                    held: key,
+                                    body: new_json,
+                                    hash: new_hash,
+                                    user_id_type: *user_id_type,
+                                },
+                            ));
+                        }
                     }
                     Action::Conflict => {
                         counts.conflict += 1;
@@ -213,14 +330,16 @@ pub fn plan(
                                 format!("{} (line {})", checked.external_id, checked.line),
                             )),
                         );
-                        batch.push(planned(Change::Conflict { changed_hash: hash }));
+                        batch.push(planned(&key, Change::Conflict { changed_hash: hash }));
                     }
                     Action::KeepFailed => {
                         counts.previously_failed += 1;
                         match &target {
-                            PlanTarget::Record { .. } => batch.push(planned(Change::KeepFailed)),
+                            PlanTarget::Record { .. } => {
+                                batch.push(planned(&key, Change::KeepFailed))
+                            }
                             PlanTarget::DryRun(ledger) => {
-                                add_earlier_refusal(reasons, *ledger, &checked, word)?;
+                                add_earlier_refusal(reasons, *ledger, &key, checked.line, word)?;
                             }
                         }
                     }
@@ -232,8 +351,25 @@ pub fn plan(
             }
         }
         flush(&mut target, &mut batch)?;
-        Ok(counts)
+        if report.counts.to_replace > rules.max_replacements {
+            report.too_many_replacements = true;
+        } else {
+            flush(&mut target, &mut replacements)?;
+        }
+        Ok(report)
     })
+}
+
+/// The body the ledger records for `key` (what Feishu holds of a row to replace).
+fn body_of(target: &PlanTarget<'_>, key: &str) -> Result<Option<String>, LedgerError> {
+    match target {
+        PlanTarget::Record { ledger, .. } => {
+            let key = key.to_owned();
+            ledger.call_blocking(move |l| l.body_of(&key))
+        }
+        PlanTarget::DryRun(Some(ledger)) => ledger.body_of(key),
+        PlanTarget::DryRun(None) => Ok(None),
+    }
 }
 
 /// Counts an invalid row under each rule it breaks.
@@ -282,18 +418,16 @@ fn line_order(line: u64) -> i64 {
     i64::try_from(line).unwrap_or(i64::MAX)
 }
 
-/// A dry run's earlier refusal, read straight from the ledger.
+/// A dry run's earlier refusal (of the row standing for the file's row), read straight
+/// from the ledger.
 fn add_earlier_refusal(
     reasons: &mut Reasons,
     ledger: Option<&Ledger>,
-    checked: &Checked,
+    key: &str,
+    line: u64,
     word: &str,
 ) -> Result<(), LedgerError> {
-    if let Some(refusal) = ledger
-        .map(|l| l.refusal(&checked.external_id))
-        .transpose()?
-        .flatten()
-    {
+    if let Some(refusal) = ledger.map(|l| l.refusal(key)).transpose()?.flatten() {
         let key = refusal
             .code
             .map_or_else(|| "refused".to_owned(), |c| c.to_string());
@@ -301,18 +435,19 @@ fn add_earlier_refusal(
             Outcome::FailedEarlier,
             &key,
             &refusal.message,
-            Some(Place::position(word, line_order(checked.line))),
+            Some(Place::position(word, line_order(line))),
         );
     }
     Ok(())
 }
 
 /// What the ledger knows of each valid row of a chunk, in order (the chunk travels to the
-/// ledger's thread and back, so nothing is copied).
+/// ledger's thread and back, so nothing is copied). A row replaced by revisions is looked
+/// up again as its latest revision: rare, and batched like the rest.
 fn lookup(
     target: &PlanTarget<'_>,
     chunk: Vec<Prepared>,
-) -> Result<(Vec<Prepared>, Vec<Option<Known>>), LedgerError> {
+) -> Result<(Vec<Prepared>, Vec<Looked>), LedgerError> {
     fn keys(chunk: &[Prepared]) -> Vec<(&str, &str)> {
         chunk
             .iter()
@@ -324,18 +459,59 @@ fn lookup(
             })
             .collect()
     }
+    fn looked(ledger: &Ledger, chunk: &[Prepared]) -> Result<Vec<Looked>, LedgerError> {
+        let known = ledger.lookup_all(&keys(chunk))?;
+        let valid = chunk.iter().filter(|p| p.canonical.is_some());
+        let mut looked: Vec<Looked> = Vec::with_capacity(known.len());
+        let mut revised = Vec::new();
+        for (prepared, known) in valid.zip(known) {
+            let head = known
+                .as_ref()
+                .and_then(|k| k.head_revision)
+                .filter(|n| *n > 1);
+            if let (Some(n), Some(body)) = (head, &prepared.checked.body) {
+                let mut body = body.clone();
+                body.external_id = revision_id(&prepared.checked.external_id, n);
+                let (json, hash) = body.canonical();
+                revised.push((looked.len(), (body.external_id, json, hash)));
+            }
+            looked.push(Looked {
+                known,
+                head,
+                revised: None,
+            });
+        }
+        if !revised.is_empty() {
+            let pairs: Vec<(&str, &str)> = revised
+                .iter()
+                .map(|(_, (key, _, hash))| (key.as_str(), hash.as_str()))
+                .collect();
+            let heads = ledger.lookup_all(&pairs)?;
+            for ((at, form), known) in revised.into_iter().zip(heads) {
+                looked[at].known = known;
+                looked[at].revised = Some(form);
+            }
+        }
+        Ok(looked)
+    }
     match target {
         PlanTarget::Record { ledger, .. } => ledger.call_blocking(move |l| {
-            let known = l.lookup_all(&keys(&chunk))?;
-            Ok((chunk, known))
+            let looked = looked(l, &chunk)?;
+            Ok((chunk, looked))
         }),
         PlanTarget::DryRun(Some(ledger)) => {
-            let known = ledger.lookup_all(&keys(&chunk))?;
-            Ok((chunk, known))
+            let looked = looked(ledger, &chunk)?;
+            Ok((chunk, looked))
         }
         PlanTarget::DryRun(None) => {
-            let known = vec![None; keys(&chunk).len()];
-            Ok((chunk, known))
+            let looked = (0..keys(&chunk).len())
+                .map(|_| Looked {
+                    known: None,
+                    head: None,
+                    revised: None,
+                })
+                .collect();
+            Ok((chunk, looked))
         }
     }
 }
@@ -405,6 +581,7 @@ mod tests {
             id: 1,
             status,
             same_body: hash == "h",
+            head_revision: None,
         }
     }
 
@@ -428,7 +605,27 @@ mod tests {
             (Some(known(Status::Deleting, "h")), false, Skip),
         ];
         for (known, retry, expected) in cases {
-            assert_eq!(decide(known.as_ref(), retry), expected, "{known:?}");
+            let rules = Rules {
+                retry_failed: retry,
+                ..Rules::default()
+            };
+            assert_eq!(decide(known.as_ref(), &rules), expected, "{known:?}");
+        }
+        // With --replace-changed, a changed row that Feishu holds is replaced; one a
+        // rollback is deleting is not.
+        let replacing = Rules {
+            replace_changed: true,
+            ..Rules::default()
+        };
+        for (status, expected) in [
+            (Status::Imported, Replace),
+            (Status::Conflict, Replace),
+            (Status::Deleting, Conflict),
+        ] {
+            let changed = known(status, "other");
+            assert_eq!(decide(Some(&changed), &replacing), expected, "{status}");
+            let same = known(status, "h");
+            assert_ne!(decide(Some(&same), &replacing), Replace, "{status}");
         }
     }
 
@@ -462,7 +659,7 @@ mod tests {
             &mut file,
             PlanTarget::DryRun(None),
             Some(&book),
-            false,
+            &Rules::default(),
             &mut reasons,
             |checked, action| {
                 if action == Some(Action::Send) {
@@ -470,7 +667,8 @@ mod tests {
                 }
             },
         )
-        .unwrap();
+        .unwrap()
+        .counts;
         assert_eq!(
             (
                 counts.rows,

@@ -90,6 +90,9 @@ impl Phase for SendRows {
                 outcome: None,
                 reason: None,
             },
+            (Written::Imported, false) if row.revision.is_some() => {
+                Recorded::plain(Outcome::Replaced)
+            }
             (Written::Imported, false) => Recorded::plain(Outcome::Done),
             (Written::Conflict, false) => Recorded::because(
                 Outcome::Conflict,

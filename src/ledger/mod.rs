@@ -16,6 +16,7 @@
 mod accounts;
 mod lock;
 mod people;
+mod revisions;
 mod rewards;
 mod rollback;
 mod runs;
@@ -33,6 +34,7 @@ pub use accounts::{
     AccountState, KnownAccount, RegisteredAccount, Registration, RegistrationResult,
 };
 pub use people::{Directory, FoundPerson, PersonKey};
+pub use revisions::{RevisionCounts, revision_id};
 pub use rewards::{Change, Entry, Known, Outgoing, Planned, Refusal, Settled, StateCounts};
 pub use rollback::{Doomed, Selection};
 pub use runs::Run;

@@ -24,6 +24,9 @@ pub struct Known {
     /// True when the body recorded (for `imported`/`conflict`/`sending`: the body the
     /// server holds or may hold) has the hash asked about.
     pub same_body: bool,
+    /// On a row replaced by revisions (SPEC §7): the latest revision planned, the row that
+    /// now stands for the file's row.
+    pub head_revision: Option<i64>,
 }
 
 /// A row to record as planned.
@@ -59,6 +62,23 @@ pub enum Change {
     },
     /// A conflict whose row is back to the imported body.
     Resolved,
+    /// Imported earlier with another body, to be replaced (SPEC §7): the row of the
+    /// revision to import ([`Planned::external_id`] is `{chain}~r{revision}`), pending; the
+    /// earlier reward is deleted once Feishu holds it.
+    Replace {
+        /// The file's external_id, whose original row records the latest revision.
+        chain: String,
+        /// The revision's number (2, 3, …).
+        revision: i64,
+        /// The row it replaces (the original or the previous revision), which Feishu holds.
+        held: String,
+        /// Canonical JSON body, under the revision's external_id.
+        body: String,
+        /// Its hash.
+        hash: String,
+        /// What its user ids are.
+        user_id_type: UserIdType,
+    },
     /// The row broke a rule; never overwrites `imported`, `conflict`, `sending` or `deleting`.
     Invalid {
         /// The errors, joined.
@@ -90,6 +110,8 @@ pub struct Outgoing {
     pub source_line: Option<i64>,
     /// What its body's user ids are, as it was (or will be) sent.
     pub user_id_type: UserIdType,
+    /// Its revision when it replaces an earlier reward (2, 3, …; SPEC §7).
+    pub revision: Option<i64>,
 }
 
 /// What a success recorded: the row is imported, or (its file row having changed while it
@@ -130,6 +152,10 @@ pub struct Entry {
     pub run_id: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
+    /// For a revision (`{external_id}~rN`): the file's external_id it stands for.
+    pub revision_of: Option<String>,
+    /// 1 for an original that has revisions, N for a revision; empty otherwise.
+    pub revision: Option<i64>,
 }
 
 /// Rows per state: every known state (zero included) and, under their stored names, any
@@ -150,18 +176,18 @@ impl Ledger {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, status, body_hash IS ?2 FROM rewards INDEXED BY rewards_lookup
+                "SELECT id, status, body_hash IS ?2, head_revision FROM rewards INDEXED BY rewards_lookup
                  WHERE external_id = ?1",
             )
             .map_err(|e| self.sql(e))?;
-        let found: Option<(i64, String, bool)> = stmt
+        let found: Option<(i64, String, bool, Option<i64>)> = stmt
             .query_row([external_id, hash], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()
             .map_err(|e| self.sql(e))?;
         found
-            .map(|(id, status, same_body)| {
+            .map(|(id, status, same_body, head_revision)| {
                 let status = status.parse().map_err(|_| LedgerError::Sqlite {
                     path: self.path.clone(),
                     detail: format!(
@@ -174,6 +200,7 @@ impl Ledger {
                     id,
                     status,
                     same_body,
+                    head_revision,
                 })
             })
             .transpose()
@@ -294,6 +321,34 @@ impl Ledger {
                      WHERE external_id = ?1 AND status = 'failed'"
                 ))
                 .map_err(fail)?;
+            // A revision: a row of its own, pending; its original learns it is the latest.
+            // An external_id of that name already in the ledger (a file may hold anything)
+            // is never taken over: the change stays a conflict, saying why.
+            let mut revision = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO rewards (external_id, status, body, body_hash, chain, revision, source_file, source_line, run_id, user_id_type, created_at, updated_at)
+                     VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW}, {NOW})
+                     ON CONFLICT (external_id) DO NOTHING"
+                ))
+                .map_err(fail)?;
+            let mut head = tx
+                .prepare_cached(&format!(
+                    "UPDATE rewards SET chain = ?1, revision = COALESCE(revision, 1),
+                        head_revision = ?2, updated_at = {NOW}
+                     WHERE external_id = ?1"
+                ))
+                .map_err(fail)?;
+            let mut taken = tx
+                .prepare_cached(&format!(
+                    "UPDATE rewards SET status = 'conflict', changed_hash = ?2, error_message = ?3,
+                        source_file = ?4, source_line = ?5, run_id = ?6, updated_at = {NOW}
+                     WHERE external_id = ?1 AND status IN ('imported', 'conflict')"
+                ))
+                .map_err(fail)?;
+            // The row standing for a file row that has revisions: its latest one.
+            let mut head_of = tx
+                .prepare_cached("SELECT head_revision FROM rewards WHERE external_id = ?1")
+                .map_err(fail)?;
             // Invalid and unresolved rows: not sent, checked again next run.
             let mut unsent = tx
                 .prepare_cached(&format!(
@@ -330,11 +385,42 @@ impl Ledger {
                         run
                     ]),
                     Change::Resolved => resolved.execute(params![row.external_id, run]),
+                    Change::Replace {
+                        chain,
+                        revision: n,
+                        held,
+                        body,
+                        hash,
+                        user_id_type,
+                    } => {
+                        let inserted = revision
+                            .execute(params![
+                                row.external_id,
+                                body,
+                                hash,
+                                chain,
+                                n,
+                                row.source_file,
+                                line,
+                                run,
+                                user_id_type.as_str()
+                            ])
+                            .map_err(fail)?;
+                        if inserted == 1 {
+                            head.execute(params![chain, n])
+                        } else {
+                            let why = format!(
+                                "changed since it was imported, and cannot be replaced: its revision's external_id {} is already another row of this ledger",
+                                crate::text::echo(&row.external_id)
+                            );
+                            taken.execute(params![held, hash, why, row.source_file, line, run])
+                        }
+                    }
                     Change::KeepFailed => {
                         kept.execute(params![row.external_id, row.source_file, line, run])
                     }
                     Change::Invalid { errors } => unsent.execute(params![
-                        row.external_id,
+                        standing_for(&mut head_of, &row.external_id).map_err(fail)?,
                         errors,
                         row.source_file,
                         line,
@@ -342,7 +428,7 @@ impl Ledger {
                         Status::Invalid.as_str()
                     ]),
                     Change::Unresolved { errors } => unsent.execute(params![
-                        row.external_id,
+                        standing_for(&mut head_of, &row.external_id).map_err(fail)?,
                         errors,
                         row.source_file,
                         line,
@@ -360,7 +446,7 @@ impl Ledger {
     /// settles them first, whatever file it was given.
     pub fn next_in_doubt(&self, after: i64, limit: usize) -> Result<Vec<Outgoing>, LedgerError> {
         self.outgoing(
-            "SELECT id, external_id, body, 1, source_line, user_id_type FROM rewards INDEXED BY rewards_by_status
+            "SELECT id, external_id, body, 1, source_line, user_id_type, revision FROM rewards INDEXED BY rewards_by_status
              WHERE status = 'sending' AND id > ?1 AND body IS NOT NULL
              ORDER BY id LIMIT ?2",
             params![after, limit_param(limit)],
@@ -388,7 +474,7 @@ impl Ledger {
         limit: usize,
     ) -> Result<Vec<Outgoing>, LedgerError> {
         self.outgoing(
-            "SELECT id, external_id, body, 0, source_line, user_id_type FROM rewards INDEXED BY rewards_by_run
+            "SELECT id, external_id, body, 0, source_line, user_id_type, revision FROM rewards INDEXED BY rewards_by_run
              WHERE run_id = ?1 AND status = 'pending' AND id > ?2 AND body IS NOT NULL
              ORDER BY id LIMIT ?3",
             params![run, after, limit_param(limit)],
@@ -425,6 +511,7 @@ impl Ledger {
                         .get::<_, Option<String>>(5)?
                         .and_then(|t| UserIdType::parse(&t))
                         .unwrap_or_default(),
+                    revision: r.get::<_, Option<i64>>(6)?.filter(|n| *n > 1),
                 })
             })
             .map_err(|e| self.sql(e))?;
@@ -563,7 +650,8 @@ impl Ledger {
             .conn
             .prepare(
                 "SELECT external_id, status, reward_id, attempts, error_code, error_message, log_id,
-                        source_file, source_line, body_hash, run_id, created_at, updated_at
+                        source_file, source_line, body_hash, run_id, created_at, updated_at,
+                        CASE WHEN revision > 1 THEN chain END, revision
                  FROM rewards WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
@@ -584,6 +672,8 @@ impl Ledger {
                     run_id: r.get(10)?,
                     created_at: r.get(11)?,
                     updated_at: r.get(12)?,
+                    revision_of: r.get(13)?,
+                    revision: r.get(14)?,
                 })
             })()
             .map_err(|e| self.sql(e))?;
@@ -609,6 +699,18 @@ impl Ledger {
         }
         Ok(())
     }
+}
+
+/// The external_id of a file row's latest revision, or its own when it has none.
+fn standing_for(
+    head_of: &mut rusqlite::CachedStatement<'_>,
+    external_id: &str,
+) -> rusqlite::Result<String> {
+    let head: Option<Option<i64>> = head_of.query_row([external_id], |r| r.get(0)).optional()?;
+    Ok(match head.flatten() {
+        Some(n) if n > 1 => super::revision_id(external_id, n),
+        _ => external_id.to_owned(),
+    })
 }
 
 /// A page size as SQLite takes it.

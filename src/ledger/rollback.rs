@@ -9,6 +9,7 @@
 
 use rusqlite::params;
 
+use super::revisions::SUPERSEDED;
 use super::rewards::limit_param;
 use super::{Ledger, LedgerError, NOW, Outgoing, Status};
 
@@ -17,8 +18,12 @@ use super::{Ledger, LedgerError, NOW, Outgoing, Status};
 pub enum Selection {
     /// The rewards one import run imported, or sent and may have imported.
     Run(i64),
-    /// The rewards with these external_ids.
+    /// The rewards with these external_ids (for a row replaced by revisions, every one of
+    /// them Feishu holds).
     ExternalIds(Vec<String>),
+    /// Earlier rewards a revision has replaced, still held (SPEC §7): an import deletes
+    /// them once Feishu holds their revision.
+    Superseded,
 }
 
 /// A reward a rollback will delete, as the delete phase reads it back.
@@ -35,14 +40,19 @@ pub struct Doomed {
 }
 
 /// The states a rollback covers: on the server, with a reward id, or in doubt of a delete.
-const COVERED: &str = "status IN ('imported', 'conflict', 'deleting') AND reward_id IS NOT NULL";
+const COVERED: &str =
+    "old.status IN ('imported', 'conflict', 'deleting') AND old.reward_id IS NOT NULL";
 
 impl Selection {
-    /// The SQL condition picking the selection's rows; `?9` is bound by [`Selection::key`].
-    fn condition(&self) -> &'static str {
+    /// The SQL condition picking the selection's rows (of `rewards old`); `?9` is bound by
+    /// [`Selection::key`].
+    fn condition(&self) -> String {
         match self {
-            Selection::Run(_) => "(imported_by_run = ?9 OR sent_by_run = ?9)",
-            Selection::ExternalIds(_) => "external_id IN (SELECT value FROM json_each(?9))",
+            Selection::Run(_) => "(old.imported_by_run = ?9 OR old.sent_by_run = ?9)".to_owned(),
+            Selection::ExternalIds(_) => "(old.external_id IN (SELECT value FROM json_each(?9))
+                OR (old.chain IS NOT NULL AND old.chain IN (SELECT value FROM json_each(?9))))"
+                .to_owned(),
+            Selection::Superseded => format!("(?9 IS NULL AND {SUPERSEDED})"),
         }
     }
 
@@ -53,6 +63,7 @@ impl Selection {
             Selection::ExternalIds(ids) => {
                 rusqlite::types::Value::Text(serde_json::Value::from(ids.clone()).to_string())
             }
+            Selection::Superseded => rusqlite::types::Value::Null,
         }
     }
 }
@@ -63,7 +74,7 @@ impl Ledger {
     /// then deletes them.
     pub fn count_in_doubt_selected(&self, selection: &Selection) -> Result<u64, LedgerError> {
         let sql = format!(
-            "SELECT COUNT(*) FROM rewards WHERE status = 'sending' AND body IS NOT NULL AND {}",
+            "SELECT COUNT(*) FROM rewards old WHERE old.status = 'sending' AND old.body IS NOT NULL AND {}",
             selection.condition()
         );
         self.conn
@@ -81,9 +92,9 @@ impl Ledger {
         limit: usize,
     ) -> Result<Vec<Outgoing>, LedgerError> {
         let sql = format!(
-            "SELECT id, external_id, body, 1, source_line, user_id_type FROM rewards
-             WHERE id > ?1 AND status = 'sending' AND body IS NOT NULL AND {}
-             ORDER BY id LIMIT ?2",
+            "SELECT id, external_id, body, 1, source_line, user_id_type, revision FROM rewards old
+             WHERE old.id > ?1 AND old.status = 'sending' AND old.body IS NOT NULL AND {}
+             ORDER BY old.id LIMIT ?2",
             selection.condition()
         );
         self.outgoing(
@@ -99,7 +110,7 @@ impl Ledger {
     /// How many rows a rollback covers, and how many of them are in doubt (`deleting`).
     pub fn count_to_delete(&self, selection: &Selection) -> Result<(u64, u64), LedgerError> {
         let sql = format!(
-            "SELECT COUNT(*), COALESCE(SUM(status = 'deleting'), 0) FROM rewards
+            "SELECT COUNT(*), COALESCE(SUM(old.status = 'deleting'), 0) FROM rewards old
              WHERE {COVERED} AND {}",
             selection.condition()
         );
@@ -121,13 +132,13 @@ impl Ledger {
         // (imported_by_run, status) index SQLite would sort every remaining row for each page,
         // which is quadratic for a million-row rollback. Named ids use their unique index.
         let table = match selection {
-            Selection::Run(_) => "rewards NOT INDEXED",
-            Selection::ExternalIds(_) => "rewards",
+            Selection::Run(_) => "rewards AS old NOT INDEXED",
+            Selection::ExternalIds(_) | Selection::Superseded => "rewards AS old",
         };
         let sql = format!(
-            "SELECT id, external_id, reward_id, status = 'deleting' FROM {table}
-             WHERE id > ?1 AND {COVERED} AND {}
-             ORDER BY id LIMIT ?2",
+            "SELECT old.id, old.external_id, old.reward_id, old.status = 'deleting' FROM {table}
+             WHERE old.id > ?1 AND {COVERED} AND {}
+             ORDER BY old.id LIMIT ?2",
             selection.condition()
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.sql(e))?;

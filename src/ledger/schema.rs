@@ -110,6 +110,18 @@ const MIGRATIONS: &[&str] = &[
         run_id INTEGER REFERENCES runs(id),
         UNIQUE (directory, contact, value, id_type)
     );",
+    // 6: replacements (SPEC §7). A reward whose row changed after it was imported is
+    // imported again under a revision of its external_id (`{external_id}~rN`), a row of its
+    // own; `chain` is the file's external_id on the original and on every revision once it
+    // has one, `revision` their number (1 for the original), `head_revision` (on the
+    // original) the latest revision planned. The planning index gains head_revision, so a
+    // rerun still reads no table row.
+    "ALTER TABLE rewards ADD COLUMN chain TEXT;
+    ALTER TABLE rewards ADD COLUMN revision INTEGER;
+    ALTER TABLE rewards ADD COLUMN head_revision INTEGER;
+    CREATE INDEX rewards_by_chain ON rewards(chain, revision) WHERE chain IS NOT NULL;
+    DROP INDEX rewards_lookup;
+    CREATE INDEX rewards_lookup ON rewards(external_id, status, body_hash, head_revision);",
 ];
 
 /// The schema version this build writes.
@@ -225,6 +237,30 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM people", [], |r| r.get(0))
             .unwrap();
         assert_eq!(people, 0);
+    }
+
+    #[test]
+    fn a_version_5_ledger_keeps_its_rewards_unreplaced() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..5] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        conn.execute_batch(
+            "INSERT INTO rewards (external_id, status, reward_id, body_hash, created_at, updated_at)
+             VALUES ('a', 'imported', '73', 'h', 'then', 'then');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let row: (String, Option<String>, Option<i64>, Option<i64>) = conn
+            .query_row(
+                "SELECT reward_id, chain, revision, head_revision FROM rewards INDEXED BY rewards_lookup
+                 WHERE external_id = 'a' AND body_hash = 'h'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("73".to_owned(), None, None, None));
     }
 
     #[test]

@@ -18,13 +18,13 @@ fn meaning(outcome: Outcome) -> &'static str {
         Outcome::Invalid => "not sent; fix them in the file (every run checks them again)",
         Outcome::Unresolved => "not sent; Feishu knows no such person (looked up again next run)",
         Outcome::Conflict => {
-            "changed since they were imported; Feishu keeps the body it got first, so the change is not sent"
+            "changed since they were imported; Feishu keeps the body it got first, so the change is not sent (--replace-changed imports it as a new revision and deletes the earlier reward)"
         }
         Outcome::InDoubt => {
             "their requests may have reached Feishu; the next run settles them (a resend is idempotent)"
         }
         Outcome::Pending => "not sent; the next run sends them",
-        Outcome::Done | Outcome::AlreadyDone => "",
+        Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone => "",
     }
 }
 
@@ -94,6 +94,13 @@ pub fn print(out: &mut impl Write, err: &mut impl Write, summary: &Summary) -> i
         writeln!(out, "{line}")?;
     }
 
+    if summary.retired > 0 {
+        writeln!(
+            out,
+            "  deleted {} replaced by revisions (Feishu holds each revision)",
+            counted(summary.retired, "earlier reward")
+        )?;
+    }
     for outcome in Outcome::ALL.into_iter().filter(|o| o.is_outstanding()) {
         let n = summary.get(outcome);
         if n == 0 {
