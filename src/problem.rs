@@ -58,6 +58,8 @@ pub enum Rule {
     NotEpochMillis,
     /// The same key (external_id, employee) on an earlier line.
     Duplicate,
+    /// An external_id ending like a revision (`~r2`), which rewardsync keeps for them.
+    RevisionSuffix,
     /// Warning: a field meant for a later stage than the row's.
     LaterStageField,
     /// Warning: a field Feishu ignores for the row's bonus_type.
@@ -110,7 +112,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 41] = [
+    pub const ALL: [Rule; 42] = [
         Rule::Encoding,
         Rule::Ragged,
         Rule::ControlCharacter,
@@ -128,6 +130,7 @@ impl Rule {
         Rule::EpochSeconds,
         Rule::NotEpochMillis,
         Rule::Duplicate,
+        Rule::RevisionSuffix,
         Rule::LaterStageField,
         Rule::IgnoredForBonusType,
         Rule::Email,
@@ -174,6 +177,7 @@ impl Rule {
             Rule::EpochSeconds => "epoch_seconds",
             Rule::NotEpochMillis => "not_epoch_millis",
             Rule::Duplicate => "duplicate",
+            Rule::RevisionSuffix => "revision_suffix",
             Rule::LaterStageField => "later_stage_field",
             Rule::IgnoredForBonusType => "ignored_for_bonus_type",
             Rule::Email => "email",
@@ -224,6 +228,7 @@ impl Rule {
             Rule::EpochSeconds => "is in epoch seconds; the API takes milliseconds",
             Rule::NotEpochMillis => "is not epoch milliseconds (13 digits)",
             Rule::Duplicate => "repeats an earlier row; each must appear once",
+            Rule::RevisionSuffix => "ends in ~r and a number, which rewardsync keeps for revisions",
             Rule::LaterStageField => "is for a later stage than the row's (sent anyway)",
             Rule::IgnoredForBonusType => "is set, but Feishu ignores it for the row's bonus_type",
             Rule::Email => "is not an e-mail address",

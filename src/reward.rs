@@ -367,6 +367,14 @@ pub fn hash_of_canonical(json: &str) -> String {
     hex
 }
 
+/// True for an external_id of the form rewardsync gives revisions (`…~r2`, SPEC §7):
+/// a file may not use it for a reward of its own.
+pub fn looks_like_revision(external_id: &str) -> bool {
+    external_id.rsplit_once("~r").is_some_and(|(base, n)| {
+        !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

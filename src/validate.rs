@@ -768,6 +768,18 @@ impl<'a> Cells<'a> {
             self.error(self.first_mapped(&Field::REFERRER), Rule::Required, message);
         }
         let external_id = self.required_id(Field::ExternalId);
+        if let Got::Value(id) = &external_id
+            && crate::reward::looks_like_revision(id)
+        {
+            self.error(
+                Field::ExternalId,
+                Rule::RevisionSuffix,
+                format!(
+                    "{} ends like a revision (~r and a number), which rewardsync gives a replaced reward's new import (--replace-changed); rename it in the export, e.g. with - instead of ~",
+                    echo(id)
+                ),
+            );
+        }
         let application_id = self.id(Field::ApplicationId);
         let talent = self.person(Role::Talent);
         if application_id.is_missing() && matches!(talent, Person::Missing) {

@@ -17,6 +17,7 @@ mod map_suggest;
 mod pacing;
 mod people_columns;
 mod people_import;
+mod replace;
 mod rollback;
 mod sandbox;
 mod sandbox_lookups;

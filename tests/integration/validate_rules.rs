@@ -93,6 +93,19 @@ const CASES: &[Case] = &[
         )],
     },
     Case {
+        rule: "external_id shaped like a revision",
+        changes: &[("external_id", "R-1~r2")],
+        expected: &[(
+            Rule::RevisionSuffix,
+            "r.csv:2: column external_id: \"R-1~r2\" ends like a revision (~r and a number), which rewardsync gives a replaced reward's new import (--replace-changed); rename it in the export, e.g. with - instead of ~",
+        )],
+    },
+    Case {
+        rule: "external_id with ~r but no number is its own",
+        changes: &[("external_id", "R-1~rx")],
+        expected: &[],
+    },
+    Case {
         rule: "application_id or talent_id",
         changes: &[("application_id", "")],
         expected: &[(
