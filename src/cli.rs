@@ -35,10 +35,36 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// List the ledger's runs: id, command, file, start, end, counts, exit code.
     Runs(RunsArgs),
-    /// Import the sample file into an in-process sandbox, twice, to show import and resume.
+    /// Import the legacy sample workbook (people by e-mail and mobile) into an in-process
+    /// sandbox, twice, to show import and resume.
     Demo(DemoArgs),
     /// Run a local, in-memory stand-in for the Feishu endpoints rewardsync calls.
     Sandbox(SandboxArgs),
+    /// Print a shell completion script on stdout (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write one page per subcommand into a directory.
+    Man(ManArgs),
+}
+
+/// `rewardsync completions SHELL`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Install, e.g.:\n  bash: rewardsync completions bash > ~/.local/share/bash-completion/completions/rewardsync\n  zsh:  rewardsync completions zsh > ~/.zfunc/_rewardsync   (with fpath+=~/.zfunc before compinit)\n  fish: rewardsync completions fish > ~/.config/fish/completions/rewardsync.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `rewardsync man`.
+#[derive(Debug, Args)]
+#[command(after_help = "Read it with: man -l <(rewardsync man)")]
+pub struct ManArgs {
+    /// Write rewardsync.1 and one page per subcommand (rewardsync-import.1, …) into DIR
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// How to read a rewards file: shared by every command that reads one (SPEC §3's input
@@ -162,7 +188,8 @@ pub struct ValidateArgs {
 }
 
 /// Which tenant to talk to. The app secret is never a command-line value: it comes from
-/// `FEISHU_APP_SECRET`, or from the 0600 file named by `FEISHU_APP_SECRET_FILE`.
+/// `FEISHU_APP_SECRET`, or from the file named by `FEISHU_APP_SECRET_FILE` (mode 0600, 0640,
+/// 0440 or 0400: no other user may read it).
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// API base URL: https://open.feishu.cn (Feishu), https://open.larksuite.com (Lark), or a

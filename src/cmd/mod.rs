@@ -3,9 +3,11 @@
 //! for the user here, at the command-line edge.
 
 pub mod accounts;
+pub mod completions;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod man;
 pub mod map;
 pub mod rollback;
 pub mod runs;
@@ -38,6 +40,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Rollback(args) => rollback::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
 
@@ -105,7 +109,7 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// The API client for the tenant the flags and environment name.
 pub fn connect(args: &TargetArgs) -> anyhow::Result<Client> {
     let app_id = args.app_id.as_deref().context(
-        "FEISHU_APP_ID is not set: export FEISHU_APP_ID=cli_… and FEISHU_APP_SECRET=… (or FEISHU_APP_SECRET_FILE=path to a 0600 file); `rewardsync sandbox` prints a block to paste",
+        "FEISHU_APP_ID is not set: export FEISHU_APP_ID=cli_… and FEISHU_APP_SECRET=… (or FEISHU_APP_SECRET_FILE=path to a file only you can read, mode 0600); `rewardsync sandbox` prints a block to paste",
     )?;
     let target = Target::new(&args.base_url, app_id)?;
     let secret = Secret::from_env()?;

@@ -28,7 +28,7 @@ pub enum TargetError {
     EmptyAppId,
     /// Neither secret variable is set.
     #[error(
-        "no app secret: set {SECRET_ENV}, or {SECRET_FILE_ENV} to a file (mode 0600) holding it"
+        "no app secret: set {SECRET_ENV}, or {SECRET_FILE_ENV} to a file holding it (mode 0600, or 0640/0440; readable by no other user)"
     )]
     NoSecret,
     /// The secret file could not be read.
@@ -40,16 +40,30 @@ pub enum TargetError {
     /// The secret file is not a regular file.
     #[error("the app secret file {} is not a regular file", path.display())]
     SecretFileNotRegular { path: PathBuf },
-    /// The secret file can be read or written by others than its owner.
+    /// The secret file can be read by other users, or changed by anyone but its owner.
     #[error(
-        "the app secret file {} has mode {mode:04o}, so other users can read it; run: chmod 600 {}",
+        "the app secret file {} has mode {mode:04o}, so {}; run: chmod 600 {} (0640 or 0440 if a group must read it; in Kubernetes set defaultMode: 0440 on the secret's volume)",
         path.display(),
+        exposure(*mode).unwrap_or("it is not private"),
         path.display()
     )]
     SecretFileOpen { path: PathBuf, mode: u32 },
     /// The secret file holds nothing but white space.
     #[error("the app secret file {} is empty", path.display())]
     SecretFileEmpty { path: PathBuf },
+}
+
+/// Why a secret file's mode is unsafe, if it is: readable by other users, or writable by
+/// anyone but its owner. Group read is allowed (Kubernetes mounts secrets 0440 or 0640 for
+/// a pod's fsGroup); execute bits change nothing.
+pub fn exposure(mode: u32) -> Option<&'static str> {
+    if mode & 0o004 != 0 {
+        Some("other users can read it")
+    } else if mode & 0o022 != 0 {
+        Some("users other than its owner can change it")
+    } else {
+        None
+    }
 }
 
 /// Where calls go and as whom.
@@ -144,7 +158,9 @@ impl Secret {
         }
     }
 
-    /// Reads a secret file: a regular file, mode 0600 or stricter on unix, content trimmed.
+    /// Reads a secret file (symlinks followed, as Kubernetes mounts secrets): a regular
+    /// file no other user can read and no one but its owner can write (0600, 0400, and the
+    /// group-readable 0640 and 0440 are fine), content trimmed.
     pub fn from_file(path: &Path) -> Result<Secret, TargetError> {
         let unreadable = |source| TargetError::SecretFileUnreadable {
             path: path.to_path_buf(),
@@ -160,7 +176,7 @@ impl Secret {
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = meta.permissions().mode() & 0o7777;
-            if mode & 0o077 != 0 {
+            if exposure(mode).is_some() {
                 return Err(TargetError::SecretFileOpen {
                     path: path.to_path_buf(),
                     mode,
@@ -299,7 +315,10 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains(&format!("chmod 600 {}", path.display())),
+            text.contains(&format!(
+                "has mode 0644, so other users can read it; run: chmod 600 {}",
+                path.display()
+            )),
             "{text}"
         );
         assert!(!text.contains("file-secret"), "{text}");
@@ -311,8 +330,35 @@ mod tests {
         .unwrap();
         assert_eq!(s.expose(), "file-secret");
 
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
-        assert!(Secret::from_file(&path).is_ok());
+        // What Kubernetes mounts (defaultMode 0440, 0640 with fsGroup) is fine too; a file
+        // others can read, or anyone but its owner can write, is not.
+        for (mode, fine) in [
+            (0o400, true),
+            (0o440, true),
+            (0o600, true),
+            (0o640, true),
+            (0o700, true),
+            (0o644, false),
+            (0o604, false),
+            (0o660, false),
+            (0o620, false),
+            (0o602, false),
+            (0o666, false),
+        ] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(Secret::from_file(&path).is_ok(), fine, "mode {mode:04o}");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660)).unwrap();
+        let text = Secret::from_file(&path).unwrap_err().to_string();
+        assert!(
+            text.contains("has mode 0660, so users other than its owner can change it"),
+            "{text}"
+        );
+        // A symlink to a private file, as Kubernetes mounts a secret: judged by its target.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o440)).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert_eq!(Secret::from_file(&link).unwrap().expose(), "file-secret");
 
         assert!(matches!(
             Secret::from_file(dir.path()),

@@ -21,6 +21,7 @@ mod replace;
 mod rollback;
 mod sandbox;
 mod sandbox_lookups;
+mod schedule;
 mod validate_bodies;
 mod validate_cli;
 mod validate_rules;
