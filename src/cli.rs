@@ -187,6 +187,18 @@ pub struct ValidateArgs {
     pub explain: Option<usize>,
 }
 
+/// Where the run's summary is posted (SPEC §7): a Feishu custom bot webhook.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NotifyArgs {
+    /// Post the run's summary to this Feishu custom bot webhook at the end (a card: target,
+    /// file, run, counts, exit code, duration, top reasons). The address holds the bot's
+    /// token: prefer REWARDSYNC_NOTIFY_URL or REWARDSYNC_NOTIFY_URL_FILE (a private file),
+    /// since a command line is visible to other users. Signed with REWARDSYNC_NOTIFY_SECRET
+    /// (or REWARDSYNC_NOTIFY_SECRET_FILE). A failed notification is a warning only.
+    #[arg(long, value_name = "URL")]
+    pub notify: Option<String>,
+}
+
 /// Which tenant to talk to. The app secret is never a command-line value: it comes from
 /// `FEISHU_APP_SECRET`, or from the file named by `FEISHU_APP_SECRET_FILE` (mode 0600, 0640,
 /// 0440 or 0400: no other user may read it).
@@ -231,6 +243,9 @@ pub struct ImportArgs {
 
     #[command(flatten)]
     pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 
     /// Show the plan and the first bodies it would send; touch neither network nor ledger.
     #[arg(long)]
@@ -448,6 +463,9 @@ pub struct RegisterArgs {
 
     #[command(flatten)]
     pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// Account ids, given as arguments or in a file (one per line, or a CSV with an
@@ -550,6 +568,9 @@ pub struct RollbackArgs {
 
     #[command(flatten)]
     pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// `rewardsync demo`.
@@ -569,7 +590,8 @@ pub struct DemoArgs {
 POST /open-apis/contact/v3/users/batch_get_id (users by e-mail or mobile, from the directory; \
 resigned ones only with include_resigned) and POST /open-apis/hire/v1/talents/batch_get_id \
 (talents by mobile or e-mail, from --talents), each at most 50 values a list, 50/s and \
-1000/min.\n\nWhile it runs: GET /sandbox/state[?rewards=false] shows what it holds; \
+1000/min; and the custom bot webhook POST /open-apis/bot/v2/hook/TOKEN, for --notify \
+(REWARDSYNC_NOTIFY_URL=http://127.0.0.1:8787/open-apis/bot/v2/hook/anything).\n\nWhile it runs: GET /sandbox/state[?rewards=false] shows what it holds; \
 GET and POST /sandbox/faults read and change fail_rate, drop_rate, latency_ms, jitter_ms, \
 deny_permission and deny_scopes (JSON, any subset); POST /sandbox/expire-tokens expires every token."
 )]
@@ -635,6 +657,12 @@ pub struct SandboxArgs {
     /// Without it: a talent is made up for each well-formed e-mail, mobile or id number.
     #[arg(long, value_name = "FILE")]
     pub talents: Option<PathBuf>,
+
+    /// The custom bot's signing secret: messages to POST /open-apis/bot/v2/hook/TOKEN must
+    /// carry a timestamp and sign made with it (code 19021 otherwise). A made-up secret for
+    /// rehearsals; without it signatures are not checked.
+    #[arg(long, value_name = "SECRET")]
+    pub bot_secret: Option<String>,
 }
 
 /// Parses a scope name the sandbox knows.

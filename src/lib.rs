@@ -23,6 +23,7 @@ pub mod generate;
 pub mod import;
 pub mod ledger;
 pub mod mapping;
+pub mod notify;
 pub mod person;
 pub mod problem;
 pub mod progress;

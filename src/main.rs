@@ -20,7 +20,7 @@ fn main() -> ExitCode {
                 return Exit::Success.into();
             }
             let exit = cmd::exit_of(&err);
-            let message = describe(&err);
+            let message = cmd::describe(&err);
             if json {
                 // A script reading stdout still gets one object: what went wrong, and that
                 // nothing was sent.
@@ -32,18 +32,4 @@ fn main() -> ExitCode {
             exit.into()
         }
     }
-}
-
-/// The error and its causes on one line, each said once: a typed error often quotes its
-/// cause already.
-fn describe(err: &anyhow::Error) -> String {
-    let mut message = err.to_string();
-    for cause in err.chain().skip(1) {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-    }
-    message
 }

@@ -1,5 +1,6 @@
 //! `rewardsync accounts …`: referral reward accounts in bulk.
 
+use rewardsync::notify::Notifier;
 use std::io::{self, BufWriter, Write};
 
 use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, RegisterArgs};
@@ -17,7 +18,10 @@ use rewardsync::summary::Outcome;
 /// Runs an accounts subcommand.
 pub fn run(command: AccountsCommand) -> anyhow::Result<Exit> {
     match command {
-        AccountsCommand::Register(args) => register(args),
+        AccountsCommand::Register(args) => {
+            let notify = args.notify.clone();
+            super::notified("accounts register", &notify, false, |n| register(args, n))
+        }
         AccountsCommand::Enable(args) => action(Action::Enable, args),
         AccountsCommand::Deactivate(args) => action(Action::Deactivate, args),
         AccountsCommand::Assets(args) => assets(args),
@@ -25,7 +29,7 @@ pub fn run(command: AccountsCommand) -> anyhow::Result<Exit> {
     }
 }
 
-fn register(args: RegisterArgs) -> anyhow::Result<Exit> {
+fn register(args: RegisterArgs, notifier: Option<&Notifier>) -> anyhow::Result<Exit> {
     // Checked before anything is sent: never the input file, and writable.
     let output = args
         .output
@@ -65,6 +69,17 @@ fn register(args: RegisterArgs) -> anyhow::Result<Exit> {
         rewardsync::report::summary::print(&mut io::stdout().lock(), &mut err, &summary)?;
     } else {
         rewardsync::report::summary::print(&mut err, &mut io::stderr().lock(), &summary)?;
+    }
+    if let Some(notifier) = notifier {
+        let delivery = notifier.notify(
+            "accounts register",
+            exit,
+            rewardsync::notify::Outcome::Ran(&summary),
+        );
+        if delivery.delivered {
+            writeln!(err, "notified {}", delivery.webhook)?;
+        }
+        super::warn_undelivered(&mut err, &delivery)?;
     }
     session.runtime.shutdown_background();
     Ok(exit)
@@ -115,7 +130,7 @@ fn action(action: Action, args: AccountIdsArgs) -> anyhow::Result<Exit> {
         }
     }
     drop(out);
-    let exit = super::finish(&summary, false);
+    let exit = super::finish(&summary, false, None);
     session.runtime.shutdown_background();
     exit
 }

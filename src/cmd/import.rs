@@ -5,13 +5,14 @@ use std::io::{self, Write};
 use crate::cli::ImportArgs;
 use rewardsync::exit::Exit;
 use rewardsync::import::{self, ImportOptions, Plan};
+use rewardsync::notify::Notifier;
 use rewardsync::text::counted;
 
 /// How many bodies `--dry-run` shows.
 const DRY_RUN_BODIES: usize = 3;
 
 /// Runs an import (or its dry run).
-pub fn run(args: ImportArgs) -> anyhow::Result<Exit> {
+pub fn run(args: ImportArgs, notifier: Option<&Notifier>) -> anyhow::Result<Exit> {
     let options = ImportOptions {
         file: args.input.file.clone(),
         input: super::input_options(&args.input)?,
@@ -46,7 +47,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<Exit> {
             let _ = out.flush();
         }
     })?;
-    let exit = super::finish(&summary, json);
+    let exit = super::finish(&summary, json, notifier);
     session.runtime.shutdown_background();
     exit
 }

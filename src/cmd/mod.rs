@@ -19,10 +19,11 @@ use std::io::{self, Write};
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Command, TargetArgs};
+use crate::cli::{Cli, Command, NotifyArgs, TargetArgs};
 use rewardsync::engine::RetryPolicy;
 use rewardsync::exit::Exit;
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
+use rewardsync::notify::{Delivery, Notifier, Outcome};
 use rewardsync::progress::ProgressMode;
 use rewardsync::run::Session;
 use rewardsync::summary::Summary;
@@ -31,13 +32,21 @@ use rewardsync::summary::Summary;
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
-        Command::Import(args) => import::run(args),
+        Command::Import(args) => {
+            let notify = args.notify.clone();
+            notified("import", &notify, args.dry_run, |n| import::run(args, n))
+        }
         Command::Map(command) => map::run(command),
         Command::Status(args) => status::run(args),
         Command::Runs(args) => runs::run(args),
         Command::Export(args) => export::run(args),
         Command::Accounts(command) => accounts::run(command),
-        Command::Rollback(args) => rollback::run(args),
+        Command::Rollback(args) => {
+            let notify = args.notify.clone();
+            notified("rollback", &notify, args.dry_run, |n| {
+                rollback::run(args, n)
+            })
+        }
         Command::Demo(args) => demo::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Completions(args) => completions::run(args),
@@ -188,16 +197,98 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Prints a run's summary (text, or one JSON object with `--json`; the error that ended
-/// it on stderr either way) and returns its exit code.
-pub fn finish(summary: &Summary, json: bool) -> anyhow::Result<Exit> {
+/// it on stderr either way), posts it to the team's bot when asked, and returns its exit
+/// code (whatever the notification met).
+pub fn finish(summary: &Summary, json: bool, notifier: Option<&Notifier>) -> anyhow::Result<Exit> {
     let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
     if json {
-        serde_json::to_writer(&mut out, &summary.to_json())?;
+        // Posted first, so the one JSON object can say how the post went.
+        let delivery =
+            notifier.map(|n| n.notify(&summary.command, summary.exit(), Outcome::Ran(summary)));
+        let mut object = summary.to_json();
+        if let Some(delivery) = &delivery {
+            object["notification"] = serde_json::to_value(delivery)?;
+        }
+        serde_json::to_writer(&mut out, &object)?;
         writeln!(out)?;
         rewardsync::report::summary::print_end(&mut err, summary)?;
+        if let Some(delivery) = &delivery {
+            warn_undelivered(&mut err, delivery)?;
+        }
     } else {
         rewardsync::report::summary::print(&mut out, &mut err, summary)?;
+        out.flush()?;
+        if let Some(notifier) = notifier {
+            let delivery = notifier.notify(&summary.command, summary.exit(), Outcome::Ran(summary));
+            if delivery.delivered {
+                writeln!(out, "notified {}", delivery.webhook)?;
+            }
+            warn_undelivered(&mut err, &delivery)?;
+        }
     }
     out.flush()?;
     Ok(summary.exit())
+}
+
+/// The one warning of a notification that did not arrive (the exit code stays the run's).
+pub fn warn_undelivered(err: &mut impl Write, delivery: &Delivery) -> io::Result<()> {
+    if delivery.delivered {
+        return Ok(());
+    }
+    writeln!(
+        err,
+        "rewardsync: warning: the notification was not delivered to {} after {}: {}",
+        delivery.webhook,
+        rewardsync::text::counted(u64::from(delivery.attempts), "attempt"),
+        delivery.error.as_deref().unwrap_or("unknown error")
+    )
+}
+
+/// The notifier `--notify` and the environment ask for, checked before anything runs (a
+/// bad address is exit 2).
+fn notifier(args: &NotifyArgs) -> anyhow::Result<Option<Notifier>> {
+    if args.notify.is_some() {
+        eprintln!(
+            "rewardsync: warning: --notify puts the bot's token on the command line, where other users of this machine can read it; prefer {} or {} (a file only you can read)",
+            rewardsync::notify::URL_ENV,
+            rewardsync::notify::URL_FILE_ENV
+        );
+    }
+    Ok(Notifier::from_sources(args.notify.as_deref(), |name| {
+        std::env::var(name).ok()
+    })?)
+}
+
+/// Runs a command that notifies (not its dry run): an error that stops it before or
+/// outside its run (exit 2 or 4) is posted too, so a nightly job that cannot start is heard.
+pub fn notified(
+    command: &str,
+    args: &NotifyArgs,
+    dry_run: bool,
+    run: impl FnOnce(Option<&Notifier>) -> anyhow::Result<Exit>,
+) -> anyhow::Result<Exit> {
+    let notifier = if dry_run { None } else { notifier(args)? };
+    let result = run(notifier.as_ref());
+    if let (Err(error), Some(notifier)) = (&result, &notifier)
+        && !is_broken_pipe(error)
+    {
+        let message = describe(error);
+        let delivery = notifier.notify(command, exit_of(error), Outcome::Failed(&message));
+        warn_undelivered(&mut io::stderr().lock(), &delivery)?;
+    }
+    result
+}
+
+/// The error and its causes on one line, each said once: a typed error often quotes its
+/// cause already.
+pub fn describe(err: &anyhow::Error) -> String {
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
 }

@@ -1,6 +1,7 @@
 //! `rewardsync rollback`: show what a rollback will delete, ask, then run it through the
 //! library's rollback (which settles the selection's doubts and deletes, resumably).
 
+use rewardsync::notify::Notifier;
 use std::io::{self, BufRead, IsTerminal, Write};
 
 use anyhow::Context;
@@ -13,7 +14,7 @@ use rewardsync::run::Opened;
 use rewardsync::text::counted;
 
 /// Runs a rollback (or its dry run).
-pub fn run(args: RollbackArgs) -> anyhow::Result<Exit> {
+pub fn run(args: RollbackArgs, notifier: Option<&Notifier>) -> anyhow::Result<Exit> {
     let selection = match args.run {
         Some(run) => Selection::Run(run),
         None if !args.external_id.is_empty() => Selection::ExternalIds(args.external_id.clone()),
@@ -45,7 +46,7 @@ pub fn run(args: RollbackArgs) -> anyhow::Result<Exit> {
         confirm(preview.total())?;
     }
     let summary = rollback::run(opened, &preview)?;
-    let exit = super::finish(&summary, args.json);
+    let exit = super::finish(&summary, args.json, notifier);
     session.runtime.shutdown_background();
     exit
 }

@@ -62,6 +62,7 @@ fn config(args: &SandboxArgs) -> anyhow::Result<SandboxConfig> {
         talents,
         // Likewise a talents file is the whole talent pool.
         strict_talents: args.talents.is_some(),
+        bot_secret: args.bot_secret.clone(),
         ..SandboxConfig::default()
     })
 }
@@ -132,6 +133,14 @@ fn settings_text(sandbox: &Sandbox, config: &SandboxConfig) -> String {
         config.deny_permission,
         config.deny_scopes,
         config.seed
+    ));
+    lines.push(format!(
+        "  bot webhook:   {base}/open-apis/bot/v2/hook/ANY-TOKEN ({}); its messages under bot_messages in the state",
+        if config.bot_secret.is_some() {
+            "signatures checked with --bot-secret"
+        } else {
+            "signatures not checked; --bot-secret S checks them"
+        }
     ));
     lines.push(format!(
         "  state:         curl -s {base}/sandbox/state?rewards=false"

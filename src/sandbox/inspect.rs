@@ -88,6 +88,8 @@ pub struct SandboxState {
     pub tokens_issued: u64,
     /// Total latency and jitter injected, in milliseconds.
     pub injected_delay_ms: u64,
+    /// The messages the custom bot webhook received, oldest first (tokens cut short).
+    pub bot_messages: Vec<super::bot::BotMessage>,
 }
 
 /// Takes a snapshot; `with_rewards` false leaves out the (possibly huge) reward and
@@ -145,6 +147,7 @@ pub fn snapshot(state: &AppState, with_rewards: bool) -> SandboxState {
         peak_per_second,
         tokens_issued: state.tokens(|t| t.issued()),
         injected_delay_ms: u64::try_from(stats.injected_delay.as_millis()).unwrap_or(u64::MAX),
+        bot_messages: state.bots(|b| b.messages().to_vec()),
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod bot;
 pub mod clock;
 pub mod control;
 pub mod directory;
@@ -105,6 +106,9 @@ pub struct SandboxConfig {
     pub strict_talents: bool,
     /// Where "now" comes from for rate limits and token expiry. Default the system clock.
     pub clock: Clock,
+    /// The custom bot's signing secret (`--bot-secret`): messages must be signed with it.
+    /// Default none: signatures are not checked.
+    pub bot_secret: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -127,6 +131,7 @@ impl Default for SandboxConfig {
             talents: TalentPool::default(),
             strict_talents: false,
             clock: Clock::system(),
+            bot_secret: None,
         }
     }
 }
@@ -217,6 +222,7 @@ struct Shared {
     rewards: Mutex<RewardStore>,
     accounts: Mutex<AccountStore>,
     stats: Mutex<inspect::Stats>,
+    bots: Mutex<bot::Bots>,
     next_id: AtomicU64,
     next_logid: AtomicU64,
 }
@@ -260,10 +266,16 @@ impl AppState {
                 rewards: Mutex::new(RewardStore::default()),
                 accounts: Mutex::new(AccountStore::default()),
                 stats: Mutex::new(inspect::Stats::default()),
+                bots: Mutex::new(bot::Bots::new(config.bot_secret)),
                 next_id: AtomicU64::new(FIRST_ID),
                 next_logid: AtomicU64::new(1),
             }),
         })
+    }
+
+    /// Runs `f` on the custom bots' state.
+    pub fn bots<T>(&self, f: impl FnOnce(&mut bot::Bots) -> T) -> T {
+        f(&mut lock(&self.shared.bots))
     }
 
     /// The settings.
@@ -405,6 +417,7 @@ pub fn app(state: AppState) -> Router {
             Endpoint::TalentLookup.route(),
             post(talent_lookup::batch_get_id).route_layer(gate(Endpoint::TalentLookup)),
         )
+        .route(bot::ROUTE, post(bot::hook))
         .route("/sandbox/state", get(inspect::state))
         .route(
             "/sandbox/faults",

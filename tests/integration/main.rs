@@ -14,6 +14,7 @@ mod input_control;
 mod legacy_files;
 mod legacy_rows;
 mod map_suggest;
+mod notify;
 mod pacing;
 mod people_columns;
 mod people_import;
