@@ -227,3 +227,53 @@ fn a_run_that_cannot_start_still_notifies() {
         "{detail}"
     );
 }
+
+#[test]
+fn rollback_and_accounts_register_post_their_summaries_too() {
+    let live = sandbox();
+    let wrk = Workdir::new();
+    wrk.create("rewards.csv", FILE);
+    assert_eq!(import(&live, &wrk, SECRET, &[]).status.code(), Some(1));
+    live.command(&wrk, &["rollback", "--run", "1", "--yes", "--no-progress"])
+        .env("REWARDSYNC_NOTIFY_URL", hook(&live))
+        .env("REWARDSYNC_NOTIFY_SECRET", SECRET)
+        .assert()
+        .code(0);
+    wrk.create("emp.csv", "email\nzhang.wei@example.com\n");
+    live.command(&wrk, &["accounts", "register", "emp.csv", "--no-progress"])
+        .env("REWARDSYNC_NOTIFY_URL", hook(&live))
+        .env("REWARDSYNC_NOTIFY_SECRET", SECRET)
+        .assert()
+        .code(0);
+    let titles: Vec<(String, String)> = live
+        .state()
+        .bot_messages
+        .iter()
+        .map(|m| {
+            (
+                m.body["card"]["header"]["title"]["content"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                m.signature.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            (
+                "rewardsync import: exit 1 (finished; some rows need attention)".to_owned(),
+                "valid".to_owned()
+            ),
+            (
+                "rewardsync rollback: exit 0 (every row is in Feishu)".to_owned(),
+                "valid".to_owned()
+            ),
+            (
+                "rewardsync accounts register: exit 0 (every row is in Feishu)".to_owned(),
+                "valid".to_owned()
+            ),
+        ]
+    );
+}
