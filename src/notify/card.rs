@@ -22,10 +22,15 @@ pub enum Outcome<'a> {
     Failed(&'a str),
 }
 
-/// What an exit code means, in a few words.
-pub fn meaning(exit: Exit) -> &'static str {
+/// What `command`'s exit code means, in a few words.
+pub fn meaning(command: &str, exit: Exit) -> &'static str {
     match exit {
-        Exit::Success => "every row is in Feishu",
+        Exit::Success => match command {
+            "import" => "every row is in Feishu",
+            "rollback" => "every reward it covers is deleted",
+            "accounts register" => "every row has its account",
+            _ => "done",
+        },
         Exit::Incomplete => "finished; some rows need attention",
         Exit::Usage => "did not run: usage, configuration or input; nothing sent",
         Exit::Fatal => "stopped: Feishu refused the app (credentials, permission, IP allow-list)",
@@ -49,7 +54,7 @@ pub fn card(command: &str, exit: Exit, outcome: Outcome<'_>, host: &str) -> Valu
     let title = format!(
         "rewardsync {command}: exit {} ({})",
         exit.code(),
-        meaning(exit)
+        meaning(command, exit)
     );
     let mut fields = Vec::new();
     let mut field = |name: &str, value: String| {
@@ -76,7 +81,10 @@ pub fn card(command: &str, exit: Exit, outcome: Outcome<'_>, host: &str) -> Valu
         }
         Outcome::Failed(error) => format!("rewardsync: {error}"),
     };
-    field("Exit code", format!("{} ({})", exit.code(), meaning(exit)));
+    field(
+        "Exit code",
+        format!("{} ({})", exit.code(), meaning(command, exit)),
+    );
     field("Host", host.to_owned());
     json!({
         "msg_type": "interactive",

@@ -267,11 +267,11 @@ fn rollback_and_accounts_register_post_their_summaries_too() {
                 "valid".to_owned()
             ),
             (
-                "rewardsync rollback: exit 0 (every row is in Feishu)".to_owned(),
+                "rewardsync rollback: exit 0 (every reward it covers is deleted)".to_owned(),
                 "valid".to_owned()
             ),
             (
-                "rewardsync accounts register: exit 0 (every row is in Feishu)".to_owned(),
+                "rewardsync accounts register: exit 0 (every row has its account)".to_owned(),
                 "valid".to_owned()
             ),
         ]
