@@ -15,16 +15,8 @@ nights=${1:-30}
 first=${2:-200}
 daily=${3:-20}
 cargo build --release --locked --quiet --bin rewardsync
-bin=$PWD/target/release/rewardsync
-work=$(mktemp -d)
-sandbox_pid=
-cleanup() { [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export FEISHU_BASE_URL=http://127.0.0.1:$port FEISHU_APP_ID=cli_sandbox FEISHU_APP_SECRET=sandbox_secret
-"$bin" sandbox --listen "127.0.0.1:$port" > "$work/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 100); do curl -sf "$FEISHU_BASE_URL/sandbox/state?rewards=false" >/dev/null && break; sleep 0.1; done
+. benches/lib.sh
+start_sandbox
 
 # The legacy system: its rewards and how they move on, night after night (seeded).
 cat > "$work/legacy.py" <<'PY'
@@ -69,7 +61,6 @@ with open(out, "w", newline="") as f:
                     r["stage"], r["create_time"], r["confirm_time"], r["pay_time"]])
 print(len(rows), changes["new"], changes["paid"], changes["confirmed"], changes["corrected"])
 PY
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {}, {'d': d}))" "$1"; }
 deletes() { curl -sf "$FEISHU_BASE_URL/sandbox/state?rewards=false" | field "sum(sum(v.values()) for k, v in d['data']['requests'].items() if k.startswith('DELETE'))"; }
 
 printf '%-5s %6s %4s %5s %5s %5s | %5s %8s %8s %7s %4s %6s\n' night rows new paid conf corr sent imported replaced deleted exit wall

@@ -10,17 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
 cargo build --release --locked --quiet --bin rewardsync
-bin=$PWD/target/release/rewardsync
-work=$(mktemp -d)
-sandbox_pid=
-cleanup() { [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export FEISHU_BASE_URL=http://127.0.0.1:$port FEISHU_APP_ID=cli_sandbox FEISHU_APP_SECRET=sandbox_secret
-"$bin" sandbox --listen "127.0.0.1:$port" --reward-rate 1000000 > "$work/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 100); do curl -sf "$FEISHU_BASE_URL/sandbox/state?rewards=false" >/dev/null && break; sleep 0.1; done
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {}, {'d': d}))" "$1"; }
+. benches/lib.sh
+start_sandbox --reward-rate 1000000
 users='POST /open-apis/contact/v3/users/batch_get_id'
 lookups() { curl -sf "$FEISHU_BASE_URL/sandbox/state?rewards=false" | field "sum(d['data']['requests'].get('$users', {}).values())"; }
 

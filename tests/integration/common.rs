@@ -156,6 +156,23 @@ impl Live {
             .env_remove("REWARDSYNC_LEDGER");
     }
 
+    /// `rewardsync import ARGS… --rate 200 --no-progress --json` in `wrk`: the exit code and
+    /// the one JSON object it printed.
+    pub fn import_json(&self, wrk: &Workdir, args: &[&str]) -> (i32, serde_json::Value) {
+        let mut all = vec!["import"];
+        all.extend_from_slice(args);
+        all.extend(["--rate", "200", "--no-progress", "--json"]);
+        let output = self.command(wrk, &all).output().expect("import runs");
+        let summary = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: {}\n{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+        (output.status.code().expect("an exit code"), summary)
+    }
+
     /// The sandbox's state, rewards included.
     pub fn state(&self) -> rewardsync::sandbox::SandboxState {
         self.sandbox.state()

@@ -803,22 +803,6 @@ fn the_errors_csv_of_the_gbk_csv_is_gbk_and_comes_back_fixed() {
 
 // --- import -----------------------------------------------------------------------------
 
-/// `import` run in `wrk` against `live`, with `--json`: the exit code and the summary.
-fn import(live: &Live, wrk: &Workdir, args: &[&str]) -> (i32, serde_json::Value) {
-    let mut all = vec!["import"];
-    all.extend_from_slice(args);
-    all.extend(["--rate", "200", "--no-progress", "--json"]);
-    let output = live.command(wrk, &all).output().unwrap();
-    let summary = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().unwrap(), summary)
-}
-
 #[test]
 fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
     // The sandbox a user rehearses with: the sample employees (its default directory) and
@@ -838,7 +822,7 @@ fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
         map.to_str().unwrap(),
     );
 
-    let (code, summary) = import(&live, &wrk, &[book, "--map", map]);
+    let (code, summary) = live.import_json(&wrk, &[book, "--map", map]);
     assert_eq!(code, 1, "{summary}");
     assert_eq!(summary["imported"], SAMPLE_VALID, "{summary}");
     // A workbook's places are its rows, as Excel numbers them.
@@ -875,7 +859,7 @@ fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
 
     // The same rewards from the CSV: already imported, nothing sent.
     let before = live.state().reward_receipts;
-    let (code, summary) = import(&live, &wrk, &[csv, "--map", map, "--encoding", "gbk"]);
+    let (code, summary) = live.import_json(&wrk, &[csv, "--map", map, "--encoding", "gbk"]);
     assert_eq!(code, 1, "{summary}");
     assert_eq!(summary["sent"], 0, "{summary}");
     assert_eq!(summary["lookups"], 0, "{summary}");

@@ -29,17 +29,9 @@ fn file(rows: &[String]) -> String {
 
 /// `import FILE --json` with extra args: (exit code, summary).
 fn import(live: &Live, wrk: &Workdir, name: &str, extra: &[&str]) -> (i32, serde_json::Value) {
-    let mut args = vec!["import", name, "--no-progress", "--json", "--rate", "200"];
+    let mut args = vec![name];
     args.extend_from_slice(extra);
-    let output = live.command(wrk, &args).output().unwrap();
-    let summary = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().unwrap(), summary)
+    live.import_json(wrk, &args)
 }
 
 /// The sandbox's rewards: (external_id, canonical body), sorted.
