@@ -214,7 +214,9 @@ pub struct TargetArgs {
     )]
     pub base_url: String,
 
-    /// The self-built app's id (cli_…).
+    /// The self-built app's id (cli_…). Its secret comes only from FEISHU_APP_SECRET or
+    /// FEISHU_APP_SECRET_FILE, a file no other user can read: 0600 or 0400, or 0640/0440 for
+    /// a group (Kubernetes: defaultMode 0440 with an fsGroup).
     #[arg(long, env = "FEISHU_APP_ID", hide_env_values = true, value_name = "ID")]
     pub app_id: Option<String>,
 }

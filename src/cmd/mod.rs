@@ -118,7 +118,7 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// The API client for the tenant the flags and environment name.
 pub fn connect(args: &TargetArgs) -> anyhow::Result<Client> {
     let app_id = args.app_id.as_deref().context(
-        "FEISHU_APP_ID is not set: export FEISHU_APP_ID=cli_… and FEISHU_APP_SECRET=… (or FEISHU_APP_SECRET_FILE=path to a file only you can read, mode 0600); `rewardsync sandbox` prints a block to paste",
+        "FEISHU_APP_ID is not set: export FEISHU_APP_ID=cli_… and FEISHU_APP_SECRET=… (or FEISHU_APP_SECRET_FILE=path to a file no other user can read: mode 0600, or 0440 for a group); `rewardsync sandbox` prints a block to paste",
     )?;
     let target = Target::new(&args.base_url, app_id)?;
     let secret = Secret::from_env()?;

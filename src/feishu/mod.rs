@@ -33,6 +33,6 @@ pub use lookup::{
     UserStatus, talent_batches, user_batches,
 };
 pub use request::{Family, Request};
-pub use target::{SECRET_ENV, SECRET_FILE_ENV, Secret, Target, TargetError, exposure};
+pub use target::{SECRET_ENV, SECRET_FILE_ENV, Secret, Target, TargetError, exposure, private_fix};
 pub use token::Token;
 pub use user_id_type::UserIdType;

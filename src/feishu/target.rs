@@ -28,7 +28,7 @@ pub enum TargetError {
     EmptyAppId,
     /// Neither secret variable is set.
     #[error(
-        "no app secret: set {SECRET_ENV}, or {SECRET_FILE_ENV} to a file holding it (mode 0600, or 0640/0440; readable by no other user)"
+        "no app secret: set {SECRET_ENV}, or {SECRET_FILE_ENV} to a file holding it that no other user can read (mode 0600 or 0400; 0640 or 0440 for a group)"
     )]
     NoSecret,
     /// The secret file could not be read.
@@ -42,10 +42,10 @@ pub enum TargetError {
     SecretFileNotRegular { path: PathBuf },
     /// The secret file can be read by other users, or changed by anyone but its owner.
     #[error(
-        "the app secret file {} has mode {mode:04o}, so {}; run: chmod 600 {} (0640 or 0440 if a group must read it; in Kubernetes set defaultMode: 0440 on the secret's volume)",
+        "the app secret file {} has mode {mode:04o}: {}; run: {}",
         path.display(),
         exposure(*mode).unwrap_or("it is not private"),
-        path.display()
+        private_fix(path)
     )]
     SecretFileOpen { path: PathBuf, mode: u32 },
     /// The secret file holds nothing but white space.
@@ -53,17 +53,27 @@ pub enum TargetError {
     SecretFileEmpty { path: PathBuf },
 }
 
-/// Why a secret file's mode is unsafe, if it is: readable by other users, or writable by
-/// anyone but its owner. Group read is allowed (Kubernetes mounts secrets 0440 or 0640 for
-/// a pod's fsGroup); execute bits change nothing.
+/// Why a secret file's mode is unsafe, if it is, naming the bit: readable by other users,
+/// or writable by anyone but its owner. Group read is allowed (Kubernetes mounts secrets
+/// 0440 for a pod's fsGroup, systemd credentials are 0400); execute bits change nothing.
 pub fn exposure(mode: u32) -> Option<&'static str> {
     if mode & 0o004 != 0 {
-        Some("other users can read it")
-    } else if mode & 0o022 != 0 {
-        Some("users other than its owner can change it")
+        Some("other users can read it (the 0004 bit)")
+    } else if mode & 0o002 != 0 {
+        Some("other users can change it (the 0002 bit)")
+    } else if mode & 0o020 != 0 {
+        Some("its group can change it (the 0020 bit)")
     } else {
         None
     }
+}
+
+/// What to do about a secret file [`exposure`] refuses.
+pub fn private_fix(path: &Path) -> String {
+    format!(
+        "chmod 0600 {} (or 0640/0440 if a group must read it; in Kubernetes, set defaultMode: 0440 on the secret's volume)",
+        path.display()
+    )
 }
 
 /// Where calls go and as whom.
@@ -316,7 +326,7 @@ mod tests {
         );
         assert!(
             text.contains(&format!(
-                "has mode 0644, so other users can read it; run: chmod 600 {}",
+                "has mode 0644: other users can read it (the 0004 bit); run: chmod 0600 {} (or 0640/0440 if a group must read it; in Kubernetes, set defaultMode: 0440 on the secret's volume)",
                 path.display()
             )),
             "{text}"
@@ -330,35 +340,57 @@ mod tests {
         .unwrap();
         assert_eq!(s.expose(), "file-secret");
 
-        // What Kubernetes mounts (defaultMode 0440, 0640 with fsGroup) is fine too; a file
-        // others can read, or anyone but its owner can write, is not.
-        for (mode, fine) in [
-            (0o400, true),
-            (0o440, true),
-            (0o600, true),
-            (0o640, true),
-            (0o700, true),
-            (0o644, false),
-            (0o604, false),
-            (0o660, false),
-            (0o620, false),
-            (0o602, false),
-            (0o666, false),
+        // What Kubernetes (defaultMode 0440 with an fsGroup) and systemd (0400) mount is fine;
+        // a file others can read, or anyone but its owner can write, is refused naming the bit.
+        for (mode, refusal) in [
+            (0o400, None),
+            (0o440, None),
+            (0o600, None),
+            (0o640, None),
+            (0o700, None),
+            (0o750, None),
+            (0o644, Some("other users can read it (the 0004 bit)")),
+            (0o604, Some("other users can read it (the 0004 bit)")),
+            (0o444, Some("other users can read it (the 0004 bit)")),
+            (0o666, Some("other users can read it (the 0004 bit)")),
+            (0o602, Some("other users can change it (the 0002 bit)")),
+            (0o660, Some("its group can change it (the 0020 bit)")),
+            (0o620, Some("its group can change it (the 0020 bit)")),
         ] {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-            assert_eq!(Secret::from_file(&path).is_ok(), fine, "mode {mode:04o}");
+            match (Secret::from_file(&path), refusal) {
+                (Ok(s), None) => assert_eq!(s.expose(), "file-secret", "mode {mode:04o}"),
+                (Err(e), Some(why)) => assert_eq!(
+                    e.to_string(),
+                    format!(
+                        "the app secret file {} has mode {mode:04o}: {why}; run: {}",
+                        path.display(),
+                        private_fix(&path)
+                    )
+                ),
+                (got, want) => panic!("mode {mode:04o}: got {got:?}, want refusal {want:?}"),
+            }
         }
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660)).unwrap();
-        let text = Secret::from_file(&path).unwrap_err().to_string();
-        assert!(
-            text.contains("has mode 0660, so users other than its owner can change it"),
-            "{text}"
+
+        // Mounted as Kubernetes mounts a secret volume: the name is a symlink into ..data/,
+        // itself a symlink to a timestamped directory; the target's mode is what counts.
+        let stamped = dir.path().join("..2026_11_22_02_17_00.123");
+        std::fs::create_dir(&stamped).unwrap();
+        let target = stamped.join("app-secret");
+        std::fs::write(&target, "mounted-secret\n").unwrap();
+        std::os::unix::fs::symlink(&stamped, dir.path().join("..data")).unwrap();
+        let mounted = dir.path().join("app-secret");
+        std::os::unix::fs::symlink("..data/app-secret", &mounted).unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o440)).unwrap();
+        assert_eq!(
+            Secret::from_file(&mounted).unwrap().expose(),
+            "mounted-secret"
         );
-        // A symlink to a private file, as Kubernetes mounts a secret: judged by its target.
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o440)).unwrap();
-        let link = dir.path().join("link");
-        std::os::unix::fs::symlink(&path, &link).unwrap();
-        assert_eq!(Secret::from_file(&link).unwrap().expose(), "file-secret");
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            Secret::from_file(&mounted),
+            Err(TargetError::SecretFileOpen { mode: 0o644, .. })
+        ));
 
         assert!(matches!(
             Secret::from_file(dir.path()),

@@ -256,8 +256,8 @@ fn read_private(var: &'static str, path: &Path) -> Result<String, NotifyError> {
         let mode = meta.permissions().mode() & 0o7777;
         if let Some(why) = crate::feishu::exposure(mode) {
             return Err(fail(format!(
-                "has mode {mode:04o}, so {why}; run: chmod 600 {} (0640 or 0440 if a group must read it)",
-                path.display()
+                "has mode {mode:04o}: {why}; run: {}",
+                crate::feishu::private_fix(path)
             )));
         }
     }
