@@ -143,6 +143,21 @@ impl Notifier {
                 return delivery;
             }
         };
+        self.attempt(&runtime, &client, &mut message, &mut delivery);
+        // A name lookup still running on a blocking thread (a hung resolver outlives the
+        // request's timeout) must not hold the command's exit: leave it behind.
+        runtime.shutdown_background();
+        delivery
+    }
+
+    /// Posts `message` until it is delivered, refused for good, or tried twice.
+    fn attempt(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        client: &reqwest::Client,
+        message: &mut Value,
+        delivery: &mut Delivery,
+    ) {
         loop {
             if let (Some(secret), Some(object)) = (&self.secret, message.as_object_mut()) {
                 // Signed afresh for each attempt: the timestamp must be within the hour.
@@ -154,17 +169,16 @@ impl Notifier {
                 object.insert("timestamp".into(), timestamp.into());
             }
             delivery.attempts += 1;
-            let answer = runtime.block_on(post(&client, self.hook.expose(), &message));
-            match answer {
+            match runtime.block_on(post(client, self.hook.expose(), message)) {
                 Ok(()) => {
                     delivery.delivered = true;
                     delivery.error = None;
-                    return delivery;
+                    return;
                 }
                 Err(failure) => {
                     delivery.error = Some(failure.message);
                     if !failure.transient || delivery.attempts >= 2 {
-                        return delivery;
+                        return;
                     }
                     std::thread::sleep(RETRY_AFTER);
                 }
