@@ -18,6 +18,7 @@ mod notify;
 mod pacing;
 mod people_columns;
 mod people_import;
+mod properties;
 mod replace;
 mod rollback;
 mod sandbox;
