@@ -4,7 +4,8 @@
 #      with 2-hour tokens and with 3-second tokens (refreshed every 1.5 s mid-run):
 #      end-to-end rows/s (target >= 9.5), 429s answered (target 0), tokens issued.
 #   2. Peak RSS importing 100,000 and 1,000,000 rows against a sandbox with the limit raised.
-#   3. Rerun of the 1,000,000-row file, all imported: requests sent (target 0), wall time (<= 5 s).
+#   3. Rerun of the 1,000,000-row file, all imported: requests sent (target 0), wall time (<= 5 s);
+#      then the sandbox process's own peak RSS, holding the 1,100,000 rewards.
 # Usage: benches/import.sh [pacing|memory|all]   (default all; memory takes several minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,12 @@ memory() {
   after=$(state | field 'sum(sum(v.values()) for v in d["data"]["requests"].values())')
   printf 'rerun of 1000000 imported rows: %.2f s wall, %.1f MB peak RSS, %s already imported, %s requests sent\n' \
     "$wall" "$(echo "$kb/1024" | bc -l)" "$(field 'd["already_imported"]' < "$work/out.json")" "$((after - before))"
+  # The sandbox process itself, holding every reward of both imports (issue 12: at most 200 MB
+  # for a million).
+  printf 'sandbox holding %s rewards: %s peak RSS (VmHWM), %s now (VmRSS)\n' \
+    "$(state | field 'd["data"]["reward_count"]')" \
+    "$(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$sandbox_pid/status")" \
+    "$(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$sandbox_pid/status")"
 }
 
 case "${1:-all}" in

@@ -56,7 +56,8 @@ impl Ledger {
                 (SELECT COUNT(*) FROM rewards WHERE chain IS NOT NULL AND revision = 1),
                 (SELECT COUNT(*) FROM rewards WHERE chain IS NOT NULL AND revision > 1
                     AND status IN ('imported', 'conflict')),
-                (SELECT COUNT(*) FROM rewards old WHERE status IN ('imported', 'conflict', 'deleting')
+                (SELECT COUNT(*) FROM rewards AS old INDEXED BY rewards_by_chain
+                    WHERE status IN ('imported', 'conflict', 'deleting')
                     AND reward_id IS NOT NULL AND {SUPERSEDED})"
         );
         self.conn

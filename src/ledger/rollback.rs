@@ -56,6 +56,16 @@ impl Selection {
         }
     }
 
+    /// The table as the selection reads it: replaced rewards through the partial index of
+    /// the rows that have revisions, so that an import of a million rows with none does not
+    /// scan them all to find there is nothing to delete.
+    fn table(&self) -> &'static str {
+        match self {
+            Selection::Superseded => "rewards AS old INDEXED BY rewards_by_chain",
+            Selection::Run(_) | Selection::ExternalIds(_) => "rewards AS old",
+        }
+    }
+
     /// The value bound to `?9`: the run id, or the external_ids as a JSON array.
     fn key(&self) -> rusqlite::types::Value {
         match self {
@@ -110,8 +120,9 @@ impl Ledger {
     /// How many rows a rollback covers, and how many of them are in doubt (`deleting`).
     pub fn count_to_delete(&self, selection: &Selection) -> Result<(u64, u64), LedgerError> {
         let sql = format!(
-            "SELECT COUNT(*), COALESCE(SUM(old.status = 'deleting'), 0) FROM rewards old
+            "SELECT COUNT(*), COALESCE(SUM(old.status = 'deleting'), 0) FROM {}
              WHERE {COVERED} AND {}",
+            selection.table(),
             selection.condition()
         );
         self.conn
@@ -130,10 +141,11 @@ impl Ledger {
     ) -> Result<Vec<Doomed>, LedgerError> {
         // A run's rows are walked in id order straight from the table: through the
         // (imported_by_run, status) index SQLite would sort every remaining row for each page,
-        // which is quadratic for a million-row rollback. Named ids use their unique index.
+        // which is quadratic for a million-row rollback. Named ids use their unique index,
+        // replaced rewards the partial index of the rows with revisions.
         let table = match selection {
             Selection::Run(_) => "rewards AS old NOT INDEXED",
-            Selection::ExternalIds(_) | Selection::Superseded => "rewards AS old",
+            _ => selection.table(),
         };
         let sql = format!(
             "SELECT old.id, old.external_id, old.reward_id, old.status = 'deleting' FROM {table}
