@@ -9,6 +9,7 @@
 //! [`start`] binds and serves it; [`app`] builds the router alone.
 
 pub mod accounts;
+mod arena;
 pub mod auth;
 pub mod bot;
 pub mod clock;
@@ -19,18 +20,24 @@ pub mod faults;
 pub mod gate;
 pub mod identity;
 pub mod inspect;
+mod key_index;
 pub mod limit;
 pub mod made_up;
 pub mod mobile;
+mod packed;
 pub mod params;
 pub mod people;
 pub mod reply;
+mod reward_store;
 pub mod rewards;
 pub mod scope;
 pub mod server;
+mod symbols;
 pub mod talent_lookup;
 pub mod talents;
+mod totals;
 pub mod user_lookup;
+mod varint;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
