@@ -11,7 +11,7 @@ use crate::ledger::{Directory, PersonKey};
 use crate::mapping::RewardFile;
 use crate::person::{Contact, Role, Wanted};
 use crate::source::InputError;
-use crate::validate::{Checked, Problem, Rule, Validator};
+use crate::validate::{Checked, Problem, Rule, Validator, check_rows};
 
 /// What a lookup found for one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,11 +48,17 @@ pub fn people_of_file(
 ) -> Result<HashSet<PersonKey>, InputError> {
     let mut validator = Validator::for_file(file);
     let mut people = HashSet::new();
-    while let Some((_, checked)) = validator.next(file)? {
-        if checked.is_valid() {
-            people.extend(checked.people.iter().map(|w| key_of(w, user_id_type)));
-        }
-    }
+    check_rows(
+        file,
+        &mut validator,
+        |_| (),
+        |rows| -> Result<(), InputError> {
+            for row in rows.iter().filter(|r| r.checked.is_valid()) {
+                people.extend(row.checked.people.iter().map(|w| key_of(w, user_id_type)));
+            }
+            Ok(())
+        },
+    )?;
     Ok(people)
 }
 

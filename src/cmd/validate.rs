@@ -9,7 +9,7 @@ use rewardsync::exit::Exit;
 use rewardsync::mapping::RewardFile;
 use rewardsync::report::{ErrorsFile, FileCounts, JsonReport, ProblemReport, Reserved, TextReport};
 use rewardsync::source::SourceKind;
-use rewardsync::validate::Validator;
+use rewardsync::validate::{Row, Validator, check_rows};
 
 /// Validates the file; exit 0 when every row is valid, 1 when some are not.
 pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
@@ -36,20 +36,32 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     };
     let mut validator = Validator::for_file(&reader).explaining(args.explain.unwrap_or(0));
     let mut summary = FileCounts::default();
-    while let Some((row, checked)) = validator.next(&mut reader)? {
-        summary.add(&checked);
-        if !checked.explained.is_empty() {
-            report
-                .explained(&checked)
-                .context("cannot write the report")?;
-        }
-        if !checked.problems.is_empty() {
-            report.row(&checked).context("cannot write the report")?;
-        }
-        if let (false, Some(file)) = (checked.is_valid(), errors_file.as_mut()) {
-            file.write_checked(&row, &checked)?;
-        }
-    }
+    // Checked on every core, reported in file order.
+    check_rows(
+        &mut reader,
+        &mut validator,
+        |_| (),
+        |rows| -> anyhow::Result<()> {
+            for Row {
+                record, checked, ..
+            } in rows
+            {
+                summary.add(&checked);
+                if !checked.explained.is_empty() {
+                    report
+                        .explained(&checked)
+                        .context("cannot write the report")?;
+                }
+                if !checked.problems.is_empty() {
+                    report.row(&checked).context("cannot write the report")?;
+                }
+                if let (false, Some(file)) = (checked.is_valid(), errors_file.as_mut()) {
+                    file.write_checked(&record, &checked)?;
+                }
+            }
+            Ok(())
+        },
+    )?;
     report.finish(&summary).context("cannot write the report")?;
 
     if let Some(file) = errors_file {

@@ -17,15 +17,12 @@ use crate::resolve::PeopleBook;
 use crate::reward::RewardBody;
 use crate::source::InputError;
 use crate::summary::{Outcome, Place, Reasons};
-use crate::validate::{Checked, Problem, Validator};
+use crate::validate::{Checked, Problem, Validator, check_rows};
 
 use super::replace::{self, Replacing};
 
 /// Rows per ledger transaction while planning.
 const BATCH: usize = 5_000;
-
-/// Rows handed from the reading thread to the planning thread at a time.
-const CHUNK: usize = 1024;
 
 /// What the plan found, by row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -156,7 +153,7 @@ pub enum PlanError {
     Ledger(#[from] LedgerError),
 }
 
-/// A checked row with its canonical JSON and hash, made on the reading thread.
+/// A checked row with its canonical JSON and hash, made on a checking thread.
 struct Prepared {
     checked: Checked,
     canonical: Option<(String, String)>,
@@ -178,9 +175,8 @@ struct Looked {
 /// refusals by code in a dry run) go into `reasons`. `each` sees every row's verdict and
 /// action (None when invalid).
 ///
-/// Two threads share the work, so a rerun of a million imported rows stays within seconds:
-/// one reads, validates and hashes rows; this one looks each up in the ledger, decides, and
-/// writes the plan.
+/// Every core shares the work ([`check_rows`]), so a rerun of a million imported rows
+/// stays within seconds.
 /// `people` holds the ids of the people the file names by e-mail or mobile (the resolve
 /// phase's book); without one, such rows are not sent.
 pub fn plan(
@@ -193,16 +189,42 @@ pub fn plan(
 ) -> Result<PlanReport, PlanError> {
     let source_file = reader.path().to_owned();
     let word = reader.kind().position_word();
-    std::thread::scope(|scope| {
-        let (chunks, prepared) = std::sync::mpsc::sync_channel(4);
-        scope.spawn(move || read_ahead(reader, people, chunks));
-        let mut report = PlanReport::default();
-        let mut batch: Vec<Planned> = Vec::with_capacity(BATCH);
-        // Held back until the whole file is planned: a run replacing more than
-        // --max-replacements records none of them.
-        let mut replacements: Vec<Planned> = Vec::new();
-        for chunk in prepared {
-            let (chunk, looked) = lookup(&target, chunk?)?;
+    let mut validator = Validator::for_file(reader);
+    let mut report = PlanReport::default();
+    let mut batch: Vec<Planned> = Vec::with_capacity(BATCH);
+    // Held back until the whole file is planned: a run replacing more than
+    // --max-replacements records none of them.
+    let mut replacements: Vec<Planned> = Vec::new();
+    // Rows are checked, their people filled in and their bodies hashed on every core;
+    // this thread looks each up in the ledger (on its own thread), decides, and writes the
+    // plan, in file order.
+    let prepare = |checked: &mut Checked| {
+        let unresolved = fill_people(people, checked);
+        let canonical = checked
+            .is_ready()
+            .then(|| checked.body.as_ref().map(RewardBody::canonical))
+            .flatten();
+        (canonical, unresolved)
+    };
+    check_rows(
+        reader,
+        &mut validator,
+        prepare,
+        |rows| -> Result<(), PlanError> {
+            let chunk = rows
+                .into_iter()
+                .map(|row| {
+                    let (canonical, unresolved) = row.extra;
+                    // A duplicate is known only now: what was made of it before is void.
+                    let valid = row.checked.is_valid();
+                    Prepared {
+                        checked: row.checked,
+                        canonical: canonical.filter(|_| valid),
+                        unresolved: if valid { unresolved } else { Vec::new() },
+                    }
+                })
+                .collect();
+            let (chunk, looked) = lookup(&target, chunk)?;
             let mut looked = looked.into_iter();
             for Prepared {
                 checked,
@@ -349,15 +371,16 @@ pub fn plan(
                     flush(&mut target, &mut batch)?;
                 }
             }
-        }
-        flush(&mut target, &mut batch)?;
-        if report.counts.to_replace > rules.max_replacements {
-            report.too_many_replacements = true;
-        } else {
-            flush(&mut target, &mut replacements)?;
-        }
-        Ok(report)
-    })
+            Ok(())
+        },
+    )?;
+    flush(&mut target, &mut batch)?;
+    if report.counts.to_replace > rules.max_replacements {
+        report.too_many_replacements = true;
+    } else {
+        flush(&mut target, &mut replacements)?;
+    }
+    Ok(report)
 }
 
 /// The body the ledger records for `key` (what Feishu holds of a row to replace).
@@ -512,50 +535,6 @@ fn lookup(
                 })
                 .collect();
             Ok((chunk, looked))
-        }
-    }
-}
-
-/// The reading thread: rows validated and hashed, in chunks, until the file ends, a read
-/// fails (the error is passed on), or the planner stops listening.
-fn read_ahead(
-    reader: &mut RewardFile,
-    people: Option<&PeopleBook>,
-    chunks: std::sync::mpsc::SyncSender<Result<Vec<Prepared>, InputError>>,
-) {
-    let mut validator = Validator::for_file(reader);
-    let mut chunk = Vec::with_capacity(CHUNK);
-    loop {
-        match validator.next(reader) {
-            Ok(Some((_, mut checked))) => {
-                let unresolved = fill_people(people, &mut checked);
-                let canonical = checked
-                    .is_ready()
-                    .then(|| checked.body.as_ref().map(RewardBody::canonical))
-                    .flatten();
-                chunk.push(Prepared {
-                    checked,
-                    canonical,
-                    unresolved,
-                });
-                if chunk.len() == CHUNK
-                    && chunks
-                        .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
-                        .is_err()
-                {
-                    return;
-                }
-            }
-            Ok(None) => {
-                if !chunk.is_empty() {
-                    let _ = chunks.send(Ok(chunk));
-                }
-                return;
-            }
-            Err(e) => {
-                let _ = chunks.send(Err(e));
-                return;
-            }
         }
     }
 }

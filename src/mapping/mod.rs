@@ -101,6 +101,8 @@ pub struct Mapping {
     unnamed: Vec<usize>,
     /// Columns the errors file adds (`line`, `row`, `errors`).
     errors_file: Vec<usize>,
+    /// The fields a column or a default gives: every other is missing in every row.
+    given: Vec<Field>,
 }
 
 impl Mapping {
@@ -225,6 +227,10 @@ impl Mapping {
                 _ => field.name().to_owned(),
             })
             .collect();
+        let given = Field::ALL
+            .into_iter()
+            .filter(|f| columns[f.index()].is_some() || defaults[f.index()].is_some())
+            .collect();
         Ok(Mapping {
             origin: origin.clone(),
             header: header.to_vec(),
@@ -234,6 +240,7 @@ impl Mapping {
             defaults,
             unnamed,
             errors_file,
+            given,
         })
     }
 
@@ -304,6 +311,19 @@ impl<'a> Mapped<'a> {
     /// The mapping.
     pub fn mapping(&self) -> &'a Mapping {
         self.mapping
+    }
+
+    /// Every field's value, by [`Field::index`]: [`Mapped::get`] of each, computed only for
+    /// the fields the mapping gives (a row is read 31 fields wide, most often from 10).
+    pub fn values(&self) -> [Value<'a>; Field::COUNT] {
+        let mut values = [Value {
+            cell: Cell::Empty,
+            via: Via::File,
+        }; Field::COUNT];
+        for &field in &self.mapping.given {
+            values[field.index()] = self.get(field);
+        }
+        values
     }
 
     /// A field's value: the file's cell, relabeled by `[values]`, or the `[defaults]`

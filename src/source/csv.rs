@@ -107,7 +107,7 @@ impl CsvReader {
         loop {
             let more = csv
                 .read_byte_record(&mut record)
-                .map_err(|e| csv_error(&path, e))?;
+                .map_err(|e| csv_error(&path, e, 1))?;
             if !more {
                 break;
             }
@@ -190,10 +190,11 @@ impl CsvReader {
                     line
                 }
                 None => {
-                    let more = self
-                        .csv
-                        .read_byte_record(&mut self.record)
-                        .map_err(|e| csv_error(&self.origin.file, e))?;
+                    let more = self.csv.read_byte_record(&mut self.record).map_err(|e| {
+                        // An I/O error has no position: it is where the reader got to.
+                        let at = self.csv.position().line();
+                        csv_error(&self.origin.file, e, at)
+                    })?;
                     if !more {
                         return Ok(None);
                     }
@@ -387,9 +388,9 @@ pub(super) fn header_name(
     })
 }
 
-fn csv_error(path: &str, error: csv::Error) -> InputError {
+fn csv_error(path: &str, error: csv::Error, reached: u64) -> InputError {
     // Line 0 means "before the first line"; a read error is always at a line.
-    let line = error.position().map_or(1, |p| p.line().max(1));
+    let line = error.position().map_or(reached, |p| p.line()).max(1);
     match error.into_kind() {
         csv::ErrorKind::Io(source) => io_error(path, Some(line), source),
         other => InputError::Syntax {

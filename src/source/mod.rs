@@ -40,6 +40,8 @@ pub const HEADER_SEARCH_ROWS: u64 = 20;
 /// The common causes have variants of their own that say what to do.
 #[derive(Debug, Error)]
 pub enum InputError {
+    #[error(transparent)]
+    Spill(#[from] crate::validate::SpillError),
     #[error("{path}: cannot open the file")]
     Open { path: String, source: io::Error },
     #[error("{path}:{line}: cannot read the file")]

@@ -75,7 +75,7 @@ fn check_all(mut reader: rewardsync::mapping::RewardFile) -> Vec<rewardsync::val
     let mut checked = Vec::new();
     let (source, mapping) = reader.split();
     while let Some(row) = source.next_record().expect("readable") {
-        checked.push(validator.check(mapping.row(&row)));
+        checked.push(validator.check(mapping.row(&row)).expect("no spill"));
     }
     checked
 }

@@ -7,15 +7,17 @@
 //! [`crate::forms`]; this module adds what only a row can get wrong: empty cells, a cell of
 //! the wrong kind, a currency mark that disagrees with currency_type, duplicates.
 
+mod parallel;
+mod seen;
+
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::field::Field;
 use crate::forms::{
     self, EnumField, Mobile, ReadTime, Reading, TimeError, TimeInput, TimeSettings,
 };
-use crate::mapping::{Mapped, RewardFile, Value, Via};
+use crate::mapping::{Mapped, Mapping, RewardFile, Value, Via};
 use crate::person::{Contact, Role, Wanted};
 use crate::reward::{
     Amount, BONUS_CASH, BONUS_POINTS, Bonus, Cash, RewardBody, STAGE_CONFIRMED, STAGE_PAID,
@@ -25,6 +27,8 @@ use crate::source::{Cell, InputError, Record, cell_text};
 use crate::text::{self, echo};
 
 pub use crate::problem::{Problem, Rule, Severity, Violation};
+pub use parallel::{Row, check_rows, workers};
+pub use seen::{Seen, SpillError, TABLE_ENTRIES};
 
 /// The verdict on one row.
 #[derive(Debug, Clone)]
@@ -112,14 +116,19 @@ impl std::fmt::Display for Explained {
 /// Checks the rows of one file in order; remembers external_ids to catch duplicates.
 #[derive(Debug, Default)]
 pub struct Validator {
-    /// external_id hash → line of its first occurrence. A 64-bit hash keeps a million ids
-    /// in ~32 MB instead of several times that; a false "duplicate" needs a hash collision
-    /// (odds about 1 in 10^7 for a million-row file), and it is reported, never silent.
-    first_seen: HashMap<u64, u64>,
-    /// How times without an offset are read.
-    time: TimeSettings,
+    /// The rules of one row.
+    rules: RowRules,
+    /// The external_ids met so far (their hashes), with the line of each one's first row.
+    seen: Seen,
     /// How many more rows to explain.
     explain: usize,
+}
+
+/// The rules of one row, apart from the file: what can be checked on any thread.
+#[derive(Debug, Default, Clone)]
+pub struct RowRules {
+    /// How times without an offset are read.
+    time: TimeSettings,
 }
 
 impl Validator {
@@ -131,7 +140,7 @@ impl Validator {
     /// A validator reading times with `time` (the zone, the mapping's `date_format`).
     pub fn with_time(time: TimeSettings) -> Self {
         Validator {
-            time,
+            rules: RowRules { time },
             ..Self::default()
         }
     }
@@ -141,6 +150,12 @@ impl Validator {
         Self::with_time(file.time_settings().clone())
     }
 
+    /// The duplicate check keeps its first occurrences in `seen` (tests: a small one).
+    pub fn remembering(mut self, seen: Seen) -> Self {
+        self.seen = seen;
+        self
+    }
+
     /// Reads and checks the next row of `file`. A time without an offset while no zone
     /// is set stops the file there (SPEC §2.1): every other row would need it too.
     pub fn next(&mut self, file: &mut RewardFile) -> Result<Option<(Record, Checked)>, InputError> {
@@ -148,14 +163,8 @@ impl Validator {
         let Some(record) = source.next_record()? else {
             return Ok(None);
         };
-        let checked = self.check(mapping.row(&record));
-        if let Some(problem) = checked.needs_zone() {
-            return Err(InputError::NeedsZone {
-                path: mapping.origin().at(checked.line),
-                column: problem.column.clone().unwrap_or_default(),
-                message: problem.message.clone(),
-            });
-        }
+        let checked = self.check(mapping.row(&record))?;
+        stop_for_zone(mapping, &checked)?;
         Ok(Some((record, checked)))
     }
 
@@ -165,14 +174,94 @@ impl Validator {
         self
     }
 
-    /// Checks one row completely.
-    pub fn check(&mut self, row: Mapped<'_>) -> Checked {
-        let record = row.record();
+    /// Checks one row completely, the duplicate check included.
+    pub fn check(&mut self, row: Mapped<'_>) -> Result<Checked, InputError> {
         let explaining = self.explain > 0;
         self.explain = self.explain.saturating_sub(1);
+        let mut checked = self.rules.check(row, explaining);
+        let hash = id_hash(&checked.external_id);
+        self.note(row.record(), row.mapping(), &mut checked, hash)?;
+        Ok(checked)
+    }
+
+    /// The rules of one row, for checking rows on other threads ([`check_rows`]).
+    pub fn rules(&self) -> &RowRules {
+        &self.rules
+    }
+
+    /// Readies the duplicate check for a row whose external_id hashes to `hash`: called
+    /// for a batch of rows before [`Validator::note`] for each, it saves time.
+    pub fn warm(&self, hash: u64) {
+        self.seen.warm(hash);
+    }
+
+    /// The duplicate check, for a row checked by [`RowRules::check`] whose external_id
+    /// hashes to `hash` ([`id_hash`]): rows must come in file order. An error when the
+    /// row's external_id appeared on an earlier row.
+    pub fn note(
+        &mut self,
+        record: &Record,
+        mapping: &Mapping,
+        checked: &mut Checked,
+        hash: u64,
+    ) -> Result<(), SpillError> {
+        // A ragged row's cells sit under the wrong names: its "external_id" may be anything.
+        if checked.external_id.is_empty() || record.problems.iter().any(|p| p.rule == Rule::Ragged)
+        {
+            return Ok(());
+        }
+        let line = record.row;
+        let Some(first) = self.seen.first(hash, line)? else {
+            return Ok(());
+        };
+        // A workbook's rows are rows (as Excel numbers them), a CSV's lines are lines.
+        let place = match mapping.origin().sheet {
+            Some(_) => "row",
+            None => "line",
+        };
+        checked.problems.push(Problem::error(
+            Some(mapping.name_of(Field::ExternalId)),
+            Rule::Duplicate,
+            format!(
+                "{} already appears on {place} {first}; each reward must appear once (external_id is its idempotency key)",
+                echo(&checked.external_id)
+            ),
+        ));
+        checked.duplicate_of = Some(first);
+        checked.body = None;
+        checked.people.clear();
+        Ok(())
+    }
+}
+
+/// The hash the duplicate check knows an external_id by (SipHash with fixed keys: the
+/// same in every run and on every thread).
+pub fn id_hash(external_id: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    external_id.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Stops the file at a row whose time needs a zone that was not given (SPEC §2.1).
+fn stop_for_zone(mapping: &Mapping, checked: &Checked) -> Result<(), InputError> {
+    match checked.needs_zone() {
+        Some(problem) => Err(InputError::NeedsZone {
+            path: mapping.origin().at(checked.line),
+            column: problem.column.clone().unwrap_or_default(),
+            message: problem.message.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+impl RowRules {
+    /// Checks one row, all but the duplicate check ([`Validator::note`]); `explaining`
+    /// records what each converted value was read as.
+    pub fn check(&self, row: Mapped<'_>, explaining: bool) -> Checked {
+        let record = row.record();
         let mut cells = Cells {
             row,
-            values: Field::ALL.map(|field| row.get(field)),
+            values: row.values(),
             problems: Vec::new(),
             time: &self.time,
             explained: explaining.then(Vec::new),
@@ -204,11 +293,6 @@ impl Validator {
                 .trim()
                 .to_owned()
         });
-        let duplicate_of = if ragged {
-            None
-        } else {
-            check_duplicate(&mut self.first_seen, &mut cells, &external_id)
-        };
         let has_error = cells.problems.iter().any(|p| p.severity == Severity::Error);
         Checked {
             line: record.row,
@@ -216,42 +300,10 @@ impl Validator {
             problems: cells.problems,
             body: if has_error { None } else { body },
             people: if has_error { Vec::new() } else { cells.people },
-            duplicate_of,
+            duplicate_of: None,
             explained: cells.explained.unwrap_or_default(),
         }
     }
-}
-
-/// Reports a row whose external_id an earlier row has; returns that row's line.
-fn check_duplicate(
-    first_seen: &mut HashMap<u64, u64>,
-    cells: &mut Cells<'_>,
-    external_id: &str,
-) -> Option<u64> {
-    if external_id.is_empty() {
-        return None;
-    }
-    let mut hasher = DefaultHasher::new();
-    external_id.hash(&mut hasher);
-    let line = cells.row.record().row;
-    let first = *first_seen.entry(hasher.finish()).or_insert(line);
-    if first != line {
-        // A workbook's rows are rows (as Excel numbers them), a CSV's lines are lines.
-        let place = match cells.row.mapping().origin().sheet {
-            Some(_) => "row",
-            None => "line",
-        };
-        cells.error(
-            Field::ExternalId,
-            Rule::Duplicate,
-            format!(
-                "{} already appears on {place} {first}; each reward must appear once (external_id is its idempotency key)",
-                echo(external_id)
-            ),
-        );
-        return Some(first);
-    }
-    None
 }
 
 /// A cell read: nothing there, something wrong (already reported), or its value.
