@@ -4,9 +4,13 @@
 #      with 2-hour tokens and with 3-second tokens (refreshed every 1.5 s mid-run):
 #      end-to-end rows/s (target >= 9.5), 429s answered (target 0), tokens issued.
 #   2. Peak RSS importing 100,000 and 1,000,000 rows against a sandbox with the limit raised.
-#   3. Rerun of the 1,000,000-row file, all imported: requests sent (target 0), wall time (<= 5 s);
-#      then the sandbox process's own peak RSS, holding the 1,100,000 rewards.
-# Usage: benches/import.sh [pacing|memory|all]   (default all; memory takes several minutes)
+#   3. Rerun of the 1,000,000-row file, all imported: requests sent (target 0), wall time (<= 2 s,
+#      issue 12); then the sandbox process's own peak RSS, holding the 1,100,000 rewards (<= 200 MB).
+#   4. `plan [ROWS...]` (issue 12): an import's peak RSS by the end of its plan (every row
+#      validated, looked up and recorded in the ledger), read from /proc when the first reward
+#      reaches the sandbox; the import is then stopped (SIGTERM). Target at 10,000,000 rows:
+#      <= 128 MB. Default rows: 100000 1000000 10000000 (the last takes several minutes).
+# Usage: benches/import.sh [pacing|memory|all|plan [ROWS...]]   (default all; memory takes several minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --quiet --bin rewardsync --example gen_rewards
@@ -57,9 +61,35 @@ memory() {
     "$(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$sandbox_pid/status")"
 }
 
+plan() {
+  start_sandbox --reward-rate 1000000
+  for n in "${@:-100000 1000000 10000000}"; do
+    "$gen" "$n" PLAN$n > "$work/plan-$n.csv"
+    rm -f "$work/plan-$n.db"*
+    start=$(date +%s.%N)
+    "$bin" import "$work/plan-$n.csv" --ledger "$work/plan-$n.db" --rate 100000 --concurrency 64 \
+      --json --no-progress > "$work/out.json" 2> "$work/err.txt" &
+    pid=$!
+    hwm=
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ "$(state | field 'd["data"]["reward_count"]')" -gt 0 ]; then
+        hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+        kill -TERM "$pid"
+        break
+      fi
+      sleep 0.2
+    done
+    wait "$pid" || true
+    if [ -z "$hwm" ]; then echo "the import of $n rows ended before sending"; cat "$work/err.txt"; exit 1; fi
+    printf 'plan of %8d rows (ledger written): %6.1f s to the first send, %6.1f MB peak RSS\n' \
+      "$n" "$(echo "$(date +%s.%N) - $start" | bc -l)" "$(echo "$hwm/1024" | bc -l)"
+  done
+}
+
 case "${1:-all}" in
   pacing) pacing ;;
   memory) memory ;;
+  plan) shift; plan "$@" ;;
   all) pacing; memory ;;
-  *) echo "usage: $0 [pacing|memory|all]"; exit 2 ;;
+  *) echo "usage: $0 [pacing|memory|all|plan [ROWS...]]"; exit 2 ;;
 esac

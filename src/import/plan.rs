@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::feishu::UserIdType;
 use crate::ledger::{
-    Change, Known, Ledger, LedgerError, LedgerHandle, Planned, Status, revision_id,
+    Change, Known, Ledger, LedgerError, LedgerHandle, Pending, Planned, Status, revision_id,
 };
 use crate::mapping::RewardFile;
 use crate::resolve::PeopleBook;
@@ -181,23 +181,27 @@ struct Looked {
 /// phase's book); without one, such rows are not sent.
 pub fn plan(
     reader: &mut RewardFile,
-    mut target: PlanTarget<'_>,
+    target: PlanTarget<'_>,
     people: Option<&PeopleBook>,
     rules: &Rules,
     reasons: &mut Reasons,
-    mut each: impl FnMut(&Checked, Option<Action>),
+    each: impl FnMut(&Checked, Option<Action>),
 ) -> Result<PlanReport, PlanError> {
-    let source_file = reader.path().to_owned();
-    let word = reader.kind().position_word();
+    let mut planner = Planner {
+        source_file: reader.path().to_owned(),
+        word: reader.kind().position_word(),
+        target,
+        rules,
+        reasons,
+        each,
+        report: PlanReport::default(),
+        batch: Vec::with_capacity(BATCH),
+        replacements: Vec::new(),
+    };
     let mut validator = Validator::for_file(reader);
-    let mut report = PlanReport::default();
-    let mut batch: Vec<Planned> = Vec::with_capacity(BATCH);
-    // Held back until the whole file is planned: a run replacing more than
-    // --max-replacements records none of them.
-    let mut replacements: Vec<Planned> = Vec::new();
     // Rows are checked, their people filled in and their bodies hashed on every core;
-    // this thread looks each up in the ledger (on its own thread), decides, and writes the
-    // plan, in file order.
+    // this thread decides and writes the plan, in file order, while the ledger's thread
+    // looks up the next chunk.
     let prepare = |checked: &mut Checked| {
         let unresolved = fill_people(people, checked);
         let canonical = checked
@@ -206,12 +210,13 @@ pub fn plan(
             .flatten();
         (canonical, unresolved)
     };
+    let mut in_flight: Option<Pending<LookedChunk>> = None;
     check_rows(
         reader,
         &mut validator,
         prepare,
         |rows| -> Result<(), PlanError> {
-            let chunk = rows
+            let chunk: Vec<Prepared> = rows
                 .into_iter()
                 .map(|row| {
                     let (canonical, unresolved) = row.extra;
@@ -224,163 +229,221 @@ pub fn plan(
                     }
                 })
                 .collect();
-            let (chunk, looked) = lookup(&target, chunk)?;
-            let mut looked = looked.into_iter();
-            for Prepared {
-                checked,
-                canonical,
-                unresolved,
-            } in chunk
-            {
-                let counts = &mut report.counts;
-                counts.rows += 1;
-                counts.warnings += checked.warning_count() as u64;
-                let planned = |external_id: &str, change| Planned {
-                    external_id: external_id.to_owned(),
-                    change,
-                    source_file: source_file.clone(),
-                    source_line: checked.line,
-                };
-                if !unresolved.is_empty() {
-                    counts.unresolved += 1;
-                    add_unresolved(reasons, &unresolved, checked.line, word);
+            let ready = match &planner.target {
+                PlanTarget::Record { ledger, .. } => {
+                    let pending = ledger.call_later(move |l| {
+                        let looked = looked(l, &chunk)?;
+                        Ok((chunk, looked))
+                    })?;
+                    in_flight.replace(pending).map(Pending::wait).transpose()?
+                }
+                PlanTarget::DryRun(ledger) => Some(lookup(*ledger, chunk)?),
+            };
+            match ready {
+                Some((chunk, looked)) => planner.take(chunk, looked),
+                None => Ok(()),
+            }
+        },
+    )?;
+    if let Some(pending) = in_flight {
+        let (chunk, looked) = pending.wait()?;
+        planner.take(chunk, looked)?;
+    }
+    planner.finish()
+}
+
+/// A chunk of rows and what the ledger knows of each valid one.
+type LookedChunk = (Vec<Prepared>, Vec<Looked>);
+
+/// The plan being made: what [`plan`] decides, row by row, in file order.
+struct Planner<'a, 'r, F> {
+    source_file: String,
+    word: &'static str,
+    target: PlanTarget<'a>,
+    rules: &'r Rules,
+    reasons: &'r mut Reasons,
+    each: F,
+    report: PlanReport,
+    batch: Vec<Planned>,
+    /// Held back until the whole file is planned: a run replacing more than
+    /// --max-replacements records none of them.
+    replacements: Vec<Planned>,
+}
+
+impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
+    /// Decides every row of a looked-up chunk, writing the plan in batches.
+    fn take(&mut self, chunk: Vec<Prepared>, looked: Vec<Looked>) -> Result<(), PlanError> {
+        let Planner {
+            source_file,
+            word,
+            target,
+            rules,
+            reasons,
+            each,
+            report,
+            batch,
+            replacements,
+        } = self;
+        let word = *word;
+        let rules = *rules;
+        let mut looked = looked.into_iter();
+        for Prepared {
+            checked,
+            canonical,
+            unresolved,
+        } in chunk
+        {
+            let counts = &mut report.counts;
+            counts.rows += 1;
+            counts.warnings += checked.warning_count() as u64;
+            let planned = |external_id: &str, change| Planned {
+                external_id: external_id.to_owned(),
+                change,
+                source_file: source_file.clone(),
+                source_line: checked.line,
+            };
+            if !unresolved.is_empty() {
+                counts.unresolved += 1;
+                add_unresolved(reasons, &unresolved, checked.line, word);
+                batch.push(planned(
+                    &checked.external_id,
+                    Change::Unresolved {
+                        errors: crate::problem::joined(&unresolved),
+                    },
+                ));
+                each(&checked, None);
+                continue;
+            }
+            let Some((json, hash)) = canonical else {
+                counts.invalid += 1;
+                add_invalid(reasons, &checked, word);
+                // A duplicate's external_id belongs to its first row; an empty one keys nothing.
+                if !checked.external_id.is_empty() && checked.duplicate_of.is_none() {
                     batch.push(planned(
                         &checked.external_id,
-                        Change::Unresolved {
-                            errors: crate::problem::joined(&unresolved),
+                        Change::Invalid {
+                            errors: checked.errors_text(),
                         },
                     ));
-                    each(&checked, None);
-                    continue;
                 }
-                let Some((json, hash)) = canonical else {
-                    counts.invalid += 1;
-                    add_invalid(reasons, &checked, word);
-                    // A duplicate's external_id belongs to its first row; an empty one keys nothing.
-                    if !checked.external_id.is_empty() && checked.duplicate_of.is_none() {
+                each(&checked, None);
+                continue;
+            };
+            // One answer per valid row, in chunk order.
+            let Looked {
+                known,
+                head,
+                revised,
+            } = looked.next().unwrap_or(Looked {
+                known: None,
+                head: None,
+                revised: None,
+            });
+            // A row with revisions is its latest revision from now on.
+            let (key, json, hash) =
+                revised.unwrap_or_else(|| (checked.external_id.clone(), json, hash));
+            let action = decide(known.as_ref(), rules);
+            match action {
+                Action::Send | Action::Settle => {
+                    if action == Action::Send {
+                        counts.to_send += 1;
+                    } else {
+                        counts.in_doubt += 1;
+                    }
+                    if let PlanTarget::Record { user_id_type, .. } = &target {
                         batch.push(planned(
-                            &checked.external_id,
-                            Change::Invalid {
-                                errors: checked.errors_text(),
+                            &key,
+                            Change::Send {
+                                body: json,
+                                hash,
+                                user_id_type: *user_id_type,
                             },
                         ));
                     }
-                    each(&checked, None);
-                    continue;
-                };
-                // One answer per valid row, in chunk order.
-                let Looked {
-                    known,
-                    head,
-                    revised,
-                } = looked.next().unwrap_or(Looked {
-                    known: None,
-                    head: None,
-                    revised: None,
-                });
-                // A row with revisions is its latest revision from now on.
-                let (key, json, hash) =
-                    revised.unwrap_or_else(|| (checked.external_id.clone(), json, hash));
-                let action = decide(known.as_ref(), rules);
-                match action {
-                    Action::Send | Action::Settle => {
-                        if action == Action::Send {
-                            counts.to_send += 1;
-                        } else {
-                            counts.in_doubt += 1;
-                        }
-                        if let PlanTarget::Record { user_id_type, .. } = &target {
-                            batch.push(planned(
-                                &key,
-                                Change::Send {
-                                    body: json,
-                                    hash,
-                                    user_id_type: *user_id_type,
-                                },
-                            ));
-                        }
+                }
+                Action::Skip => counts.already_imported += 1,
+                Action::Resolved => {
+                    counts.already_imported += 1;
+                    batch.push(planned(&key, Change::Resolved));
+                }
+                Action::Replace => {
+                    counts.to_replace += 1;
+                    let revision = head.unwrap_or(1) + 1;
+                    let new_key = revision_id(&checked.external_id, revision);
+                    let Some(mut body) = checked.body.clone() else {
+                        continue;
+                    };
+                    body.external_id.clone_from(&new_key);
+                    let (new_json, new_hash) = body.canonical();
+                    if report.replacing.len() < replace::SHOWN {
+                        let old = body_of(target, &key)?;
+                        report.replacing.push(Replacing::new(
+                            &checked.external_id,
+                            format!("{word} {}", checked.line),
+                            &key,
+                            &new_key,
+                            old.as_deref(),
+                            &new_json,
+                        ));
                     }
-                    Action::Skip => counts.already_imported += 1,
-                    Action::Resolved => {
-                        counts.already_imported += 1;
-                        batch.push(planned(&key, Change::Resolved));
-                    }
-                    Action::Replace => {
-                        counts.to_replace += 1;
-                        let revision = head.unwrap_or(1) + 1;
-                        let new_key = revision_id(&checked.external_id, revision);
-                        let Some(mut body) = checked.body.clone() else {
-                            continue;
-                        };
-                        body.external_id.clone_from(&new_key);
-                        let (new_json, new_hash) = body.canonical();
-                        if report.replacing.len() < replace::SHOWN {
-                            let old = body_of(&target, &key)?;
-                            report.replacing.push(Replacing::new(
-                                &checked.external_id,
-                                format!("{word} {}", checked.line),
-                                &key,
-                                &new_key,
-                                old.as_deref(),
-                                &new_json,
-                            ));
-                        }
-                        if let PlanTarget::Record { user_id_type, .. } = &target
-                            && counts.to_replace <= rules.max_replacements
-                        {
-                            replacements.push(planned(
-                                &new_key,
-                                Change::Replace {
-                                    chain: checked.external_id.clone(),
-                                    revision,
-                                    held: key,
-                                    body: new_json,
-                                    hash: new_hash,
-                                    user_id_type: *user_id_type,
-                                },
-                            ));
-                        }
-                    }
-                    Action::Conflict => {
-                        counts.conflict += 1;
-                        reasons.add(
-                            Outcome::Conflict,
-                            "conflict",
-                            "changed since it was imported; Feishu keeps the body it was sent first, so the change is not sent",
-                            Some(Place::named(
-                                line_order(checked.line),
-                                format!("{} (line {})", checked.external_id, checked.line),
-                            )),
-                        );
-                        batch.push(planned(&key, Change::Conflict { changed_hash: hash }));
-                    }
-                    Action::KeepFailed => {
-                        counts.previously_failed += 1;
-                        match &target {
-                            PlanTarget::Record { .. } => {
-                                batch.push(planned(&key, Change::KeepFailed))
-                            }
-                            PlanTarget::DryRun(ledger) => {
-                                add_earlier_refusal(reasons, *ledger, &key, checked.line, word)?;
-                            }
-                        }
+                    if let PlanTarget::Record { user_id_type, .. } = &target
+                        && counts.to_replace <= rules.max_replacements
+                    {
+                        replacements.push(planned(
+                            &new_key,
+                            Change::Replace {
+                                chain: checked.external_id.clone(),
+                                revision,
+                                held: key,
+                                body: new_json,
+                                hash: new_hash,
+                                user_id_type: *user_id_type,
+                            },
+                        ));
                     }
                 }
-                each(&checked, Some(action));
-                if batch.len() >= BATCH {
-                    flush(&mut target, &mut batch)?;
+                Action::Conflict => {
+                    counts.conflict += 1;
+                    reasons.add(
+                        Outcome::Conflict,
+                        "conflict",
+                        "changed since it was imported; Feishu keeps the body it was sent first, so the change is not sent",
+                        Some(Place::named(
+                            line_order(checked.line),
+                            format!("{} (line {})", checked.external_id, checked.line),
+                        )),
+                    );
+                    batch.push(planned(&key, Change::Conflict { changed_hash: hash }));
+                }
+                Action::KeepFailed => {
+                    counts.previously_failed += 1;
+                    match &target {
+                        PlanTarget::Record { .. } => batch.push(planned(&key, Change::KeepFailed)),
+                        PlanTarget::DryRun(ledger) => {
+                            add_earlier_refusal(reasons, *ledger, &key, checked.line, word)?;
+                        }
+                    }
                 }
             }
-            Ok(())
-        },
-    )?;
-    flush(&mut target, &mut batch)?;
-    if report.counts.to_replace > rules.max_replacements {
-        report.too_many_replacements = true;
-    } else {
-        flush(&mut target, &mut replacements)?;
+            each(&checked, Some(action));
+            if batch.len() >= BATCH {
+                flush(target, batch)?;
+            }
+        }
+        Ok(())
     }
-    Ok(report)
+
+    /// Writes what is left of the plan; holds the replacements back when there are more
+    /// than --max-replacements.
+    fn finish(mut self) -> Result<PlanReport, PlanError> {
+        flush(&mut self.target, &mut self.batch)?;
+        if self.report.counts.to_replace > self.rules.max_replacements {
+            self.report.too_many_replacements = true;
+        } else {
+            flush(&mut self.target, &mut self.replacements)?;
+        }
+        Ok(self.report)
+    }
 }
 
 /// The body the ledger records for `key` (what Feishu holds of a row to replace).
@@ -464,79 +527,70 @@ fn add_earlier_refusal(
     Ok(())
 }
 
-/// What the ledger knows of each valid row of a chunk, in order (the chunk travels to the
-/// ledger's thread and back, so nothing is copied). A row replaced by revisions is looked
-/// up again as its latest revision: rare, and batched like the rest.
-fn lookup(
-    target: &PlanTarget<'_>,
-    chunk: Vec<Prepared>,
-) -> Result<(Vec<Prepared>, Vec<Looked>), LedgerError> {
-    fn keys(chunk: &[Prepared]) -> Vec<(&str, &str)> {
-        chunk
+/// The `(external_id, hash)` of each valid row of a chunk, in order.
+fn keys(chunk: &[Prepared]) -> Vec<(&str, &str)> {
+    chunk
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.checked.external_id.as_str(),
+                p.canonical.as_ref()?.1.as_str(),
+            ))
+        })
+        .collect()
+}
+
+/// What the ledger knows of each valid row of a chunk, in order. A row replaced by
+/// revisions is looked up again as its latest revision: rare, and batched like the rest.
+fn looked(ledger: &Ledger, chunk: &[Prepared]) -> Result<Vec<Looked>, LedgerError> {
+    let known = ledger.lookup_all(&keys(chunk))?;
+    let valid = chunk.iter().filter(|p| p.canonical.is_some());
+    let mut looked: Vec<Looked> = Vec::with_capacity(known.len());
+    let mut revised = Vec::new();
+    for (prepared, known) in valid.zip(known) {
+        let head = known
+            .as_ref()
+            .and_then(|k| k.head_revision)
+            .filter(|n| *n > 1);
+        if let (Some(n), Some(body)) = (head, &prepared.checked.body) {
+            let mut body = body.clone();
+            body.external_id = revision_id(&prepared.checked.external_id, n);
+            let (json, hash) = body.canonical();
+            revised.push((looked.len(), (body.external_id, json, hash)));
+        }
+        looked.push(Looked {
+            known,
+            head,
+            revised: None,
+        });
+    }
+    if !revised.is_empty() {
+        let pairs: Vec<(&str, &str)> = revised
             .iter()
-            .filter_map(|p| {
-                Some((
-                    p.checked.external_id.as_str(),
-                    p.canonical.as_ref()?.1.as_str(),
-                ))
-            })
-            .collect()
+            .map(|(_, (key, _, hash))| (key.as_str(), hash.as_str()))
+            .collect();
+        let heads = ledger.lookup_all(&pairs)?;
+        for ((at, form), known) in revised.into_iter().zip(heads) {
+            looked[at].known = known;
+            looked[at].revised = Some(form);
+        }
     }
-    fn looked(ledger: &Ledger, chunk: &[Prepared]) -> Result<Vec<Looked>, LedgerError> {
-        let known = ledger.lookup_all(&keys(chunk))?;
-        let valid = chunk.iter().filter(|p| p.canonical.is_some());
-        let mut looked: Vec<Looked> = Vec::with_capacity(known.len());
-        let mut revised = Vec::new();
-        for (prepared, known) in valid.zip(known) {
-            let head = known
-                .as_ref()
-                .and_then(|k| k.head_revision)
-                .filter(|n| *n > 1);
-            if let (Some(n), Some(body)) = (head, &prepared.checked.body) {
-                let mut body = body.clone();
-                body.external_id = revision_id(&prepared.checked.external_id, n);
-                let (json, hash) = body.canonical();
-                revised.push((looked.len(), (body.external_id, json, hash)));
-            }
-            looked.push(Looked {
-                known,
-                head,
+    Ok(looked)
+}
+
+/// A dry run's lookup, on this thread: what the ledger (if any) knows of each valid row.
+fn lookup(ledger: Option<&Ledger>, chunk: Vec<Prepared>) -> Result<LookedChunk, LedgerError> {
+    let looked = match ledger {
+        Some(ledger) => looked(ledger, &chunk)?,
+        None => (0..keys(&chunk).len())
+            .map(|_| Looked {
+                known: None,
+                head: None,
                 revised: None,
-            });
-        }
-        if !revised.is_empty() {
-            let pairs: Vec<(&str, &str)> = revised
-                .iter()
-                .map(|(_, (key, _, hash))| (key.as_str(), hash.as_str()))
-                .collect();
-            let heads = ledger.lookup_all(&pairs)?;
-            for ((at, form), known) in revised.into_iter().zip(heads) {
-                looked[at].known = known;
-                looked[at].revised = Some(form);
-            }
-        }
-        Ok(looked)
-    }
-    match target {
-        PlanTarget::Record { ledger, .. } => ledger.call_blocking(move |l| {
-            let looked = looked(l, &chunk)?;
-            Ok((chunk, looked))
-        }),
-        PlanTarget::DryRun(Some(ledger)) => {
-            let looked = looked(ledger, &chunk)?;
-            Ok((chunk, looked))
-        }
-        PlanTarget::DryRun(None) => {
-            let looked = (0..keys(&chunk).len())
-                .map(|_| Looked {
-                    known: None,
-                    head: None,
-                    revised: None,
-                })
-                .collect();
-            Ok((chunk, looked))
-        }
-    }
+            })
+            .collect(),
+    };
+    Ok((chunk, looked))
 }
 
 fn flush(target: &mut PlanTarget<'_>, batch: &mut Vec<Planned>) -> Result<(), LedgerError> {

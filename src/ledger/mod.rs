@@ -39,7 +39,7 @@ pub use rewards::{Change, Entry, Known, Outgoing, Planned, Refusal, Settled, Sta
 pub use rollback::{Doomed, Selection};
 pub use runs::Run;
 pub use status::Status;
-pub use worker::LedgerHandle;
+pub use worker::{LedgerHandle, Pending};
 
 /// What can go wrong with the ledger.
 #[derive(Debug, Error)]
@@ -193,12 +193,14 @@ impl Ledger {
             Ok(meta) if meta.is_dir() => return Err(LedgerError::IsDirectory { path: shown }),
             Ok(_) => {}
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(
-            |source| LedgerError::Open {
-                path: shown.clone(),
-                detail: sqlite_detail(&source),
-            },
-        )?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| LedgerError::Open {
+            path: shown.clone(),
+            detail: sqlite_detail(&source),
+        })?;
         let ledger = Ledger {
             conn,
             path: shown,
@@ -387,7 +389,11 @@ fn holder(path: &Path) -> String {
         if lock::links(path) > 1 {
             return None;
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .ok()?;
         conn.query_row(
             "SELECT id, command, started_at, pid FROM runs WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1",
             [],

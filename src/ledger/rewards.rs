@@ -173,13 +173,25 @@ impl Ledger {
     /// `hash`. One descent of a covering index: planning a million-row rerun is a million
     /// of these.
     pub fn lookup(&self, external_id: &str, hash: &str) -> Result<Option<Known>, LedgerError> {
-        let mut stmt = self
-            .conn
+        let mut stmt = self.lookup_statement()?;
+        self.lookup_with(&mut stmt, external_id, hash)
+    }
+
+    fn lookup_statement(&self) -> Result<rusqlite::CachedStatement<'_>, LedgerError> {
+        self.conn
             .prepare_cached(
                 "SELECT id, status, body_hash IS ?2, head_revision FROM rewards INDEXED BY rewards_lookup
                  WHERE external_id = ?1",
             )
-            .map_err(|e| self.sql(e))?;
+            .map_err(|e| self.sql(e))
+    }
+
+    fn lookup_with(
+        &self,
+        stmt: &mut rusqlite::Statement<'_>,
+        external_id: &str,
+        hash: &str,
+    ) -> Result<Option<Known>, LedgerError> {
         let found: Option<(i64, String, bool, Option<i64>)> = stmt
             .query_row([external_id, hash], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -211,10 +223,13 @@ impl Ledger {
     /// than the lookup itself. Returns one answer per `(external_id, hash)`, in order.
     pub fn lookup_all(&self, rows: &[(&str, &str)]) -> Result<Vec<Option<Known>>, LedgerError> {
         let read = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
-        let known = rows
-            .iter()
-            .map(|(external_id, hash)| self.lookup(external_id, hash))
-            .collect::<Result<Vec<_>, _>>()?;
+        // One statement for the whole chunk: finding it in the cache per row costs 2 %.
+        let known = {
+            let mut stmt = self.lookup_statement()?;
+            rows.iter()
+                .map(|(external_id, hash)| self.lookup_with(&mut stmt, external_id, hash))
+                .collect::<Result<Vec<_>, _>>()?
+        };
         read.commit().map_err(|e| self.sql(e))?;
         Ok(known)
     }

@@ -69,13 +69,24 @@ impl LedgerHandle {
         T: Send + 'static,
         F: FnOnce(&mut Ledger) -> Result<T, LedgerError> + Send + 'static,
     {
+        self.call_later(job)?.wait()
+    }
+
+    /// Queues `job` on the ledger thread without waiting: its result is waited for later
+    /// ([`Pending::wait`]), so the caller works meanwhile (the plan decides one chunk while
+    /// the next is looked up). Never wait from inside the async runtime.
+    pub fn call_later<T, F>(&self, job: F) -> Result<Pending<T>, LedgerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ledger) -> Result<T, LedgerError> + Send + 'static,
+    {
         let (reply, answer) = mpsc::sync_channel(1);
         self.inbox
             .send(Message::Run(Box::new(move |ledger| {
                 let _ = reply.send(job(ledger));
             })))
             .map_err(|_| LedgerError::WorkerGone)?;
-        answer.recv().map_err(|_| LedgerError::WorkerGone)?
+        Ok(Pending(answer))
     }
 
     /// Closes the ledger and releases its run lock, once every job sent before has run,
@@ -85,5 +96,16 @@ impl LedgerHandle {
         if self.inbox.send(Message::Close(done)).is_ok() {
             let _ = closed.recv();
         }
+    }
+}
+
+/// A job queued by [`LedgerHandle::call_later`].
+#[derive(Debug)]
+pub struct Pending<T>(mpsc::Receiver<Result<T, LedgerError>>);
+
+impl<T> Pending<T> {
+    /// Waits for the job's result.
+    pub fn wait(self) -> Result<T, LedgerError> {
+        self.0.recv().map_err(|_| LedgerError::WorkerGone)?
     }
 }
