@@ -228,9 +228,8 @@ mod tests {
         )
     }
 
-    fn one_by_one(text: &str, explain: usize) -> (Vec<String>, Option<String>) {
-        let mut file = open(text);
-        let mut validator = Validator::for_file(&file).explaining(explain);
+    /// Every row's verdict and the error that stopped the file, row by row.
+    fn one_by_one(mut file: RewardFile, mut validator: Validator) -> (Vec<String>, Option<String>) {
         let mut rows = Vec::new();
         loop {
             match validator.next(&mut file) {
@@ -241,11 +240,11 @@ mod tests {
         }
     }
 
-    fn on_every_core(text: &str, explain: usize, seen: Seen) -> (Vec<String>, Option<String>) {
-        let mut file = open(text);
-        let mut validator = Validator::for_file(&file)
-            .explaining(explain)
-            .remembering(seen);
+    /// The same through [`check_rows`].
+    fn on_every_core(
+        mut file: RewardFile,
+        mut validator: Validator,
+    ) -> (Vec<String>, Option<String>) {
         let mut rows = Vec::new();
         let result = check_rows(
             &mut file,
@@ -259,28 +258,46 @@ mod tests {
         (rows, result.err().map(|e| e.to_string()))
     }
 
+    fn validator(file: &RewardFile, explain: usize, seen: Seen) -> Validator {
+        Validator::for_file(file)
+            .explaining(explain)
+            .remembering(seen)
+    }
+
+    fn sequential(text: &str, explain: usize) -> (Vec<String>, Option<String>) {
+        let file = open(text);
+        let validator = validator(&file, explain, Seen::default());
+        one_by_one(file, validator)
+    }
+
+    fn parallel(text: &str, explain: usize, seen: Seen) -> (Vec<String>, Option<String>) {
+        let file = open(text);
+        let validator = validator(&file, explain, seen);
+        on_every_core(file, validator)
+    }
+
     #[test]
     fn rows_checked_on_every_core_are_the_rows_checked_one_by_one() {
         for (rows, seed) in [(0, 1), (1, 2), (255, 3), (256, 4), (3_001, 5)] {
             let text = csv(rows, seed);
-            let expected = one_by_one(&text, 300);
+            let expected = sequential(&text, 300);
             assert_eq!(expected.0.len(), rows);
             assert!(expected.1.is_none());
             assert_eq!(
-                on_every_core(&text, 300, Seen::default()),
+                parallel(&text, 300, Seen::default()),
                 expected,
                 "{rows} rows"
             );
             // The same when the duplicate check spills to disk every 100 ids.
             assert_eq!(
-                on_every_core(&text, 300, Seen::with_capacity(100)),
+                parallel(&text, 300, Seen::with_capacity(100)),
                 expected,
                 "{rows} rows, spilling"
             );
         }
         let text = csv(3_001, 5);
         assert!(text.lines().count() > 3_000);
-        let duplicates = one_by_one(&text, 0)
+        let duplicates = sequential(&text, 0)
             .0
             .iter()
             .filter(|r| r.contains("already appears on line"))
@@ -302,11 +319,11 @@ mod tests {
                 .map(|l| format!("{l}\n"))
                 .collect::<String>(),
         );
-        let expected = one_by_one(&text, 0);
+        let expected = sequential(&text, 0);
         assert_eq!(expected.0.len(), 1_000);
         let error = expected.1.clone().unwrap();
         assert!(error.starts_with("r.csv:1002: "), "{error}");
-        assert_eq!(on_every_core(&text, 0, Seen::default()), expected);
+        assert_eq!(parallel(&text, 0, Seen::default()), expected);
     }
 
     /// Bytes, then a failing disk.
@@ -324,34 +341,17 @@ mod tests {
     #[test]
     fn a_read_error_comes_after_the_rows_before_it() {
         let text = csv(700, 11);
-        let run = |parallel: bool| {
+        let run = |each_core: bool| {
             let reader = Failing(std::io::Cursor::new(text.as_bytes().to_vec()));
-            let mut file =
+            let file =
                 RewardFile::from_csv("r.csv".into(), Box::new(reader), &InputOptions::default())
                     .unwrap();
-            let mut validator = Validator::for_file(&file);
-            let mut rows = Vec::new();
-            let error = if parallel {
-                check_rows(
-                    &mut file,
-                    &mut validator,
-                    |_| (),
-                    |chunk| {
-                        rows.extend(chunk.iter().map(|row| seen_as(&row.checked)));
-                        Ok::<_, InputError>(())
-                    },
-                )
-                .err()
+            let validator = Validator::for_file(&file);
+            if each_core {
+                on_every_core(file, validator)
             } else {
-                loop {
-                    match validator.next(&mut file) {
-                        Ok(Some((_, checked))) => rows.push(seen_as(&checked)),
-                        Ok(None) => break None,
-                        Err(e) => break Some(e),
-                    }
-                }
-            };
-            (rows, error.map(|e| e.to_string()))
+                one_by_one(file, validator)
+            }
         };
         let expected = run(false);
         assert_eq!(expected.0.len(), 700);
