@@ -156,12 +156,15 @@ impl Live {
             .env_remove("REWARDSYNC_LEDGER");
     }
 
-    /// `rewardsync import ARGS… --rate 200 --no-progress --json` in `wrk`: the exit code and
-    /// the one JSON object it printed.
+    /// `rewardsync import ARGS… --rate 200 --no-progress --json` in `wrk` (ARGS may give
+    /// another rate): the exit code and the one JSON object it printed.
     pub fn import_json(&self, wrk: &Workdir, args: &[&str]) -> (i32, serde_json::Value) {
         let mut all = vec!["import"];
         all.extend_from_slice(args);
-        all.extend(["--rate", "200", "--no-progress", "--json"]);
+        if !args.contains(&"--rate") {
+            all.extend(["--rate", "200"]);
+        }
+        all.extend(["--no-progress", "--json"]);
         let output = self.command(wrk, &all).output().expect("import runs");
         let summary = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
             panic!(

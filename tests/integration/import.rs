@@ -524,3 +524,61 @@ fn secrets_and_tokens_never_reach_output_or_the_ledger() {
         assert!(!text.contains(&token), "token leaked: {text}");
     }
 }
+
+#[test]
+fn a_file_of_many_chunks_is_planned_in_order_and_its_duplicates_stay_out() {
+    // 3,000 rows: the checking threads take them in chunks, out of order; two late rows
+    // repeat the ids of early ones, across chunks.
+    let live = Live::start(SandboxConfig {
+        reward_rate: 100_000,
+        ..Default::default()
+    });
+    let wrk = Workdir::new();
+    let mut text = Vec::new();
+    rewardsync::generate::write_rows(&mut text, 3_000, "MANY").unwrap();
+    let text = String::from_utf8(text).unwrap();
+    let ids: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').next().unwrap())
+        .collect();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    // Line 1,701 (the 1,700th row) takes row 2's id; line 3,001 takes row 1's.
+    lines[1_700] = lines[1_700].replacen(ids[1_699], ids[1], 1);
+    lines[3_000] = lines[3_000].replacen(ids[2_999], ids[0], 1);
+    let file = wrk.create("many.csv", lines.join("\n") + "\n");
+    let file = file.to_str().unwrap();
+
+    live.command(&wrk, &["import", file, "--dry-run"])
+        .assert()
+        .code(1)
+        .stdout(contains("plan: 3000 rows: 2998 to send"))
+        .stdout(contains("2 invalid"));
+    let (code, summary) = live.import_json(&wrk, &[file, "--rate", "5000"]);
+    assert_eq!(code, 1, "{summary}");
+    assert_eq!(summary["imported"], 2_998, "{summary}");
+    assert_eq!(summary["invalid"], 2, "{summary}");
+    let received = receipts(&live);
+    assert_eq!(received.len(), 2_998);
+    assert!(received.values().all(|&n| n == 1), "none sent twice");
+    assert!(!received.contains_key(ids[1_699]) && !received.contains_key(ids[2_999]));
+
+    // The rerun looks every row up (one chunk in flight at the ledger) and sends nothing.
+    let requests = live.requests();
+    let (code, summary) = live.import_json(&wrk, &[file]);
+    assert_eq!(code, 1, "{summary}");
+    assert_eq!(summary["already_imported"], 2_998, "{summary}");
+    assert_eq!(summary["invalid"], 2, "{summary}");
+    assert_eq!(live.requests(), requests);
+    wrk.command(&["validate", file])
+        .assert()
+        .code(1)
+        .stdout(contains(format!(
+            "many.csv:1701: column external_id: \"{}\" already appears on line 3",
+            ids[1]
+        )))
+        .stdout(contains(format!(
+            "many.csv:3001: column external_id: \"{}\" already appears on line 2",
+            ids[0]
+        )));
+}
