@@ -9,30 +9,58 @@ use proptest::prelude::*;
 
 use rewardsync::mapping::{InputOptions, RewardFile};
 use rewardsync::reward::RewardBody;
-use rewardsync::validate::Validator;
+use rewardsync::source::InputError;
+use rewardsync::validate::{Validator, check_rows};
 
 use crate::common::{check_text, repo_path};
 
 /// Reads and validates `bytes` as a CSV to the end, whatever it holds: the number of rows
-/// checked, or the error that stopped the file. Must never panic.
+/// checked, or the error that stopped the file. Must never panic, and the rows checked on
+/// every core ([`check_rows`]) must be the rows checked one by one.
 fn read_all(bytes: Vec<u8>) -> Result<usize, String> {
-    let mut file = RewardFile::from_csv(
-        "p.csv".into(),
-        Box::new(std::io::Cursor::new(bytes)),
-        &InputOptions::default(),
-    )
-    .map_err(|e| e.to_string())?;
+    let open = |bytes: Vec<u8>| {
+        RewardFile::from_csv(
+            "p.csv".into(),
+            Box::new(std::io::Cursor::new(bytes)),
+            &InputOptions::default(),
+        )
+        .map_err(|e| e.to_string())
+    };
+    let mut file = open(bytes.clone())?;
     let mut validator = Validator::for_file(&file);
-    let mut rows = 0;
-    while let Some((_, checked)) = validator.next(&mut file).map_err(|e| e.to_string())? {
-        // A valid row's body always serialises and hashes.
-        if let Some(body) = &checked.body {
-            let (json, hash) = body.canonical();
-            assert!(!json.is_empty() && hash.len() == 64);
+    let mut one_by_one = Vec::new();
+    let stopped = loop {
+        match validator.next(&mut file) {
+            Ok(Some((_, checked))) => {
+                // A valid row's body always serialises and hashes.
+                if let Some(body) = &checked.body {
+                    let (json, hash) = body.canonical();
+                    assert!(!json.is_empty() && hash.len() == 64);
+                }
+                one_by_one.push(format!("{checked:?}"));
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e.to_string()),
         }
-        rows += 1;
+    };
+    let mut file = open(bytes)?;
+    let mut validator = Validator::for_file(&file);
+    let mut each_core = Vec::new();
+    let parallel = check_rows(
+        &mut file,
+        &mut validator,
+        |_| (),
+        |rows| -> Result<(), InputError> {
+            each_core.extend(rows.iter().map(|row| format!("{:?}", row.checked)));
+            Ok(())
+        },
+    );
+    assert_eq!(each_core, one_by_one, "the rows checked on every core");
+    assert_eq!(parallel.err().map(|e| e.to_string()), stopped);
+    match stopped {
+        Some(e) => Err(e),
+        None => Ok(one_by_one.len()),
     }
-    Ok(rows)
 }
 
 /// Headers a file may start with: canonical, legacy labels, too few columns, repeats.
