@@ -92,11 +92,9 @@ pub fn exit_of(err: &anyhow::Error) -> Exit {
             .downcast_ref::<rewardsync::ledger::LedgerError>()
             .is_some_and(|e| e.is_write_failure())
             || cause.downcast_ref::<LocalFailure>().is_some()
-            // The duplicate check's spill file could not be written: a full disk, not input.
-            || matches!(
-                cause.downcast_ref::<rewardsync::source::InputError>(),
-                Some(rewardsync::source::InputError::Spill(_))
-            )
+            || cause
+                .downcast_ref::<rewardsync::source::InputError>()
+                .is_some_and(|e| e.is_write_failure())
     });
     if local {
         Exit::LocalFailure

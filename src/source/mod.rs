@@ -308,6 +308,14 @@ fn io_error(path: &str, line: Option<u64>, source: io::Error) -> InputError {
     }
 }
 
+impl InputError {
+    /// True when the machine failed, not the input: the duplicate check's spill file could
+    /// not be written (a full disk; exit 4, as for the ledger).
+    pub fn is_write_failure(&self) -> bool {
+        matches!(self, InputError::Spill(_))
+    }
+}
+
 /// A problem found while reading one row (before any rule is checked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadProblem {

@@ -27,8 +27,8 @@ use crate::source::{Cell, InputError, Record, cell_text};
 use crate::text::{self, echo};
 
 pub use crate::problem::{Problem, Rule, Severity, Violation};
-pub use parallel::{Row, check_rows, workers};
-pub use seen::{Seen, SpillError, TABLE_ENTRIES};
+pub use parallel::{Row, check_rows};
+pub use seen::{Seen, SpillError};
 
 /// The verdict on one row.
 #[derive(Debug, Clone)]

@@ -30,7 +30,7 @@ pub struct Row<T> {
 }
 
 /// How many threads check rows: one per core (at most 8), at least one.
-pub fn workers() -> usize {
+fn workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().min(8))
 }
 

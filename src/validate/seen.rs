@@ -14,11 +14,11 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Entries the in-memory table holds before it spills: a 2^19-slot table seven eighths
 /// full (about 9 MB).
-pub const TABLE_ENTRIES: usize = 458_752;
+const TABLE_ENTRIES: usize = 458_752;
 
 /// Runs per filter.
 const RUNS_PER_FILTER: usize = 4;
@@ -44,10 +44,8 @@ pub struct Seen {
     groups: Vec<Group>,
     /// The file the runs are in, created on the first spill.
     file: Option<File>,
-    /// Where that file goes (the system's temporary directory when None).
-    dir: Option<PathBuf>,
-    /// Bytes written to the file.
-    written: u64,
+    /// Where that file goes: the system's temporary directory (`$TMPDIR`).
+    dir: PathBuf,
 }
 
 /// Runs that share a filter.
@@ -95,14 +93,14 @@ impl Seen {
             capacity: capacity.max(1),
             groups: Vec::new(),
             file: None,
-            dir: None,
-            written: 0,
+            dir: std::env::temp_dir(),
         }
     }
 
     /// Spills go to `dir` instead of the system's temporary directory.
-    pub fn spilling_to(mut self, dir: PathBuf) -> Seen {
-        self.dir = Some(dir);
+    #[cfg(test)]
+    fn spilling_to(mut self, dir: PathBuf) -> Seen {
+        self.dir = dir;
         self
     }
 
@@ -135,7 +133,8 @@ impl Seen {
     }
 
     /// Runs spilled so far.
-    pub fn runs(&self) -> usize {
+    #[cfg(test)]
+    fn runs(&self) -> usize {
         self.groups.iter().map(|g| g.runs.len()).sum()
     }
 
@@ -153,16 +152,15 @@ impl Seen {
                 runs: Vec::with_capacity(RUNS_PER_FILTER),
             });
         }
-        let Some(group) = self.groups.last_mut() else {
-            return Ok(());
-        };
-        let offset = self.written;
+        // Runs are written one after another: this one starts where the last ended.
+        let offset = (self.groups.iter().flat_map(|g| &g.runs))
+            .last()
+            .map_or(0, |run| run.offset + (run.len * ENTRY) as u64);
+        let last = self.groups.len() - 1;
+        let group = &mut self.groups[last];
         let file = match &mut self.file {
             Some(file) => file,
-            None => self.file.insert(match &self.dir {
-                Some(dir) => tempfile::tempfile_in(dir)?,
-                None => tempfile::tempfile()?,
-            }),
+            None => self.file.insert(tempfile::tempfile_in(&self.dir)?),
         };
         file.seek(SeekFrom::Start(offset))?;
         let mut out = BufWriter::new(&mut *file);
@@ -177,7 +175,6 @@ impl Seen {
         }
         out.flush()?;
         drop(out);
-        self.written += (entries.len() * ENTRY) as u64;
         group.runs.push(Run {
             offset,
             len: entries.len(),
@@ -224,8 +221,7 @@ fn find_spilled(file: &mut Option<File>, groups: &[Group], hash: u64) -> io::Res
 }
 
 /// What to tell the user when the spill file fails.
-fn spill_error(dir: &Option<PathBuf>, source: io::Error) -> SpillError {
-    let dir = dir.clone().unwrap_or_else(std::env::temp_dir);
+fn spill_error(dir: &Path, source: io::Error) -> SpillError {
     SpillError {
         dir: dir.display().to_string(),
         source,
