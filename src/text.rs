@@ -108,8 +108,7 @@ pub fn find_controls(value: &str, allowed: &[char]) -> Option<Controls> {
     // in UTF-8: a byte scan clears almost every cell of a file without decoding it.
     let bytes = value.as_bytes();
     // A scan the compiler vectorizes, then a closer look only where 0xC2 may start a C1.
-    let suspect = |b: u8| b < 0x20 || b == 0x7f || b == 0xc2;
-    if !bytes.iter().fold(false, |any, &b| any | suspect(b)) {
+    if !may_hold_controls(value) {
         return None;
     }
     let c1 = |i: usize| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n));
@@ -137,6 +136,30 @@ pub fn find_controls(value: &str, allowed: &[char]) -> Option<Controls> {
         }
     }
     found
+}
+
+/// False when `value` certainly holds no control character (nor tab or line break): one
+/// vectorized pass over its bytes, for a whole row at once ([`find_controls`] says which).
+pub fn may_hold_controls(value: &str) -> bool {
+    let suspect = |b: u8| b < 0x20 || b == 0x7f || b == 0xc2;
+    value.bytes().fold(false, |any, b| any | suspect(b))
+}
+
+/// `value` without its leading and trailing white space, as [`str::trim`], without
+/// decoding a value whose first and last bytes are plain ASCII (nearly every cell).
+pub fn trim(value: &str) -> &str {
+    // Space, tab, LF, VT, FF, CR: the ASCII white space `char::is_whitespace` knows.
+    let plain = |b: &u8| b.is_ascii() && !matches!(b, b' ' | 0x09..=0x0d);
+    let bytes = value.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if plain(first) && plain(last) => value,
+        _ => value.trim(),
+    }
+}
+
+/// True when `value` is empty or only white space (as `value.trim().is_empty()`).
+pub fn is_blank(value: &str) -> bool {
+    trim(value).is_empty()
 }
 
 /// `"E1\0" has the control character U+0000 (NUL) at character 3; {advice}`: the message
@@ -196,6 +219,22 @@ pub fn io_error(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_is_str_trim() {
+        // Every ASCII byte and the Unicode spaces an export holds, at either edge.
+        let mut edges: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        edges.extend(["\u{3000}", "\u{a0}", "\u{85}", "\u{2028}", "入", "é", ""].map(String::from));
+        for first in &edges {
+            for last in &edges {
+                for middle in ["", "x", " ", "入 职"] {
+                    let value = format!("{first}{middle}{last}");
+                    assert_eq!(trim(&value), value.trim(), "{value:?}");
+                    assert_eq!(is_blank(&value), value.trim().is_empty(), "{value:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn echo_quotes_escapes_and_cuts() {

@@ -9,7 +9,7 @@ use super::currency::{Mark, mark};
 use super::number::{NumberError, StackText, normalize_digits, plain_number};
 use crate::problem::{Rule, Violation};
 use crate::reward::AMOUNT_MAX_DECIMALS;
-use crate::text::echo;
+use crate::text::{self, echo};
 
 /// A cash amount read from a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub fn amount(text: &str) -> Result<Amount, Violation> {
     {
         return finish(text, value, false, None);
     }
-    let normal = normalize_digits(text.trim());
+    let normal = normalize_digits(text::trim(text));
     let parts = split(&normal, text)?;
     let plain = plain_number(parts.number).map_err(|e| number_error(text, e))?;
     let value = decimal(text, &plain)?;

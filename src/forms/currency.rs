@@ -4,7 +4,7 @@
 
 use crate::problem::{Rule, Violation};
 use crate::reward::CURRENCIES;
-use crate::text::echo;
+use crate::text::{self, echo};
 
 /// Names and marks that name exactly one currency, besides the ISO codes themselves.
 const NAMES: &[(&str, &str)] = &[
@@ -76,7 +76,7 @@ pub(crate) fn mark(text: &str) -> Option<Mark> {
 /// A currency cell: an ISO code of Feishu's enum in any case (`usd`), or a Chinese name
 /// (人民币, 美元, 港币/港元, 欧元, 日元, 英镑, 新加坡元) or RMB; returns the ISO code.
 pub fn currency(text: &str) -> Result<&'static str, Violation> {
-    let trimmed = text.trim();
+    let trimmed = text::trim(text);
     // The canonical form: a code of the list as it stands.
     if let Some(code) = CURRENCIES.iter().copied().find(|code| *code == trimmed) {
         return Ok(code);

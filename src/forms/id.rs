@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::number::looks_scientific;
 use crate::problem::{Rule, Violation};
-use crate::text::echo;
+use crate::text::{self, echo};
 
 /// The most digits a workbook number keeps exactly (Excel's precision).
 pub const ID_MAX_NUMBER_DIGITS: usize = 15;
@@ -15,7 +15,7 @@ pub const ID_MAX_NUMBER_DIGITS: usize = 15;
 /// the wrapper held doubled quotes. The result may be empty (`=""`): the caller treats
 /// it as an empty cell.
 pub fn id_text(text: &str) -> Result<Cow<'_, str>, Violation> {
-    let trimmed = text.trim();
+    let trimmed = text::trim(text);
     let id = unwrap(trimmed);
     if looks_scientific(&id) {
         return Err(Violation::new(
@@ -76,7 +76,7 @@ fn unwrap(text: &str) -> Cow<'_, str> {
         // Inside a formula string a quote is written twice; a lone one means this is not
         // such a string, so it is left as it is.
         if !inner.contains('"') {
-            return Cow::Borrowed(inner.trim());
+            return Cow::Borrowed(text::trim(inner));
         }
         if inner.replace("\"\"", "").contains('"') {
             return Cow::Borrowed(text);
@@ -84,7 +84,7 @@ fn unwrap(text: &str) -> Cow<'_, str> {
         return Cow::Owned(inner.replace("\"\"", "\"").trim().to_owned());
     }
     match text.strip_prefix('\'') {
-        Some(rest) => Cow::Borrowed(rest.trim()),
+        Some(rest) => Cow::Borrowed(text::trim(rest)),
         None => Cow::Borrowed(text),
     }
 }

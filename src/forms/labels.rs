@@ -5,7 +5,7 @@
 use super::number::{NumberError, normalize_digits, parse_digits, plain_number, whole_digits};
 use crate::problem::{Rule, Violation};
 use crate::reward::{BONUS_TYPES, EnumValue, RULE_TYPES, STAGES};
-use crate::text::echo;
+use crate::text::{self, echo};
 
 /// A column whose cells are a documented enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,7 +89,7 @@ pub fn enum_value(field: EnumField, text: &str) -> Result<i64, Violation> {
             .check(i64::from(digit - b'0'))
             .ok_or_else(|| not_a_value(field, text));
     }
-    let trimmed = text.trim();
+    let trimmed = text::trim(text);
     // Labels as documented first (a plain comparison), then in other cases and spellings.
     for (number, labels) in field.labels() {
         if labels.contains(&trimmed) {

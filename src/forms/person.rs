@@ -8,7 +8,7 @@ use std::fmt;
 
 use super::number::{looks_scientific, normalize_digits};
 use crate::problem::{Rule, Violation};
-use crate::text::echo;
+use crate::text::{self, echo};
 
 /// Mainland China's calling code: its numbers are looked up as the bare 11 digits.
 pub const MAINLAND: &str = "86";
@@ -51,7 +51,7 @@ impl fmt::Display for Mobile {
 /// An e-mail address, trimmed: one `@`, something before it, a dotted domain after it,
 /// no spaces. Kept as written otherwise: how Feishu compares case is not documented.
 pub fn email(text: &str) -> Result<&str, Violation> {
-    let value = text.trim();
+    let value = text::trim(text);
     let bad = |why: &str| {
         Err(Violation::new(
             Rule::Email,
@@ -89,7 +89,7 @@ fn is_full_width_mark(c: char) -> bool {
 
 /// A mobile number in lookup form, or why it is none (SPEC §2.3).
 pub fn mobile(text: &str) -> Result<Mobile, Violation> {
-    let trimmed = text.trim();
+    let trimmed = text::trim(text);
     if looks_scientific(trimmed) {
         return Err(Violation::new(
             Rule::ScientificNotation,

@@ -6,7 +6,7 @@ use super::number::{
 };
 use crate::problem::{Rule, Violation};
 use crate::reward::MAX_POINTS;
-use crate::text::echo;
+use crate::text::{self, echo};
 
 /// Words that may follow the number (Latin ones in any case).
 const UNITS: &[&str] = &["积分", "分", "points", "point"];
@@ -18,7 +18,7 @@ pub fn points(text: &str) -> Result<i64, Violation> {
     if all_digits(text) {
         return within_range(text, parse_digits(text));
     }
-    let normal = normalize_digits(text.trim());
+    let normal = normalize_digits(text::trim(text));
     let mut rest = normal.as_ref();
     if let Some(unit) = UNITS.iter().find(|unit| ends_with_ignore_case(rest, unit)) {
         rest = rest[..rest.len() - unit.len()].trim_end();

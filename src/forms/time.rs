@@ -15,7 +15,7 @@ use super::excel::{MAX_SERIAL, SerialError, serial_datetime};
 use super::number::{all_digits, looks_scientific, normalize_digits};
 use super::zone::Zone;
 use crate::problem::{Rule, Violation};
-use crate::text::echo;
+use crate::text::{self, echo};
 
 /// How the times of a file are read.
 #[derive(Debug, Clone, Default)]
@@ -169,7 +169,7 @@ fn from_text(text: &str, settings: &TimeSettings) -> Result<ReadTime, TimeError>
     if text.len() == 13 && all_digits(text) {
         return Ok(epoch_millis(text));
     }
-    let normal = normalize_digits(text.trim());
+    let normal = normalize_digits(text::trim(text));
     let value = normal.as_ref();
     if value.len() == 13 && all_digits(value) {
         return Ok(epoch_millis(value));
@@ -338,7 +338,7 @@ pub struct DayMonthReadings {
 /// (what `time` refuses with [`Rule::AmbiguousDate`] or [`Rule::NoSuchDate`]); None for
 /// any other value. `rewardsync map suggest` weighs them over a whole column.
 pub fn day_month_readings(text: &str) -> Option<DayMonthReadings> {
-    let normal = normalize_digits(text.trim());
+    let normal = normalize_digits(text::trim(text));
     match super::civil::parse(&normal) {
         Err(Shape::DayOrMonthFirst(parts)) => Some(readings(&parts)),
         _ => None,

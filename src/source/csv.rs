@@ -16,13 +16,13 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use csv::{ByteRecord, StringRecord};
+use csv::ByteRecord;
 
 use super::encoding::{Encoding, SNIFF_BYTES, decode_field, sniff};
 use super::lines::LineTracker;
 use super::{
     Cells, HEADER_SEARCH_ROWS, HeaderSearch, InputError, Origin, ReadProblem, Record,
-    SourceOptions, io_error, report_controls,
+    SourceOptions, TextFields, io_error, report_controls,
 };
 use crate::problem::Rule;
 use crate::text::{self, echo};
@@ -212,13 +212,17 @@ impl CsvReader {
     fn decode_row(&self, line: u64) -> Record {
         let mut problems = Vec::new();
         let fields = match self.encoding {
-            Encoding::Utf8 { .. } => match StringRecord::from_byte_record(self.record.clone()) {
-                Ok(fields) => fields,
-                Err(_) => self.decode_fields_lossy(&mut problems),
+            Encoding::Utf8 { .. } => match TextFields::from_utf8(&self.record) {
+                Some(fields) => fields,
+                None => self.decode_fields_lossy(&mut problems),
             },
             Encoding::Gb18030 => self.decode_fields_lossy(&mut problems),
         };
-        report_controls(&self.names, fields.iter().enumerate(), &mut problems);
+        // One pass over the whole row clears nearly every row; a suspect one is looked at
+        // field by field.
+        if text::may_hold_controls(fields.joined()) {
+            report_controls(&self.names, fields.iter().enumerate(), &mut problems);
+        }
         if let Some(problem) = ragged(&self.names, &fields, self.delimiter) {
             problems.push(problem);
         }
@@ -230,9 +234,8 @@ impl CsvReader {
     }
 
     /// Decodes field by field, so a bad byte is reported in its own column.
-    fn decode_fields_lossy(&self, problems: &mut Vec<ReadProblem>) -> StringRecord {
-        let mut fields =
-            StringRecord::with_capacity(self.record.as_slice().len(), self.record.len());
+    fn decode_fields_lossy(&self, problems: &mut Vec<ReadProblem>) -> TextFields {
+        let mut fields = TextFields::with_capacity(self.record.as_slice().len(), self.record.len());
         for (i, raw) in self.record.iter().enumerate() {
             let (text, bad) = decode_field(raw, self.encoding);
             if let Some(bad) = bad {
@@ -272,11 +275,8 @@ impl CsvReader {
 /// A row whose fields do not line up with the header: a missing or extra delimiter. Extra
 /// empty fields past the header, and missing ones under unnamed columns (what Excel leaves
 /// at the end of rows), are no problem.
-fn ragged(names: &[String], fields: &StringRecord, delimiter: u8) -> Option<ReadProblem> {
-    let extra = fields
-        .iter()
-        .skip(names.len())
-        .any(|f| !f.trim().is_empty());
+fn ragged(names: &[String], fields: &TextFields, delimiter: u8) -> Option<ReadProblem> {
+    let extra = fields.iter().skip(names.len()).any(|f| !text::is_blank(f));
     let short = names.iter().skip(fields.len()).any(|name| !name.is_empty());
     if !extra && !short {
         return None;

@@ -10,6 +10,7 @@
 
 pub mod csv;
 mod encoding;
+mod fields;
 mod lines;
 pub mod workbook;
 
@@ -18,7 +19,6 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::Path;
 
-use ::csv::StringRecord;
 use thiserror::Error;
 
 use crate::problem::{Problem, Rule};
@@ -27,6 +27,7 @@ use crate::text::{self, echo};
 pub use self::csv::CsvReader;
 pub use crate::field::{ERRORS_FILE_COLUMNS, Field};
 pub use encoding::{Encoding, EncodingChoice};
+pub use fields::TextFields;
 pub use workbook::{WorkbookFormat, WorkbookReader};
 
 /// How many rows from the top are searched for the header.
@@ -419,12 +420,11 @@ impl OwnedCell {
     }
 }
 
-/// A record's cells: text fields for a CSV (one allocation per row), typed cells for a
-/// workbook.
+/// A record's cells: text fields for a CSV, typed cells for a workbook.
 #[derive(Debug, Clone)]
 pub enum Cells {
     /// A CSV row.
-    Text(StringRecord),
+    Text(TextFields),
     /// A workbook row.
     Typed(Vec<OwnedCell>),
 }
@@ -446,10 +446,22 @@ impl Record {
     pub fn cell(&self, i: usize) -> Cell<'_> {
         match &self.cells {
             Cells::Text(fields) => match fields.get(i) {
-                Some(text) if !text.trim().is_empty() => Cell::Text(text),
+                Some(text) if !text::is_blank(text) => Cell::Text(text),
                 _ => Cell::Empty,
             },
             Cells::Typed(cells) => cells.get(i).map_or(Cell::Empty, OwnedCell::as_cell),
+        }
+    }
+
+    /// False when no text cell of the row holds a tab or a line break (one pass over a
+    /// CSV row's text); a workbook row may always.
+    pub fn may_hold_layout(&self) -> bool {
+        match &self.cells {
+            Cells::Text(fields) => fields
+                .joined()
+                .bytes()
+                .fold(false, |any, b| any | matches!(b, b'\t' | b'\n' | b'\r')),
+            Cells::Typed(_) => true,
         }
     }
 

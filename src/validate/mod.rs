@@ -466,6 +466,9 @@ impl<'a> Cells<'a> {
     /// quote), even at the edges of a cell. The reader has already refused every other
     /// control character, in every column; a cell it reported is not reported twice.
     fn layout_characters(&mut self) {
+        if !self.row.record().may_hold_layout() {
+            return;
+        }
         for column in Field::ALL {
             if FREE_TEXT.contains(&column) {
                 continue;
@@ -507,7 +510,7 @@ impl<'a> Cells<'a> {
         match self.value(field).cell {
             Cell::Empty => None,
             Cell::Text(text) => {
-                let text = text.trim();
+                let text = text::trim(text);
                 (!text.is_empty()).then(|| text.to_owned())
             }
             cell @ Cell::Error(_) => self.wrong_kind::<String>(field, cell, "text").value(),
@@ -546,7 +549,7 @@ impl<'a> Cells<'a> {
     fn email(&mut self, field: Field) -> Got<String> {
         let read = match self.value(field).cell {
             Cell::Empty => return Got::Missing,
-            Cell::Text(text) if text.trim().is_empty() => return Got::Missing,
+            Cell::Text(text) if text::is_blank(text) => return Got::Missing,
             Cell::Text(text) => forms::email(text).map(str::to_owned),
             cell => return self.wrong_kind(field, cell, TAKES_EMAIL),
         };
@@ -564,7 +567,7 @@ impl<'a> Cells<'a> {
     fn mobile(&mut self, field: Field) -> Got<Mobile> {
         let text = match self.value(field).cell {
             Cell::Empty => return Got::Missing,
-            Cell::Text(text) if text.trim().is_empty() => return Got::Missing,
+            Cell::Text(text) if text::is_blank(text) => return Got::Missing,
             Cell::Text(text) => Cow::Borrowed(text),
             Cell::Number(n) => match forms::id_from_number(n) {
                 Ok(digits) => Cow::Owned(digits),

@@ -13,7 +13,7 @@ use crate::source::{InputError, Record};
 use super::{Checked, Validator, id_hash, stop_for_zone};
 
 /// Rows handed to a checking thread at a time.
-const CHUNK: usize = 512;
+const CHUNK: usize = 1024;
 
 /// One row, read and checked.
 #[derive(Debug)]
