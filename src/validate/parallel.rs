@@ -278,7 +278,14 @@ mod tests {
 
     #[test]
     fn rows_checked_on_every_core_are_the_rows_checked_one_by_one() {
-        for (rows, seed) in [(0, 1), (1, 2), (255, 3), (256, 4), (3_001, 5)] {
+        // Around a chunk's edge, and a few chunks with a partial one last.
+        for (rows, seed) in [
+            (0, 1),
+            (1, 2),
+            (CHUNK - 1, 3),
+            (CHUNK, 4),
+            (3 * CHUNK + 1, 5),
+        ] {
             let text = csv(rows, seed);
             let expected = sequential(&text, 300);
             assert_eq!(expected.0.len(), rows);
@@ -295,8 +302,8 @@ mod tests {
                 "{rows} rows, spilling"
             );
         }
-        let text = csv(3_001, 5);
-        assert!(text.lines().count() > 3_000);
+        let text = csv(3 * CHUNK + 1, 5);
+        assert!(text.lines().count() > 3 * CHUNK);
         let duplicates = sequential(&text, 0)
             .0
             .iter()
@@ -310,7 +317,9 @@ mod tests {
 
     #[test]
     fn a_time_needing_a_zone_stops_at_its_row_after_the_rows_before_it() {
-        let mut text = csv(1_000, 9);
+        // In the third chunk, not at its start.
+        let before = 2 * CHUNK + 100;
+        let mut text = csv(before, 9);
         text.push_str("Z1,ou_z,7214,1,3,1,100,2024-01-08 13:24\n");
         text.push_str(
             &csv(600, 10)
@@ -320,9 +329,10 @@ mod tests {
                 .collect::<String>(),
         );
         let expected = sequential(&text, 0);
-        assert_eq!(expected.0.len(), 1_000);
+        assert_eq!(expected.0.len(), before);
         let error = expected.1.clone().unwrap();
-        assert!(error.starts_with("r.csv:1002: "), "{error}");
+        let line = before + 2;
+        assert!(error.starts_with(&format!("r.csv:{line}: ")), "{error}");
         assert_eq!(parallel(&text, 0, Seen::default()), expected);
     }
 
@@ -340,7 +350,9 @@ mod tests {
 
     #[test]
     fn a_read_error_comes_after_the_rows_before_it() {
-        let text = csv(700, 11);
+        // The disk fails in the second chunk.
+        let rows = CHUNK + 700;
+        let text = csv(rows, 11);
         let run = |each_core: bool| {
             let reader = Failing(std::io::Cursor::new(text.as_bytes().to_vec()));
             let file =
@@ -354,11 +366,9 @@ mod tests {
             }
         };
         let expected = run(false);
-        assert_eq!(expected.0.len(), 700);
-        assert_eq!(
-            expected.1.as_deref(),
-            Some("r.csv:702: cannot read the file")
-        );
+        assert_eq!(expected.0.len(), rows);
+        let message = format!("r.csv:{}: cannot read the file", rows + 2);
+        assert_eq!(expected.1.as_deref(), Some(message.as_str()));
         assert_eq!(run(true), expected);
     }
 }
