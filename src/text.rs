@@ -12,6 +12,14 @@ pub const ECHO_MAX_CHARS: usize = 80;
 /// Tabs and line breaks: text layout, allowed in free-text cells only.
 pub const LAYOUT_CHARACTERS: [char; 3] = ['\t', '\n', '\r'];
 
+/// True when `value` holds a tab or a line break ([`LAYOUT_CHARACTERS`]): one vectorized
+/// pass over its bytes.
+pub fn has_layout(value: &str) -> bool {
+    value
+        .bytes()
+        .fold(false, |any, b| any | matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
 /// A value as messages show it: in double quotes, with control and invisible characters
 /// escaped (`\n`, `\t`, `\r`, `\0`, `\u{7f}`, …), `"` and `\` escaped, and at most
 /// [`ECHO_MAX_CHARS`] characters of the value, followed by `…` after the closing quote

@@ -457,10 +457,7 @@ impl Record {
     /// CSV row's text); a workbook row may always.
     pub fn may_hold_layout(&self) -> bool {
         match &self.cells {
-            Cells::Text(fields) => fields
-                .joined()
-                .bytes()
-                .fold(false, |any, b| any | matches!(b, b'\t' | b'\n' | b'\r')),
+            Cells::Text(fields) => text::has_layout(fields.joined()),
             Cells::Typed(_) => true,
         }
     }

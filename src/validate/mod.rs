@@ -481,7 +481,7 @@ impl<'a> Cells<'a> {
                 continue;
             };
             // The reader has reported every other control character: only layout is left.
-            if !raw.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
+            if !text::has_layout(raw) {
                 continue;
             }
             let Some(found) = text::find_controls(raw, &[]) else {
