@@ -28,6 +28,10 @@ pub enum Rule {
     Encoding,
     /// A row has more or fewer fields than the header.
     Ragged,
+    /// A row over 1 MiB: not read (SPEC §2.5).
+    TooLong,
+    /// A cell spanning lines that holds rows of the file: a quote closed far too late.
+    QuoteSpansRows,
     /// A cell holds a control character, or a tab or line break outside free text.
     ControlCharacter,
     /// A required cell is empty.
@@ -112,9 +116,11 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 42] = [
+    pub const ALL: [Rule; 44] = [
         Rule::Encoding,
         Rule::Ragged,
+        Rule::TooLong,
+        Rule::QuoteSpansRows,
         Rule::ControlCharacter,
         Rule::Required,
         Rule::RequiredByBonusType,
@@ -157,11 +163,19 @@ impl Rule {
         Rule::NeedsTimeZone,
     ];
 
+    /// True when a row breaking this rule has no cells to check: they sit under the wrong
+    /// names (a ragged row) or were not kept (a row over 1 MiB).
+    pub fn spoils_row(self) -> bool {
+        matches!(self, Rule::Ragged | Rule::TooLong)
+    }
+
     /// The rule's stable snake_case name, for JSON and scripts. Never renamed.
     pub fn name(self) -> &'static str {
         match self {
             Rule::Encoding => "encoding",
             Rule::Ragged => "ragged",
+            Rule::TooLong => "too_long",
+            Rule::QuoteSpansRows => "quote_spans_rows",
             Rule::ControlCharacter => "control_character",
             Rule::Required => "required",
             Rule::RequiredByBonusType => "required_by_bonus_type",
@@ -211,6 +225,10 @@ impl Rule {
         match self {
             Rule::Encoding => "holds bytes that are not valid in the file's encoding",
             Rule::Ragged => "the row has a different number of fields than the header",
+            Rule::TooLong => "the row is over 1 MiB, and is not read",
+            Rule::QuoteSpansRows => {
+                "is a quoted cell holding rows of the file: its quote is closed far too late"
+            }
             Rule::ControlCharacter => "contains a control character",
             Rule::Required => "is empty; it is required",
             Rule::RequiredByBonusType => "is empty; the row's bonus_type requires it",

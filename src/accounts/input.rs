@@ -325,12 +325,17 @@ pub fn read_account_ids(
             })?
     };
     while let Some(row) = csv.next_record()? {
-        // What the reader found in the id's cell, and, under a header, a ragged row (its
-        // cells may sit under the wrong names). A plain list may carry more columns.
+        // What the reader found in the id's cell, a row too long to read, and, under a
+        // header, a ragged row (its cells may sit under the wrong names). A plain list may
+        // carry more columns.
         let read: Vec<Problem> = row
             .problems
             .iter()
-            .filter(|p| p.field == Some(field) || (has_header && p.rule == Rule::Ragged))
+            .filter(|p| {
+                p.field == Some(field)
+                    || p.rule == Rule::TooLong
+                    || (has_header && p.rule == Rule::Ragged)
+            })
             .map(|p| {
                 let column = p.field.map(|_| ACCOUNT_ID_COLUMN);
                 Problem::error(column, p.rule, p.message.clone())

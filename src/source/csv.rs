@@ -12,14 +12,10 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
-
-use csv::ByteRecord;
 
 use super::encoding::{Encoding, SNIFF_BYTES, decode_field, sniff};
-use super::lines::LineTracker;
+use super::records::{Fields, MAX_ROW_BYTES, RawRecord, RecordError, Records, count_lf};
 use super::{
     Cells, HEADER_SEARCH_ROWS, HeaderSearch, InputError, Origin, ReadProblem, Record,
     SourceOptions, TextFields, io_error, report_controls,
@@ -42,9 +38,51 @@ pub struct CsvReader {
     header_row: u64,
     preamble: Vec<Vec<String>>,
     /// Records read while looking for the header, not yet handed out.
-    queued: VecDeque<(u64, ByteRecord)>,
-    csv: csv::Reader<LineTracker<BufReader<Box<dyn Read + Send>>>>,
-    record: ByteRecord,
+    queued: VecDeque<Pending>,
+    records: Records<BufReader<Box<dyn Read + Send>>>,
+}
+
+/// A record read ahead, while the header is looked for: owned, not yet decoded.
+#[derive(Debug)]
+enum Pending {
+    Fields {
+        line: u64,
+        bytes: Vec<u8>,
+        ends: Vec<usize>,
+    },
+    TooLong {
+        line: u64,
+        last: u64,
+        bytes: u64,
+    },
+}
+
+impl Pending {
+    fn of(raw: &RawRecord<'_>) -> Pending {
+        match *raw {
+            RawRecord::Fields(fields) => Pending::Fields {
+                line: fields.line,
+                bytes: fields.bytes.to_vec(),
+                ends: fields.ends.to_vec(),
+            },
+            RawRecord::TooLong { line, last, bytes } => Pending::TooLong { line, last, bytes },
+        }
+    }
+
+    fn raw(&self) -> RawRecord<'_> {
+        match self {
+            Pending::Fields { line, bytes, ends } => RawRecord::Fields(Fields {
+                line: *line,
+                bytes,
+                ends,
+            }),
+            Pending::TooLong { line, last, bytes } => RawRecord::TooLong {
+                line: *line,
+                last: *last,
+                bytes: *bytes,
+            },
+        }
+    }
 }
 
 impl fmt::Debug for CsvReader {
@@ -58,22 +96,6 @@ impl fmt::Debug for CsvReader {
 }
 
 impl CsvReader {
-    /// Opens a file, sniffs its encoding and delimiter, and reads up to its header.
-    /// `known` says whether a header cell names a column the caller knows.
-    pub fn open(
-        path: &Path,
-        options: &SourceOptions,
-        known: &dyn Fn(&str) -> bool,
-    ) -> Result<CsvReader, InputError> {
-        let shown = path.display().to_string();
-        let file = File::open(path).map_err(|source| io_error(&shown, None, source))?;
-        // On Unix a directory opens like a file, and only its first read fails.
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(InputError::IsDirectory { path: shown });
-        }
-        Self::from_reader(shown, Box::new(file), options, known)
-    }
-
     /// Reads from any byte source; `path` is the name used in messages.
     pub fn from_reader(
         path: String,
@@ -92,28 +114,16 @@ impl CsvReader {
         };
         buffered.consume(sniffed.skip);
 
-        let mut csv = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(LineTracker::new(buffered));
+        let mut records = Records::new(buffered, delimiter);
         let origin = Origin {
             file: path.clone(),
             sheet: None,
         };
         // The first rows, while the header is looked for: kept, to be handed out after it.
-        let mut first: Vec<(u64, ByteRecord)> = Vec::new();
-        let mut record = ByteRecord::new();
-        loop {
-            let more = csv
-                .read_byte_record(&mut record)
-                .map_err(|e| csv_error(&path, e, 1))?;
-            if !more {
-                break;
-            }
-            let start = record.position().map_or(0, |p| p.byte());
-            let line = csv.get_mut().line_at(start);
-            first.push((line, record.clone()));
+        let mut first: Vec<Pending> = Vec::new();
+        while let Some(raw) = records.next_record().map_err(|e| record_error(&path, e))? {
+            let line = raw.line();
+            first.push(Pending::of(&raw));
             if line >= HEADER_SEARCH_ROWS && first.len() > options.header_row.unwrap_or(1) as usize
             {
                 break;
@@ -124,17 +134,28 @@ impl CsvReader {
         }
         let rows: Vec<(u64, Vec<String>)> = first
             .iter()
-            .map(|(line, raw)| {
-                let names = raw
-                    .iter()
-                    .map(|f| decode_field(f, sniffed.encoding).0.trim().to_owned())
-                    .collect();
-                (*line, names)
+            .map(|pending| match pending.raw() {
+                RawRecord::Fields(fields) => {
+                    let names = fields
+                        .iter()
+                        .map(|f| decode_field(f, sniffed.encoding).0.trim().to_owned())
+                        .collect();
+                    (fields.line, names)
+                }
+                // Too long to be a header: a row with no names.
+                RawRecord::TooLong { line, .. } => (line, Vec::new()),
             })
             .collect();
         let at = HeaderSearch::new(&origin, options.header_row, known).find(&rows)?;
         let header_line = rows[at].0;
-        let names = decode_header(&path, header_line, &first[at].1, sniffed.encoding)?;
+        let names = match first[at].raw() {
+            RawRecord::Fields(fields) => {
+                decode_header(&path, header_line, &fields, sniffed.encoding)?
+            }
+            RawRecord::TooLong { line, bytes, .. } => {
+                return Err(InputError::HeaderTooLong { path, line, bytes });
+            }
+        };
         let preamble = rows[..at].iter().map(|(_, cells)| cells.clone()).collect();
         let queued = first.split_off(at + 1).into_iter().collect();
         Ok(CsvReader {
@@ -146,8 +167,7 @@ impl CsvReader {
             header_row: header_line,
             preamble,
             queued,
-            csv,
-            record,
+            records,
         })
     }
 
@@ -183,121 +203,241 @@ impl CsvReader {
 
     /// The next data row, skipping rows whose every cell is empty (Excel leaves those).
     pub fn next_record(&mut self) -> Result<Option<Record>, InputError> {
-        loop {
-            let line = match self.queued.pop_front() {
-                Some((line, raw)) => {
-                    self.record = raw;
-                    line
-                }
-                None => {
-                    let more = self.csv.read_byte_record(&mut self.record).map_err(|e| {
-                        // An I/O error has no position: it is where the reader got to.
-                        let at = self.csv.position().line();
-                        csv_error(&self.origin.file, e, at)
-                    })?;
-                    if !more {
-                        return Ok(None);
-                    }
-                    let start = self.record.position().map_or(0, |p| p.byte());
-                    self.csv.get_mut().line_at(start)
-                }
-            };
-            if self.record.iter().all(|f| f.trim_ascii().is_empty()) {
-                continue;
+        while let Some(pending) = self.queued.pop_front() {
+            if let Some(record) = self.decode(pending.raw()) {
+                return Ok(Some(record));
             }
-            return Ok(Some(self.decode_row(line)));
+        }
+        loop {
+            let raw = match self.records.next_record() {
+                Ok(Some(raw)) => raw,
+                Ok(None) => return Ok(None),
+                Err(e) => return Err(record_error(&self.origin.file, e)),
+            };
+            // Decoding borrows the reader's buffers: the fields are copied out of them.
+            let decoded = Self::decode_with(
+                &self.names,
+                self.encoding,
+                self.delimiter,
+                self.looks_like_gbk,
+                raw,
+            );
+            if let Some(record) = decoded {
+                return Ok(Some(record));
+            }
         }
     }
 
-    fn decode_row(&self, line: u64) -> Record {
+    fn decode(&self, raw: RawRecord<'_>) -> Option<Record> {
+        Self::decode_with(
+            &self.names,
+            self.encoding,
+            self.delimiter,
+            self.looks_like_gbk,
+            raw,
+        )
+    }
+
+    /// A record as handed out, or None for a row whose every cell is empty.
+    fn decode_with(
+        names: &[String],
+        encoding: Encoding,
+        delimiter: u8,
+        looks_like_gbk: bool,
+        raw: RawRecord<'_>,
+    ) -> Option<Record> {
+        let fields = match raw {
+            RawRecord::Fields(fields) => fields,
+            RawRecord::TooLong { line, last, bytes } => {
+                return Some(too_long(line, last, bytes));
+            }
+        };
+        if fields.iter().all(|f| f.trim_ascii().is_empty()) {
+            return None;
+        }
         let mut problems = Vec::new();
-        let fields = match self.encoding {
-            Encoding::Utf8 { .. } => match TextFields::from_utf8(&self.record) {
-                Some(fields) => fields,
-                None => self.decode_fields_lossy(&mut problems),
+        let text = match encoding {
+            Encoding::Utf8 { .. } => match TextFields::from_utf8(fields.bytes, fields.ends) {
+                Some(text) => text,
+                None => {
+                    decode_fields_lossy(names, encoding, looks_like_gbk, &fields, &mut problems)
+                }
             },
-            Encoding::Gb18030 => self.decode_fields_lossy(&mut problems),
+            Encoding::Gb18030 => {
+                decode_fields_lossy(names, encoding, looks_like_gbk, &fields, &mut problems)
+            }
         };
         // One pass over the whole row clears nearly every row; a suspect one is looked at
         // field by field.
-        if text::may_hold_controls(fields.joined()) {
-            report_controls(&self.names, fields.iter().enumerate(), &mut problems);
+        if text::may_hold_controls(text.joined()) {
+            report_controls(names, text.iter().enumerate(), &mut problems);
         }
-        if let Some(problem) = ragged(&self.names, &fields, self.delimiter) {
+        if let Some(problem) = ragged(names, &text, delimiter, fields.line) {
+            problems.push(problem);
+        } else if let Some(problem) = swallowed_rows(names, &text, delimiter, fields.line) {
             problems.push(problem);
         }
-        Record {
-            row: line,
-            cells: Cells::Text(fields),
+        Some(Record {
+            row: fields.line,
+            cells: Cells::Text(text),
             problems,
-        }
+        })
     }
+}
 
-    /// Decodes field by field, so a bad byte is reported in its own column.
-    fn decode_fields_lossy(&self, problems: &mut Vec<ReadProblem>) -> TextFields {
-        let mut fields = TextFields::with_capacity(self.record.as_slice().len(), self.record.len());
-        for (i, raw) in self.record.iter().enumerate() {
-            let (text, bad) = decode_field(raw, self.encoding);
-            if let Some(bad) = bad {
-                let column = self.names.get(i).cloned();
-                problems.push(ReadProblem {
-                    column,
-                    message: self.decoding_advice(&bad),
-                    field: Some(i),
-                    rule: Rule::Encoding,
-                });
-            }
-            fields.push_field(&text);
+/// Decodes field by field, so a bad byte is reported in its own column.
+fn decode_fields_lossy(
+    names: &[String],
+    encoding: Encoding,
+    looks_like_gbk: bool,
+    fields: &Fields<'_>,
+    problems: &mut Vec<ReadProblem>,
+) -> TextFields {
+    let mut text = TextFields::with_capacity(fields.bytes.len(), fields.len());
+    for (i, raw) in fields.iter().enumerate() {
+        let (decoded, bad) = decode_field(raw, encoding);
+        if let Some(bad) = bad {
+            problems.push(ReadProblem {
+                column: names.get(i).cloned(),
+                message: decoding_advice(encoding, looks_like_gbk, &bad),
+                field: Some(i),
+                rule: Rule::Encoding,
+            });
         }
-        fields
+        text.push_field(&decoded);
     }
+    text
+}
 
-    fn decoding_advice(&self, bad: &[u8]) -> String {
-        let hex: Vec<String> = bad.iter().map(|b| format!("0x{b:02X}")).collect();
-        let bytes = match hex.len() {
-            1 => format!("byte {} is", hex[0]),
-            _ => format!("bytes {} are", hex.join(" ")),
-        };
-        match self.encoding {
-            Encoding::Utf8 { .. } if self.looks_like_gbk => format!(
-                "{bytes} not valid UTF-8; the file looks like GBK (an Excel export from Chinese Windows): rerun with --encoding gbk"
-            ),
-            Encoding::Utf8 { .. } => format!(
-                "{bytes} not valid UTF-8; save the file as UTF-8, or pass --encoding gbk if it is GBK"
-            ),
-            Encoding::Gb18030 => format!(
-                "{bytes} not valid GBK/GB18030; check the file's encoding (--encoding utf-8 if it is UTF-8)"
-            ),
-        }
+fn decoding_advice(encoding: Encoding, looks_like_gbk: bool, bad: &[u8]) -> String {
+    let hex: Vec<String> = bad.iter().map(|b| format!("0x{b:02X}")).collect();
+    let bytes = match hex.len() {
+        1 => format!("byte {} is", hex[0]),
+        _ => format!("bytes {} are", hex.join(" ")),
+    };
+    match encoding {
+        Encoding::Utf8 { .. } if looks_like_gbk => format!(
+            "{bytes} not valid UTF-8; the file looks like GBK (an Excel export from Chinese Windows): rerun with --encoding gbk"
+        ),
+        Encoding::Utf8 { .. } => format!(
+            "{bytes} not valid UTF-8; save the file as UTF-8, or pass --encoding gbk if it is GBK"
+        ),
+        Encoding::Gb18030 => format!(
+            "{bytes} not valid GBK/GB18030; check the file's encoding (--encoding utf-8 if it is UTF-8)"
+        ),
     }
+}
+
+/// A record over [`MAX_ROW_BYTES`]: invalid, its cells not kept (SPEC §2.5).
+fn too_long(line: u64, last: u64, bytes: u64) -> Record {
+    let lines = match last > line {
+        true => format!("lines {line} to {last} hold one row of {}", mib(bytes)),
+        false => format!("the line is {} long", mib(bytes)),
+    };
+    Record {
+        row: line,
+        cells: Cells::Text(TextFields::default()),
+        problems: vec![ReadProblem {
+            column: None,
+            message: format!(
+                "{lines}, over the {} a row may hold, so it is not read: no reward needs that much; look for a quote that opens a cell and is closed far later, or a document pasted into a cell",
+                mib(MAX_ROW_BYTES)
+            ),
+            field: None,
+            rule: Rule::TooLong,
+        }],
+    }
+}
+
+/// A size in MiB as messages show it: `1 MiB`, `100.0 MiB`.
+pub(super) fn mib(bytes: u64) -> String {
+    if bytes == MAX_ROW_BYTES {
+        return "1 MiB".to_owned();
+    }
+    format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }
 
 /// A row whose fields do not line up with the header: a missing or extra delimiter. Extra
 /// empty fields past the header, and missing ones under unnamed columns (what Excel leaves
 /// at the end of rows), are no problem.
-fn ragged(names: &[String], fields: &TextFields, delimiter: u8) -> Option<ReadProblem> {
+fn ragged(names: &[String], fields: &TextFields, delimiter: u8, line: u64) -> Option<ReadProblem> {
     let extra = fields.iter().skip(names.len()).any(|f| !text::is_blank(f));
     let short = names.iter().skip(fields.len()).any(|name| !name.is_empty());
     if !extra && !short {
         return None;
     }
-    let delimiter = match delimiter {
-        b',' => "comma".to_owned(),
-        b';' => "semicolon".to_owned(),
-        b'\t' => "tab".to_owned(),
-        b'|' => "vertical bar (|)".to_owned(),
-        other => format!("delimiter {:?}", char::from(other)),
+    let word = delimiter_word(delimiter);
+    // A quote that opened a cell and closed lines later shifts every field after it.
+    let last = line + count_lf(fields.joined().as_bytes());
+    let spans = match last > line {
+        true => format!(
+            ", or a quote that opens a cell on line {line} and is closed only on line {last} (the row runs from line {line} to line {last})"
+        ),
+        false => String::new(),
     };
     Some(ReadProblem {
         column: None,
         message: format!(
-            "the row has {} fields but the header has {}; look for a missing or extra {delimiter}, or a value with a {delimiter} that is not in double quotes",
+            "the row has {} fields but the header has {}; look for a missing or extra {word}, or a value with a {word} that is not in double quotes{spans}",
             fields.len(),
             names.len()
         ),
         field: None,
         rule: Rule::Ragged,
     })
+}
+
+/// A delimiter in words, for messages.
+fn delimiter_word(delimiter: u8) -> String {
+    match delimiter {
+        b',' => "comma".to_owned(),
+        b';' => "semicolon".to_owned(),
+        b'\t' => "tab".to_owned(),
+        b'|' => "vertical bar (|)".to_owned(),
+        other => format!("delimiter {:?}", char::from(other)),
+    }
+}
+
+/// The fewest columns for which a line of a cell that holds as many delimiters as a row
+/// is taken for a row the cell swallowed (with fewer, free text may well look like that).
+const SWALLOW_MIN_COLUMNS: usize = 4;
+
+/// A cell spanning lines, with a line after its first that holds as many delimiters as a
+/// whole row of the file: rows swallowed by a quote that opened the cell and closed only
+/// at a later stray quote (the count of fields can still come out right). SPEC §2.5:
+/// nothing swallowed.
+fn swallowed_rows(
+    names: &[String],
+    fields: &TextFields,
+    delimiter: u8,
+    line: u64,
+) -> Option<ReadProblem> {
+    if names.len() < SWALLOW_MIN_COLUMNS || !fields.joined().contains('\n') {
+        return None;
+    }
+    let mut start = line;
+    for (i, field) in fields.iter().enumerate() {
+        let breaks = count_lf(field.as_bytes());
+        let looks_like_row = field
+            .split('\n')
+            .skip(1)
+            .position(|l| l.bytes().filter(|&b| b == delimiter).count() + 1 >= names.len());
+        if let Some(k) = looks_like_row {
+            let end = start + breaks;
+            return Some(ReadProblem {
+                column: names.get(i).filter(|n| !n.is_empty()).cloned(),
+                message: format!(
+                    "the cell runs from line {start} to line {end}, and its line {} holds as many {}s as a row of this file: a quote that opens the cell on line {start} is closed only on line {end}, so the rows between are read as this cell; close the quote where the cell ends (a quote inside a quoted cell is written twice: \"\")",
+                    start + 1 + k as u64,
+                    delimiter_word(delimiter),
+                ),
+                field: Some(i),
+                rule: Rule::QuoteSpansRows,
+            });
+        }
+        start += breaks;
+    }
+    None
 }
 
 /// The delimiter that makes the first rows name the most columns the caller knows (a
@@ -332,10 +472,10 @@ fn detect_delimiter(sample: &[u8], encoding: Encoding, known: &dyn Fn(&str) -> b
 fn decode_header(
     path: &str,
     line: u64,
-    record: &ByteRecord,
+    fields: &Fields<'_>,
     encoding: Encoding,
 ) -> Result<Vec<String>, InputError> {
-    record
+    fields
         .iter()
         .enumerate()
         .map(|(i, raw)| match decode_field(raw, encoding) {
@@ -388,15 +528,13 @@ pub(super) fn header_name(
     })
 }
 
-fn csv_error(path: &str, error: csv::Error, reached: u64) -> InputError {
-    // Line 0 means "before the first line"; a read error is always at a line.
-    let line = error.position().map_or(reached, |p| p.line()).max(1);
-    match error.into_kind() {
-        csv::ErrorKind::Io(source) => io_error(path, Some(line), source),
-        other => InputError::Syntax {
+fn record_error(path: &str, error: RecordError) -> InputError {
+    match error {
+        RecordError::Io { line, source } => io_error(path, Some(line), source),
+        RecordError::Unclosed { line, last } => InputError::UnclosedQuote {
             path: path.to_owned(),
             line,
-            message: format!("{other:?}"),
+            last,
         },
     }
 }

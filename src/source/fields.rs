@@ -1,8 +1,6 @@
 //! A CSV row's fields as text: checked as UTF-8 once for the whole row and kept end to end
 //! in one string, so a row costs two allocations and one pass over its bytes.
 
-use csv::ByteRecord;
-
 /// A CSV row's fields, decoded: their text end to end, and where each one ends.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TextFields {
@@ -19,25 +17,26 @@ impl TextFields {
         }
     }
 
-    /// The fields of `record` when every one of them is UTF-8; `None` otherwise (then
-    /// decode them one by one to say which is not).
-    pub fn from_utf8(record: &ByteRecord) -> Option<Self> {
-        let text = std::str::from_utf8(record.as_slice()).ok()?;
-        let mut ends = Vec::with_capacity(record.len());
-        let mut end = 0;
-        for field in record {
-            end += field.len();
-            // The whole may be UTF-8 while a character straddles two fields (its bytes
-            // on either side of a delimiter): then neither field is.
-            if !text.is_char_boundary(end) {
-                return None;
-            }
-            ends.push(end);
+    /// The fields of a record (`bytes` end to end, each ending where `ends` says) when
+    /// every one of them is UTF-8; `None` otherwise (then decode them one by one to say
+    /// which is not).
+    pub fn from_utf8(bytes: &[u8], ends: &[usize]) -> Option<Self> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        // The whole may be UTF-8 while a character straddles two fields (its bytes on
+        // either side of a delimiter): then neither field is.
+        if !ends.iter().all(|&end| text.is_char_boundary(end)) {
+            return None;
         }
         Some(TextFields {
             text: text.to_owned(),
-            ends,
+            ends: ends.to_vec(),
         })
+    }
+
+    /// The bytes the fields' text and ends take on the heap (for bounding what is in
+    /// flight).
+    pub fn heap_bytes(&self) -> usize {
+        self.text.len() + self.ends.len() * std::mem::size_of::<usize>()
     }
 
     /// Adds a field after the last.
@@ -81,17 +80,24 @@ impl TextFields {
 mod tests {
     use super::*;
 
-    fn record(fields: &[&[u8]]) -> ByteRecord {
-        let mut record = ByteRecord::new();
+    /// Fields end to end and their ends, as the CSV reader hands them over.
+    fn record(fields: &[&[u8]]) -> (Vec<u8>, Vec<usize>) {
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
         for field in fields {
-            record.push_field(field);
+            bytes.extend_from_slice(field);
+            ends.push(bytes.len());
         }
-        record
+        (bytes, ends)
+    }
+
+    fn from_utf8(fields: &[&[u8]]) -> Option<TextFields> {
+        let (bytes, ends) = record(fields);
+        TextFields::from_utf8(&bytes, &ends)
     }
 
     #[test]
     fn utf8_fields_read_as_written() {
-        let fields = TextFields::from_utf8(&record(&[b"E1", "入职".as_bytes(), b"", b" x "]));
+        let fields = from_utf8(&[b"E1", "入职".as_bytes(), b"", b" x "]);
         let fields = fields.unwrap();
         assert_eq!(fields.iter().collect::<Vec<_>>(), ["E1", "入职", "", " x "]);
         assert_eq!(fields.len(), 4);
@@ -102,8 +108,8 @@ mod tests {
     #[test]
     fn a_character_split_across_two_fields_is_not_utf8() {
         // "é" is C3 A9: whole, the bytes are UTF-8; field by field they are not.
-        assert_eq!(TextFields::from_utf8(&record(&[b"a\xC3", b"\xA9b"])), None);
-        assert_eq!(TextFields::from_utf8(&record(&[b"ok", b"\xFF"])), None);
+        assert_eq!(from_utf8(&[b"a\xC3", b"\xA9b"]), None);
+        assert_eq!(from_utf8(&[b"ok", b"\xFF"]), None);
     }
 
     #[test]
@@ -112,7 +118,7 @@ mod tests {
         for field in ["a", "", "名字"] {
             pushed.push_field(field);
         }
-        let read = TextFields::from_utf8(&record(&[b"a", b"", "名字".as_bytes()]));
+        let read = from_utf8(&[b"a", b"", "名字".as_bytes()]);
         assert_eq!(Some(pushed), read);
         assert!(TextFields::default().is_empty());
     }

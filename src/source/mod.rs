@@ -11,12 +11,13 @@
 pub mod csv;
 mod encoding;
 mod fields;
-mod lines;
+pub mod input;
+mod records;
 pub mod workbook;
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::Path;
 
 use thiserror::Error;
@@ -43,6 +44,8 @@ pub const HEADER_SEARCH_ROWS: u64 = 20;
 pub enum InputError {
     #[error(transparent)]
     Spill(#[from] crate::validate::SpillError),
+    #[error(transparent)]
+    Copy(#[from] input::CopyError),
     #[error("{path}: cannot open the file")]
     Open { path: String, source: io::Error },
     #[error("{path}:{line}: cannot read the file")]
@@ -191,6 +194,27 @@ pub enum InputError {
         line: u64,
         message: String,
     },
+    #[error(
+        "{path}:{line}: a quote opens a cell on line {line} and is never closed: everything from there to the end of the file (line {last}) would be one cell; close the quote where the cell ends, or remove it (a quote inside a quoted cell is written twice: \"\"), and export the file again"
+    )]
+    UnclosedQuote {
+        path: String,
+        /// The line the quote opened on.
+        line: u64,
+        /// The file's last line.
+        last: u64,
+    },
+    #[error(
+        "{path}:{line}: the header line is over {}, so it is not read: a header names the columns in a few hundred bytes; is this the rewards file, and is it a CSV (one row a line)?",
+        csv::mib(records::MAX_ROW_BYTES)
+    )]
+    HeaderTooLong {
+        path: String,
+        /// The header's (first) line.
+        line: u64,
+        /// The header record's size in bytes.
+        bytes: u64,
+    },
     #[error("{path}: not a workbook: it is {what}; {advice}")]
     NotAWorkbook {
         path: String,
@@ -294,6 +318,11 @@ fn account_id_problems(path: &str, problems: &[(u64, Problem)]) -> String {
 /// source.
 fn io_error(path: &str, line: Option<u64>, source: io::Error) -> InputError {
     let path = path.to_owned();
+    // A stream's copy that could not be written is the machine's failure, not the file's.
+    let source = match source.downcast::<input::CopyError>() {
+        Ok(copy) => return InputError::Copy(copy),
+        Err(source) => source,
+    };
     match source.kind() {
         io::ErrorKind::NotFound => InputError::NotFound { path },
         io::ErrorKind::IsADirectory => InputError::IsDirectory { path },
@@ -310,10 +339,10 @@ fn io_error(path: &str, line: Option<u64>, source: io::Error) -> InputError {
 }
 
 impl InputError {
-    /// True when the machine failed, not the input: the duplicate check's spill file could
-    /// not be written (a full disk; exit 4, as for the ledger).
+    /// True when the machine failed, not the input: the duplicate check's spill file, or
+    /// a stream's copy, could not be written (a full disk; exit 4, as for the ledger).
     pub fn is_write_failure(&self) -> bool {
-        matches!(self, InputError::Spill(_))
+        matches!(self, InputError::Spill(_) | InputError::Copy(_))
     }
 }
 
@@ -326,7 +355,8 @@ pub struct ReadProblem {
     pub message: String,
     /// The field the problem is in (from 0), when it is in one.
     pub field: Option<usize>,
-    /// The rule broken: [`Rule::Encoding`], [`Rule::ControlCharacter`] or [`Rule::Ragged`].
+    /// The rule broken: [`Rule::Encoding`], [`Rule::ControlCharacter`], [`Rule::Ragged`],
+    /// [`Rule::TooLong`] or [`Rule::QuoteSpansRows`].
     pub rule: Rule,
 }
 
@@ -460,6 +490,39 @@ impl Record {
             Cells::Text(fields) => text::has_layout(fields.joined()),
             Cells::Typed(_) => true,
         }
+    }
+
+    /// The lines a CSV cell spans, `(first, last)`, when it spans more than one (a quoted
+    /// cell holding line breaks); None for one line, or a workbook's cell.
+    pub fn lines_of(&self, i: usize) -> Option<(u64, u64)> {
+        let Cells::Text(fields) = &self.cells else {
+            return None;
+        };
+        let breaks = |text: &str| memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
+        let inside = breaks(fields.get(i)?);
+        if inside == 0 {
+            return None;
+        }
+        let before: u64 = (0..i).filter_map(|j| fields.get(j)).map(breaks).sum();
+        let first = self.row + before;
+        Some((first, first + inside))
+    }
+
+    /// About how many bytes the row holds on the heap: what bounds the rows in flight.
+    pub fn heap_bytes(&self) -> usize {
+        let cells = match &self.cells {
+            Cells::Text(fields) => fields.heap_bytes(),
+            Cells::Typed(cells) => cells
+                .iter()
+                .map(|cell| match cell {
+                    OwnedCell::Text(text) | OwnedCell::Error(text) => text.len(),
+                    _ => 0,
+                })
+                .sum::<usize>()
+                .saturating_add(cells.len() * std::mem::size_of::<OwnedCell>()),
+        };
+        let problems: usize = self.problems.iter().map(|p| p.message.len()).sum();
+        cells.saturating_add(problems)
     }
 
     /// How many cells the row has.
@@ -654,25 +717,22 @@ impl Source {
         options: &SourceOptions,
         known: &dyn Fn(&str) -> bool,
     ) -> Result<Source, InputError> {
-        let shown = path.display().to_string();
+        let (mut file, shown) = input::open(path)?;
+        // The first bytes say what the file is; then back to its start (a stream's copy
+        // is read again, not the stream).
         let mut start = [0u8; 8];
-        let read = std::fs::File::open(path)
-            .and_then(|mut file| {
-                if file.metadata().is_ok_and(|m| m.is_dir()) {
-                    return Ok(usize::MAX);
-                }
-                file.read(&mut start)
-            })
-            .map_err(|source| io_error(&shown, None, source))?;
-        if read == usize::MAX {
-            return Err(InputError::IsDirectory { path: shown });
-        }
+        let read = read_start(&mut file, &mut start)
+            .and_then(|read| file.rewind().map(|()| read))
+            .map_err(|source| io_error(&shown, Some(1), source))?;
         match WorkbookFormat::sniff(&start[..read]) {
             Some(format) => Ok(Source::Workbook(WorkbookReader::open(
-                path, format, options, known,
+                file, shown, format, options, known,
             )?)),
-            None => Ok(Source::Csv(Box::new(CsvReader::open(
-                path, options, known,
+            None => Ok(Source::Csv(Box::new(CsvReader::from_reader(
+                shown,
+                Box::new(file),
+                options,
+                known,
             )?))),
         }
     }
@@ -745,6 +805,20 @@ impl Source {
         }
     }
 }
+/// Fills `start` from `file` as far as it goes (a pipe may give a few bytes at a time).
+fn read_start(file: &mut impl Read, start: &mut [u8]) -> io::Result<usize> {
+    let mut read = 0;
+    while read < start.len() {
+        match file.read(&mut start[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(read)
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

@@ -15,9 +15,9 @@ mod stream;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::path::Path;
 
 use super::csv::header_name;
+use super::input::InputFile;
 use super::{
     Cells, HEADER_SEARCH_ROWS, HeaderSearch, InputError, Origin, OwnedCell, Record, SourceOptions,
     cell_text, report_controls,
@@ -92,17 +92,18 @@ impl fmt::Debug for WorkbookReader {
 }
 
 impl WorkbookReader {
-    /// Opens the workbook (`format` as its first bytes say; a zip's contents decide
-    /// between `.xlsx` and `.ods`), picks the sheet, and reads up to its header. `known`
-    /// says whether a header cell names a column the caller knows.
+    /// Opens the workbook in `file` (named `shown` in messages; `format` as its first
+    /// bytes say, and a zip's contents decide between `.xlsx` and `.ods`), picks the
+    /// sheet, and reads up to its header. `known` says whether a header cell names a
+    /// column the caller knows.
     pub fn open(
-        path: &Path,
+        file: InputFile,
+        shown: String,
         format: WorkbookFormat,
         options: &SourceOptions,
         known: &dyn Fn(&str) -> bool,
     ) -> Result<WorkbookReader, InputError> {
-        let shown = path.display().to_string();
-        let book = open::open(path, &shown, format)?;
+        let book = open::open(file, &shown, format)?;
         let format = book.format();
         let sheets = book.sheets();
         let chosen = sheet::choose(&shown, &sheets, options.sheet.as_ref())?;

@@ -206,8 +206,7 @@ impl Validator {
         hash: u64,
     ) -> Result<(), SpillError> {
         // A ragged row's cells sit under the wrong names: its "external_id" may be anything.
-        if checked.external_id.is_empty() || record.problems.iter().any(|p| p.rule == Rule::Ragged)
-        {
+        if checked.external_id.is_empty() || record.problems.iter().any(|p| p.rule.spoils_row()) {
             return Ok(());
         }
         let line = record.row;
@@ -280,8 +279,9 @@ impl RowRules {
             ));
         }
         cells.problems.extend(row.problems());
-        // A ragged row's cells sit under the wrong names: checking them would only mislead.
-        let ragged = record.problems.iter().any(|p| p.rule == Rule::Ragged);
+        // A ragged row's cells sit under the wrong names, a row too long has none: checking
+        // them would only mislead.
+        let ragged = record.problems.iter().any(|p| p.rule.spoils_row());
         let (body, external_id) = if ragged {
             (None, None)
         } else {
@@ -492,14 +492,18 @@ impl<'a> Cells<'a> {
                 .iter()
                 .any(|p| p.rule == Rule::ControlCharacter && p.field == Some(field));
             if !reported {
+                // A CSV cell over several lines: say where its quote opened and closed,
+                // which is where to look when the quote was not meant to hold them.
+                let advice = match record.lines_of(field) {
+                    Some((first, last)) => format!(
+                        "a quote opens this cell on line {first} and closes it only on line {last}; tabs and line breaks are allowed only in reason and comment: remove them from this cell, or close the quote where the cell ends"
+                    ),
+                    None => "tabs and line breaks are allowed only in reason and comment: remove it from this cell".to_owned(),
+                };
                 self.error(
                     column,
                     Rule::ControlCharacter,
-                    text::control_message(
-                        raw,
-                        &found,
-                        "tabs and line breaks are allowed only in reason and comment: remove it from this cell",
-                    ),
+                    text::control_message(raw, &found, &advice),
                 );
             }
         }

@@ -15,6 +15,14 @@ use super::{Checked, Validator, id_hash, stop_for_zone};
 /// Rows handed to a checking thread at a time.
 const CHUNK: usize = 1024;
 
+/// The most bytes of rows a chunk holds (a chunk of big rows is cut short), so what is in
+/// flight stays small whatever the rows: a row may hold up to 1 MiB (SPEC §2.5).
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// A chunk of rows read: its place among the chunks, the place of its first row in the
+/// file's rows, and the rows.
+type Chunk = (usize, usize, Vec<Record>);
+
 /// One row, read and checked.
 #[derive(Debug)]
 pub struct Row<T> {
@@ -57,36 +65,39 @@ where
     let workers = workers();
     let rules = validator.rules().clone();
     std::thread::scope(|scope| {
-        let (work, to_check) = sync_channel::<(usize, Vec<Record>)>(workers);
+        let (work, to_check) = sync_channel::<Chunk>(workers);
         let (checked, done) = sync_channel::<Done<T>>(workers);
         let to_check = Arc::new(Mutex::new(to_check));
 
         let failed = checked.clone();
         scope.spawn(move || {
-            let mut seq = 0;
+            let (mut seq, mut first) = (0, 0);
             let mut chunk = Vec::with_capacity(CHUNK);
+            let mut bytes = 0;
             loop {
                 match source.next_record() {
                     Ok(Some(record)) => {
+                        bytes += record.heap_bytes();
                         chunk.push(record);
-                        if chunk.len() < CHUNK {
+                        if chunk.len() < CHUNK && bytes < CHUNK_BYTES {
                             continue;
                         }
                         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                        if work.send((seq, full)).is_err() {
+                        let rows = full.len();
+                        if work.send((seq, first, full)).is_err() {
                             return;
                         }
-                        seq += 1;
+                        (seq, first, bytes) = (seq + 1, first + rows, 0);
                     }
                     Ok(None) => {
                         if !chunk.is_empty() {
-                            let _ = work.send((seq, chunk));
+                            let _ = work.send((seq, first, chunk));
                         }
                         return;
                     }
                     Err(e) => {
                         if !chunk.is_empty() {
-                            if work.send((seq, chunk)).is_err() {
+                            if work.send((seq, first, chunk)).is_err() {
                                 return;
                             }
                             seq += 1;
@@ -103,12 +114,12 @@ where
             let checked = checked.clone();
             let (rules, prepare) = (&rules, &prepare);
             scope.spawn(move || {
-                while let Some((seq, records)) = next_chunk(&to_check) {
+                while let Some((seq, first, records)) = next_chunk(&to_check) {
                     let rows = records
                         .into_iter()
                         .enumerate()
                         .map(|(i, record)| {
-                            let explaining = seq * CHUNK + i < explain;
+                            let explaining = first + i < explain;
                             let mut checked = rules.check(mapping.row(&record), explaining);
                             let extra = prepare(&mut checked);
                             let hash = id_hash(&checked.external_id);
@@ -164,7 +175,7 @@ where
 }
 
 /// The next chunk to check, or None when the reader is done (or gone).
-fn next_chunk(to_check: &Mutex<Receiver<(usize, Vec<Record>)>>) -> Option<(usize, Vec<Record>)> {
+fn next_chunk(to_check: &Mutex<Receiver<Chunk>>) -> Option<Chunk> {
     // A poisoned lock means another checker panicked: stop quietly, the scope reports it.
     let receiver = to_check.lock().ok()?;
     receiver.recv().ok()
@@ -313,6 +324,48 @@ mod tests {
             duplicates > 50,
             "{duplicates} duplicates: the file must have some"
         );
+    }
+
+    #[test]
+    fn chunks_of_big_rows_are_cut_short_and_checked_the_same() {
+        // Rows of 300 KB (a long reason) among small ones: a chunk holds only a few.
+        let big = "x".repeat(300 * 1024);
+        let mut text = String::from(
+            "reason,external_id,referral_user_id,application_id,rule_type,stage,bonus_type,point_bonus,create_time\n",
+        );
+        for i in 0..40 {
+            let reason = if i % 3 == 0 { big.as_str() } else { "short" };
+            text.push_str(&format!(
+                "{reason},B{i},ou_{i:x},7214{i},1,3,1,100,2024-01-08T13:24:00+08:00\n"
+            ));
+        }
+        let expected = sequential(&text, 25);
+        assert_eq!(expected.0.len(), 40);
+        assert!(expected.1.is_none());
+        // The first 25 rows are explained (their time), whatever chunk they fell in.
+        let explained = expected
+            .0
+            .iter()
+            .filter(|row| !row.ends_with("[] []"))
+            .count();
+        assert_eq!(explained, 25);
+        assert_eq!(parallel(&text, 25, Seen::default()), expected);
+        // 14 rows of 300 KB: at most 4 to a chunk of 1 MiB.
+        let mut file = open(&text);
+        let mut validator = validator(&file, 0, Seen::default());
+        let mut chunks = Vec::new();
+        check_rows(
+            &mut file,
+            &mut validator,
+            |_| (),
+            |rows| {
+                chunks.push(rows.len());
+                Ok::<_, InputError>(())
+            },
+        )
+        .unwrap();
+        assert!(chunks.len() >= 4, "{chunks:?}");
+        assert_eq!(chunks.iter().sum::<usize>(), 40);
     }
 
     #[test]

@@ -227,9 +227,8 @@ fn tabs_and_line_breaks_pass_in_free_text_and_stop_an_id() {
             format!(
                 "id.csv:2: column external_id: \"E\\t1\" has the control character U+0009 (TAB) at character 2; {advice}"
             ),
-            format!(
-                "id.csv:3: column external_id: \"E2\\n\" has the control character U+000A (LF) at character 3; {advice}"
-            ),
+            // Over two lines: where its quote opened and closed, first.
+            "id.csv:3: column external_id: \"E2\\n\" has the control character U+000A (LF) at character 3; a quote opens this cell on line 3 and closes it only on line 4; tabs and line breaks are allowed only in reason and comment: remove them from this cell, or close the quote where the cell ends".to_owned(),
         ]
     );
 }

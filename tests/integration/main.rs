@@ -7,6 +7,7 @@ mod exits;
 mod forms_amounts;
 mod forms_labels;
 mod forms_times;
+mod hostile_csv;
 mod import;
 mod in_doubt;
 mod input_accounts;

@@ -67,6 +67,8 @@ struct Case {
 /// What the reader says of a control character in any cell.
 const NEVER_SENT: &str = "control characters are never sent: remove it from the file (Excel's CLEAN function removes them), or export the file again";
 /// What validation says of a tab or line break outside reason and comment.
+/// A line break in a quoted CSV cell: where its quote opened and closed, first.
+const LINE_BREAK_IN_A_QUOTE: &str = "a quote opens this cell on line 2 and closes it only on line 3; tabs and line breaks are allowed only in reason and comment: remove them from this cell, or close the quote where the cell ends";
 const LAYOUT_ONLY_IN_FREE_TEXT: &str =
     "tabs and line breaks are allowed only in reason and comment: remove it from this cell";
 
@@ -476,13 +478,13 @@ fn control_character_messages() {
             "application_id",
             "72140\n01",
             "\"72140\\n01\" has the control character U+000A (LF) at character 6",
-            LAYOUT_ONLY_IN_FREE_TEXT,
+            LINE_BREAK_IN_A_QUOTE,
         ),
         (
             "external_id",
             "E1\n",
             "\"E1\\n\" has the control character U+000A (LF) at character 3",
-            LAYOUT_ONLY_IN_FREE_TEXT,
+            LINE_BREAK_IN_A_QUOTE,
         ),
         (
             "stage",

@@ -63,10 +63,14 @@ fn preface(out: &mut String, suggestion: &Suggestion) {
     );
     out.push_str("# Each choice says how sure it is: sure, likely or a guess. Check them,\n");
     out.push_str("# save this file as mapping.toml, then see what is left to fix with:\n");
+    // Standard input is given again as `-`, not by the name messages show it by.
+    let (file, from) = match suggestion.file.as_str() {
+        crate::source::input::STDIN_SHOWN => (crate::source::input::STDIN.to_owned(), " < FILE"),
+        file => (shell_word(file), ""),
+    };
     let _ = writeln!(
         out,
-        "#   rewardsync validate {} --map mapping.toml --explain",
-        shell_word(&suggestion.file)
+        "#   rewardsync validate {file} --map mapping.toml --explain{from}"
     );
 }
 

@@ -7,9 +7,7 @@
 //! another Office 97-2003 file, or an `.xlsx` Excel encrypted with a password. Each wrong
 //! kind is an error that says what the file is and what to do.
 
-use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
-use std::path::Path;
 
 use calamine::{Ods, OdsError, Reader, Sheet, Xls, XlsError, Xlsx, XlsxError};
 use zip::ZipArchive;
@@ -18,11 +16,12 @@ use zip::result::ZipError;
 use super::WorkbookFormat;
 use super::rows::{Loaded, Rows};
 use super::stream::Streamed;
+use crate::source::input::InputFile;
 use crate::source::{InputError, Origin, io_error};
 
-/// The reader under every workbook: a buffered file, as calamine's own `open_workbook`
-/// uses.
-pub(super) type FileReader = BufReader<File>;
+/// The reader under every workbook: a buffered file (or a stream's copy), as calamine's
+/// own `open_workbook` uses.
+pub(super) type FileReader = BufReader<InputFile>;
 
 /// The mimetype an `.ods` declares in its first entry.
 const ODS_MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
@@ -34,10 +33,13 @@ pub(super) enum Book {
     Ods(Box<Ods<FileReader>>),
 }
 
-/// Opens `path` as the workbook it is. `sniffed` is what its first bytes said: a zip
-/// archive or a compound document.
-pub(super) fn open(path: &Path, shown: &str, sniffed: WorkbookFormat) -> Result<Book, InputError> {
-    let file = File::open(path).map_err(|e| io_error(shown, None, e))?;
+/// Opens `file` (named `shown`) as the workbook it is. `sniffed` is what its first bytes
+/// said: a zip archive or a compound document.
+pub(super) fn open(
+    file: InputFile,
+    shown: &str,
+    sniffed: WorkbookFormat,
+) -> Result<Book, InputError> {
     let mut reader = BufReader::new(file);
     match sniffed {
         WorkbookFormat::Xls => Xls::new(reader)
