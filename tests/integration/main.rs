@@ -2,6 +2,7 @@
 
 mod accounts;
 mod common;
+mod corpus;
 mod demo;
 mod exits;
 mod forms_amounts;
