@@ -159,9 +159,11 @@ impl<R: BufRead> Records<R> {
             // record is inside a quote, which the parser would otherwise end quietly.
             let end = input.is_empty() && raw > 0;
             let input: &[u8] = if end { b"\n" } else { input };
-            let open_field_lines = match &discard {
-                Some(d) => d.field_lines,
-                None => count_lf(&self.bytes[field_start(&self.ends, nends)..out]),
+            // The line breaks in the field still open, should it be a quote never closed.
+            let open_field_lines = match (&discard, end) {
+                (_, false) => 0,
+                (Some(d), true) => d.field_lines,
+                (None, true) => count_lf(&self.bytes[field_start(&self.ends, nends)..out]),
             };
             let (result, nin, nout, nend) = match &mut discard {
                 None => {
