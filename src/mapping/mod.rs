@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use crate::field::{ERRORS_FILE_COLUMNS, Field};
 use crate::problem::{Problem, Rule};
-use crate::source::{Cell, InputError, Origin, Record, cell_text, echo_all};
+use crate::source::{Cell, InputError, NAMES_SHOWN, Origin, Record, cell_text, echo_all};
 use crate::text::echo;
 
 pub use file::{Located, MapFile, MapFileError, SourceSettings};
@@ -178,7 +178,7 @@ impl Mapping {
             return Err(InputError::UnknownColumns {
                 path: path.clone(),
                 plural: plural(unknown.len()),
-                unknown: unknown.join(", "),
+                unknown: crate::text::list(&unknown, NAMES_SHOWN),
                 known: Field::ALL.map(Field::name).join(", "),
             });
         }

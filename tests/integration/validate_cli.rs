@@ -309,3 +309,64 @@ fn text_report_shows_50_problems_then_counts() {
         ))
         .stdout(contains("60 rows: 0 valid, 60 invalid"));
 }
+
+/// A header as wide as a sheet can be (16,384 columns): every message that lists the
+/// header's names lists the first 20 and counts the rest, and still says what to do
+/// (issue 19: the unknown columns alone made a 218 KB line).
+#[test]
+fn a_header_of_16384_columns_is_listed_in_one_short_line() {
+    let wrk = Workdir::new();
+    let known = [
+        "referral_user_id",
+        "external_id",
+        "application_id",
+        "rule_type",
+        "stage",
+    ];
+    let extra: Vec<String> = (0..16_384 - known.len())
+        .map(|i| format!("extra{i}"))
+        .collect();
+    let mut header: Vec<&str> = known.to_vec();
+    header.extend(extra.iter().map(String::as_str));
+    wrk.create(
+        "wide.csv",
+        format!("{}\nou_1,E1,a1,1,1\n", header.join(",")),
+    );
+    // No known column but one a mapping names, which the header lacks.
+    wrk.create("extra.csv", format!("{}\n", extra.join(",")));
+    wrk.create("map.toml", "[columns]\njob_id = \"职位\"\n");
+    let more = 16_384 - known.len() - 20;
+    let cases: [(&[&str], String, &str); 3] = [
+        (
+            &["validate", "wide.csv"],
+            format!(
+                "wide.csv:1: unknown columns \"extra0\", \"extra1\", \"extra2\", \"extra3\", \"extra4\", \"extra5\", \"extra6\", \"extra7\", \"extra8\", \"extra9\", \"extra10\", \"extra11\", \"extra12\", \"extra13\", \"extra14\", \"extra15\", \"extra16\", \"extra17\", \"extra18\", \"extra19\" and {more} more; known columns are referral_user_id,"
+            ),
+            "or pass --ignore-unknown-columns to skip them",
+        ),
+        (
+            &["validate", "extra.csv", "--ignore-unknown-columns"],
+            format!(
+                "extra.csv:1: missing required columns referral_user_id (or referral_user_email, referral_user_mobile), external_id, rule_type, stage; the header has: \"extra0\", \"extra1\", \"extra2\", \"extra3\", \"extra4\", \"extra5\", \"extra6\", \"extra7\", \"extra8\", \"extra9\", \"extra10\", \"extra11\", \"extra12\", \"extra13\", \"extra14\", \"extra15\", \"extra16\", \"extra17\", \"extra18\", \"extra19\" and {} more. Add the columns",
+                16_384 - known.len() - 20
+            ),
+            "or map or default",
+        ),
+        (
+            &["validate", "extra.csv", "--map", "map.toml"],
+            format!(
+                "map.toml:2: [columns] maps job_id to the column \"职位\", but extra.csv has no such column; its header has: \"extra0\", \"extra1\", \"extra2\", \"extra3\", \"extra4\", \"extra5\", \"extra6\", \"extra7\", \"extra8\", \"extra9\", \"extra10\", \"extra11\", \"extra12\", \"extra13\", \"extra14\", \"extra15\", \"extra16\", \"extra17\", \"extra18\", \"extra19\" and {} more",
+                16_384 - known.len() - 20
+            ),
+            "",
+        ),
+    ];
+    for (args, starts, advice) in cases {
+        let assert = wrk.command(args).assert().code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains(&starts), "{args:?}: {stderr}");
+        assert!(stderr.contains(advice), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.len() < 2_000, "{args:?}: {} bytes", stderr.len());
+    }
+}
