@@ -200,6 +200,19 @@ pub fn counted_as(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// A count with its thousands grouped: `1,048,576`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (k, digit) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// At most `shown` items joined with ", ", then "and N more".
 pub fn list<T: AsRef<str>>(items: &[T], shown: usize) -> String {
     let mut text = items
@@ -346,6 +359,19 @@ mod tests {
             control_message("a\nb\n", &two, "remove them"),
             r#""a\nb\n" has 2 control characters, the first U+000A (LF) at character 2; remove them"#
         );
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        for (n, shown) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (32_767, "32,767"),
+            (1_048_576, "1,048,576"),
+        ] {
+            assert_eq!(grouped(n), shown);
+        }
     }
 
     #[test]

@@ -52,10 +52,12 @@ fn register(args: RegisterArgs, notifier: Option<&Notifier>) -> anyhow::Result<E
     let (summary, rows) = register::run(&session, &options)?;
     let written = match output {
         Some(reserved) => {
+            // Whole or not at all: written beside the path, then put in its place.
             let path = reserved.path().to_owned();
-            let file = reserved.into_file()?;
-            write_rows(BufWriter::new(file), &rows)
+            let mut staged = reserved.stage()?;
+            write_rows(BufWriter::new(&mut staged), &rows)
                 .map_err(|e| super::LocalFailure(format!("{path}: cannot write: {e}")))?;
+            staged.commit()?;
             true
         }
         None => {
@@ -149,14 +151,19 @@ fn assets(args: AssetsArgs) -> anyhow::Result<Exit> {
     let (found, summary) = assets::fetch(ids, args.user_id_type.into(), &client, &runtime, stop);
     match (output, args.json) {
         (Some(reserved), json) => {
+            // Whole or not at all: written beside the path, then put in its place.
             let path = reserved.path().to_owned();
-            let file = BufWriter::new(reserved.into_file()?);
+            let mut staged = reserved.stage()?;
             let written = if json {
-                serde_json::to_writer_pretty(file, &found).map_err(anyhow::Error::from)
+                let mut file = BufWriter::new(&mut staged);
+                serde_json::to_writer_pretty(&mut file, &found)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|()| Ok(file.flush()?))
             } else {
-                write_assets_csv(file, &found)
+                write_assets_csv(BufWriter::new(&mut staged), &found)
             };
             written.map_err(|e| super::LocalFailure(format!("{path}: cannot write: {e}")))?;
+            staged.commit()?;
         }
         (None, true) => {
             let mut out = io::stdout().lock();

@@ -370,3 +370,129 @@ fn a_header_of_16384_columns_is_listed_in_one_short_line() {
         assert!(stderr.len() < 2_000, "{args:?}: {} bytes", stderr.len());
     }
 }
+
+/// Every cell of the first sheet of a workbook, as text, row by row.
+fn xlsx_rows(path: &std::path::Path) -> Vec<Vec<String>> {
+    use calamine::Reader as _;
+    let mut book = calamine::open_workbook_auto(path).expect("the errors workbook opens");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).expect("the sheet reads");
+    range
+        .rows()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect()
+}
+
+/// Excel holds 32,767 (UTF-16) characters a cell: a longer one is cut, saying so and how
+/// long it was, and the workbook is written (issue 19: exit 2 and an empty file).
+#[test]
+fn an_xlsx_errors_file_cuts_a_cell_past_excels_limit_and_says_so() {
+    let wrk = Workdir::new();
+    let long = "长".repeat(40_000);
+    // Characters outside the BMP count twice in Excel's limit.
+    let wide = "😀".repeat(20_000);
+    let rows = [
+        BAD_STAGE.replace(",9,,", &format!(",9,{long},")),
+        BAD_AMOUNT.replace(",2,,", &format!(",2,{wide},")),
+    ];
+    wrk.create("in.csv", csv(&[&rows[0], &rows[1]]));
+    wrk.command(&["validate", "in.csv", "--errors", "out.xlsx"])
+        .assert()
+        .code(1)
+        .stderr(contains("wrote 2 invalid rows to out.xlsx"));
+    let sheet = xlsx_rows(&wrk.path("out.xlsx"));
+    let reason = HEADER.split(',').position(|c| c == "reason").unwrap();
+    assert_eq!(sheet[1][0], "E4");
+    assert_eq!(sheet[2][0], "E3");
+    for (cell, kept, all) in [
+        (&sheet[1][reason], "长", "40,000"),
+        (&sheet[2][reason], "😀", "20,000"),
+    ] {
+        let note = format!("… [cut: {all} characters in all]");
+        assert!(cell.ends_with(&note), "{}", &cell[cell.len() - 60..]);
+        let units = cell.encode_utf16().count();
+        assert!(
+            (32_767 - 2..=32_767).contains(&units),
+            "{units} UTF-16 units"
+        );
+        assert!(
+            cell.trim_end_matches(&note)
+                .chars()
+                .all(|c| c.to_string() == kept)
+        );
+    }
+    // The other cells are whole, the errors included.
+    assert!(
+        sheet[1]
+            .last()
+            .unwrap()
+            .starts_with("column stage: \"9\" is not a stage")
+    );
+}
+
+/// A run that stops half way leaves no errors file, or the one already there as it was;
+/// the path is still checked before the run.
+#[test]
+fn an_errors_file_is_written_whole_or_not_at_all() {
+    let wrk = Workdir::new();
+    // An invalid row, then a time that needs a zone: the run stops at line 3 (exit 2).
+    let text = "external_id,referral_user_id,application_id,rule_type,stage,point_bonus,create_time\n\
+                E1,ou_1,a1,1,9,1,\n\
+                E2,ou_1,a1,1,1,1,2024-01-08\n";
+    wrk.create("in.csv", text);
+    wrk.create("old.csv", "an earlier errors file\n");
+    wrk.create("old.xlsx", "an earlier errors workbook\n");
+    for out in ["new.csv", "new.xlsx", "old.csv", "old.xlsx"] {
+        let before = std::fs::read(wrk.path(out)).ok();
+        wrk.command(&["validate", "in.csv", "--errors", out])
+            .assert()
+            .code(2)
+            .stderr(contains(
+                "in.csv:3: column create_time: \"2024-01-08\" has no offset",
+            ));
+        assert_eq!(std::fs::read(wrk.path(out)).ok(), before, "{out}");
+    }
+    let mut left: Vec<String> = std::fs::read_dir(wrk.path(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["in.csv", "old.csv", "old.xlsx"],
+        "no temporary file is left"
+    );
+
+    // Written in full over a symbolic link's file, the link kept.
+    std::os::unix::fs::symlink("old.csv", wrk.path("link.csv")).unwrap();
+    wrk.command(&[
+        "validate",
+        "in.csv",
+        "--errors",
+        "link.csv",
+        "--timezone",
+        "UTC",
+    ])
+    .assert()
+    .code(1);
+    assert!(
+        wrk.path("link.csv")
+            .symlink_metadata()
+            .unwrap()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(wrk.path("old.csv")).unwrap();
+    assert!(
+        written.starts_with("external_id,") && written.contains("\nE1,"),
+        "{written}"
+    );
+
+    // Checked at the start: a directory that does not exist is refused before any row.
+    wrk.command(&["validate", "in.csv", "--errors", "nowhere/out.csv"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "nowhere/out.csv: cannot write the errors file: No such file or directory",
+        ))
+        .stdout(contains("in.csv:2").not());
+}
