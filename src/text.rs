@@ -228,12 +228,19 @@ pub fn list<T: AsRef<str>>(items: &[T], shown: usize) -> String {
 }
 
 /// An OS error in words, without the "(os error N)" that std appends: the words already
-/// say it, and a message that quotes it twice reads as two errors.
+/// say it, and a message that quotes it twice reads as two errors. What follows it is cut
+/// too: tempfile wraps the OS error as `… (os error 13) at path "dir/.name.Xy12Zq.tmp"`,
+/// naming a randomly named file the user never chose.
 pub fn io_error(e: &std::io::Error) -> String {
     let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(cut) if text.ends_with(')') => text[..cut].to_owned(),
-        _ => text,
+    let os_error = text.match_indices(" (os error ").find(|(at, marker)| {
+        let rest = &text[at + marker.len()..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0 && rest[digits..].starts_with(')')
+    });
+    match os_error {
+        Some((cut, _)) => text[..cut].to_owned(),
+        None => text,
     }
 }
 
@@ -387,5 +394,11 @@ mod tests {
         assert_eq!(io_error(&e), "No such file or directory");
         let custom = std::io::Error::other("plain");
         assert_eq!(io_error(&custom), "plain");
+        let dir = tempfile::tempdir().unwrap();
+        let wrapped = tempfile::Builder::new()
+            .tempfile_in(dir.path().join("missing"))
+            .unwrap_err();
+        assert!(wrapped.to_string().contains("at path"), "{wrapped}");
+        assert_eq!(io_error(&wrapped), "No such file or directory");
     }
 }

@@ -19,6 +19,7 @@ mod pacing;
 mod people_columns;
 mod people_import;
 mod properties;
+mod read_only_ledger;
 mod replace;
 mod rollback;
 mod sandbox;
