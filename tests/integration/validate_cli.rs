@@ -496,3 +496,39 @@ fn an_errors_file_is_written_whole_or_not_at_all() {
         ))
         .stdout(contains("in.csv:2").not());
 }
+
+/// Every time column says the same of a time past the end of 9999, in our words.
+#[test]
+fn a_far_date_in_every_time_column_is_refused_with_the_range() {
+    let wrk = Workdir::new();
+    let far = "9999-12-31 23:59:59";
+    wrk.create(
+        "far.csv",
+        format!(
+            "external_id,referral_user_id,application_id,rule_type,stage,point_bonus,create_time,confirm_time,pay_time,onboard_time,conversion_time\n\
+             E1,ou_1,a1,1,3,1,{far},{far},{far},{far},{far}\n"
+        ),
+    );
+    let output = wrk
+        .command(&["validate", "far.csv", "--timezone", "Asia/Shanghai"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for column in [
+        "create_time",
+        "confirm_time",
+        "pay_time",
+        "onboard_time",
+        "conversion_time",
+    ] {
+        assert!(
+            stdout.contains(&format!("far.csv:2: column {column}: \"{far}\" is past the times a reward can carry (1970-01-01 00:00 UTC to 9999-12-30 22:00 UTC); exports often write a far date such as 9999-12-31 for \"none\": leave the cell empty when the reward has no such time\n")),
+            "{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("overflow") && !stdout.contains("parameter"),
+        "{stdout}"
+    );
+}
