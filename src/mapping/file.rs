@@ -360,16 +360,44 @@ impl LineStarts {
     }
 }
 
-/// The TOML parser's message, said for a mapping file's reader.
+/// The TOML parser's message, said for a mapping file's reader: the mistakes people make
+/// in our words (a value of the wrong kind, a key given twice), anything else as the
+/// parser says it, named as a TOML syntax error.
 fn describe_toml_error(message: &str) -> String {
     let message = message.trim();
     if message.contains("unknown field") {
-        format!(
+        return format!(
             "{message}; a typo must not silently change what is sent: check the key against the README's mapping file section"
-        )
-    } else {
-        message.to_owned()
+        );
     }
+    if message.starts_with("duplicate key") {
+        return "this key is given twice in its table; keep one of them".to_owned();
+    }
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let found = match found.split_once(' ') {
+            Some(("integer" | "float", number)) => {
+                format!("the number {}", number.trim_matches('`'))
+            }
+            Some(("string", text)) => format!("the text {text}"),
+            Some(("boolean", value)) => format!("the value {}", value.trim_matches('`')),
+            _ if found.starts_with("map") => "a table".to_owned(),
+            _ if found.starts_with("sequence") => "a list".to_owned(),
+            _ => found.to_owned(),
+        };
+        let takes = match expected {
+            "a string" => "a text in double quotes",
+            "i64" | "u64" | "an integer" => "a whole number",
+            "a boolean" => "true or false",
+            "a sequence" => "a list in brackets, e.g. [\"部门\"]",
+            "a map" => "a table of keys and values",
+            other => other,
+        };
+        return format!("this value is {found}, but the key takes {takes}");
+    }
+    format!("this is not valid TOML: {message}")
 }
 
 #[cfg(test)]
@@ -519,7 +547,37 @@ bonus_type = 2
                 2,
                 "does not give a whole date",
             ),
-            ("[columns\n", 1, ""),
+            ("[columns\n", 1, "this is not valid TOML: "),
+            (
+                "[columns]\namount = 1\n",
+                2,
+                "this value is the number 1, but the key takes a text in double quotes",
+            ),
+            (
+                "[source]\nheader_row = \"2\"\n",
+                2,
+                "this value is the text \"2\", but the key takes a whole number",
+            ),
+            (
+                "[source]\nignore_columns = \"部门\"\n",
+                2,
+                "but the key takes a list in brackets, e.g. [\"部门\"]",
+            ),
+            (
+                "[source]\nignore_unknown_columns = \"yes\"\n",
+                2,
+                "but the key takes true or false",
+            ),
+            (
+                "columns = 1\n",
+                1,
+                "but the key takes a table of keys and values",
+            ),
+            (
+                "[columns]\namount = \"a\"\namount = \"b\"\n",
+                3,
+                "this key is given twice in its table; keep one of them",
+            ),
         ];
         for (text, line, says) in cases {
             let err = MapFile::parse("m.toml".into(), text).unwrap_err();
