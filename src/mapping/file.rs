@@ -50,8 +50,8 @@ pub struct SourceSettings {
     pub timezone: Option<Located<Zone>>,
     /// `date_format`: one more accepted time format (strftime).
     pub date_format: Option<Located<String>>,
-    /// `ignore_columns`: columns to skip.
-    pub ignore_columns: Vec<String>,
+    /// `ignore_columns`: columns to skip, with the line each is named on.
+    pub ignore_columns: Vec<Located<String>>,
     /// `ignore_unknown_columns`: skip every column no field is known by.
     pub ignore_unknown_columns: bool,
 }
@@ -70,7 +70,8 @@ pub struct MapFile {
     pub columns: Vec<(Field, Located<String>)>,
     /// `[values.FIELD]`: the export's value (trimmed, any case) → the field's value.
     pub values: Vec<(Field, Labels)>,
-    /// `[defaults]`: the value of a field no column gives.
+    /// `[defaults]`: the value of a field where no column gives it, or where its column's
+    /// cell is empty (see [`MapFile::notes`]).
     pub defaults: Vec<(Field, Located<String>)>,
 }
 
@@ -97,7 +98,7 @@ struct RawSource {
     timezone: Option<Spanned<String>>,
     date_format: Option<Spanned<String>>,
     #[serde(default)]
-    ignore_columns: Vec<String>,
+    ignore_columns: Vec<Spanned<String>>,
     #[serde(default)]
     ignore_unknown_columns: bool,
 }
@@ -161,6 +162,7 @@ impl MapFile {
                 },
             ));
         }
+        one_field_a_column(&file.columns).map_err(|(line, message)| error(line, message))?;
         for (key, entries) in &raw.values {
             let target = field(key, "values")?;
             let mut pairs = Vec::new();
@@ -223,13 +225,67 @@ impl MapFile {
     }
 }
 
+impl MapFile {
+    /// What the mapping does that its reader may not expect, one sentence each, for the
+    /// user to be told when it is read: a field both mapped to a column and defaulted
+    /// takes the default where the column's cell is empty.
+    pub fn notes(&self) -> Vec<String> {
+        self.defaults
+            .iter()
+            .filter_map(|(field, default)| {
+                let (_, column) = self.columns.iter().find(|(f, _)| f == field)?;
+                Some(format!(
+                    "{}:{}: [defaults] gives {field} {}, and [columns] maps {field} to the column {} on line {}: the default is used where that column's cell is empty",
+                    self.path,
+                    default.line,
+                    echo(&default.value),
+                    echo(&column.value),
+                    column.line
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Refuses `[columns]` that map two fields to one column: each would read the same cells,
+/// and one of them is surely a mistake. The error is on the later line, naming the first.
+fn one_field_a_column(columns: &[(Field, Located<String>)]) -> Result<(), (u64, String)> {
+    let mut by_name: std::collections::HashMap<String, &(Field, Located<String>)> =
+        std::collections::HashMap::new();
+    let mut in_order: Vec<&(Field, Located<String>)> = columns.iter().collect();
+    in_order.sort_by_key(|(_, column)| column.line);
+    for entry in in_order {
+        let (field, column) = entry;
+        let name = super::aliases::normalize(column.value.trim()).into_owned();
+        if let Some((first, first_column)) = by_name.get(&name).copied() {
+            return Err((
+                column.line,
+                format!(
+                    "[columns] maps {field} to the column {}, which line {} already maps {first} to; a column is read as one field: map {field} to another column (or give it under [defaults]), or delete one of the two lines",
+                    echo(&column.value),
+                    first_column.line
+                ),
+            ));
+        }
+        by_name.insert(name, entry);
+    }
+    Ok(())
+}
+
 fn source_settings(
     raw: RawSource,
     error: &dyn Fn(u64, String) -> MapFileError,
     line_of: &dyn Fn(std::ops::Range<usize>) -> u64,
 ) -> Result<SourceSettings, MapFileError> {
     let mut settings = SourceSettings {
-        ignore_columns: raw.ignore_columns,
+        ignore_columns: raw
+            .ignore_columns
+            .into_iter()
+            .map(|name| Located {
+                line: line_of(name.span()),
+                value: name.into_inner(),
+            })
+            .collect(),
         ignore_unknown_columns: raw.ignore_unknown_columns,
         ..SourceSettings::default()
     };
@@ -445,7 +501,13 @@ bonus_type = 2
             "Asia/Shanghai"
         );
         assert_eq!(file.source.timezone.as_ref().unwrap().line, 7);
-        assert_eq!(file.source.ignore_columns, ["部门"]);
+        assert_eq!(
+            file.source.ignore_columns,
+            [Located {
+                value: "部门".into(),
+                line: 9
+            }]
+        );
         assert!(file.columns.contains(&(
             Field::ExternalId,
             Located {

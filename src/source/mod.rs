@@ -43,6 +43,9 @@ pub const HEADER_SEARCH_ROWS: u64 = 20;
 pub enum InputError {
     #[error(transparent)]
     Spill(#[from] crate::validate::SpillError),
+    /// A mapping file that does not fit the file it maps (its lines named).
+    #[error(transparent)]
+    Mapping(#[from] crate::mapping::MapFileError),
     #[error("{path}: cannot open the file")]
     Open { path: String, source: io::Error },
     #[error("{path}:{line}: cannot read the file")]

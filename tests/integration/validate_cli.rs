@@ -532,3 +532,72 @@ fn a_far_date_in_every_time_column_is_refused_with_the_range() {
         "{stdout}"
     );
 }
+
+/// A mapping that reads one column as two fields, or both reads and skips a column, is
+/// refused naming its lines (issue 19: both went through without a word); one that maps
+/// a column and defaults its field says that the default fills the empty cells.
+#[test]
+fn a_mapping_that_contradicts_itself_is_refused_naming_its_lines() {
+    let wrk = Workdir::new();
+    wrk.create(
+        "in.csv",
+        "external_id,referral_user_id,application_id,rule_type,stage,point_bonus,部门,币种\n\
+         E1,ou_1,a1,1,1,1,研发,\n\
+         E2,ou_1,a2,1,1,1,研发,USD\n",
+    );
+    wrk.create(
+        "two.toml",
+        "[columns]\njob_id = \"部门\"\ncomment = \" 部门 \"\n",
+    );
+    wrk.create(
+        "both.toml",
+        "[source]\nignore_columns = [\"币种\", \"部门\"]\n\n[columns]\njob_id = \"部门\"\n",
+    );
+    for (map, says) in [
+        (
+            "two.toml",
+            "rewardsync: two.toml:3: [columns] maps comment to the column \"部门\", which line 2 already maps job_id to; a column is read as one field: map comment to another column (or give it under [defaults]), or delete one of the two lines\n",
+        ),
+        (
+            "both.toml",
+            "rewardsync: both.toml:2: ignore_columns skips the column \"部门\" of in.csv, which [columns] maps job_id to on line 5; a column is either read or skipped: delete it from ignore_columns to read it as job_id, or delete line 5 to skip it\n",
+        ),
+    ] {
+        wrk.command(&["validate", "in.csv", "--map", map])
+            .assert()
+            .code(2)
+            .stderr(says)
+            .stdout("");
+    }
+
+    // Mapped and defaulted: the default fills the empty cells, and that is said.
+    wrk.create(
+        "default.toml",
+        "[source]\nignore_columns = [\"部门\"]\n\n[columns]\ncurrency_type = \"币种\"\n\n[defaults]\nbonus_type = 2\namount = \"10\"\ncurrency_type = \"CNY\"\n",
+    );
+    let output = wrk
+        .command(&[
+            "validate",
+            "in.csv",
+            "--map",
+            "default.toml",
+            "--explain",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "rewardsync: note: default.toml:10: [defaults] gives currency_type \"CNY\", and [columns] maps currency_type to the column \"币种\" on line 5: the default is used where that column's cell is empty\n"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("line 2, column 币种 (currency_type): (empty) read as CNY (by [defaults])"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("line 3, column 币种 (currency_type)"),
+        "USD is the file's own: {stdout}"
+    );
+}
