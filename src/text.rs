@@ -1,5 +1,6 @@
 //! How things are worded in messages: a value read from an input file (quoted, escaped,
-//! cut), its control characters found and named, counts, lists, OS errors.
+//! cut), text a server sent (escaped, cut), control characters found and named, counts,
+//! lists, OS errors.
 //!
 //! A cell can hold anything: ten kilobytes of text after a stray quote, a NUL from a
 //! damaged export, an escape sequence that would repaint the terminal. Every message that
@@ -8,6 +9,10 @@
 
 /// How many characters of a value [`echo`] shows before it cuts the rest off.
 pub const ECHO_MAX_CHARS: usize = 80;
+
+/// How many characters of a server's text [`server_text`] shows, its escapes and the `…`
+/// of a cut included (SPEC §2.5).
+pub const SERVER_TEXT_MAX_CHARS: usize = 200;
 
 /// Tabs and line breaks: text layout, allowed in free-text cells only.
 pub const LAYOUT_CHARACTERS: [char; 3] = ['\t', '\n', '\r'];
@@ -33,7 +38,7 @@ pub fn echo(value: &str) -> String {
     shown.push('"');
     let mut chars = value.chars();
     for c in chars.by_ref().take(ECHO_MAX_CHARS) {
-        push_escaped(&mut shown, c);
+        push_escaped(&mut shown, c, true);
     }
     shown.push('"');
     if chars.next().is_some() {
@@ -42,10 +47,12 @@ pub fn echo(value: &str) -> String {
     shown
 }
 
-fn push_escaped(out: &mut String, c: char) {
+/// Pushes `c` as messages show it: control and invisible characters escaped, and `"` and
+/// `\` too when the text is shown in quotes.
+fn push_escaped(out: &mut String, c: char, quoted: bool) {
     match c {
-        '"' => out.push_str("\\\""),
-        '\\' => out.push_str("\\\\"),
+        '"' if quoted => out.push_str("\\\""),
+        '\\' if quoted => out.push_str("\\\\"),
         '\n' => out.push_str("\\n"),
         '\t' => out.push_str("\\t"),
         '\r' => out.push_str("\\r"),
@@ -55,6 +62,39 @@ fn push_escaped(out: &mut String, c: char) {
         }
         c => out.push(c),
     }
+}
+
+/// Text a server sent (a refusal's `msg`, a webhook's answer, a log id), as every message
+/// and summary shows it: control and invisible characters escaped as [`echo`] escapes
+/// them (an escape sequence in a server's answer must not repaint the user's terminal),
+/// and at most [`SERVER_TEXT_MAX_CHARS`] characters, ending in `…` when the rest was cut
+/// (never inside an escape). Not quoted: it stands in sentences as the server wrote it.
+///
+/// Applying it again changes nothing, so text already shown this way (a ledger's record
+/// of a refusal) can pass through it once more.
+pub fn server_text(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len().min(SERVER_TEXT_MAX_CHARS * 4));
+    let mut used = 0;
+    let mut piece = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        piece.clear();
+        push_escaped(&mut piece, c, false);
+        let width = piece.chars().count();
+        // The last character may take the last place; any other leaves room for `…`.
+        let room = if chars.peek().is_none() {
+            SERVER_TEXT_MAX_CHARS
+        } else {
+            SERVER_TEXT_MAX_CHARS - 1
+        };
+        if used + width > room {
+            shown.push('…');
+            return shown;
+        }
+        shown.push_str(&piece);
+        used += width;
+    }
+    shown
 }
 
 /// Characters that print as nothing or reorder the text around them: shown escaped, so a
@@ -298,6 +338,33 @@ mod tests {
         ];
         for (name, value, expected) in cases {
             assert_eq!(&echo(value), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn server_text_is_escaped_cut_and_stable() {
+        assert_eq!(server_text("参数错误"), "参数错误");
+        assert_eq!(
+            server_text("bad \"amount\" \\ x"),
+            "bad \"amount\" \\ x",
+            "not quoted, so quotes stay"
+        );
+        assert_eq!(
+            server_text("a\u{1b}[2J\u{7}b\u{9b}c\u{202e}d\n"),
+            r"a\u{1b}[2J\u{7}b\u{9b}c\u{202e}d\n"
+        );
+        let exact = "x".repeat(SERVER_TEXT_MAX_CHARS);
+        assert_eq!(server_text(&exact), exact);
+        let over = "长".repeat(100_000);
+        let cut = server_text(&over);
+        assert_eq!(cut, format!("{}…", "长".repeat(SERVER_TEXT_MAX_CHARS - 1)));
+        // Escapes count as what they show, and are never cut in half.
+        let escapes = server_text(&"\u{1b}".repeat(100));
+        assert!(escapes.chars().count() <= SERVER_TEXT_MAX_CHARS);
+        assert_eq!(escapes, format!("{}…", r"\u{1b}".repeat(33)));
+        for text in [exact.as_str(), &over, &"\u{1b}".repeat(100), "a\u{7}b"] {
+            let once = server_text(text);
+            assert_eq!(server_text(&once), once, "stable: {text:?}");
         }
     }
 

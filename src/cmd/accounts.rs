@@ -14,6 +14,7 @@ use rewardsync::reward::RewardBody;
 use rewardsync::run::Opened;
 use rewardsync::source::EncodingChoice;
 use rewardsync::summary::Outcome;
+use rewardsync::text::server_text;
 
 /// Runs an accounts subcommand.
 pub fn run(command: AccountsCommand) -> anyhow::Result<Exit> {
@@ -273,6 +274,7 @@ fn print_assets_table(out: &mut impl Write, found: &[AccountAssets]) -> io::Resu
             writeln!(out, "{:<20} {error}", a.account_id)?;
             continue;
         }
+        // The referrer and the balances are the server's text: shown escaped and cut.
         let who = match (&a.name_zh, &a.referrer_id) {
             (Some(name), Some(id)) => format!("{name} {id}"),
             (None, Some(id)) => id.clone(),
@@ -284,9 +286,9 @@ fn print_assets_table(out: &mut impl Write, found: &[AccountAssets]) -> io::Resu
             "{:<20} {:<12} {:<24} {:<32} {:<32}",
             a.account_id,
             a.status.map(status_name).unwrap_or(""),
-            who,
-            a.confirmed.describe(),
-            a.paid.describe()
+            server_text(&who),
+            server_text(&a.confirmed.describe()),
+            server_text(&a.paid.describe())
         )?;
     }
     Ok(())

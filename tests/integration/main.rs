@@ -25,6 +25,7 @@ mod rollback;
 mod sandbox;
 mod sandbox_lookups;
 mod schedule;
+mod server_text;
 mod validate_bodies;
 mod validate_cli;
 mod validate_rules;
