@@ -70,6 +70,10 @@ pub struct Reserved {
     /// Where the finished file goes: the path, or the file a symbolic link at the path
     /// names (the link is kept, and the file it names replaced).
     target: PathBuf,
+    /// The target opened, when it is no regular file (`/dev/stdout`, a FIFO): written to
+    /// as it is, since nothing can be put in its place (and opened once: a FIFO's reader
+    /// takes a writer's close for the end).
+    stream: Option<File>,
 }
 
 impl Reserved {
@@ -88,21 +92,28 @@ impl Reserved {
             return Err(ErrorsFileError::IsInput { path: shown });
         }
         let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-        if target.exists() {
+        let mut stream = None;
+        if let Ok(meta) = std::fs::metadata(&target) {
             // Replaced only at the end, but a file the user may not write is refused now,
             // as it was when it was opened here.
-            OpenOptions::new()
+            let file = OpenOptions::new()
                 .write(true)
                 .open(&target)
                 .map_err(|e| ErrorsFileError::write(&shown, &e))?;
+            if !meta.is_file() {
+                stream = Some(file);
+            }
         }
         let reserved = Reserved {
             path: shown,
             target,
+            stream,
         };
-        // The directory must take the temporary file the output is written to: one is
-        // made and removed now, so that a run never ends unable to write it.
-        drop(reserved.stage()?);
+        if reserved.stream.is_none() {
+            // The directory must take the temporary file the output is written to: one
+            // is made and removed now, so that a run never ends unable to write it.
+            drop(reserved.temporary()?);
+        }
         Ok(reserved)
     }
 
@@ -112,8 +123,22 @@ impl Reserved {
     }
 
     /// Starts writing: a new, empty temporary file beside the target, which
-    /// [`Staged::commit`] puts in its place. Dropped uncommitted, it is removed.
-    pub fn stage(&self) -> Result<Staged, ErrorsFileError> {
+    /// [`Staged::commit`] puts in its place. Dropped uncommitted, it is removed. (A target
+    /// that is no regular file is written to directly.)
+    pub fn stage(self) -> Result<Staged, ErrorsFileError> {
+        let out = match self.stream {
+            Some(file) => Out::Stream(file),
+            None => Out::Temporary(self.temporary()?),
+        };
+        Ok(Staged {
+            path: self.path,
+            target: self.target,
+            out,
+        })
+    }
+
+    /// A new temporary file beside the target, removed when dropped.
+    fn temporary(&self) -> Result<tempfile::NamedTempFile, ErrorsFileError> {
         let fail = |e: io::Error| ErrorsFileError::write(&self.path, &e);
         let dir = match self.target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -133,12 +158,7 @@ impl Reserved {
             let mode = std::fs::metadata(&self.target).map_or(0o666, |m| m.permissions().mode());
             builder.permissions(std::fs::Permissions::from_mode(mode & 0o777));
         }
-        let temp = builder.tempfile_in(dir).map_err(fail)?;
-        Ok(Staged {
-            path: self.path.clone(),
-            target: self.target.clone(),
-            temp,
-        })
+        builder.tempfile_in(dir).map_err(fail)
     }
 }
 
@@ -147,7 +167,25 @@ impl Reserved {
 pub struct Staged {
     path: String,
     target: PathBuf,
-    temp: tempfile::NamedTempFile,
+    out: Out,
+}
+
+/// Where a [`Staged`] output's bytes go.
+#[derive(Debug)]
+enum Out {
+    /// A temporary file, renamed over the target when complete.
+    Temporary(tempfile::NamedTempFile),
+    /// The target itself, which is no regular file.
+    Stream(File),
+}
+
+impl Out {
+    fn file(&self) -> &File {
+        match self {
+            Out::Temporary(temp) => temp.as_file(),
+            Out::Stream(file) => file,
+        }
+    }
 }
 
 impl Staged {
@@ -158,8 +196,8 @@ impl Staged {
 
     /// A second handle on the temporary file, for a writer that owns its output.
     fn handle(&self) -> Result<File, ErrorsFileError> {
-        self.temp
-            .as_file()
+        self.out
+            .file()
             .try_clone()
             .map_err(|e| ErrorsFileError::write(&self.path, &e))
     }
@@ -167,7 +205,10 @@ impl Staged {
     /// Puts the complete file in place of the path (flushed to the disk first, so that a
     /// crash right after never leaves an empty file under the name).
     pub fn commit(self) -> Result<(), ErrorsFileError> {
-        let Staged { path, target, temp } = self;
+        let Staged { path, target, out } = self;
+        let Out::Temporary(temp) = out else {
+            return Ok(());
+        };
         temp.as_file()
             .sync_all()
             .map_err(|e| ErrorsFileError::write(&path, &e))?;
@@ -179,11 +220,13 @@ impl Staged {
 
 impl Write for Staged {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.temp.write(buf)
+        let mut file = self.out.file();
+        file.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.temp.flush()
+        let mut file = self.out.file();
+        file.flush()
     }
 }
 

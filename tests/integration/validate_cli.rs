@@ -487,6 +487,12 @@ fn an_errors_file_is_written_whole_or_not_at_all() {
         "{written}"
     );
 
+    // A path that is no regular file is written to as it is (nothing can replace it).
+    wrk.command(&["validate", "in.csv", "--errors", "/dev/stdout", "--timezone", "UTC"])
+        .assert()
+        .code(1)
+        .stdout(contains("external_id,referral_user_id,application_id,rule_type,stage,point_bonus,create_time,line,errors\nE1,"));
+
     // Checked at the start: a directory that does not exist is refused before any row.
     wrk.command(&["validate", "in.csv", "--errors", "nowhere/out.csv"])
         .assert()
