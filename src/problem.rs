@@ -100,7 +100,7 @@ pub enum Rule {
     TimeSkipped,
     /// A local time that the zone went through twice when daylight saving ended.
     TimeRepeated,
-    /// A time before 1970 or past what a workbook can hold.
+    /// A time outside the range a reward time can take (1970 to the end of 9999).
     TimeOutOfRange,
     /// An id held as a number, which has lost digits (Excel keeps 15) or gained a `.0`.
     IdAsNumber,

@@ -130,7 +130,13 @@ fn unresolved(wanted: &Wanted, found: Option<&Resolution>) -> Problem {
         (Role::Talent, Some(Resolution::Ambiguous(ids))) => format!(
             "{} talents have {what} ({}); give the candidate's talent_id or application_id instead",
             ids.len(),
-            ids.join(", ")
+            // The server's ids: shown as its text is, and not all of a long list.
+            crate::text::list(
+                &ids.iter()
+                    .map(|id| crate::text::server_text(id))
+                    .collect::<Vec<_>>(),
+                5
+            )
         ),
         (Role::Talent, Some(Resolution::NotFound)) => format!(
             "no talent has {what}; check the candidate is in Feishu Hire's talent pool with this {}, or give talent_id or application_id",

@@ -1,5 +1,6 @@
 //! How things are worded in messages: a value read from an input file (quoted, escaped,
-//! cut), its control characters found and named, counts, lists, OS errors.
+//! cut), text a server sent (escaped, cut), control characters found and named, counts,
+//! lists, OS errors.
 //!
 //! A cell can hold anything: ten kilobytes of text after a stray quote, a NUL from a
 //! damaged export, an escape sequence that would repaint the terminal. Every message that
@@ -8,6 +9,10 @@
 
 /// How many characters of a value [`echo`] shows before it cuts the rest off.
 pub const ECHO_MAX_CHARS: usize = 80;
+
+/// How many characters of a server's text [`server_text`] shows, its escapes and the `…`
+/// of a cut included (SPEC §2.5).
+pub const SERVER_TEXT_MAX_CHARS: usize = 200;
 
 /// Tabs and line breaks: text layout, allowed in free-text cells only.
 pub const LAYOUT_CHARACTERS: [char; 3] = ['\t', '\n', '\r'];
@@ -33,7 +38,7 @@ pub fn echo(value: &str) -> String {
     shown.push('"');
     let mut chars = value.chars();
     for c in chars.by_ref().take(ECHO_MAX_CHARS) {
-        push_escaped(&mut shown, c);
+        push_escaped(&mut shown, c, true);
     }
     shown.push('"');
     if chars.next().is_some() {
@@ -42,10 +47,12 @@ pub fn echo(value: &str) -> String {
     shown
 }
 
-fn push_escaped(out: &mut String, c: char) {
+/// Pushes `c` as messages show it: control and invisible characters escaped, and `"` and
+/// `\` too when the text is shown in quotes.
+fn push_escaped(out: &mut String, c: char, quoted: bool) {
     match c {
-        '"' => out.push_str("\\\""),
-        '\\' => out.push_str("\\\\"),
+        '"' if quoted => out.push_str("\\\""),
+        '\\' if quoted => out.push_str("\\\\"),
         '\n' => out.push_str("\\n"),
         '\t' => out.push_str("\\t"),
         '\r' => out.push_str("\\r"),
@@ -55,6 +62,39 @@ fn push_escaped(out: &mut String, c: char) {
         }
         c => out.push(c),
     }
+}
+
+/// Text a server sent (a refusal's `msg`, a webhook's answer, a log id), as every message
+/// and summary shows it: control and invisible characters escaped as [`echo`] escapes
+/// them (an escape sequence in a server's answer must not repaint the user's terminal),
+/// and at most [`SERVER_TEXT_MAX_CHARS`] characters, ending in `…` when the rest was cut
+/// (never inside an escape). Not quoted: it stands in sentences as the server wrote it.
+///
+/// Applying it again changes nothing, so text already shown this way (a ledger's record
+/// of a refusal) can pass through it once more.
+pub fn server_text(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len().min(SERVER_TEXT_MAX_CHARS * 4));
+    let mut used = 0;
+    let mut piece = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        piece.clear();
+        push_escaped(&mut piece, c, false);
+        let width = piece.chars().count();
+        // The last character may take the last place; any other leaves room for `…`.
+        let room = if chars.peek().is_none() {
+            SERVER_TEXT_MAX_CHARS
+        } else {
+            SERVER_TEXT_MAX_CHARS - 1
+        };
+        if used + width > room {
+            shown.push('…');
+            return shown;
+        }
+        shown.push_str(&piece);
+        used += width;
+    }
+    shown
 }
 
 /// Characters that print as nothing or reorder the text around them: shown escaped, so a
@@ -200,6 +240,19 @@ pub fn counted_as(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// A count with its thousands grouped: `1,048,576`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (k, digit) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// At most `shown` items joined with ", ", then "and N more".
 pub fn list<T: AsRef<str>>(items: &[T], shown: usize) -> String {
     let mut text = items
@@ -215,12 +268,19 @@ pub fn list<T: AsRef<str>>(items: &[T], shown: usize) -> String {
 }
 
 /// An OS error in words, without the "(os error N)" that std appends: the words already
-/// say it, and a message that quotes it twice reads as two errors.
+/// say it, and a message that quotes it twice reads as two errors. What follows it is cut
+/// too: tempfile wraps the OS error as `… (os error 13) at path "dir/.name.Xy12Zq.tmp"`,
+/// naming a randomly named file the user never chose.
 pub fn io_error(e: &std::io::Error) -> String {
     let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(cut) if text.ends_with(')') => text[..cut].to_owned(),
-        _ => text,
+    let os_error = text.match_indices(" (os error ").find(|(at, marker)| {
+        let rest = &text[at + marker.len()..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0 && rest[digits..].starts_with(')')
+    });
+    match os_error {
+        Some((cut, _)) => text[..cut].to_owned(),
+        None => text,
     }
 }
 
@@ -278,6 +338,33 @@ mod tests {
         ];
         for (name, value, expected) in cases {
             assert_eq!(&echo(value), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn server_text_is_escaped_cut_and_stable() {
+        assert_eq!(server_text("参数错误"), "参数错误");
+        assert_eq!(
+            server_text("bad \"amount\" \\ x"),
+            "bad \"amount\" \\ x",
+            "not quoted, so quotes stay"
+        );
+        assert_eq!(
+            server_text("a\u{1b}[2J\u{7}b\u{9b}c\u{202e}d\n"),
+            r"a\u{1b}[2J\u{7}b\u{9b}c\u{202e}d\n"
+        );
+        let exact = "x".repeat(SERVER_TEXT_MAX_CHARS);
+        assert_eq!(server_text(&exact), exact);
+        let over = "长".repeat(100_000);
+        let cut = server_text(&over);
+        assert_eq!(cut, format!("{}…", "长".repeat(SERVER_TEXT_MAX_CHARS - 1)));
+        // Escapes count as what they show, and are never cut in half.
+        let escapes = server_text(&"\u{1b}".repeat(100));
+        assert!(escapes.chars().count() <= SERVER_TEXT_MAX_CHARS);
+        assert_eq!(escapes, format!("{}…", r"\u{1b}".repeat(33)));
+        for text in [exact.as_str(), &over, &"\u{1b}".repeat(100), "a\u{7}b"] {
+            let once = server_text(text);
+            assert_eq!(server_text(&once), once, "stable: {text:?}");
         }
     }
 
@@ -349,6 +436,19 @@ mod tests {
     }
 
     #[test]
+    fn counts_are_grouped_by_thousands() {
+        for (n, shown) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (32_767, "32,767"),
+            (1_048_576, "1,048,576"),
+        ] {
+            assert_eq!(grouped(n), shown);
+        }
+    }
+
+    #[test]
     fn lists_are_cut_with_a_count() {
         assert_eq!(list(&["a", "b"], 5), "a, b");
         assert_eq!(list(&["a", "b", "c"], 2), "a, b and 1 more");
@@ -361,5 +461,11 @@ mod tests {
         assert_eq!(io_error(&e), "No such file or directory");
         let custom = std::io::Error::other("plain");
         assert_eq!(io_error(&custom), "plain");
+        let dir = tempfile::tempdir().unwrap();
+        let wrapped = tempfile::Builder::new()
+            .tempfile_in(dir.path().join("missing"))
+            .unwrap_err();
+        assert!(wrapped.to_string().contains("at path"), "{wrapped}");
+        assert_eq!(io_error(&wrapped), "No such file or directory");
     }
 }

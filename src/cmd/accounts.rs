@@ -14,6 +14,7 @@ use rewardsync::reward::RewardBody;
 use rewardsync::run::Opened;
 use rewardsync::source::EncodingChoice;
 use rewardsync::summary::Outcome;
+use rewardsync::text::server_text;
 
 /// Runs an accounts subcommand.
 pub fn run(command: AccountsCommand) -> anyhow::Result<Exit> {
@@ -52,10 +53,12 @@ fn register(args: RegisterArgs, notifier: Option<&Notifier>) -> anyhow::Result<E
     let (summary, rows) = register::run(&session, &options)?;
     let written = match output {
         Some(reserved) => {
+            // Whole or not at all: written beside the path, then put in its place.
             let path = reserved.path().to_owned();
-            let file = reserved.into_file()?;
-            write_rows(BufWriter::new(file), &rows)
+            let mut staged = reserved.stage()?;
+            write_rows(BufWriter::new(&mut staged), &rows)
                 .map_err(|e| super::LocalFailure(format!("{path}: cannot write: {e}")))?;
+            staged.commit()?;
             true
         }
         None => {
@@ -149,14 +152,19 @@ fn assets(args: AssetsArgs) -> anyhow::Result<Exit> {
     let (found, summary) = assets::fetch(ids, args.user_id_type.into(), &client, &runtime, stop);
     match (output, args.json) {
         (Some(reserved), json) => {
+            // Whole or not at all: written beside the path, then put in its place.
             let path = reserved.path().to_owned();
-            let file = BufWriter::new(reserved.into_file()?);
+            let mut staged = reserved.stage()?;
             let written = if json {
-                serde_json::to_writer_pretty(file, &found).map_err(anyhow::Error::from)
+                let mut file = BufWriter::new(&mut staged);
+                serde_json::to_writer_pretty(&mut file, &found)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|()| Ok(file.flush()?))
             } else {
-                write_assets_csv(file, &found)
+                write_assets_csv(BufWriter::new(&mut staged), &found)
             };
             written.map_err(|e| super::LocalFailure(format!("{path}: cannot write: {e}")))?;
+            staged.commit()?;
         }
         (None, true) => {
             let mut out = io::stdout().lock();
@@ -266,6 +274,7 @@ fn print_assets_table(out: &mut impl Write, found: &[AccountAssets]) -> io::Resu
             writeln!(out, "{:<20} {error}", a.account_id)?;
             continue;
         }
+        // The referrer and the balances are the server's text: shown escaped and cut.
         let who = match (&a.name_zh, &a.referrer_id) {
             (Some(name), Some(id)) => format!("{name} {id}"),
             (None, Some(id)) => id.clone(),
@@ -277,9 +286,9 @@ fn print_assets_table(out: &mut impl Write, found: &[AccountAssets]) -> io::Resu
             "{:<20} {:<12} {:<24} {:<32} {:<32}",
             a.account_id,
             a.status.map(status_name).unwrap_or(""),
-            who,
-            a.confirmed.describe(),
-            a.paid.describe()
+            server_text(&who),
+            server_text(&a.confirmed.describe()),
+            server_text(&a.paid.describe())
         )?;
     }
     Ok(())

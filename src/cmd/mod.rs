@@ -64,6 +64,9 @@ pub fn input_options(
         .as_deref()
         .map(rewardsync::mapping::MapFile::load)
         .transpose()?;
+    for note in map.iter().flat_map(rewardsync::mapping::MapFile::notes) {
+        eprintln!("rewardsync: note: {note}");
+    }
     Ok(rewardsync::mapping::InputOptions {
         map,
         encoding: args.encoding.map(Into::into),

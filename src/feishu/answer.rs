@@ -12,6 +12,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use crate::text::server_text;
+
 use super::failure::{
     BASE_URL_ADVICE, CREDENTIALS_ADVICE, FATAL_CODES, Failure, RATE_LIMIT_CODE, SYSTEM_ERROR_CODE,
     Scope, TOKEN_CODES, fatal_advice,
@@ -95,11 +97,17 @@ pub(crate) fn classify(
         Err(_) => return Verdict::Failed(unreadable(status, log_id)),
     };
     if log_id.is_none() {
-        log_id = envelope.error.and_then(|e| e.log_id);
+        log_id = envelope
+            .error
+            .and_then(|e| e.log_id)
+            .map(|id| server_text(&id));
     }
     let Envelope {
         code, msg, data, ..
     } = envelope;
+    // Shown in summaries, the errors file, logs and `--json`, and kept in the ledger:
+    // escaped and cut once, here, where it enters (SPEC §2.5).
+    let msg = server_text(&msg);
     let transient = |what: String, log_id| {
         Verdict::Failed(Failure::Transient {
             what,
@@ -201,7 +209,9 @@ pub(crate) fn parse_data<T: DeserializeOwned>(
         log_id: log_id.clone(),
     };
     let raw = data.ok_or_else(|| broken("missing".into()))?;
-    serde_json::from_str(raw.get()).map_err(|e| broken(format!("unreadable: {e}")))
+    // The parser's message may quote what the server sent.
+    serde_json::from_str(raw.get())
+        .map_err(|e| broken(format!("unreadable: {}", server_text(&e.to_string()))))
 }
 
 /// How long a rate-limited caller should wait: `x-ogw-ratelimit-reset`, else `Retry-After`.
@@ -222,7 +232,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_string())
+        .map(|v| server_text(v.trim()))
         .filter(|v| !v.is_empty())
 }
 

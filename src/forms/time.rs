@@ -10,7 +10,7 @@ use jiff::civil::{self, DateTime};
 use jiff::fmt::strtime;
 use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 
-use super::civil::{DayOrMonth, Shape, Written};
+use super::civil::{Clock, DayOrMonth, Shape, Written};
 use super::excel::{MAX_SERIAL, SerialError, serial_datetime};
 use super::number::{all_digits, looks_scientific, normalize_digits};
 use super::zone::Zone;
@@ -152,8 +152,13 @@ pub fn check_date_format(format: &str) -> Result<(), String> {
         .at(13, 24, 35, 0)
         .to_zoned(TimeZone::UTC)
         .map_err(|e| e.to_string())?;
-    let written = strtime::format(format, &sample)
-        .map_err(|e| format!("date_format {} is not a valid format: {e}", echo(format)))?;
+    let written = strtime::format(format, &sample).map_err(|_| {
+        format!(
+            "date_format {} is not a valid format: {}; write it like %m/%d/%Y %H:%M (%% for a percent sign itself)",
+            echo(format),
+            bad_directive(format, &sample)
+        )
+    })?;
     let read = strtime::parse(format, &written).and_then(|tm| tm.to_datetime());
     match read {
         Ok(datetime) if datetime.date() == sample.date() => Ok(()),
@@ -162,6 +167,27 @@ pub fn check_date_format(format: &str) -> Result<(), String> {
             echo(format)
         )),
     }
+}
+
+/// What in a format the formatter refused, in words: its first directive that does not
+/// format alone, or an unfinished one at its end.
+fn bad_directive(format: &str, sample: &jiff::Zoned) -> String {
+    let mut rest = format;
+    while let Some(start) = rest.find('%') {
+        let after = &rest[start + 1..];
+        // Flags, a width, `:` or `.N` (as in %-d, %:z, %.3f), then the directive's letter.
+        let Some(letter_at) = after.find(|c: char| !(c.is_ascii_digit() || "-_0^#:.".contains(c)))
+        else {
+            return format!("{} at its end is unfinished", echo(&rest[start..]));
+        };
+        let letter = after[letter_at..].chars().next().map_or(0, char::len_utf8);
+        let directive = &rest[start..start + 1 + letter_at + letter];
+        if strtime::format(directive, sample).is_err() {
+            return format!("{} is no directive it knows", echo(directive));
+        }
+        rest = &rest[start + directive.len()..];
+    }
+    "its directives do not go together".to_owned()
 }
 
 fn from_text(text: &str, settings: &TimeSettings) -> Result<ReadTime, TimeError> {
@@ -435,11 +461,11 @@ fn from_broken_down(
     tm: &strtime::BrokenDownTime,
     settings: &TimeSettings,
 ) -> Result<ReadTime, TimeError> {
-    let no_date = |e: jiff::Error| {
+    let no_date = |what: String| {
         Violation::new(
             Rule::NoSuchDate,
             format!(
-                "{} is not a real date or time by the mapping's date_format: {e}",
+                "{} is not a real date or time by the mapping's date_format: {what}",
                 echo(text)
             ),
         )
@@ -458,7 +484,9 @@ fn from_broken_down(
             text,
         );
     }
-    let datetime = tm.to_datetime().map_err(no_date)?;
+    let datetime = tm
+        .to_datetime()
+        .map_err(|_| no_date(broken_down_refusal(tm)))?;
     if let Some(offset) = tm.offset() {
         return with_offset(text, datetime, offset.seconds());
     }
@@ -474,6 +502,36 @@ fn from_broken_down(
     local(text, datetime, zone, true)
 }
 
+/// Why a value the `date_format` read is no date or time, in words: the calendar's
+/// checks of the parts read, else a weekday that does not match the date.
+fn broken_down_refusal(tm: &strtime::BrokenDownTime) -> String {
+    let (Some(year), Some(month), Some(day)) = (tm.year(), tm.month(), tm.day()) else {
+        return "it does not give a whole date (a year, a month and a day)".to_owned();
+    };
+    let written = Written {
+        year: year.into(),
+        month: month.into(),
+        day: day.into(),
+        time: Some(Clock {
+            hour: tm.hour().unwrap_or(0).into(),
+            minute: tm.minute().unwrap_or(0).into(),
+            second: tm.second().unwrap_or(0).into(),
+            nanos: tm.subsec_nanosecond().unwrap_or(0),
+            with_seconds: true,
+        }),
+        offset: None,
+    };
+    match (civil_datetime(&written), tm.weekday()) {
+        (Err(what), _) => what,
+        (Ok(datetime), Some(weekday)) if datetime.weekday() != weekday => format!(
+            "it says {weekday:?}, but {} is a {:?}",
+            datetime.date(),
+            datetime.weekday()
+        ),
+        (Ok(_), _) => "its parts do not make one date and time".to_owned(),
+    }
+}
+
 /// A wall-clock time with its own offset.
 fn with_offset(text: &str, datetime: DateTime, seconds: i32) -> Result<ReadTime, TimeError> {
     let invalid = || {
@@ -483,7 +541,9 @@ fn with_offset(text: &str, datetime: DateTime, seconds: i32) -> Result<ReadTime,
         )
     };
     let offset = Offset::from_seconds(seconds).map_err(|_| invalid())?;
-    let timestamp = offset.to_timestamp(datetime).map_err(|_| invalid())?;
+    let timestamp = offset
+        .to_timestamp(datetime)
+        .map_err(|_| out_of_range(&echo(text), datetime.year() < 1970))?;
     checked(
         ReadTime {
             millis: timestamp.as_millisecond(),
@@ -507,7 +567,9 @@ fn from_serial(value: f64, is_1904: bool, settings: &TimeSettings) -> Result<Rea
                 Rule::NoSuchDate,
                 "is 1900-02-29, a day Excel counts but that never was",
             ),
-            SerialError::TooLate => (Rule::TimeOutOfRange, "is after 9999-12-31"),
+            SerialError::TooLate => {
+                return out_of_range(&format!("the date cell {}", shown()), false);
+            }
         };
         Violation::new(rule, format!("the date cell {} {what}", shown()))
     })?;
@@ -569,16 +631,28 @@ fn from_number(value: f64) -> Result<ReadTime, TimeError> {
 /// Times before the epoch are no time the API takes.
 fn checked(read: ReadTime, text: &str) -> Result<ReadTime, TimeError> {
     if read.millis < 0 {
-        return Err(Violation::new(
-            Rule::TimeOutOfRange,
-            format!(
-                "{} is before 1970, which the API cannot take as epoch milliseconds",
-                echo(text)
-            ),
-        )
-        .into());
+        return Err(out_of_range(&echo(text), true).into());
     }
     Ok(read)
+}
+
+/// The earliest and latest instants a reward time can be, as messages say them: the API
+/// counts milliseconds from the epoch, and the latest is the last instant the time library
+/// holds at every offset (`jiff::Timestamp::MAX`), a day short of the end of 9999.
+const TIME_RANGE: &str = "1970-01-01 00:00 UTC to 9999-12-30 22:00 UTC";
+
+/// A time outside [`TIME_RANGE`] (`subject` names it): `early` when before it.
+fn out_of_range(subject: &str, early: bool) -> Violation {
+    let message = if early {
+        format!(
+            "{subject} is before 1970, outside the times a reward can carry ({TIME_RANGE}): the API takes epoch milliseconds, which start in 1970"
+        )
+    } else {
+        format!(
+            "{subject} is past the times a reward can carry ({TIME_RANGE}); exports often write a far date such as 9999-12-31 for \"none\": leave the cell empty when the reward has no such time"
+        )
+    };
+    Violation::new(Rule::TimeOutOfRange, message)
 }
 
 /// The calendar checks of a written date and time, with what is wrong in words.
@@ -605,16 +679,17 @@ fn civil_datetime(written: &Written) -> Result<DateTime, String> {
         i16::try_from(written.year).map_err(|_| format!("there is no year {}", written.year))?;
     let month =
         i8::try_from(written.month).map_err(|_| format!("there is no month {}", written.month))?;
-    let first = civil::Date::new(year, month, 1).map_err(|e| e.to_string())?;
+    let first = civil::Date::new(year, month, 1).map_err(|_| format!("there is no year {year}"))?;
     let days = i32::from(first.days_in_month());
     if !(1..=days).contains(&written.day) {
         return Err(format!(
-            "{month_name} {year} has {days} days, not {}",
+            "{month_name} {year:04} has {days} days, not {}",
             written.day
         ));
     }
-    let day = i8::try_from(written.day).map_err(|e| e.to_string())?;
-    let date = civil::Date::new(year, month, day).map_err(|e| e.to_string())?;
+    let no_day = || format!("{month_name} {year:04} has no day {}", written.day);
+    let day = i8::try_from(written.day).map_err(|_| no_day())?;
+    let date = civil::Date::new(year, month, day).map_err(|_| no_day())?;
     let Some(clock) = written.time else {
         return Ok(date.at(0, 0, 0, 0));
     };
@@ -634,7 +709,7 @@ fn civil_datetime(written: &Written) -> Result<DateTime, String> {
         part(clock.second),
         clock.nanos,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|_| format!("there is no fraction of a second {}", clock.nanos))?;
     Ok(DateTime::from_parts(date, time))
 }
 
@@ -676,22 +751,12 @@ fn in_zone(
             .into());
         }
     };
-    let timestamp = offset.to_timestamp(datetime).map_err(|e| {
-        Violation::new(
-            Rule::TimeOutOfRange,
-            format!("{} is out of range: {e}", subject()),
-        )
-    })?;
+    let timestamp = offset
+        .to_timestamp(datetime)
+        .map_err(|_| out_of_range(&subject(), datetime.year() < 1970))?;
     let millis = timestamp.as_millisecond();
     if millis < 0 {
-        return Err(Violation::new(
-            Rule::TimeOutOfRange,
-            format!(
-                "{} is before 1970, which the API cannot take as epoch milliseconds",
-                subject()
-            ),
-        )
-        .into());
+        return Err(out_of_range(&subject(), true).into());
     }
     Ok(millis)
 }

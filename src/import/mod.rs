@@ -78,7 +78,8 @@ impl From<ErrorsFileError> for StepError {
         let path = match &e {
             ErrorsFileError::IsInput { path }
             | ErrorsFileError::IsDirectory { path }
-            | ErrorsFileError::Write { path, .. } => path.clone(),
+            | ErrorsFileError::Write { path, .. }
+            | ErrorsFileError::TooBigForXlsx { path, .. } => path.clone(),
         };
         StepError::Output {
             path,

@@ -76,6 +76,15 @@ pub enum LedgerError {
     },
     #[error("{path}: cannot write the ledger: {detail}")]
     Write { path: String, detail: String },
+    /// A ledger that exists but cannot be read where it is, and why.
+    #[error("{path}: cannot read the ledger: {why}; {advice}")]
+    CannotRead {
+        path: String,
+        /// What stands in the way.
+        why: String,
+        /// What to do.
+        advice: String,
+    },
     #[error("{path}: ledger error: {detail}")]
     Sqlite { path: String, detail: String },
     #[error("the ledger's worker thread stopped")]
@@ -180,6 +189,8 @@ impl Ledger {
     /// Opens an existing ledger to read (`status`, `runs`, `export`, dry runs), without the
     /// run lock, so it works while a run is going on. `None` when there is no ledger yet.
     /// A ledger of an older schema is migrated first (which takes the run lock briefly).
+    /// A ledger where its user cannot write (a read-only file system, a directory of
+    /// another user) is read too, when that can be done faithfully (see [`Ledger::without_log`]).
     pub fn open_read_only(path: &Path) -> Result<Option<Ledger>, LedgerError> {
         let shown = path.display().to_string();
         match std::fs::metadata(path) {
@@ -193,20 +204,17 @@ impl Ledger {
             Ok(meta) if meta.is_dir() => return Err(LedgerError::IsDirectory { path: shown }),
             Ok(_) => {}
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|source| LedgerError::Open {
-            path: shown.clone(),
-            detail: sqlite_detail(&source),
-        })?;
-        let ledger = Ledger {
-            conn,
-            path: shown,
-            _lock: None,
+        let mut ledger = Ledger::reader(path, false)?;
+        let version = match ledger.user_version() {
+            Ok(version) => version,
+            Err(e) if is_log_unavailable(&e) => {
+                drop(ledger);
+                ledger = Ledger::without_log(path, &e)?;
+                ledger.schema_version()?
+            }
+            Err(e) => return Err(ledger.not_a_ledger_because(&e)),
         };
-        match ledger.schema_version()? {
+        match version {
             version if version == schema::VERSION => Ok(Some(ledger)),
             found if found > schema::VERSION => Err(LedgerError::Newer {
                 path: ledger.path,
@@ -214,18 +222,127 @@ impl Ledger {
                 known: schema::VERSION,
             }),
             0 => Err(ledger.not_a_ledger()?),
-            _ => {
+            found => {
                 drop(ledger);
                 // An older ledger: bring it up to date (under the run lock), then read it.
-                drop(Ledger::open(path)?);
+                drop(Ledger::open(path).map_err(|e| match e {
+                    LedgerError::Open { path, detail } | LedgerError::Write { path, detail } => {
+                        LedgerError::CannotRead {
+                            path,
+                            why: format!(
+                                "it was written by an older rewardsync (schema version {found}; this one reads {}), and bringing it up to date needs writing it ({detail})",
+                                schema::VERSION
+                            ),
+                            advice: "run rewardsync once where the ledger can be written (`rewardsync status` is enough), or read it with the rewardsync that wrote it".into(),
+                        }
+                    }
+                    other => other,
+                })?);
                 Ledger::open_read_only(path)
             }
         }
     }
 
-    fn schema_version(&self) -> Result<i64, LedgerError> {
+    /// A connection that only reads; `immutable` reads the ledger file alone, without
+    /// SQLite's locks and write-ahead log (see [`Ledger::without_log`]).
+    fn reader(path: &Path, immutable: bool) -> Result<Ledger, LedgerError> {
+        let shown = path.display().to_string();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if immutable {
+            Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+        } else {
+            Connection::open_with_flags(path, flags)
+        }
+        .map_err(|source| LedgerError::Open {
+            path: shown.clone(),
+            detail: sqlite_detail(&source),
+        })?;
+        Ok(Ledger {
+            conn,
+            path: shown,
+            _lock: None,
+        })
+    }
+
+    /// Reads a ledger whose write-ahead log SQLite could not open (`failed`): a reader of
+    /// a WAL database needs the log's index (`-shm`) and creates it, and the log, when they
+    /// are missing, which a read-only file system or a directory of another user forbids.
+    ///
+    /// When the log holds nothing (no `-wal` file, or an empty one: the last connection
+    /// folded it into the ledger file and removed it, as every clean end of a run does),
+    /// the ledger file alone is the whole ledger, and it is read with `immutable=1`: no
+    /// locks, no log. That is faithful as long as nothing writes the ledger meanwhile,
+    /// which only someone allowed to write its directory could, and whose run would leave
+    /// the file itself alone until its first checkpoint. When the log holds commits, they
+    /// cannot be read without the index, and reading the file alone would show the ledger
+    /// as it was before them: refused, saying why and what to do.
+    fn without_log(path: &Path, failed: &rusqlite::Error) -> Result<Ledger, LedgerError> {
+        let shown = path.display().to_string();
+        if let Err(e) = std::fs::File::open(path) {
+            return Err(LedgerError::Open {
+                path: shown,
+                detail: format!(
+                    "{}; make the ledger file readable by the user running rewardsync",
+                    io_detail(&e)
+                ),
+            });
+        }
+        // SQLite keeps the log beside the file a symbolic link names.
+        let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        let beside = |suffix: &str| {
+            let mut name = file.clone().into_os_string();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        };
+        let dir = match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        // Why the log's files cannot be made: the directory refuses a new file.
+        let Err(refused) = tempfile::Builder::new()
+            .prefix(".rewardsync-probe")
+            .tempfile_in(dir)
+        else {
+            // The directory takes new files: the log is not what failed.
+            return Err(LedgerError::Open {
+                path: shown,
+                detail: sqlite_detail(failed),
+            });
+        };
+        let (wal, shm) = (beside("-wal"), beside("-shm"));
+        let logged = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+        if logged {
+            return Err(LedgerError::CannotRead {
+                path: shown,
+                why: format!(
+                    "its write-ahead log {} holds commits that are not in the ledger file yet, and SQLite cannot create the log's index {} beside it to read them (in {}: {})",
+                    wal.display(),
+                    shm.display(),
+                    dir.display(),
+                    io_detail(&refused)
+                ),
+                advice: format!(
+                    "run rewardsync as a user who can write {}, or copy the ledger and its -wal file together into a directory you can write and pass that copy with --ledger",
+                    dir.display()
+                ),
+            });
+        }
+        tracing::debug!(
+            ledger = %shown,
+            reason = %io_detail(&refused),
+            "the ledger's directory takes no new file: reading the ledger file alone (immutable), its log being empty"
+        );
+        Ledger::reader(path, true)
+    }
+
+    /// The schema version, as SQLite answers it.
+    fn user_version(&self) -> rusqlite::Result<i64> {
         self.conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
+    }
+
+    fn schema_version(&self) -> Result<i64, LedgerError> {
+        self.user_version()
             .map_err(|e| self.not_a_ledger_because(&e))
     }
 
@@ -428,6 +545,29 @@ fn sql_error(path: &str, source: &rusqlite::Error) -> LedgerError {
             detail,
         }
     }
+}
+
+/// True for the errors SQLite gives a reader that cannot open or create a WAL database's
+/// log or its index (`SQLITE_CANTOPEN`, `SQLITE_READONLY_DIRECTORY`, `…_CANTINIT`).
+fn is_log_unavailable(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::*;
+    matches!(e.sqlite_error_code(), Some(CannotOpen | ReadOnly))
+}
+
+/// The `file:` URI that opens `path` read-only and immutable (bytes other than letters,
+/// digits and `/-._~` percent-encoded, as SQLite's URI rules ask).
+fn immutable_uri(path: &Path) -> String {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let mut uri = String::from("file:");
+    for &byte in absolute.as_os_str().as_encoded_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// True for the SQLite errors that mean the file could not be written.

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::{Ledger, LedgerError, NOW, Status, sql_error};
 use crate::feishu::UserIdType;
+use crate::text::server_text;
 
 /// What the ledger knows of one external_id, for planning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +136,18 @@ pub struct Refusal {
     pub log_id: Option<String>,
 }
 
+impl Refusal {
+    /// A refusal as the ledger holds it, its server text shown as such: a ledger written
+    /// before server text was escaped where it arrives may hold it raw.
+    fn read(code: Option<i64>, message: Option<String>, log_id: Option<String>) -> Refusal {
+        Refusal {
+            code,
+            message: server_text(&message.unwrap_or_default()),
+            log_id: log_id.map(|id| server_text(&id)),
+        }
+    }
+}
+
 /// One row of `export`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -244,11 +257,7 @@ impl Ledger {
             )
             .map_err(|e| self.sql(e))?;
         stmt.query_row([external_id], |r| {
-            Ok(Refusal {
-                code: r.get(0)?,
-                message: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                log_id: r.get(2)?,
-            })
+            Ok(Refusal::read(r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()
         .map_err(|e| self.sql(e))
@@ -271,14 +280,7 @@ impl Ledger {
         let mut rows = stmt.query([run]).map_err(|e| self.sql(e))?;
         while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
             let read = || -> rusqlite::Result<(Refusal, Option<i64>)> {
-                Ok((
-                    Refusal {
-                        code: r.get(0)?,
-                        message: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                        log_id: r.get(2)?,
-                    },
-                    r.get(3)?,
-                ))
+                Ok((Refusal::read(r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?))
             };
             let (refusal, line) = read().map_err(|e| self.sql(e))?;
             each(refusal, line);

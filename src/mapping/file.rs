@@ -50,8 +50,8 @@ pub struct SourceSettings {
     pub timezone: Option<Located<Zone>>,
     /// `date_format`: one more accepted time format (strftime).
     pub date_format: Option<Located<String>>,
-    /// `ignore_columns`: columns to skip.
-    pub ignore_columns: Vec<String>,
+    /// `ignore_columns`: columns to skip, with the line each is named on.
+    pub ignore_columns: Vec<Located<String>>,
     /// `ignore_unknown_columns`: skip every column no field is known by.
     pub ignore_unknown_columns: bool,
 }
@@ -70,7 +70,8 @@ pub struct MapFile {
     pub columns: Vec<(Field, Located<String>)>,
     /// `[values.FIELD]`: the export's value (trimmed, any case) → the field's value.
     pub values: Vec<(Field, Labels)>,
-    /// `[defaults]`: the value of a field no column gives.
+    /// `[defaults]`: the value of a field where no column gives it, or where its column's
+    /// cell is empty (see [`MapFile::notes`]).
     pub defaults: Vec<(Field, Located<String>)>,
 }
 
@@ -97,7 +98,7 @@ struct RawSource {
     timezone: Option<Spanned<String>>,
     date_format: Option<Spanned<String>>,
     #[serde(default)]
-    ignore_columns: Vec<String>,
+    ignore_columns: Vec<Spanned<String>>,
     #[serde(default)]
     ignore_unknown_columns: bool,
 }
@@ -124,7 +125,11 @@ impl MapFile {
             line,
             message,
         };
-        let line_of = |span: std::ops::Range<usize>| line_at(text, span.start);
+        // Every key and value asks for its line: the line starts are found once, and each
+        // lookup is a binary search (counting newlines from the top for each one made a
+        // `[values]` table of 100,000 labels take most of a minute).
+        let lines = LineStarts::new(text);
+        let line_of = |span: std::ops::Range<usize>| lines.line_at(span.start);
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(1, line_of);
             error(line, describe_toml_error(e.message()))
@@ -157,6 +162,7 @@ impl MapFile {
                 },
             ));
         }
+        one_field_a_column(&file.columns).map_err(|(line, message)| error(line, message))?;
         for (key, entries) in &raw.values {
             let target = field(key, "values")?;
             let mut pairs = Vec::new();
@@ -219,13 +225,67 @@ impl MapFile {
     }
 }
 
+impl MapFile {
+    /// What the mapping does that its reader may not expect, one sentence each, for the
+    /// user to be told when it is read: a field both mapped to a column and defaulted
+    /// takes the default where the column's cell is empty.
+    pub fn notes(&self) -> Vec<String> {
+        self.defaults
+            .iter()
+            .filter_map(|(field, default)| {
+                let (_, column) = self.columns.iter().find(|(f, _)| f == field)?;
+                Some(format!(
+                    "{}:{}: [defaults] gives {field} {}, and [columns] maps {field} to the column {} on line {}: the default is used where that column's cell is empty",
+                    self.path,
+                    default.line,
+                    echo(&default.value),
+                    echo(&column.value),
+                    column.line
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Refuses `[columns]` that map two fields to one column: each would read the same cells,
+/// and one of them is surely a mistake. The error is on the later line, naming the first.
+fn one_field_a_column(columns: &[(Field, Located<String>)]) -> Result<(), (u64, String)> {
+    let mut by_name: std::collections::HashMap<String, &(Field, Located<String>)> =
+        std::collections::HashMap::new();
+    let mut in_order: Vec<&(Field, Located<String>)> = columns.iter().collect();
+    in_order.sort_by_key(|(_, column)| column.line);
+    for entry in in_order {
+        let (field, column) = entry;
+        let name = super::aliases::normalize(column.value.trim()).into_owned();
+        if let Some((first, first_column)) = by_name.get(&name).copied() {
+            return Err((
+                column.line,
+                format!(
+                    "[columns] maps {field} to the column {}, which line {} already maps {first} to; a column is read as one field: map {field} to another column (or give it under [defaults]), or delete one of the two lines",
+                    echo(&column.value),
+                    first_column.line
+                ),
+            ));
+        }
+        by_name.insert(name, entry);
+    }
+    Ok(())
+}
+
 fn source_settings(
     raw: RawSource,
     error: &dyn Fn(u64, String) -> MapFileError,
     line_of: &dyn Fn(std::ops::Range<usize>) -> u64,
 ) -> Result<SourceSettings, MapFileError> {
     let mut settings = SourceSettings {
-        ignore_columns: raw.ignore_columns,
+        ignore_columns: raw
+            .ignore_columns
+            .into_iter()
+            .map(|name| Located {
+                line: line_of(name.span()),
+                value: name.into_inner(),
+            })
+            .collect(),
         ignore_unknown_columns: raw.ignore_unknown_columns,
         ..SourceSettings::default()
     };
@@ -337,26 +397,63 @@ fn toml_key(key: &str) -> String {
     format!("{key:?}")
 }
 
-/// The line a byte offset is on, from 1.
-fn line_at(text: &str, offset: usize) -> u64 {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count() as u64
-        + 1
+/// Where each line of a text starts, to find the line of a byte offset.
+struct LineStarts {
+    /// The byte offset of every `\n`, in order.
+    newlines: Vec<usize>,
 }
 
-/// The TOML parser's message, said for a mapping file's reader.
+impl LineStarts {
+    fn new(text: &str) -> LineStarts {
+        LineStarts {
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
+        }
+    }
+
+    /// The line a byte offset is on, from 1: one more than the newlines before it.
+    fn line_at(&self, offset: usize) -> u64 {
+        self.newlines.partition_point(|&at| at < offset) as u64 + 1
+    }
+}
+
+/// The TOML parser's message, said for a mapping file's reader: the mistakes people make
+/// in our words (a value of the wrong kind, a key given twice), anything else as the
+/// parser says it, named as a TOML syntax error.
 fn describe_toml_error(message: &str) -> String {
     let message = message.trim();
     if message.contains("unknown field") {
-        format!(
+        return format!(
             "{message}; a typo must not silently change what is sent: check the key against the README's mapping file section"
-        )
-    } else {
-        message.to_owned()
+        );
     }
+    if message.starts_with("duplicate key") {
+        return "this key is given twice in its table; keep one of them".to_owned();
+    }
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let found = match found.split_once(' ') {
+            Some(("integer" | "float", number)) => {
+                format!("the number {}", number.trim_matches('`'))
+            }
+            Some(("string", text)) => format!("the text {text}"),
+            Some(("boolean", value)) => format!("the value {}", value.trim_matches('`')),
+            _ if found.starts_with("map") => "a table".to_owned(),
+            _ if found.starts_with("sequence") => "a list".to_owned(),
+            _ => found.to_owned(),
+        };
+        let takes = match expected {
+            "a string" => "a text in double quotes",
+            "i64" | "u64" | "an integer" => "a whole number",
+            "a boolean" => "true or false",
+            "a sequence" => "a list in brackets, e.g. [\"部门\"]",
+            "a map" => "a table of keys and values",
+            other => other,
+        };
+        return format!("this value is {found}, but the key takes {takes}");
+    }
+    format!("this is not valid TOML: {message}")
 }
 
 #[cfg(test)]
@@ -404,7 +501,13 @@ bonus_type = 2
             "Asia/Shanghai"
         );
         assert_eq!(file.source.timezone.as_ref().unwrap().line, 7);
-        assert_eq!(file.source.ignore_columns, ["部门"]);
+        assert_eq!(
+            file.source.ignore_columns,
+            [Located {
+                value: "部门".into(),
+                line: 9
+            }]
+        );
         assert!(file.columns.contains(&(
             Field::ExternalId,
             Located {
@@ -420,6 +523,50 @@ bonus_type = 2
             file.defaults
                 .iter()
                 .any(|(f, v)| *f == Field::BonusType && v.value == "2")
+        );
+    }
+
+    #[test]
+    fn lines_are_counted_at_and_around_line_breaks() {
+        let lines = LineStarts::new("a\nbc\n\nd");
+        for (offset, line) in [
+            (0, 1),
+            (1, 1),
+            (2, 2),
+            (4, 2),
+            (5, 3),
+            (6, 4),
+            (7, 4),
+            (99, 4),
+        ] {
+            assert_eq!(lines.line_at(offset), line, "offset {offset}");
+        }
+        assert_eq!(LineStarts::new("").line_at(0), 1);
+    }
+
+    /// 100,000 labels: found line by line from the top, this took over a minute (issue
+    /// 19); the bound is some twenty times what it takes now in a debug build.
+    #[test]
+    fn a_large_values_table_reads_in_linear_time_with_its_lines() {
+        let n = 100_000;
+        let mut text = String::from("[values.rule_type]\n");
+        for i in 0..n {
+            text.push_str(&format!("\"label{i}\" = 1\n"));
+        }
+        text.push_str("\"bad\" = 9\n");
+        let started = std::time::Instant::now();
+        let err = MapFile::parse("m.toml".into(), &text).unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(err.line, n + 2, "{err}");
+        assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+        text.truncate(text.len() - "\"bad\" = 9\n".len());
+        let file = MapFile::parse("m.toml".into(), &text).unwrap();
+        let (_, labels) = &file.values[0];
+        assert_eq!(labels.len(), n as usize);
+        assert!(
+            labels
+                .iter()
+                .all(|(from, to)| to.line == from["label".len()..].parse::<u64>().unwrap() + 2)
         );
     }
 
@@ -462,7 +609,37 @@ bonus_type = 2
                 2,
                 "does not give a whole date",
             ),
-            ("[columns\n", 1, ""),
+            ("[columns\n", 1, "this is not valid TOML: "),
+            (
+                "[columns]\namount = 1\n",
+                2,
+                "this value is the number 1, but the key takes a text in double quotes",
+            ),
+            (
+                "[source]\nheader_row = \"2\"\n",
+                2,
+                "this value is the text \"2\", but the key takes a whole number",
+            ),
+            (
+                "[source]\nignore_columns = \"部门\"\n",
+                2,
+                "but the key takes a list in brackets, e.g. [\"部门\"]",
+            ),
+            (
+                "[source]\nignore_unknown_columns = \"yes\"\n",
+                2,
+                "but the key takes true or false",
+            ),
+            (
+                "columns = 1\n",
+                1,
+                "but the key takes a table of keys and values",
+            ),
+            (
+                "[columns]\namount = \"a\"\namount = \"b\"\n",
+                3,
+                "this key is given twice in its table; keep one of them",
+            ),
         ];
         for (text, line, says) in cases {
             let err = MapFile::parse("m.toml".into(), text).unwrap_err();

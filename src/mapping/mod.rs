@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use crate::field::{ERRORS_FILE_COLUMNS, Field};
 use crate::problem::{Problem, Rule};
-use crate::source::{Cell, InputError, Origin, Record, cell_text, echo_all};
+use crate::source::{Cell, InputError, NAMES_SHOWN, Origin, Record, cell_text, echo_all};
 use crate::text::echo;
 
 pub use file::{Located, MapFile, MapFileError, SourceSettings};
@@ -49,7 +49,7 @@ impl MapSpec<'_> {
             file.source
                 .ignore_columns
                 .iter()
-                .any(|ignored| same_header(ignored, name))
+                .any(|ignored| same_header(&ignored.value, name))
         })
     }
 }
@@ -155,6 +155,7 @@ impl Mapping {
                 taken(*field, i, &mut columns)?;
                 mapped[i] = true;
             }
+            read_or_skipped(file, header, &mapped, &origin.to_string())?;
         }
         for (i, name) in header.iter().enumerate() {
             if mapped[i] {
@@ -178,7 +179,7 @@ impl Mapping {
             return Err(InputError::UnknownColumns {
                 path: path.clone(),
                 plural: plural(unknown.len()),
-                unknown: unknown.join(", "),
+                unknown: crate::text::list(&unknown, NAMES_SHOWN),
                 known: Field::ALL.map(Field::name).join(", "),
             });
         }
@@ -289,6 +290,44 @@ impl Mapping {
             record,
         }
     }
+}
+
+/// Refuses an `ignore_columns` entry that names only columns `[columns]` maps: the
+/// column is read, and the entry that says to skip it does nothing. (Naming a mapped
+/// column there is how a mapping keeps the first of several columns of one name and skips
+/// the others, as `map suggest` writes it: that is fine while there are others.)
+fn read_or_skipped(
+    file: &MapFile,
+    header: &[String],
+    mapped: &[bool],
+    path: &str,
+) -> Result<(), InputError> {
+    for ignored in &file.source.ignore_columns {
+        let named: Vec<usize> = (0..header.len())
+            .filter(|&i| same_header(&header[i], &ignored.value))
+            .collect();
+        if named.is_empty() || named.iter().any(|&i| !mapped[i]) {
+            continue;
+        }
+        let Some((field, column)) = file
+            .columns
+            .iter()
+            .find(|(_, column)| same_header(&column.value, &ignored.value))
+        else {
+            continue;
+        };
+        return Err(InputError::Mapping(MapFileError {
+            path: file.path.clone(),
+            line: ignored.line,
+            message: format!(
+                "ignore_columns skips the column {} of {path}, which [columns] maps {field} to on line {}; a column is either read or skipped: delete it from ignore_columns to read it as {field}, or delete line {} to skip it",
+                echo(&ignored.value),
+                column.line,
+                column.line
+            ),
+        }));
+    }
+    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {

@@ -14,6 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::text::server_text;
+
 pub use card::Outcome;
 pub use hook::Hook;
 
@@ -221,8 +223,8 @@ async fn post(client: &reqwest::Client, url: &str, message: &Value) -> Result<()
         .as_ref()
         .and_then(|b| b.get("msg").or_else(|| b.get("StatusMessage")))
         .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+        .map(server_text)
+        .unwrap_or_default();
     match code {
         Some(0) if status.is_success() => Ok(()),
         Some(code) => Err(Failure {

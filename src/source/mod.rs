@@ -46,6 +46,9 @@ pub enum InputError {
     Spill(#[from] crate::validate::SpillError),
     #[error(transparent)]
     Copy(#[from] input::CopyError),
+    /// A mapping file that does not fit the file it maps (its lines named).
+    #[error(transparent)]
+    Mapping(#[from] crate::mapping::MapFileError),
     #[error("{path}: cannot open the file")]
     Open { path: String, source: io::Error },
     #[error("{path}:{line}: cannot read the file")]
@@ -823,9 +826,15 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Names from a header as messages show them: each echoed, comma-separated.
+/// How many of a header's names a message lists before it says how many more there are:
+/// a header can have 16,384 columns, and a message is one line a user reads.
+pub(crate) const NAMES_SHOWN: usize = 20;
+
+/// Names from a header as messages show them: each echoed, comma-separated, the first
+/// [`NAMES_SHOWN`] of them and then "and N more".
 pub(crate) fn echo_all(names: &[String]) -> String {
-    names.iter().map(|n| echo(n)).collect::<Vec<_>>().join(", ")
+    let echoed: Vec<String> = names.iter().map(|n| echo(n)).collect();
+    text::list(&echoed, NAMES_SHOWN)
 }
 
 #[cfg(test)]

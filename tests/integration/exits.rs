@@ -248,6 +248,30 @@ fn the_errors_file_never_overwrites_the_input() {
 }
 
 #[test]
+fn an_errors_file_that_cannot_be_written_is_refused_before_anything_is_sent() {
+    let live = Live::fast();
+    let wrk = Workdir::new();
+    wrk.generated("in.csv", 3, "NOWHERE");
+    live.command(
+        &wrk,
+        &[
+            "import",
+            "in.csv",
+            "--errors",
+            "nowhere/fix.csv",
+            "--no-progress",
+        ],
+    )
+    .assert()
+    .code(2)
+    .stderr(contains(
+        "nowhere/fix.csv: cannot write the errors file: No such file or directory",
+    ));
+    assert_eq!(live.requests(), 0, "refused before anything was sent");
+    assert!(!wrk.path("nowhere").exists());
+}
+
+#[test]
 fn failures_are_summarised_by_code_with_feishus_message_and_the_first_lines() {
     let live = Live::fast();
     let wrk = Workdir::new();

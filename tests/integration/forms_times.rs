@@ -301,7 +301,11 @@ fn workbook_date_cells_of_both_systems() {
     for (value, rule, needle) in [
         (0.5583, Rule::TimeForm, "time of day without a date"),
         (60.0, Rule::NoSuchDate, "1900-02-29"),
-        (3_000_000.0, Rule::TimeOutOfRange, "after 9999-12-31"),
+        (
+            3_000_000.0,
+            Rule::TimeOutOfRange,
+            "past the times a reward can carry",
+        ),
         (1.0, Rule::TimeOutOfRange, "before 1970"),
     ] {
         assert_refused(
@@ -472,11 +476,139 @@ fn date_formats_are_checked_once() {
             .unwrap_err()
             .contains("a year, a month and a day")
     );
-    assert!(
-        check_date_format("%Y %K")
-            .unwrap_err()
-            .contains("not a valid format")
+    for (format, says) in [
+        (
+            "%Y %K",
+            r#"date_format "%Y %K" is not a valid format: "%K" is no directive it knows; write it like %m/%d/%Y %H:%M"#,
+        ),
+        (
+            "%Y-%m-%d %",
+            r#"date_format "%Y-%m-%d %" is not a valid format: "%" at its end is unfinished;"#,
+        ),
+        ("%Y%m%d%-", r#""%-" at its end is unfinished"#),
+    ] {
+        let err = check_date_format(format).unwrap_err();
+        assert!(err.contains(says), "{err}");
+        assert!(
+            !err.contains("strftime") && !err.contains("specifier"),
+            "{err}"
+        );
+    }
+}
+
+/// The words of the time library (jiff) never reach a message: what it refuses is said
+/// in ours (issue 19: a 9999-12-31 showed "…overflowed: parameter 'Unix timestamp
+/// seconds' is not in the required range of -377705023201..=253402207200").
+fn assert_ours(input: TimeInput<'_>, settings: &TimeSettings, rule: Rule, needles: &[&str]) {
+    assert_refused(input, settings, rule, needles);
+    if let Err(TimeError::Refused(violation)) = time(input, settings) {
+        for theirs in [
+            "overflow",
+            "parameter",
+            "Unix timestamp",
+            "required range",
+            "`",
+        ] {
+            assert!(
+                !violation.message.contains(theirs),
+                "{input:?}: {}",
+                violation.message
+            );
+        }
+    }
+}
+
+/// What a reward time can be, said with every refusal past it.
+const RANGE: &str = "(1970-01-01 00:00 UTC to 9999-12-30 22:00 UTC)";
+
+#[test]
+fn times_past_the_end_of_9999_are_refused_in_our_words_in_every_form() {
+    let late = [
+        RANGE,
+        "leave the cell empty when the reward has no such time",
+    ];
+    let utc = settings("UTC");
+    let new_york = settings("America/New_York");
+    for (text, zone) in [
+        ("9999-12-31", &utc),
+        ("9999-12-31", &new_york),
+        ("9999-12-31 23:59:59", &settings("Asia/Shanghai")),
+        ("9999/12/31 12:00", &utc),
+        ("9999年12月31日", &utc),
+        ("9999-12-31T23:59:59+08:00", &utc),
+        ("9999-12-31T10:00:00Z", &utc),
+        ("9999-12-31T00:00:00-05:00", &utc),
+    ] {
+        assert_ours(TimeInput::Text(text), zone, Rule::TimeOutOfRange, &late);
+    }
+    // By the mapping's date_format.
+    assert_ours(
+        TimeInput::Text("12/31/9999 23:00"),
+        &with_format("UTC", "%m/%d/%Y %H:%M"),
+        Rule::TimeOutOfRange,
+        &late,
     );
+    // A workbook date cell: 9999-12-31 23:59:59, the last date Excel has, and past it.
+    for value in [2_958_465.999_988, 2_958_466.0] {
+        assert_ours(
+            TimeInput::ExcelSerial {
+                value,
+                is_1904: false,
+            },
+            &utc,
+            Rule::TimeOutOfRange,
+            &late,
+        );
+    }
+    // Epoch milliseconds are 13 digits, which end in 2286: always in range.
+    assert_eq!(
+        read(TimeInput::Text("9999999999999"), &utc).millis,
+        9_999_999_999_999
+    );
+    assert_eq!(
+        read(TimeInput::Number(9_999_999_999_999.0), &utc).millis,
+        9_999_999_999_999
+    );
+    // The last instant in range is read.
+    assert_eq!(
+        read(TimeInput::Text("9999-12-30T22:00:00Z"), &utc).millis,
+        253_402_207_200_000
+    );
+    // Before the range: the same range, said from the other end.
+    for (text, zone) in [
+        ("0000-01-01", &utc),
+        ("1969-12-31 23:59:59", &utc),
+        ("1969-12-31T23:00:00-00:30", &utc),
+    ] {
+        assert_ours(
+            TimeInput::Text(text),
+            zone,
+            Rule::TimeOutOfRange,
+            &["before 1970", RANGE],
+        );
+    }
+}
+
+#[test]
+fn a_date_formats_readings_that_are_no_date_are_said_in_our_words() {
+    let format = with_format("UTC", "%Y/%m/%d %a");
+    for (text, says) in [
+        ("2024/02/30 Fri", "February 2024 has 29 days, not 30"),
+        (
+            "2024/01/08 Tue",
+            "it says Tuesday, but 2024-01-08 is a Monday",
+        ),
+    ] {
+        assert_ours(
+            TimeInput::Text(text),
+            &format,
+            Rule::NoSuchDate,
+            &[
+                "is not a real date or time by the mapping's date_format: ",
+                says,
+            ],
+        );
+    }
 }
 
 #[test]

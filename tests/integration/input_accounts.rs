@@ -50,6 +50,20 @@ fn a_header_without_account_id_is_refused_naming_its_columns() {
 }
 
 #[test]
+fn a_wide_header_without_account_id_lists_20_of_its_columns() {
+    let names: Vec<String> = (0..5_000).map(|i| format!("c{i}")).collect();
+    let err = ids(format!("{}\n", names.join(",")), EncodingChoice::Utf8).unwrap_err();
+    let listed: Vec<String> = (0..20).map(|i| format!("\"c{i}\"")).collect();
+    assert!(
+        err.contains(&format!(
+            "the header has: {} and 4980 more. Name the column of ids account_id",
+            listed.join(", ")
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_plain_list_has_one_id_per_line() {
     let file = "6942778198054125570\n\n6942778198054125571\r\n 6942778198054125572 \n";
     assert_eq!(

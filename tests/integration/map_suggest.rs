@@ -82,7 +82,14 @@ fn a_legacy_export_validates_with_the_suggested_mapping_and_no_edits() {
         map.source.timezone.as_ref().map(|z| z.value.name()),
         Some("Asia/Shanghai")
     );
-    assert_eq!(map.source.ignore_columns, ["部门"]);
+    assert_eq!(
+        map.source
+            .ignore_columns
+            .iter()
+            .map(|c| c.value.as_str())
+            .collect::<Vec<_>>(),
+        ["部门"]
+    );
     assert_eq!(column(&map, Field::ExternalId), Some("奖励编号"));
     assert_eq!(column(&map, Field::ReferralUserId), Some("推荐人ID"));
     assert_eq!(column(&map, Field::ApplicationId), Some("投递编号"));
@@ -141,7 +148,14 @@ fn a_close_match_tie_goes_to_the_first_column_and_the_other_is_ignored() {
     );
     let (text, map) = suggest(&wrk, &["tie.csv"]);
     assert_eq!(column(&map, Field::PayTime), Some("发放日期"));
-    assert_eq!(map.source.ignore_columns, ["打款日期"]);
+    assert_eq!(
+        map.source
+            .ignore_columns
+            .iter()
+            .map(|c| c.value.as_str())
+            .collect::<Vec<_>>(),
+        ["打款日期"]
+    );
     assert!(
         text.contains("# looks like pay_time as much as 发放日期 does"),
         "{text}"
@@ -161,7 +175,14 @@ fn a_documented_label_beats_a_close_match_for_the_same_field() {
     );
     let (text, map) = suggest(&wrk, &["two.csv"]);
     assert_eq!(column(&map, Field::ExternalId), None);
-    assert_eq!(map.source.ignore_columns, ["奖励编号"]);
+    assert_eq!(
+        map.source
+            .ignore_columns
+            .iter()
+            .map(|c| c.value.as_str())
+            .collect::<Vec<_>>(),
+        ["奖励编号"]
+    );
     assert!(text.contains("but 奖励ID is a better match"), "{text}");
     let (code, _) = validate(&wrk, "two.csv", &text);
     assert_eq!(code, 0);
@@ -406,4 +427,30 @@ fn unreadable_input_exits_2_naming_the_file() {
         .stderr(contains(
             "book.xlsx: there is no sheet \"Rewards\"; the workbook's sheets are \"奖励明细\"",
         ));
+}
+
+/// Two columns of one name: the suggestion maps the first and skips the other by naming
+/// both under `[columns]` and `ignore_columns`, which a mapping may do while the header
+/// has another column of the name (only a lone column both read and skipped is refused).
+#[test]
+fn two_columns_of_one_name_keep_the_first_and_skip_the_other() {
+    let wrk = Workdir::new();
+    wrk.create(
+        "dup.csv",
+        "奖励ID,内推人ID,投递ID,奖励类型,奖励状态,积分,备注,备注\n\
+         E1,ou_1,a1,入职,已发放,100,first,second\n",
+    );
+    let (text, map) = suggest(&wrk, &["dup.csv"]);
+    assert_eq!(column(&map, Field::Comment), Some("备注"), "{text}");
+    assert_eq!(
+        map.source
+            .ignore_columns
+            .iter()
+            .map(|c| c.value.as_str())
+            .collect::<Vec<_>>(),
+        ["备注"],
+        "{text}"
+    );
+    let (code, stdout) = validate(&wrk, "dup.csv", &text);
+    assert_eq!(code, 0, "{stdout}");
 }

@@ -309,3 +309,301 @@ fn text_report_shows_50_problems_then_counts() {
         ))
         .stdout(contains("60 rows: 0 valid, 60 invalid"));
 }
+
+/// A header as wide as a sheet can be (16,384 columns): every message that lists the
+/// header's names lists the first 20 and counts the rest, and still says what to do
+/// (issue 19: the unknown columns alone made a 218 KB line).
+#[test]
+fn a_header_of_16384_columns_is_listed_in_one_short_line() {
+    let wrk = Workdir::new();
+    let known = [
+        "referral_user_id",
+        "external_id",
+        "application_id",
+        "rule_type",
+        "stage",
+    ];
+    let extra: Vec<String> = (0..16_384 - known.len())
+        .map(|i| format!("extra{i}"))
+        .collect();
+    let mut header: Vec<&str> = known.to_vec();
+    header.extend(extra.iter().map(String::as_str));
+    wrk.create(
+        "wide.csv",
+        format!("{}\nou_1,E1,a1,1,1\n", header.join(",")),
+    );
+    // No known column but one a mapping names, which the header lacks.
+    wrk.create("extra.csv", format!("{}\n", extra.join(",")));
+    wrk.create("map.toml", "[columns]\njob_id = \"职位\"\n");
+    let more = 16_384 - known.len() - 20;
+    let cases: [(&[&str], String, &str); 3] = [
+        (
+            &["validate", "wide.csv"],
+            format!(
+                "wide.csv:1: unknown columns \"extra0\", \"extra1\", \"extra2\", \"extra3\", \"extra4\", \"extra5\", \"extra6\", \"extra7\", \"extra8\", \"extra9\", \"extra10\", \"extra11\", \"extra12\", \"extra13\", \"extra14\", \"extra15\", \"extra16\", \"extra17\", \"extra18\", \"extra19\" and {more} more; known columns are referral_user_id,"
+            ),
+            "or pass --ignore-unknown-columns to skip them",
+        ),
+        (
+            &["validate", "extra.csv", "--ignore-unknown-columns"],
+            format!(
+                "extra.csv:1: missing required columns referral_user_id (or referral_user_email, referral_user_mobile), external_id, rule_type, stage; the header has: \"extra0\", \"extra1\", \"extra2\", \"extra3\", \"extra4\", \"extra5\", \"extra6\", \"extra7\", \"extra8\", \"extra9\", \"extra10\", \"extra11\", \"extra12\", \"extra13\", \"extra14\", \"extra15\", \"extra16\", \"extra17\", \"extra18\", \"extra19\" and {} more. Add the columns",
+                16_384 - known.len() - 20
+            ),
+            "or map or default",
+        ),
+        (
+            &["validate", "extra.csv", "--map", "map.toml"],
+            format!(
+                "map.toml:2: [columns] maps job_id to the column \"职位\", but extra.csv has no such column; its header has: \"extra0\", \"extra1\", \"extra2\", \"extra3\", \"extra4\", \"extra5\", \"extra6\", \"extra7\", \"extra8\", \"extra9\", \"extra10\", \"extra11\", \"extra12\", \"extra13\", \"extra14\", \"extra15\", \"extra16\", \"extra17\", \"extra18\", \"extra19\" and {} more",
+                16_384 - known.len() - 20
+            ),
+            "",
+        ),
+    ];
+    for (args, starts, advice) in cases {
+        let assert = wrk.command(args).assert().code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains(&starts), "{args:?}: {stderr}");
+        assert!(stderr.contains(advice), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.len() < 2_000, "{args:?}: {} bytes", stderr.len());
+    }
+}
+
+/// Every cell of the first sheet of a workbook, as text, row by row.
+fn xlsx_rows(path: &std::path::Path) -> Vec<Vec<String>> {
+    use calamine::Reader as _;
+    let mut book = calamine::open_workbook_auto(path).expect("the errors workbook opens");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).expect("the sheet reads");
+    range
+        .rows()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect()
+}
+
+/// Excel holds 32,767 (UTF-16) characters a cell: a longer one is cut, saying so and how
+/// long it was, and the workbook is written (issue 19: exit 2 and an empty file).
+#[test]
+fn an_xlsx_errors_file_cuts_a_cell_past_excels_limit_and_says_so() {
+    let wrk = Workdir::new();
+    let long = "长".repeat(40_000);
+    // Characters outside the BMP count twice in Excel's limit.
+    let wide = "😀".repeat(20_000);
+    let rows = [
+        BAD_STAGE.replace(",9,,", &format!(",9,{long},")),
+        BAD_AMOUNT.replace(",2,,", &format!(",2,{wide},")),
+    ];
+    wrk.create("in.csv", csv(&[&rows[0], &rows[1]]));
+    wrk.command(&["validate", "in.csv", "--errors", "out.xlsx"])
+        .assert()
+        .code(1)
+        .stderr(contains("wrote 2 invalid rows to out.xlsx"));
+    let sheet = xlsx_rows(&wrk.path("out.xlsx"));
+    let reason = HEADER.split(',').position(|c| c == "reason").unwrap();
+    assert_eq!(sheet[1][0], "E4");
+    assert_eq!(sheet[2][0], "E3");
+    for (cell, kept, all) in [
+        (&sheet[1][reason], "长", "40,000"),
+        (&sheet[2][reason], "😀", "20,000"),
+    ] {
+        let note = format!("… [cut: {all} characters in all]");
+        assert!(cell.ends_with(&note), "{}", &cell[cell.len() - 60..]);
+        let units = cell.encode_utf16().count();
+        assert!(
+            (32_767 - 2..=32_767).contains(&units),
+            "{units} UTF-16 units"
+        );
+        assert!(
+            cell.trim_end_matches(&note)
+                .chars()
+                .all(|c| c.to_string() == kept)
+        );
+    }
+    // The other cells are whole, the errors included.
+    assert!(
+        sheet[1]
+            .last()
+            .unwrap()
+            .starts_with("column stage: \"9\" is not a stage")
+    );
+}
+
+/// A run that stops half way leaves no errors file, or the one already there as it was;
+/// the path is still checked before the run.
+#[test]
+fn an_errors_file_is_written_whole_or_not_at_all() {
+    let wrk = Workdir::new();
+    // An invalid row, then a time that needs a zone: the run stops at line 3 (exit 2).
+    let text = "external_id,referral_user_id,application_id,rule_type,stage,point_bonus,create_time\n\
+                E1,ou_1,a1,1,9,1,\n\
+                E2,ou_1,a1,1,1,1,2024-01-08\n";
+    wrk.create("in.csv", text);
+    wrk.create("old.csv", "an earlier errors file\n");
+    wrk.create("old.xlsx", "an earlier errors workbook\n");
+    for out in ["new.csv", "new.xlsx", "old.csv", "old.xlsx"] {
+        let before = std::fs::read(wrk.path(out)).ok();
+        wrk.command(&["validate", "in.csv", "--errors", out])
+            .assert()
+            .code(2)
+            .stderr(contains(
+                "in.csv:3: column create_time: \"2024-01-08\" has no offset",
+            ));
+        assert_eq!(std::fs::read(wrk.path(out)).ok(), before, "{out}");
+    }
+    let mut left: Vec<String> = std::fs::read_dir(wrk.path(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["in.csv", "old.csv", "old.xlsx"],
+        "no temporary file is left"
+    );
+
+    // Written in full over a symbolic link's file, the link kept.
+    std::os::unix::fs::symlink("old.csv", wrk.path("link.csv")).unwrap();
+    wrk.command(&[
+        "validate",
+        "in.csv",
+        "--errors",
+        "link.csv",
+        "--timezone",
+        "UTC",
+    ])
+    .assert()
+    .code(1);
+    assert!(
+        wrk.path("link.csv")
+            .symlink_metadata()
+            .unwrap()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(wrk.path("old.csv")).unwrap();
+    assert!(
+        written.starts_with("external_id,") && written.contains("\nE1,"),
+        "{written}"
+    );
+
+    // A path that is no regular file is written to as it is (nothing can replace it).
+    wrk.command(&["validate", "in.csv", "--errors", "/dev/stdout", "--timezone", "UTC"])
+        .assert()
+        .code(1)
+        .stdout(contains("external_id,referral_user_id,application_id,rule_type,stage,point_bonus,create_time,line,errors\nE1,"));
+
+    // Checked at the start: a directory that does not exist is refused before any row.
+    wrk.command(&["validate", "in.csv", "--errors", "nowhere/out.csv"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "nowhere/out.csv: cannot write the errors file: No such file or directory",
+        ))
+        .stdout(contains("in.csv:2").not());
+}
+
+/// Every time column says the same of a time past the end of 9999, in our words.
+#[test]
+fn a_far_date_in_every_time_column_is_refused_with_the_range() {
+    let wrk = Workdir::new();
+    let far = "9999-12-31 23:59:59";
+    wrk.create(
+        "far.csv",
+        format!(
+            "external_id,referral_user_id,application_id,rule_type,stage,point_bonus,create_time,confirm_time,pay_time,onboard_time,conversion_time\n\
+             E1,ou_1,a1,1,3,1,{far},{far},{far},{far},{far}\n"
+        ),
+    );
+    let output = wrk
+        .command(&["validate", "far.csv", "--timezone", "Asia/Shanghai"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for column in [
+        "create_time",
+        "confirm_time",
+        "pay_time",
+        "onboard_time",
+        "conversion_time",
+    ] {
+        assert!(
+            stdout.contains(&format!("far.csv:2: column {column}: \"{far}\" is past the times a reward can carry (1970-01-01 00:00 UTC to 9999-12-30 22:00 UTC); exports often write a far date such as 9999-12-31 for \"none\": leave the cell empty when the reward has no such time\n")),
+            "{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("overflow") && !stdout.contains("parameter"),
+        "{stdout}"
+    );
+}
+
+/// A mapping that reads one column as two fields, or both reads and skips a column, is
+/// refused naming its lines (issue 19: both went through without a word); one that maps
+/// a column and defaults its field says that the default fills the empty cells.
+#[test]
+fn a_mapping_that_contradicts_itself_is_refused_naming_its_lines() {
+    let wrk = Workdir::new();
+    wrk.create(
+        "in.csv",
+        "external_id,referral_user_id,application_id,rule_type,stage,point_bonus,部门,币种\n\
+         E1,ou_1,a1,1,1,1,研发,\n\
+         E2,ou_1,a2,1,1,1,研发,USD\n",
+    );
+    wrk.create(
+        "two.toml",
+        "[columns]\njob_id = \"部门\"\ncomment = \" 部门 \"\n",
+    );
+    wrk.create(
+        "both.toml",
+        "[source]\nignore_columns = [\"币种\", \"部门\"]\n\n[columns]\njob_id = \"部门\"\n",
+    );
+    for (map, says) in [
+        (
+            "two.toml",
+            "rewardsync: two.toml:3: [columns] maps comment to the column \"部门\", which line 2 already maps job_id to; a column is read as one field: map comment to another column (or give it under [defaults]), or delete one of the two lines\n",
+        ),
+        (
+            "both.toml",
+            "rewardsync: both.toml:2: ignore_columns skips the column \"部门\" of in.csv, which [columns] maps job_id to on line 5; a column is either read or skipped: delete it from ignore_columns to read it as job_id, or delete line 5 to skip it\n",
+        ),
+    ] {
+        wrk.command(&["validate", "in.csv", "--map", map])
+            .assert()
+            .code(2)
+            .stderr(says)
+            .stdout("");
+    }
+
+    // Mapped and defaulted: the default fills the empty cells, and that is said.
+    wrk.create(
+        "default.toml",
+        "[source]\nignore_columns = [\"部门\"]\n\n[columns]\ncurrency_type = \"币种\"\n\n[defaults]\nbonus_type = 2\namount = \"10\"\ncurrency_type = \"CNY\"\n",
+    );
+    let output = wrk
+        .command(&[
+            "validate",
+            "in.csv",
+            "--map",
+            "default.toml",
+            "--explain",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "rewardsync: note: default.toml:10: [defaults] gives currency_type \"CNY\", and [columns] maps currency_type to the column \"币种\" on line 5: the default is used where that column's cell is empty\n"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("line 2, column 币种 (currency_type): (empty) read as CNY (by [defaults])"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("line 3, column 币种 (currency_type)"),
+        "USD is the file's own: {stdout}"
+    );
+}
