@@ -284,9 +284,68 @@ pub fn io_error(e: &std::io::Error) -> String {
     }
 }
 
+/// Reads a small text file whole (a mapping file, a secret), or refuses it past `limit`
+/// bytes without reading on: no file given as configuration can exhaust the memory
+/// (SPEC §2.5). A file too big, or not UTF-8, is an `InvalidData` error saying so (print
+/// it with [`io_error`]).
+pub fn read_small_file(path: &std::path::Path, limit: u64, what: &str) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "the file is over {}, which no {what} comes near: is it the right file?",
+                bytes_in_words(limit)
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "byte {} of the file is not UTF-8; save it as UTF-8 text",
+                e.utf8_error().valid_up_to() + 1
+            ),
+        )
+    })
+}
+
+/// A size in bytes as messages say it: `64 KiB`, `16 MiB`.
+pub fn bytes_in_words(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_files_are_read_and_big_ones_refused_without_reading_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "abc\n").unwrap();
+        assert_eq!(read_small_file(&path, 4, "mapping file").unwrap(), "abc\n");
+        let refused = |limit, what| io_error(&read_small_file(&path, limit, what).unwrap_err());
+        assert_eq!(
+            refused(3, "mapping file"),
+            "the file is over 3 bytes, which no mapping file comes near: is it the right file?"
+        );
+        std::fs::write(&path, b"ok\xFF").unwrap();
+        assert_eq!(
+            refused(16, "secret"),
+            "byte 3 of the file is not UTF-8; save it as UTF-8 text"
+        );
+        assert_eq!(bytes_in_words(16 << 20), "16 MiB");
+        assert_eq!(bytes_in_words(64 << 10), "64 KiB");
+    }
 
     #[test]
     fn trim_is_str_trim() {

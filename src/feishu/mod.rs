@@ -33,6 +33,9 @@ pub use lookup::{
     UserStatus, talent_batches, user_batches,
 };
 pub use request::{Family, Request};
-pub use target::{SECRET_ENV, SECRET_FILE_ENV, Secret, Target, TargetError, exposure, private_fix};
+pub use target::{
+    MAX_SECRET_FILE, SECRET_ENV, SECRET_FILE_ENV, Secret, Target, TargetError, exposure,
+    private_fix,
+};
 pub use token::Token;
 pub use user_id_type::UserIdType;

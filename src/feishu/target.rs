@@ -12,6 +12,9 @@ pub const SECRET_ENV: &str = "FEISHU_APP_SECRET";
 /// The environment variable that names a file holding the app secret.
 pub const SECRET_FILE_ENV: &str = "FEISHU_APP_SECRET_FILE";
 
+/// The largest secret file read (an app secret is 32 characters, a bot's a few dozen).
+pub const MAX_SECRET_FILE: u64 = 64 << 10;
+
 /// Why a target or a secret could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
@@ -193,7 +196,8 @@ impl Secret {
                 });
             }
         }
-        let text = std::fs::read_to_string(path).map_err(unreadable)?;
+        let text =
+            crate::text::read_small_file(path, MAX_SECRET_FILE, "secret").map_err(unreadable)?;
         let secret = text.trim();
         if secret.is_empty() {
             return Err(TargetError::SecretFileEmpty {

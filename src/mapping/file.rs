@@ -103,17 +103,22 @@ struct RawSource {
     ignore_unknown_columns: bool,
 }
 
+/// The largest mapping file read: a `[values]` table of 100,000 labels takes 3 MB.
+const MAX_BYTES: u64 = 16 << 20;
+
 impl MapFile {
     /// Reads and checks a mapping file.
     pub fn load(path: &Path) -> Result<MapFile, MapFileError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| MapFileError {
-            path: shown.clone(),
-            line: 1,
-            message: format!(
-                "cannot read the mapping file: {}",
-                crate::text::io_error(&e)
-            ),
+        let text = crate::text::read_small_file(path, MAX_BYTES, "mapping file").map_err(|e| {
+            MapFileError {
+                path: shown.clone(),
+                line: 1,
+                message: format!(
+                    "cannot read the mapping file: {}",
+                    crate::text::io_error(&e)
+                ),
+            }
         })?;
         MapFile::parse(shown, &text)
     }

@@ -277,7 +277,8 @@ fn read_private(var: &'static str, path: &Path) -> Result<String, NotifyError> {
             )));
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|e| fail(crate::text::io_error(&e)))?;
+    let text = crate::text::read_small_file(path, crate::feishu::MAX_SECRET_FILE, "secret")
+        .map_err(|e| fail(crate::text::io_error(&e)))?;
     let text = text.trim();
     if text.is_empty() {
         return Err(fail("the file is empty".into()));

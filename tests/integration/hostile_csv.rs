@@ -268,3 +268,32 @@ fn a_fifo_with_one_writer_is_read_once_and_never_waited_for_again() {
         writer.join().unwrap();
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_mapping_or_secret_file_too_big_is_refused_without_being_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let wrk = Workdir::new();
+    wrk.create("r.csv", file_with(1, 9, ""));
+    // A mapping file of 17 MiB (a comment line over and over).
+    let line = format!("# {}\n", "x".repeat(1022));
+    wrk.create("big.toml", line.repeat(17 * 1024));
+    wrk.command(&["validate", "r.csv", "--map", "big.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "big.toml:1: cannot read the mapping file: the file is over 16 MiB, which no mapping file comes near: is it the right file?",
+        ));
+    let secret = wrk.create("secret", "s".repeat(100_000));
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    wrk.command(&["import", "r.csv", "--no-progress"])
+        .env("FEISHU_APP_ID", "cli_x")
+        .env_remove("FEISHU_APP_SECRET")
+        .env("FEISHU_APP_SECRET_FILE", &secret)
+        .env("FEISHU_BASE_URL", "http://127.0.0.1:9")
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the file is over 64 KiB, which no secret comes near",
+        ));
+}
