@@ -30,6 +30,8 @@ pub enum Rule {
     Ragged,
     /// A cell holds a control character, or a tab or line break outside free text.
     ControlCharacter,
+    /// A row holds more text than a row may (1 MiB, SPEC §2.5): its cells were not kept.
+    TooLong,
     /// A required cell is empty.
     Required,
     /// A cell the row's bonus_type needs (points, or currency and amount) is empty.
@@ -112,10 +114,11 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 42] = [
+    pub const ALL: [Rule; 43] = [
         Rule::Encoding,
         Rule::Ragged,
         Rule::ControlCharacter,
+        Rule::TooLong,
         Rule::Required,
         Rule::RequiredByBonusType,
         Rule::CandidateMissing,
@@ -163,6 +166,7 @@ impl Rule {
             Rule::Encoding => "encoding",
             Rule::Ragged => "ragged",
             Rule::ControlCharacter => "control_character",
+            Rule::TooLong => "too_long",
             Rule::Required => "required",
             Rule::RequiredByBonusType => "required_by_bonus_type",
             Rule::CandidateMissing => "candidate_missing",
@@ -212,6 +216,7 @@ impl Rule {
             Rule::Encoding => "holds bytes that are not valid in the file's encoding",
             Rule::Ragged => "the row has a different number of fields than the header",
             Rule::ControlCharacter => "contains a control character",
+            Rule::TooLong => "holds more than the 1 MiB of text a row may hold",
             Rule::Required => "is empty; it is required",
             Rule::RequiredByBonusType => "is empty; the row's bonus_type requires it",
             Rule::CandidateMissing => {

@@ -280,9 +280,13 @@ impl RowRules {
             ));
         }
         cells.problems.extend(row.problems());
-        // A ragged row's cells sit under the wrong names: checking them would only mislead.
-        let ragged = record.problems.iter().any(|p| p.rule == Rule::Ragged);
-        let (body, external_id) = if ragged {
+        // A ragged row's cells sit under the wrong names, and a row too long to keep has
+        // none: checking them would only mislead.
+        let unreadable = record
+            .problems
+            .iter()
+            .any(|p| matches!(p.rule, Rule::Ragged | Rule::TooLong));
+        let (body, external_id) = if unreadable {
             (None, None)
         } else {
             cells.layout_characters();
