@@ -447,3 +447,96 @@ fn the_corpus_of_hostile_workbooks_is_refused_or_read() {
         assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
     }
 }
+
+/// An `.ods` of `tables` (name, rows), as LibreOffice lays one out.
+fn ods_of(tables: &[(&str, String)]) -> Vec<u8> {
+    let tables: String = tables
+        .iter()
+        .map(|(name, rows)| format!(r#"<table:table table:name="{name}">{rows}</table:table>"#))
+        .collect();
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>"#;
+    zip_bytes(&[
+        (
+            "mimetype",
+            "application/vnd.oasis.opendocument.spreadsheet".to_owned(),
+        ),
+        ("META-INF/manifest.xml", manifest.to_owned()),
+        ("content.xml", content),
+    ])
+}
+
+/// An `.ods` row of text cells, repeated `repeat` times.
+fn ods_row(cells: &[&str], repeat: u32) -> String {
+    let cells: String = cells
+        .iter()
+        .map(|text| {
+            format!(r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#)
+        })
+        .collect();
+    match repeat {
+        1 => format!("<table:table-row>{cells}</table:table-row>"),
+        n => format!(
+            r#"<table:table-row table:number-rows-repeated="{n}">{cells}</table:table-row>"#
+        ),
+    }
+}
+
+fn ods_rewards() -> String {
+    ods_row(&HEADER, 1) + &ods_row(&["e2", "ou_1", "app_1", "1", "1", "100", "1"], 1)
+}
+
+#[test]
+fn an_ods_row_repeated_to_the_last_row_is_refused_by_its_table_and_row() {
+    let rows = ods_rewards() + &ods_row(&["e3", "ou_1", "app_1", "1", "1", "100", "1"], 1_048_573);
+    assert_eq!(
+        refusal("repeat.ods", &ods_of(&[("Rewards", rows)])),
+        "repeat.ods: table \"Rewards\" up to its row 3, repeated 1048573 times (the spreadsheet reader holds every table whole, each repeated row and column as many times as it repeats) would take about 560 MiB of memory to read, more than the 192 MiB a workbook may take; delete the rows and columns past the table's end (a sheet formatted down to its last row repeats them), or save the sheet as CSV UTF-8, which is read as a stream whatever its size"
+    );
+    // The rows LibreOffice writes to the end of a formatted sheet hold nothing: they cost
+    // nothing, and the table reads.
+    let rows = ods_rewards()
+        + r#"<table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#;
+    let read = read("filler.ods", &ods_of(&[("Rewards", rows)])).unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].cell(0), Cell::Text("e2"));
+}
+
+#[test]
+fn every_table_of_an_ods_counts_as_calamine_reads_them_all() {
+    let big = ods_row(&["x", "y", "z", "w"], 1_048_576);
+    assert!(
+        refusal(
+            "two.ods",
+            &ods_of(&[("Rewards", ods_rewards()), ("Big", big)])
+        )
+        .starts_with("two.ods: table \"Big\" up to its row 1, repeated 1048576 times")
+    );
+    // A small second table is no trouble.
+    let small = ods_row(&["x", "y", "z", "w"], 100);
+    let rows = read(
+        "two.ods",
+        &ods_of(&[("Rewards", ods_rewards()), ("Small", small)]),
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+}
+
+#[test]
+fn an_ods_cell_over_a_mib_is_refused_by_its_name() {
+    let spaces = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>e3<text:s text:c="2000000"/></text:p></table:table-cell></table:table-row>"#;
+    assert_eq!(
+        refusal("cell.ods", &ods_of(&[("Rewards", ods_rewards() + spaces)])),
+        "cell.ods[Rewards]:3: cell A3 holds 2000002 bytes, more than the 1 MiB a cell may hold; the workbook reader would hold it whole, so the file is refused: shorten the cell or delete it, or save the sheet as CSV UTF-8, where a long cell makes only its row invalid"
+    );
+    let long = "x".repeat(2 << 20);
+    let cell = format!(
+        r#"<table:table-row><table:table-cell/><table:table-cell office:value-type="float" office:value="1"><text:p>{long}</text:p></table:table-cell></table:table-row>"#
+    );
+    assert!(
+        refusal("cell.ods", &ods_of(&[("Rewards", ods_rewards() + &cell)]))
+            .starts_with("cell.ods[Rewards]:3: cell B3 holds more than 1048576 bytes")
+    );
+}

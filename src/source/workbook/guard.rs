@@ -12,10 +12,12 @@
 //! - [`xls`]: the cells calamine materialises from the compound document's stream.
 
 mod archive;
+mod ods;
 mod xlsx;
 mod xml;
 
 pub(super) use archive::check as check_archive;
+pub(super) use ods::check as check_ods;
 pub(super) use xlsx::{ErrorCells, XlsxPlan, check_book as check_xlsx};
 
 use crate::source::InputError;
@@ -46,6 +48,10 @@ const STRINGS_BUDGET: u64 = 128 << 20;
 /// What calamine's other structures of an `.xlsx` may take: styles, relationships, sheet
 /// names and defined names. A workbook's are a few MB at most (Excel allows 64,000 styles).
 const STRUCTURE_BUDGET: u64 = 32 << 20;
+
+/// What the sheets of an `.xls` or `.ods`, which calamine reads whole when it opens one,
+/// may take in memory.
+const LOADED_BUDGET: u64 = 192 << 20;
 
 /// What a workbook refused for what it holds should do.
 #[derive(Debug, Clone, Copy)]
@@ -84,12 +90,12 @@ fn megabytes(bytes: u64) -> u64 {
     bytes.div_ceil(1 << 20)
 }
 
-/// What a string of `len` bytes takes on the heap: its allocation, rounded up as an
-/// allocator rounds (about an eighth, and a header's worth); nothing when empty.
+/// What a string of `len` bytes takes on the heap: its allocation, rounded up to 8 bytes
+/// and by an eighth, as mimalloc's size classes round; nothing when empty.
 fn string_cost(len: u64) -> u64 {
     match len {
         0 => 0,
-        len => len + len / 8 + 16,
+        len => len.next_multiple_of(8) + len / 8,
     }
 }
 

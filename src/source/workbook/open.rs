@@ -57,9 +57,13 @@ pub(super) fn open(path: &Path, shown: &str, sniffed: WorkbookFormat) -> Result<
             let format = zip_kind(shown, &mut reader)?;
             rewind(&mut reader)?;
             match format {
-                WorkbookFormat::Ods => unpanicked(shown, WorkbookFormat::Ods, || Ods::new(reader))?
-                    .map(|book| Book::Ods(Box::new(book)))
-                    .map_err(|e| ods_error(shown, e)),
+                WorkbookFormat::Ods => {
+                    guard::check_ods(shown, &mut reader)?;
+                    rewind(&mut reader)?;
+                    unpanicked(shown, WorkbookFormat::Ods, || Ods::new(reader))?
+                        .map(|book| Book::Ods(Box::new(book)))
+                        .map_err(|e| ods_error(shown, e))
+                }
                 _ => {
                     let plan = guard::check_xlsx(shown, &mut reader)?;
                     rewind(&mut reader)?;

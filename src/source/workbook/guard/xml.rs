@@ -111,7 +111,7 @@ pub(super) fn attr_local<'a>(e: &'a BytesStart<'_>, local: &str) -> Option<&'a s
 
 /// `key="value"` pairs of a tag's attributes, as calamine reads them (no entity decoding);
 /// a malformed one ends the list.
-fn raw_attrs(raw: &str) -> impl Iterator<Item = (&str, &str)> {
+pub(super) fn raw_attrs(raw: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut rest = raw;
     std::iter::from_fn(move || {
         let (key, after) = rest.split_once('=')?;
