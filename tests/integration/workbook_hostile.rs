@@ -540,3 +540,29 @@ fn an_ods_cell_over_a_mib_is_refused_by_its_name() {
             .starts_with("cell.ods[Rewards]:3: cell B3 holds more than 1048576 bytes")
     );
 }
+
+/// The bytes of `tests/corpus/workbooks/NAME`.
+fn corpus(name: &str) -> Vec<u8> {
+    std::fs::read(crate::common::repo_path(&format!(
+        "tests/corpus/workbooks/{name}"
+    )))
+    .unwrap()
+}
+
+#[test]
+fn an_xls_with_one_far_cell_is_refused_by_its_sheet_and_cell() {
+    assert_eq!(
+        refusal("far.xls", &corpus("xls-cell-iv65536.xls")),
+        "far.xls: sheet \"Rewards\" (its cells up to IV65536, which the spreadsheet reader holds whole, empty ones too) would take about 961 MiB of memory to read, more than the 192 MiB a workbook may take; delete the cells far from the table (Ctrl+End in Excel goes to the last cell; delete the rows and columns between it and the table), or open the file in Excel and save it as an Excel Workbook (.xlsx), which is read as a stream"
+    );
+    let (code, text) = validate("far.xls", &corpus("xls-cell-iv65536.xls"));
+    assert_eq!(code, 2, "{text}");
+}
+
+#[test]
+fn a_good_xls_still_reads() {
+    let rows = read("good.xls", &corpus("xls-rewards.xls")).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].cell(0), Cell::Text("e1"));
+    assert_eq!(rows[1].cell(5), Cell::Number(200.0));
+}

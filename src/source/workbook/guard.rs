@@ -13,11 +13,13 @@
 
 mod archive;
 mod ods;
+mod xls;
 mod xlsx;
 mod xml;
 
 pub(super) use archive::check as check_archive;
 pub(super) use ods::check as check_ods;
+pub(super) use xls::check as check_xls;
 pub(super) use xlsx::{ErrorCells, XlsxPlan, check_book as check_xlsx};
 
 use crate::source::InputError;

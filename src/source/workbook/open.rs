@@ -49,9 +49,13 @@ pub(super) fn open(path: &Path, shown: &str, sniffed: WorkbookFormat) -> Result<
     let mut reader = BufReader::new(file);
     let rewind = |reader: &mut FileReader| reader.rewind().map_err(|e| io_error(shown, None, e));
     match sniffed {
-        WorkbookFormat::Xls => unpanicked(shown, WorkbookFormat::Xls, || Xls::new(reader))?
-            .map(|book| Book::Xls(Box::new(book)))
-            .map_err(|e| xls_error(shown, e)),
+        WorkbookFormat::Xls => {
+            guard::check_xls(shown, &mut reader)?;
+            rewind(&mut reader)?;
+            unpanicked(shown, WorkbookFormat::Xls, || Xls::new(reader))?
+                .map(|book| Book::Xls(Box::new(book)))
+                .map_err(|e| xls_error(shown, e))
+        }
         WorkbookFormat::Xlsx | WorkbookFormat::Ods => {
             guard::check_archive(shown, &mut reader)?;
             let format = zip_kind(shown, &mut reader)?;
@@ -252,14 +256,19 @@ fn xls_error(shown: &str, error: XlsError) -> InputError {
         },
         // calamine does not say which: no workbook stream in the compound document, or a
         // damaged one. Both are named, with what to do about each.
-        XlsError::Cfb(e) => InputError::NotAWorkbook {
-            path: shown.to_owned(),
-            what: format!(
-                "an Office 97-2003 file that cannot be read as an Excel workbook ({e}): perhaps another Office file (a Word .doc), an .xlsx protected by a password (Excel stores those in this format), or a damaged .xls"
-            ),
-            advice: "open it in Excel, remove any password (File > Info > Protect Workbook), and save it as an Excel Workbook (.xlsx)",
-        },
+        XlsError::Cfb(e) => unreadable_compound(shown, &e.to_string()),
         other => damaged(shown, WorkbookFormat::Xls, other.to_string()),
+    }
+}
+
+/// A compound document whose workbook cannot be read, with the reader's words.
+pub(super) fn unreadable_compound(shown: &str, detail: &str) -> InputError {
+    InputError::NotAWorkbook {
+        path: shown.to_owned(),
+        what: format!(
+            "an Office 97-2003 file that cannot be read as an Excel workbook ({detail}): perhaps another Office file (a Word .doc), an .xlsx protected by a password (Excel stores those in this format), or a damaged .xls"
+        ),
+        advice: "open it in Excel, remove any password (File > Info > Protect Workbook), and save it as an Excel Workbook (.xlsx)",
     }
 }
 
