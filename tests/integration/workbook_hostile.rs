@@ -566,3 +566,42 @@ fn a_good_xls_still_reads() {
     assert_eq!(rows[0].cell(0), Cell::Text("e1"));
     assert_eq!(rows[1].cell(5), Cell::Number(200.0));
 }
+
+#[test]
+fn an_ods_date_before_1900_is_a_date_too_early_not_a_time_of_day() {
+    let date = |id: &str, date: &str| {
+        let mut row = ods_row(&[id, "ou_1", "app_1", "1", "1", "100", "1"], 1);
+        let cell = format!(
+            r#"<table:table-cell office:value-type="date" office:date-value="{date}"><text:p>{date}</text:p></table:table-cell></table:table-row>"#
+        );
+        row = row.replace("</table:table-row>", &cell);
+        row
+    };
+    let mut header = HEADER.to_vec();
+    header.push("create_time");
+    let rows = ods_row(&header, 1)
+        + &date("e2", "1899-06-01")
+        + &date("e3", "1900-01-15")
+        + &date("e4", "2024-01-08T13:24:35");
+    let dir = Workdir::new();
+    dir.create("dates.ods", ods_of(&[("Rewards", rows)]));
+    let output = dir
+        .command(&["validate", "--timezone", "Asia/Shanghai", "dates.ods"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("dates.ods[Rewards]:2: column create_time: \"1899-06-01\" is before 1970, which the API cannot take as epoch milliseconds"),
+        "{text}"
+    );
+    // Excel's serials count January and February 1900 from a day that never was: the
+    // date as written is read instead.
+    assert!(
+        text.contains("dates.ods[Rewards]:3: column create_time: \"1900-01-15\" is before 1970"),
+        "{text}"
+    );
+    assert!(!text.contains("time of day"), "{text}");
+    assert!(text.contains("3 rows: 1 valid, 2 invalid"), "{text}");
+}
