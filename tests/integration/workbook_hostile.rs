@@ -493,7 +493,7 @@ fn an_ods_row_repeated_to_the_last_row_is_refused_by_its_table_and_row() {
     let rows = ods_rewards() + &ods_row(&["e3", "ou_1", "app_1", "1", "1", "100", "1"], 1_048_573);
     assert_eq!(
         refusal("repeat.ods", &ods_of(&[("Rewards", rows)])),
-        "repeat.ods: table \"Rewards\" up to its row 3, repeated 1048573 times (the spreadsheet reader holds every table whole, each repeated row and column as many times as it repeats) would take about 560 MiB of memory to read, more than the 192 MiB a workbook may take; delete the rows and columns past the table's end (a sheet formatted down to its last row repeats them), or save the sheet as CSV UTF-8, which is read as a stream whatever its size"
+        "repeat.ods: table \"Rewards\" up to its row 3, repeated 1048573 times (the spreadsheet reader holds every table whole, each repeated row and column as many times as it repeats) would take about 560 MiB of memory to read, more than the 160 MiB a workbook may take; delete the rows and columns past the table's end (a sheet formatted down to its last row repeats them), or save the sheet as CSV UTF-8, which is read as a stream whatever its size"
     );
     // The rows LibreOffice writes to the end of a formatted sheet hold nothing: they cost
     // nothing, and the table reads.

@@ -51,9 +51,14 @@ const STRINGS_BUDGET: u64 = 128 << 20;
 /// names and defined names. A workbook's are a few MB at most (Excel allows 64,000 styles).
 const STRUCTURE_BUDGET: u64 = 32 << 20;
 
-/// What the sheets of an `.xls` or `.ods`, which calamine reads whole when it opens one,
-/// may take in memory.
-const LOADED_BUDGET: u64 = 192 << 20;
+/// What the tables of an `.ods`, which calamine reads whole when it opens one, may take in
+/// memory. An `.ods` may have a million rows, and the checks of each row take their own
+/// memory besides (some 45 MB at a million): this keeps the whole run under 256 MB.
+const ODS_BUDGET: u64 = 160 << 20;
+
+/// What the sheets of an `.xls`, which calamine reads whole when it opens one, may take in
+/// memory. An `.xls` has at most 65,536 rows, whose checks take little besides.
+const XLS_BUDGET: u64 = 192 << 20;
 
 /// What a workbook refused for what it holds should do.
 #[derive(Debug, Clone, Copy)]

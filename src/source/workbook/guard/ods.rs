@@ -3,7 +3,7 @@
 //! columns (`table:number-rows-repeated="1048575"` is one row in the file and a million in
 //! memory), with a cell's text cloned into every copy. `content.xml` is streamed here with
 //! the same parser the same way ([`Part`]), calamine's memory reckoned as it goes, table by
-//! table, and the file refused when it passes [`LOADED_BUDGET`], naming the table and row;
+//! table, and the file refused when it passes [`ODS_BUDGET`], naming the table and row;
 //! so is a cell over 1 MiB.
 
 use std::io::{Read, Seek};
@@ -14,7 +14,7 @@ use zip::ZipArchive;
 
 use super::xml::{Part, Stop, attr, raw_attrs};
 use super::{
-    CELL_BYTES, LAST_COLUMN, LAST_ROW, LOADED_BUDGET, WorkbookLimit, cell_name, limit, megabytes,
+    CELL_BYTES, LAST_COLUMN, LAST_ROW, ODS_BUDGET, WorkbookLimit, cell_name, limit, megabytes,
     string_cost,
 };
 use crate::source::InputError;
@@ -34,7 +34,7 @@ const PARSED_BYTES: u64 = (DATA_BYTES + FORMULA_BYTES) * 3 / 2;
 const PARSED_ROW_BYTES: u64 = 24;
 
 /// Refuses an `.ods` (`reader` at the start of the archive) whose tables calamine would
-/// take more than [`LOADED_BUDGET`] to hold, or one of whose cells holds more than
+/// take more than [`ODS_BUDGET`] to hold, or one of whose cells holds more than
 /// [`CELL_BYTES`]. A file that cannot be read is left to calamine to report.
 pub(in crate::source::workbook) fn check<R: Read + Seek>(
     shown: &str,
@@ -314,7 +314,7 @@ impl<R: Read> Content<'_, R> {
             .saturating_add(values)
             .saturating_add(table.formulas.bytes(FORMULA_BYTES))
             .saturating_add(parsed.max(self.memory.largest).max(values));
-        if used <= LOADED_BUDGET {
+        if used <= ODS_BUDGET {
             return Ok(());
         }
         let row = table.rows + 1;
@@ -329,7 +329,7 @@ impl<R: Read> Content<'_, R> {
                 echo(&table.name)
             ),
             megabytes: megabytes(used),
-            budget: megabytes(LOADED_BUDGET),
+            budget: megabytes(ODS_BUDGET),
             advice: "delete the rows and columns past the table's end (a sheet formatted down to its last row repeats them), or save the sheet as CSV UTF-8, which is read as a stream whatever its size",
         })
     }

@@ -4,14 +4,14 @@
 //! file is 16.7 million cells, a gigabyte. Here the stream is read record by record with
 //! the `cfb` crate (bounded memory: one record at a time), calamine's memory reckoned as
 //! it would parse each sheet (the bounding box of its cells, their text, its formulas), and
-//! the file refused past [`LOADED_BUDGET`], naming the sheet and its far cell.
+//! the file refused past [`XLS_BUDGET`], naming the sheet and its far cell.
 
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 use cfb::CompoundFile;
 
-use super::{LOADED_BUDGET, WorkbookLimit, cell_name, limit, megabytes, string_cost};
+use super::{WorkbookLimit, XLS_BUDGET, cell_name, limit, megabytes, string_cost};
 use crate::source::InputError;
 use crate::text::echo;
 
@@ -32,7 +32,7 @@ const EOF: u16 = 0x000A;
 const CONTINUE: u16 = 0x003C;
 
 /// Refuses an `.xls` (`reader` at its start) whose sheets calamine would take more than
-/// [`LOADED_BUDGET`] to hold. A compound document the `cfb` crate cannot read is refused
+/// [`XLS_BUDGET`] to hold. A compound document the `cfb` crate cannot read is refused
 /// as calamine refuses one without a workbook in it.
 pub(in crate::source::workbook) fn check<R: Read + Seek>(
     shown: &str,
@@ -232,7 +232,7 @@ impl<S: Read + Seek> Book<'_, S> {
             // sheet, worksheet_range clones the one read.
             transient = transient.max(sheet.parsed()).max(sheet.dense());
             let used = self.used.saturating_add(kept).saturating_add(transient);
-            if used > LOADED_BUDGET {
+            if used > XLS_BUDGET {
                 return Err(Stop::Refused(self.too_large(&name, &sheet, used)));
             }
         }
@@ -248,7 +248,7 @@ impl<S: Read + Seek> Book<'_, S> {
                 sheet.far_cell()
             ),
             megabytes: megabytes(used),
-            budget: megabytes(LOADED_BUDGET),
+            budget: megabytes(XLS_BUDGET),
             advice: "delete the cells far from the table (Ctrl+End in Excel goes to the last cell; delete the rows and columns between it and the table), or open the file in Excel and save it as an Excel Workbook (.xlsx), which is read as a stream",
         }
     }
@@ -297,7 +297,7 @@ impl<S: Read + Seek> Book<'_, S> {
     }
 
     fn check_budget(&self) -> Result<(), Stop> {
-        if self.used <= LOADED_BUDGET {
+        if self.used <= XLS_BUDGET {
             return Ok(());
         }
         Err(Stop::Refused(InputError::WorkbookTooLarge {
@@ -308,7 +308,7 @@ impl<S: Read + Seek> Book<'_, S> {
                 self.sst.len()
             ),
             megabytes: megabytes(self.used),
-            budget: megabytes(LOADED_BUDGET),
+            budget: megabytes(XLS_BUDGET),
             advice: "open the file in Excel and save it as an Excel Workbook (.xlsx), which is read as a stream, or as CSV UTF-8",
         }))
     }
@@ -369,14 +369,14 @@ impl<S: Read + Seek> Book<'_, S> {
     }
 
     fn check_budget_with(&self, more: u64) -> Result<(), Stop> {
-        if self.used.saturating_add(more) <= LOADED_BUDGET {
+        if self.used.saturating_add(more) <= XLS_BUDGET {
             return Ok(());
         }
         self.check_budget().and(Err(Stop::Refused(InputError::WorkbookTooLarge {
             path: self.shown.to_owned(),
             what: format!("the workbook's {} shared strings", self.sst.len()),
             megabytes: megabytes(self.used.saturating_add(more)),
-            budget: megabytes(LOADED_BUDGET),
+            budget: megabytes(XLS_BUDGET),
             advice: "open the file in Excel and save it as an Excel Workbook (.xlsx), which is read as a stream, or as CSV UTF-8",
         })))
     }
@@ -492,7 +492,7 @@ impl<S: Read + Seek> Book<'_, S> {
             let alone = used
                 .saturating_add(sheet.kept())
                 .saturating_add(sheet.parsed().max(sheet.dense()));
-            if alone > LOADED_BUDGET {
+            if alone > XLS_BUDGET {
                 return Err(Stop::Refused(self.too_large(name, &sheet, alone)));
             }
         }

@@ -386,8 +386,11 @@ fn shared_strings<R: Read>(shown: &str, mut part: Part<R>) -> Result<(), InputEr
                 };
                 count += 1;
                 text = text.saturating_add(string_cost(len));
-                // The Vec grows by doubling past what was reserved.
-                let slots = declared.max(count.next_power_of_two());
+                // The Vec holds what was reserved, and grows by doubling past it.
+                let mut slots = declared.max(4);
+                while slots < count {
+                    slots = slots.saturating_mul(2);
+                }
                 let memory = text.saturating_add(slots.saturating_mul(24));
                 if memory > STRINGS_BUDGET {
                     return Err(too_large(count, memory));
@@ -643,24 +646,28 @@ fn cell<R: Read>(
         origin,
         row,
         column,
+        watched: String::new(),
+        last: String::new(),
     };
     loop {
         let Some(event) = body.next()? else {
             return Ok(None);
         };
         match event {
-            Tag::Start(name) => {
-                let read = match (local(&name), typ) {
+            Tag::Start(name, _) => {
+                // The element's end is watched for by its whole name, as calamine does.
+                std::mem::swap(&mut body.watched, &mut body.last);
+                let read = match (name, typ) {
                     // An inline string: read up to the first end tag of its name.
-                    ("is", _) | ("v", CellType::Other) => body.past_end(&name, false)?,
-                    ("v", CellType::Inline) | ("f", _) => body.past_end(&name, true)?,
-                    ("v", CellType::Plain { error }) => match body.next()? {
+                    (Name::Is, _) | (Name::V, CellType::Other) => body.past_end(false)?,
+                    (Name::V, CellType::Inline) | (Name::F, _) => body.past_end(true)?,
+                    (Name::V, CellType::Plain { error }) => match body.next()? {
                         None => false,
                         Some(Tag::Text(known)) if error && !known => {
                             return Ok(Some(CellEnd::UnknownError));
                         }
-                        Some(Tag::End(end)) if end == name => true,
-                        Some(_) => body.past_end(&name, true)?,
+                        Some(Tag::End(_, true)) => true,
+                        Some(_) => body.past_end(true)?,
                     },
                     _ => false,
                 };
@@ -668,17 +675,40 @@ fn cell<R: Read>(
                     return Ok(None);
                 }
             }
-            Tag::End(name) if local(&name) == "c" => return Ok(Some(CellEnd::Closed)),
+            Tag::End(Name::C, _) => return Ok(Some(CellEnd::Closed)),
             Tag::Eof => return Ok(None),
             _ => (),
         }
     }
 }
 
-/// An event inside a cell, as much of it as the scan needs.
+/// The local names calamine's cell reader tells apart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Name {
+    C,
+    V,
+    F,
+    Is,
+    Other,
+}
+
+impl Name {
+    fn of(name: &str) -> Name {
+        match local(name) {
+            "c" => Name::C,
+            "v" => Name::V,
+            "f" => Name::F,
+            "is" => Name::Is,
+            _ => Name::Other,
+        }
+    }
+}
+
+/// An event inside a cell, as much of it as the scan needs: a tag's local name, and
+/// whether its whole name is the one watched for.
 enum Tag {
-    Start(String),
-    End(String),
+    Start(Name, bool),
+    End(Name, bool),
     /// Text: whether it is an error value calamine knows.
     Text(bool),
     Eof,
@@ -692,6 +722,10 @@ struct Body<'a, R: Read> {
     origin: &'a str,
     row: u64,
     column: u64,
+    /// The whole name of the element whose end is looked for.
+    watched: String,
+    /// The whole name of the last start tag (buffers reused: no allocation a cell).
+    last: String,
 }
 
 impl<R: Read> Body<'_, R> {
@@ -701,8 +735,18 @@ impl<R: Read> Body<'_, R> {
         let (tag, at) = match self.part.next_at() {
             Ok((event, at)) => (
                 match event {
-                    Event::Start(e) => Tag::Start(e.name().as_ref().to_owned()),
-                    Event::End(e) => Tag::End(e.name().as_ref().to_owned()),
+                    Event::Start(e) => {
+                        let name = e.name();
+                        let name = name.as_ref();
+                        self.last.clear();
+                        self.last.push_str(name);
+                        Tag::Start(Name::of(name), name == self.watched)
+                    }
+                    Event::End(e) => {
+                        let name = e.name();
+                        let name = name.as_ref();
+                        Tag::End(Name::of(name), name == self.watched)
+                    }
                     Event::Text(t) => Tag::Text(KNOWN_ERRORS.contains(&t.as_ref())),
                     Event::Eof => Tag::Eof,
                     _ => Tag::Other,
@@ -731,15 +775,15 @@ impl<R: Read> Body<'_, R> {
         }
     }
 
-    /// Reads past the end tag named `name` (`nested`: counting start tags of the same
-    /// name, as quick-xml's `read_to_end_into` does). False when the XML ends first.
-    fn past_end(&mut self, name: &str, nested: bool) -> Result<bool, InputError> {
+    /// Reads past the end tag of the watched element (`nested`: counting start tags of the
+    /// same name, as quick-xml's `read_to_end_into` does). False when the XML ends first.
+    fn past_end(&mut self, nested: bool) -> Result<bool, InputError> {
         let mut depth = 0u64;
         loop {
             match self.next()? {
                 None | Some(Tag::Eof) => return Ok(false),
-                Some(Tag::Start(n)) if nested && n == name => depth += 1,
-                Some(Tag::End(n)) if n == name => {
+                Some(Tag::Start(_, true)) if nested => depth += 1,
+                Some(Tag::End(_, true)) => {
                     if depth == 0 {
                         return Ok(true);
                     }

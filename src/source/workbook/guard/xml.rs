@@ -110,22 +110,34 @@ pub(super) fn attr_local<'a>(e: &'a BytesStart<'_>, local: &str) -> Option<&'a s
 }
 
 /// `key="value"` pairs of a tag's attributes, as calamine reads them (no entity decoding);
-/// a malformed one ends the list.
+/// a malformed one ends the list. Byte by byte: it runs for every cell of a sheet.
 pub(super) fn raw_attrs(raw: &str) -> impl Iterator<Item = (&str, &str)> {
-    let mut rest = raw;
+    let bytes = raw.as_bytes();
+    let mut at = 0;
     std::iter::from_fn(move || {
-        let (key, after) = rest.split_once('=')?;
-        let after = after.trim_start();
-        let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-        let (value, tail) = after[1..].split_once(quote).unwrap_or((&after[1..], ""));
-        rest = tail;
-        Some((key.trim(), value))
+        let eq = at + bytes[at..].iter().position(|b| *b == b'=')?;
+        let key = raw[at..eq].trim();
+        let mut open = eq + 1;
+        while bytes.get(open).is_some_and(u8::is_ascii_whitespace) {
+            open += 1;
+        }
+        let quote = *bytes.get(open).filter(|q| **q == b'"' || **q == b'\'')?;
+        let close = bytes[open + 1..]
+            .iter()
+            .position(|b| *b == quote)
+            .map_or(bytes.len(), |i| open + 1 + i);
+        let value = &raw[open + 1..close];
+        at = (close + 1).min(bytes.len());
+        Some((key, value))
     })
 }
 
 /// The local name of a tag (`c` for `x:c`).
 pub(super) fn local(name: &str) -> &str {
-    name.split_once(':').map_or(name, |(_, local)| local)
+    match name.bytes().position(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
 }
 
 #[cfg(test)]
