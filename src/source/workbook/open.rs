@@ -136,7 +136,12 @@ impl Book {
         let shown = &origin.file;
         match self {
             Book::Xlsx { book, plan, path } => {
-                let errors = plan.check_sheet(&path, shown, &origin.to_string(), sheet)?;
+                let index = book
+                    .sheets_metadata()
+                    .iter()
+                    .position(|s| s.name == sheet)
+                    .unwrap_or(usize::MAX);
+                let errors = plan.check_sheet(&path, shown, &origin.to_string(), (sheet, index))?;
                 let is_1904 = book.has_1904_epoch();
                 Streamed::start(*book, sheet.to_owned(), is_1904, origin.clone(), errors)
                     .map(Rows::Streamed)

@@ -161,16 +161,23 @@ pub(in crate::source::workbook) fn check_book<R: Read + Seek>(
 }
 
 impl XlsxPlan {
-    /// Checks the part of `sheet` (`origin` is `FILE[SHEET]`, for messages) and finds its
-    /// error cells calamine does not know.
+    /// Checks the part of `sheet`, the `index`th of calamine's (`origin` is `FILE[SHEET]`,
+    /// for messages), and finds its error cells calamine does not know.
     pub(in crate::source::workbook) fn check_sheet(
         &self,
         path: &Path,
         shown: &str,
         origin: &str,
-        sheet: &str,
+        (sheet, index): (&str, usize),
     ) -> Result<ErrorCells, InputError> {
-        let Some((_, part_path)) = self.sheets.iter().find(|(name, _)| name == sheet) else {
+        // By name, and else by position: both list the workbook's sheets in its order, and
+        // calamine reads none it cannot place, so a name decoded otherwise is still found.
+        let found = self
+            .sheets
+            .iter()
+            .find(|(name, _)| name == sheet)
+            .or_else(|| self.sheets.get(index));
+        let Some((_, part_path)) = found else {
             return Ok(ErrorCells::default());
         };
         let file = File::open(path).map_err(|e| io_error(shown, None, e))?;
