@@ -801,3 +801,40 @@ impl<R: Read> Body<'_, R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_read_without_overflowing() {
+        assert_eq!(parse_reference("A1"), Some((0, Some(0))));
+        assert_eq!(
+            parse_reference("XFD1048576"),
+            Some((1_048_575, Some(16_383)))
+        );
+        // calamine's u32 wraps past 7 letters; here the column only grows.
+        let (_, column) = parse_reference("AAAAAAA3").unwrap();
+        assert!(column.unwrap() > u64::from(LAST_COLUMN));
+        assert_eq!(parse_reference("7"), Some((6, None)));
+        assert_eq!(parse_reference("A0"), None);
+        assert_eq!(parse_reference("A1B"), None);
+    }
+
+    #[test]
+    fn error_cells_down_a_column_are_one_run() {
+        let mut cells = ErrorCells::default();
+        for row in 5..1_005 {
+            assert!(cells.push(row, 2));
+        }
+        assert!(cells.push(7, 9));
+        assert_eq!(cells.runs.len(), 2);
+        assert_eq!(cells.take(), Some((5, 2)));
+        assert_eq!(cells.take(), Some((6, 2)));
+        for _ in 0..998 {
+            cells.take();
+        }
+        assert_eq!(cells.take(), Some((7, 9)));
+        assert_eq!(cells.take(), None);
+    }
+}
