@@ -28,7 +28,7 @@ pub enum Rule {
     Encoding,
     /// A row has more or fewer fields than the header.
     Ragged,
-    /// A row over 1 MiB: not read (SPEC §2.5).
+    /// A row holds more than a row may (1 MiB, SPEC §2.5): its cells were not kept.
     TooLong,
     /// A cell spanning lines that holds rows of the file: a quote closed far too late.
     QuoteSpansRows,

@@ -15,7 +15,9 @@ use std::collections::HashMap;
 
 use crate::field::{ERRORS_FILE_COLUMNS, Field};
 use crate::problem::{Problem, Rule};
-use crate::source::{Cell, InputError, NAMES_SHOWN, Origin, Record, cell_text, echo_all};
+use crate::source::{
+    Cell, InputError, NAMES_SHOWN, Origin, Record, cell_text, echo_all, unnamed_value,
+};
 use crate::text::echo;
 
 pub use file::{Located, MapFile, MapFileError, SourceSettings};
@@ -404,11 +406,7 @@ impl<'a> Mapped<'a> {
                 cell => Some(Problem::error(
                     None,
                     Rule::Ragged,
-                    format!(
-                        "{} is under column {}, which has no name in the header; name the column (or move the value), or delete it",
-                        echo(&cell_text(cell)),
-                        i + 1
-                    ),
+                    unnamed_value(&cell_text(cell), i),
                 )),
             })
             .collect()

@@ -27,8 +27,8 @@ pub const STDIN_SHOWN: &str = "<stdin>";
 /// An input file, open and at its start: a regular file, or a stream's copy.
 #[derive(Debug)]
 pub enum InputFile {
-    /// A regular file.
-    File(File),
+    /// A regular file, and its path.
+    File(File, PathBuf),
     /// Standard input, a pipe, a FIFO: read through its copy.
     Stream(StreamReader),
 }
@@ -54,16 +54,28 @@ pub fn open(path: &Path) -> Result<(InputFile, String), InputError> {
         return Err(InputError::IsDirectory { path: shown });
     }
     if kind.is_file() {
-        return Ok((InputFile::File(file), shown));
+        return Ok((InputFile::File(file, path.to_owned()), shown));
     }
     let stream = stream(path, &shown, move || Ok(Box::new(file)))?;
     Ok((InputFile::Stream(stream), shown))
 }
 
+impl InputFile {
+    /// The same file again, at its start, read at a position of its own.
+    pub fn reopen(&self) -> io::Result<InputFile> {
+        match self {
+            InputFile::File(_, path) => Ok(InputFile::File(File::open(path)?, path.clone())),
+            InputFile::Stream(stream) => Ok(InputFile::Stream(StreamReader::new(Arc::clone(
+                &stream.copy,
+            )))),
+        }
+    }
+}
+
 impl Read for InputFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            InputFile::File(file) => file.read(buf),
+            InputFile::File(file, _) => file.read(buf),
             InputFile::Stream(stream) => stream.read(buf),
         }
     }
@@ -72,7 +84,7 @@ impl Read for InputFile {
 impl Seek for InputFile {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         match self {
-            InputFile::File(file) => file.seek(to),
+            InputFile::File(file, _) => file.seek(to),
             InputFile::Stream(stream) => stream.seek(to),
         }
     }

@@ -282,6 +282,74 @@ pub enum InputError {
         /// The reader's own words.
         detail: String,
     },
+    // Workbooks refused before they are read (SPEC §2.5): what calamine would hold.
+    #[error(
+        "{path}: the workbook's part {part} expands from {compressed} bytes to {expanded}, {why}; no spreadsheet program writes that, so the file is damaged or made to exhaust memory: open it in Excel (or LibreOffice) and save it again, or export the sheet as CSV UTF-8"
+    )]
+    WorkbookExpands {
+        path: String,
+        /// The zip entry, echoed.
+        part: String,
+        compressed: u64,
+        /// The size it declares once expanded.
+        expanded: u64,
+        /// Which limit it passes, in words.
+        why: &'static str,
+    },
+    #[error("{path}: {what}; {advice}")]
+    WorkbookLimit {
+        /// The file, or the file and sheet (`FILE[SHEET]`).
+        path: String,
+        /// What is wrong.
+        what: String,
+        advice: &'static str,
+    },
+    #[error(
+        "{path}: {what} would take about {megabytes} MiB of memory to read, more than the {budget} MiB a workbook may take; {advice}"
+    )]
+    WorkbookTooLarge {
+        /// The file, or the file and sheet (`FILE[SHEET]`).
+        path: String,
+        /// What is too large, e.g. `the workbook's 5000000 shared strings`.
+        what: String,
+        megabytes: u64,
+        budget: u64,
+        advice: &'static str,
+    },
+    #[error(
+        "{path}:{row}: cell {cell} holds {bytes} bytes, more than the 1 MiB a cell may hold; the workbook reader would hold it whole, so the file is refused: shorten the cell or delete it, or save the sheet as CSV UTF-8, where a long cell makes only its row invalid"
+    )]
+    CellTooLong {
+        /// The file and sheet (`FILE[SHEET]`).
+        path: String,
+        row: u64,
+        /// The cell, e.g. `A2`.
+        cell: String,
+        /// How many, e.g. `2097152` or `more than 1048576`.
+        bytes: String,
+    },
+    #[error(
+        "{path}: shared string {index} (counting from 0) holds {bytes} bytes, more than the 1 MiB a cell may hold; the workbook reader reads every shared string before any row, so the file is refused and the cell that uses it cannot be named: find the cell with over a million characters and shorten or delete it, or save the sheet as CSV UTF-8"
+    )]
+    SharedStringTooLong {
+        path: String,
+        index: u64,
+        /// How many, e.g. `2097152` or `more than 1048576`.
+        bytes: String,
+    },
+    #[error(
+        "{path}: {reference} is past Excel's last {what} ({last}); no spreadsheet program writes that, so the file is damaged or made to exhaust memory: open it in Excel (or LibreOffice) and save it again"
+    )]
+    CellReference {
+        /// The file and sheet (`FILE[SHEET]`).
+        path: String,
+        /// E.g. `cell "AAAAAAA3"` or `row "1048577"`.
+        reference: String,
+        /// `column` or `row`.
+        what: &'static str,
+        /// `XFD` or `1048576`.
+        last: &'static str,
+    },
 }
 
 /// Where [`InputError::SheetRead`] stopped: after a row, or before any.
@@ -561,6 +629,16 @@ pub fn cell_text(cell: Cell<'_>) -> Cow<'_, str> {
         Cell::Date { serial, is_1904 } => Cow::Owned(workbook::serial_text(serial, is_1904)),
         Cell::Bool(b) => Cow::Borrowed(if b { "TRUE" } else { "FALSE" }),
     }
+}
+
+/// What a value under a column with no name in the header is told (column `i` from 0):
+/// the same words for a CSV's and a workbook's, wherever the header ends.
+pub(crate) fn unnamed_value(value: &str, i: usize) -> String {
+    format!(
+        "{} is under column {}, which has no name in the header; name the column (or move the value), or delete it",
+        echo(value),
+        i + 1
+    )
 }
 
 /// Control characters other than tabs and line breaks, in any text cell: never data, and

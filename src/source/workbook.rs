@@ -8,6 +8,7 @@
 //! does, and turns rows into [`Record`]s.
 
 mod cells;
+mod guard;
 mod open;
 mod rows;
 mod sheet;
@@ -19,9 +20,10 @@ use std::fmt;
 use super::csv::header_name;
 use super::input::InputFile;
 use super::{
-    Cells, HEADER_SEARCH_ROWS, HeaderSearch, InputError, Origin, OwnedCell, Record, SourceOptions,
-    cell_text, report_controls,
+    Cells, HEADER_SEARCH_ROWS, HeaderSearch, InputError, Origin, OwnedCell, ReadProblem, Record,
+    SourceOptions, cell_text, report_controls, unnamed_value,
 };
+use crate::problem::Rule;
 use rows::{Row, Rows};
 
 /// Which kind of workbook a file is.
@@ -188,7 +190,7 @@ impl WorkbookReader {
                 None => return Ok(None),
             },
         };
-        let mut problems = Vec::new();
+        let mut problems: Vec<ReadProblem> = row.problem().into_iter().collect();
         let texts = row
             .cells
             .iter()
@@ -198,12 +200,39 @@ impl WorkbookReader {
                 _ => None,
             });
         report_controls(&self.names, texts, &mut problems);
+        problems.extend(past_the_header(&self.names, &row.cells));
         Ok(Some(Record {
             row: row.number,
             cells: Cells::Typed(row.cells),
             problems,
         }))
     }
+}
+
+/// A row with values right of the header's last name, which no column would read: a
+/// ragged row, as in a CSV (a value under a header cell that is empty is the mapping's to
+/// report, as for a CSV). One problem names the first value, and how many more there are.
+fn past_the_header(names: &[String], cells: &[OwnedCell]) -> Option<ReadProblem> {
+    let mut stray = cells
+        .iter()
+        .enumerate()
+        .skip(names.len())
+        .filter(|(_, cell)| **cell != OwnedCell::Empty);
+    let (first, cell) = stray.next()?;
+    let more = stray.count();
+    let mut message = unnamed_value(&cell_text(cell.as_cell()), first);
+    if more > 0 {
+        message.push_str(&format!(
+            " ({more} more value{} past the header's last column)",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    Some(ReadProblem {
+        column: None,
+        message,
+        field: Some(first),
+        rule: Rule::Ragged,
+    })
 }
 
 /// A cell as the header search and the preamble see it: its text, trimmed.

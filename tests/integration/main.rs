@@ -32,4 +32,5 @@ mod validate_bodies;
 mod validate_cli;
 mod validate_rules;
 mod workbook_formats;
+mod workbook_hostile;
 mod workbook_read;

@@ -63,7 +63,10 @@ fn date_cell(date: &ExcelDateTime, is_1904: bool) -> OwnedCell {
 /// An ISO 8601 date cell (every date of an `.ods`, and `t="d"` cells of an `.xlsx`):
 /// a date cell like Excel's, as a 1900-system serial, so every workbook's dates read the
 /// same way. One with a zone offset (which LibreOffice never writes) stays text: the time
-/// rules read ISO 8601 with an offset as it is.
+/// rules read ISO 8601 with an offset as it is. So does one before 1900-03-01: Excel's
+/// serials name no day before 1900 (a serial below 1 is a time of day), and count the
+/// days of 1900 before March from a day that never was (1900-02-29); as written, the
+/// time rules read the date itself (and say it is before 1970).
 fn iso_date_cell(text: &str) -> OwnedCell {
     match iso_serial(text.trim()) {
         Some(serial) => OwnedCell::Date {
@@ -84,7 +87,7 @@ fn iso_serial(text: &str) -> Option<f64> {
     let year: i64 = number(parts.next()?, 4)?;
     let month: i64 = number(parts.next()?, 2)?;
     let day: i64 = number(parts.next()?, 2)?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || (year, month) < (1900, 3) {
         return None;
     }
     let days = days_from_civil(year, month, day) - epoch_days(false);
@@ -150,6 +153,13 @@ mod tests {
         );
         assert_eq!(serial("2024-01-08T13:24:35+08:00"), None);
         assert_eq!(serial("2024-13-08"), None);
+        // Before 1900-03-01 no serial names the day as the calendar does.
+        assert_eq!(serial("1900-03-01").as_deref(), Some("1900-03-01 00:00:00"));
+        assert_eq!(serial("1900-02-28"), None);
+        assert_eq!(
+            iso_date_cell("1899-06-01"),
+            OwnedCell::Text("1899-06-01".into())
+        );
         assert_eq!(
             iso_date_cell("2024-01-08T13:24:35Z"),
             OwnedCell::Text("2024-01-08T13:24:35Z".into())

@@ -8,12 +8,14 @@
 //! kind is an error that says what the file is and what to do.
 
 use std::io::{self, BufReader, Read, Seek};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use calamine::{Ods, OdsError, Reader, Sheet, Xls, XlsError, Xlsx, XlsxError};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
 use super::WorkbookFormat;
+use super::guard::{self, XlsxPlan};
 use super::rows::{Loaded, Rows};
 use super::stream::Streamed;
 use crate::source::input::InputFile;
@@ -28,43 +30,90 @@ const ODS_MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
 
 /// An open workbook of any format.
 pub(super) enum Book {
-    Xlsx(Box<Xlsx<FileReader>>),
+    Xlsx {
+        book: Box<Xlsx<FileReader>>,
+        /// What the check before opening found, for the check of the sheet read.
+        plan: XlsxPlan,
+        /// The file again, at its own position, for that check.
+        again: InputFile,
+    },
     Xls(Box<Xls<FileReader>>),
     Ods(Box<Ods<FileReader>>),
 }
 
 /// Opens `file` (named `shown`) as the workbook it is. `sniffed` is what its first bytes
-/// said: a zip archive or a compound document.
+/// said: a zip archive or a compound document. Each format is checked first (see
+/// [`guard`]): calamine reads what it reads whatever it costs.
 pub(super) fn open(
     file: InputFile,
     shown: &str,
     sniffed: WorkbookFormat,
 ) -> Result<Book, InputError> {
+    let again = file.reopen().map_err(|e| io_error(shown, None, e))?;
     let mut reader = BufReader::new(file);
+    let rewind = |reader: &mut FileReader| reader.rewind().map_err(|e| io_error(shown, None, e));
     match sniffed {
-        WorkbookFormat::Xls => Xls::new(reader)
-            .map(|book| Book::Xls(Box::new(book)))
-            .map_err(|e| xls_error(shown, e)),
+        WorkbookFormat::Xls => {
+            guard::check_xls(shown, &mut reader)?;
+            rewind(&mut reader)?;
+            unpanicked(shown, WorkbookFormat::Xls, || Xls::new(reader))?
+                .map(|book| Book::Xls(Box::new(book)))
+                .map_err(|e| xls_error(shown, e))
+        }
         WorkbookFormat::Xlsx | WorkbookFormat::Ods => {
+            guard::check_archive(shown, &mut reader)?;
             let format = zip_kind(shown, &mut reader)?;
-            reader.rewind().map_err(|e| io_error(shown, None, e))?;
+            rewind(&mut reader)?;
             match format {
-                WorkbookFormat::Ods => Ods::new(reader)
-                    .map(|book| Book::Ods(Box::new(book)))
-                    .map_err(|e| ods_error(shown, e)),
-                _ => Xlsx::new(reader)
-                    .map(|book| Book::Xlsx(Box::new(book)))
-                    .map_err(|e| xlsx_error(shown, e)),
+                WorkbookFormat::Ods => {
+                    guard::check_ods(shown, &mut reader)?;
+                    rewind(&mut reader)?;
+                    unpanicked(shown, WorkbookFormat::Ods, || Ods::new(reader))?
+                        .map(|book| Book::Ods(Box::new(book)))
+                        .map_err(|e| ods_error(shown, e))
+                }
+                _ => {
+                    let plan = guard::check_xlsx(shown, &mut reader)?;
+                    rewind(&mut reader)?;
+                    let book = unpanicked(shown, WorkbookFormat::Xlsx, || Xlsx::new(reader))?
+                        .map_err(|e| xlsx_error(shown, e))?;
+                    Ok(Book::Xlsx {
+                        book: Box::new(book),
+                        plan,
+                        again,
+                    })
+                }
             }
         }
     }
+}
+
+/// What `read` returns, or, when calamine panics on bytes it did not expect, the file
+/// reported damaged (the panic's own message is printed by the panic hook).
+fn unpanicked<T>(
+    shown: &str,
+    format: WorkbookFormat,
+    read: impl FnOnce() -> T,
+) -> Result<T, InputError> {
+    catch_unwind(AssertUnwindSafe(read)).map_err(|payload| {
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        damaged(
+            shown,
+            format,
+            format!("the reader stopped unexpectedly: {text}"),
+        )
+    })
 }
 
 impl Book {
     /// Its format.
     pub(super) fn format(&self) -> WorkbookFormat {
         match self {
-            Book::Xlsx(_) => WorkbookFormat::Xlsx,
+            Book::Xlsx { .. } => WorkbookFormat::Xlsx,
             Book::Xls(_) => WorkbookFormat::Xls,
             Book::Ods(_) => WorkbookFormat::Ods,
         }
@@ -73,7 +122,7 @@ impl Book {
     /// Its sheets, in workbook order.
     pub(super) fn sheets(&self) -> Vec<Sheet> {
         match self {
-            Book::Xlsx(book) => book.sheets_metadata().to_vec(),
+            Book::Xlsx { book, .. } => book.sheets_metadata().to_vec(),
             Book::Xls(book) => book.sheets_metadata().to_vec(),
             Book::Ods(book) => book.sheets_metadata().to_vec(),
         }
@@ -88,25 +137,34 @@ impl Book {
             row: 0,
             detail,
         };
+        let shown = &origin.file;
         match self {
-            Book::Xlsx(book) => {
+            Book::Xlsx { book, plan, again } => {
+                let index = book
+                    .sheets_metadata()
+                    .iter()
+                    .position(|s| s.name == sheet)
+                    .unwrap_or(usize::MAX);
+                let errors = plan.check_sheet(again, &origin.to_string(), (sheet, index))?;
                 let is_1904 = book.has_1904_epoch();
-                Streamed::start(*book, sheet.to_owned(), is_1904, origin.clone())
+                Streamed::start(*book, sheet.to_owned(), is_1904, origin.clone(), errors)
                     .map(Rows::Streamed)
             }
             Book::Xls(mut book) => {
                 let is_1904 = book.has_1904_epoch();
-                let range = book
-                    .worksheet_range(sheet)
+                let range = unpanicked(shown, WorkbookFormat::Xls, || book.worksheet_range(sheet))?
                     .map_err(|e| failed(e.to_string()))?;
-                Ok(Rows::Loaded(Loaded::new(range, is_1904)))
+                Ok(Rows::Loaded(Loaded::new(
+                    range,
+                    is_1904,
+                    origin.to_string(),
+                )))
             }
             Book::Ods(mut book) => {
                 // OpenDocument has no date system: its dates are ISO 8601 text.
-                let range = book
-                    .worksheet_range(sheet)
+                let range = unpanicked(shown, WorkbookFormat::Ods, || book.worksheet_range(sheet))?
                     .map_err(|e| failed(e.to_string()))?;
-                Ok(Rows::Loaded(Loaded::new(range, false)))
+                Ok(Rows::Loaded(Loaded::new(range, false, origin.to_string())))
             }
         }
     }
@@ -207,14 +265,19 @@ fn xls_error(shown: &str, error: XlsError) -> InputError {
         },
         // calamine does not say which: no workbook stream in the compound document, or a
         // damaged one. Both are named, with what to do about each.
-        XlsError::Cfb(e) => InputError::NotAWorkbook {
-            path: shown.to_owned(),
-            what: format!(
-                "an Office 97-2003 file that cannot be read as an Excel workbook ({e}): perhaps another Office file (a Word .doc), an .xlsx protected by a password (Excel stores those in this format), or a damaged .xls"
-            ),
-            advice: "open it in Excel, remove any password (File > Info > Protect Workbook), and save it as an Excel Workbook (.xlsx)",
-        },
+        XlsError::Cfb(e) => unreadable_compound(shown, &e.to_string()),
         other => damaged(shown, WorkbookFormat::Xls, other.to_string()),
+    }
+}
+
+/// A compound document whose workbook cannot be read, with the reader's words.
+pub(super) fn unreadable_compound(shown: &str, detail: &str) -> InputError {
+    InputError::NotAWorkbook {
+        path: shown.to_owned(),
+        what: format!(
+            "an Office 97-2003 file that cannot be read as an Excel workbook ({detail}): perhaps another Office file (a Word .doc), an .xlsx protected by a password (Excel stores those in this format), or a damaged .xls"
+        ),
+        advice: "open it in Excel, remove any password (File > Info > Protect Workbook), and save it as an Excel Workbook (.xlsx)",
     }
 }
 

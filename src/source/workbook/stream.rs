@@ -4,7 +4,8 @@
 //! on two cores parsing overlaps with the checks the caller runs on each row.
 //!
 //! The thread owns the workbook because the cell reader borrows it. Batches, not single
-//! rows, so the channel's cost is paid once per [`BATCH_ROWS`] rows.
+//! rows, so the channel's cost is paid once per [`BATCH_ROWS`] rows; and at most
+//! [`BATCH_BYTES`] a batch, so a few MiB at most are in flight whatever the rows hold.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::{self, JoinHandle};
@@ -12,12 +13,17 @@ use std::thread::{self, JoinHandle};
 use calamine::{Xlsx, XlsxError};
 
 use super::cells;
+use super::guard::ErrorCells;
 use super::open::FileReader;
-use super::rows::Row;
-use crate::source::{InputError, Origin};
+use super::rows::{Row, past_last_column};
+use crate::source::{InputError, Origin, OwnedCell};
 
 /// Rows per message.
 const BATCH_ROWS: usize = 256;
+
+/// The bytes a batch is sent at, if it has not reached [`BATCH_ROWS`] first. A row holds
+/// at most a MiB of text (see [`Row::put`]), so a batch is a little over this at most.
+const BATCH_BYTES: u64 = 1 << 20;
 
 /// Messages the channel holds before the reader thread waits for the caller.
 const BATCHES_IN_FLIGHT: usize = 4;
@@ -28,6 +34,8 @@ enum Message {
     Rows(Vec<Row>),
     /// The sheet cannot be read further: calamine's words.
     Failed(String),
+    /// The sheet holds what is refused (a cell past the last column).
+    Refused(InputError),
     /// The sheet has no more rows.
     End,
 }
@@ -48,16 +56,27 @@ pub(super) struct Streamed {
 
 impl Streamed {
     /// Starts reading `sheet` of `book` (in the date system `is_1904`) on a new thread.
+    /// `errors` are the cells whose error value calamine does not know, found before.
     pub(super) fn start(
         book: Xlsx<FileReader>,
         sheet: String,
         is_1904: bool,
         origin: Origin,
+        errors: ErrorCells,
     ) -> Result<Streamed, InputError> {
         let (sender, receiver) = sync_channel(BATCHES_IN_FLIGHT);
+        let shown = origin.to_string();
         let worker = thread::Builder::new()
             .name("xlsx-reader".into())
-            .spawn(move || read(book, &sheet, is_1904, &sender))
+            .spawn(move || {
+                let mut sheet = Sheet {
+                    name: &sheet,
+                    shown: &shown,
+                    is_1904,
+                    errors,
+                };
+                read(book, &mut sheet, &sender)
+            })
             .map_err(|e| InputError::SheetRead {
                 path: origin.to_string(),
                 row: 0,
@@ -96,6 +115,10 @@ impl Streamed {
                     continue;
                 }
                 Ok(Message::Failed(detail)) => detail,
+                Ok(Message::Refused(error)) => {
+                    self.finished = true;
+                    return Err(error);
+                }
                 // The thread ended without a word: it panicked.
                 Err(_) => self.panic_message(),
             };
@@ -135,17 +158,28 @@ impl Drop for Streamed {
     }
 }
 
+/// The sheet the reader thread reads.
+struct Sheet<'a> {
+    name: &'a str,
+    /// `FILE[SHEET]`, for messages.
+    shown: &'a str,
+    is_1904: bool,
+    errors: ErrorCells,
+}
+
 /// The reader thread: every row of `sheet`, then the end or what stopped it.
-fn read(mut book: Xlsx<FileReader>, sheet: &str, is_1904: bool, sender: &SyncSender<Message>) {
+fn read(mut book: Xlsx<FileReader>, sheet: &mut Sheet<'_>, sender: &SyncSender<Message>) {
     let mut batch = Batch {
         rows: Vec::with_capacity(BATCH_ROWS),
+        bytes: 0,
         sender,
     };
-    let last = match send_rows(&mut book, sheet, is_1904, &mut batch) {
+    let last = match send_rows(&mut book, sheet, &mut batch) {
         Ok(()) => Message::End,
         // The caller is gone: nobody to tell.
         Err(Stop::HungUp) => return,
         Err(Stop::Failed(error)) => Message::Failed(error.to_string()),
+        Err(Stop::Refused(error)) => Message::Refused(error),
     };
     // The rows read whole before the end (or before the damage) go first. Nobody
     // listening is fine: the caller stopped reading first.
@@ -160,6 +194,8 @@ enum Stop {
     HungUp,
     /// The sheet cannot be read further.
     Failed(XlsxError),
+    /// The sheet holds what is refused.
+    Refused(InputError),
 }
 
 impl From<XlsxError> for Stop {
@@ -171,14 +207,17 @@ impl From<XlsxError> for Stop {
 /// Rows on their way to the caller.
 struct Batch<'a> {
     rows: Vec<Row>,
+    /// What the rows take, about.
+    bytes: u64,
     sender: &'a SyncSender<Message>,
 }
 
 impl Batch<'_> {
     /// Adds a row, and sends the batch when it is full.
     fn push(&mut self, row: Row) -> Result<(), Stop> {
+        self.bytes += row.bytes();
         self.rows.push(row);
-        if self.rows.len() < BATCH_ROWS {
+        if self.rows.len() < BATCH_ROWS && self.bytes < BATCH_BYTES {
             return Ok(());
         }
         self.flush()
@@ -190,6 +229,7 @@ impl Batch<'_> {
             return Ok(());
         }
         let full = std::mem::replace(&mut self.rows, Vec::with_capacity(BATCH_ROWS));
+        self.bytes = 0;
         self.sender
             .send(Message::Rows(full))
             .map_err(|_| Stop::HungUp)
@@ -201,14 +241,27 @@ impl Batch<'_> {
 /// lack cells), and the caller is told the last row it got.
 fn send_rows(
     book: &mut Xlsx<FileReader>,
-    sheet: &str,
-    is_1904: bool,
+    sheet: &mut Sheet<'_>,
     batch: &mut Batch<'_>,
 ) -> Result<(), Stop> {
-    let mut cells = book.worksheet_cells_reader(sheet)?;
+    let mut cells = book.worksheet_cells_reader(sheet.name)?;
     let mut row = Row::new(0);
-    while let Some(cell) = cells.next_cell()? {
-        let (r, c) = cell.get_position();
+    loop {
+        let (r, c, cell) = match cells.next_cell() {
+            Ok(Some(cell)) => {
+                let (r, c) = cell.get_position();
+                (r, c, cells::from_ref(cell.get_value(), sheet.is_1904))
+            }
+            Ok(None) => break,
+            // calamine's reader fails on an error value it does not know (`#SPILL!`,
+            // `#GETTING_DATA`), and reads on after it from the next cell. Where the cell
+            // was, the check before reading found.
+            Err(XlsxError::CellError(text)) => match sheet.errors.take() {
+                Some((r, c)) => (r, c, OwnedCell::Error(text)),
+                None => return Err(Stop::Failed(XlsxError::CellError(text))),
+            },
+            Err(error) => return Err(error.into()),
+        };
         let number = u64::from(r) + 1;
         if number != row.number {
             let width = row.cells.len();
@@ -217,7 +270,8 @@ fn send_rows(
                 batch.push(done)?;
             }
         }
-        row.put(c as usize, cells::from_ref(cell.get_value(), is_1904));
+        row.put(c as usize, cell)
+            .map_err(|_| Stop::Refused(past_last_column(sheet.shown, number, u64::from(c))))?;
     }
     if !row.is_empty() {
         batch.push(row)?;
