@@ -33,4 +33,5 @@ mod validate_cli;
 mod validate_rules;
 mod workbook_formats;
 mod workbook_hostile;
+mod workbook_properties;
 mod workbook_read;
