@@ -605,3 +605,75 @@ fn an_ods_date_before_1900_is_a_date_too_early_not_a_time_of_day() {
     assert!(!text.contains("time of day"), "{text}");
     assert!(text.contains("3 rows: 1 valid, 2 invalid"), "{text}");
 }
+
+/// The header and `n` good rows from row 2: a sheet far longer than what the check and
+/// calamine's read buffer, so that the check runs beside the read, ahead of it.
+fn long_sheet(n: u32) -> String {
+    let mut rows = header_row();
+    for row in 2..n + 2 {
+        rows.push_str(&reward_row(row, &format!("e{row}")));
+    }
+    rows
+}
+
+#[test]
+fn what_the_check_refuses_deep_in_a_long_sheet_stops_the_read_there() {
+    // Read beside the check: the rows before come out, then the refusal, never the run.
+    let n = 20_000;
+    let rows = long_sheet(n) + &" ".repeat(3 << 20) + &reward_row(n + 2, "last");
+    let dir = Workdir::new();
+    let path = dir.create("deep.xlsx", xlsx_of(&rows, None));
+    let mut source = open(&path, &SourceOptions::default()).unwrap();
+    let mut read = 0;
+    let error = loop {
+        match source.next_record() {
+            Ok(Some(_)) => read += 1,
+            Ok(None) => panic!("read to the end: {read} rows"),
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert!(
+        error.ends_with(&format!("deep.xlsx[Rewards]: the sheet's XML holds a run of more than 1 MiB without markup outside any cell (after row {}); no spreadsheet program writes that, so the file is damaged or made to exhaust memory: open it in Excel (or LibreOffice) and save it again, or export the sheet as CSV UTF-8", n + 1)),
+        "{error}"
+    );
+    assert!(read <= n as usize, "{read}");
+    // A cell past the last column, just as deep.
+    let rows = long_sheet(n) + r#"<row r="30000"><c r="XFE30000"><v>1</v></c></row>"#;
+    let (code, text) = validate("far.xlsx", &xlsx_of(&rows, None));
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("far.xlsx[Rewards]: cell \"XFE30000\" is past Excel's last column (XFD)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_error_value_deep_in_a_long_sheet_is_put_where_it_is() {
+    let n = 20_000;
+    let rows = long_sheet(n)
+        + &format!(
+            r#"<row r="{0}"><c r="A{0}" t="inlineStr"><is><t>late</t></is></c><c r="C{0}" t="e"><v>#SPILL!</v></c></row>"#,
+            n + 2
+        )
+        + &reward_row(n + 3, "after");
+    let rows = read("late.xlsx", &xlsx_of(&rows, None)).unwrap();
+    assert_eq!(rows.len(), n as usize + 2);
+    let late = &rows[n as usize];
+    assert_eq!(
+        (late.row, late.cell(0), late.cell(2)),
+        (u64::from(n) + 2, Cell::Text("late"), Cell::Error("#SPILL!"))
+    );
+    assert_eq!(rows[n as usize + 1].cell(0), Cell::Text("after"));
+}
+
+#[test]
+fn a_long_sheet_left_half_read_lets_go_of_its_threads() {
+    // The header is looked for, a row is read, and the reader is dropped: the check and
+    // the read (waiting at the gate, or on the full channel) stop; nothing hangs.
+    let dir = Workdir::new();
+    let path = dir.create("half.xlsx", xlsx_of(&long_sheet(50_000), None));
+    for _ in 0..3 {
+        let mut source = open(&path, &SourceOptions::default()).unwrap();
+        assert!(source.next_record().unwrap().is_some());
+    }
+}

@@ -1,23 +1,27 @@
-//! The pre-flight check of a workbook, before calamine opens it. calamine cannot be told
-//! to skip or bound anything: it reads every shared string of an `.xlsx` into memory, and
-//! every sheet of an `.xls` or `.ods` into dense ranges, whatever they hold. So the parts
-//! it would read are read here first, streamed with fixed memory, and a workbook that
-//! would make it hold too much is refused (SPEC §2.5) with what is wrong and what to do:
+//! The check of a workbook before calamine reads it. calamine cannot be told to skip or
+//! bound anything: it reads every shared string of an `.xlsx` into memory, and every sheet
+//! of an `.xls` or `.ods` into dense ranges, whatever they hold. So the parts it would
+//! read are read here first (an `.xlsx` sheet: beside calamine's read, which is kept
+//! behind), streamed with fixed memory, and a workbook that would make it hold too much is
+//! refused (SPEC §2.5) with what is wrong and what to do:
 //!
 //! - [`archive`]: the zip archive under `.xlsx` and `.ods`: its directory, and each part's
 //!   declared expansion (the zip crate holds every part to its declared size);
 //! - [`xml`]: XML read event by event, no event longer than a cell may be;
-//! - [`xlsx`]: shared strings, styles, the workbook, and the sheet to read;
+//! - [`xlsx`]: shared strings, styles, the workbook, and the sheet to read (beside
+//!   calamine's read, which [`gate`] keeps behind it);
 //! - [`ods`]: the cells calamine materialises from `content.xml`;
 //! - [`xls`]: the cells calamine materialises from the compound document's stream.
 
 mod archive;
+mod gate;
 mod ods;
 mod xls;
 mod xlsx;
 mod xml;
 
 pub(super) use archive::check as check_archive;
+pub(super) use gate::{Gate, GatedFile};
 pub(super) use ods::check as check_ods;
 pub(super) use xls::check as check_xls;
 pub(super) use xlsx::{ErrorCells, XlsxPlan, check_book as check_xlsx};

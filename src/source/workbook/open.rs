@@ -9,21 +9,24 @@
 
 use std::io::{self, BufReader, Read, Seek};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::thread;
 
 use calamine::{Ods, OdsError, Reader, Sheet, Xls, XlsError, Xlsx, XlsxError};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
 use super::WorkbookFormat;
-use super::guard::{self, XlsxPlan};
+use super::guard::{self, Gate, GatedFile, XlsxPlan};
 use super::rows::{Loaded, Rows};
 use super::stream::Streamed;
 use crate::source::input::InputFile;
 use crate::source::{InputError, Origin, io_error};
 
 /// The reader under every workbook: a buffered file (or a stream's copy), as calamine's
-/// own `open_workbook` uses.
-pub(super) type FileReader = BufReader<InputFile>;
+/// own `open_workbook` uses, through the gate that keeps an `.xlsx` sheet's read behind
+/// its check (see [`guard::Gate`]; the other formats never arm it).
+pub(super) type FileReader = BufReader<GatedFile>;
 
 /// The mimetype an `.ods` declares in its first entry.
 const ODS_MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
@@ -36,6 +39,8 @@ pub(super) enum Book {
         plan: XlsxPlan,
         /// The file again, at its own position, for that check.
         again: InputFile,
+        /// What keeps calamine's read of the sheet behind its check.
+        gate: Arc<Gate>,
     },
     Xls(Box<Xls<FileReader>>),
     Ods(Box<Ods<FileReader>>),
@@ -50,7 +55,8 @@ pub(super) fn open(
     sniffed: WorkbookFormat,
 ) -> Result<Book, InputError> {
     let again = file.reopen().map_err(|e| io_error(shown, None, e))?;
-    let mut reader = BufReader::new(file);
+    let gate = Gate::new();
+    let mut reader = BufReader::new(GatedFile::new(file, Arc::clone(&gate)));
     let rewind = |reader: &mut FileReader| reader.rewind().map_err(|e| io_error(shown, None, e));
     match sniffed {
         WorkbookFormat::Xls => {
@@ -81,6 +87,7 @@ pub(super) fn open(
                         book: Box::new(book),
                         plan,
                         again,
+                        gate,
                     })
                 }
             }
@@ -139,16 +146,43 @@ impl Book {
         };
         let shown = &origin.file;
         match self {
-            Book::Xlsx { book, plan, again } => {
+            Book::Xlsx {
+                book,
+                plan,
+                again,
+                gate,
+            } => {
                 let index = book
                     .sheets_metadata()
                     .iter()
                     .position(|s| s.name == sheet)
                     .unwrap_or(usize::MAX);
-                let errors = plan.check_sheet(again, &origin.to_string(), (sheet, index))?;
+                // The sheet is checked on a thread of its own while calamine reads it,
+                // kept behind the check by the gate.
+                gate.arm();
+                let checker = {
+                    let (gate, origin, sheet) =
+                        (Arc::clone(&gate), origin.to_string(), sheet.to_owned());
+                    thread::Builder::new()
+                        .name("xlsx-check".into())
+                        .spawn(move || {
+                            let checked = unpanicked(&origin, WorkbookFormat::Xlsx, || {
+                                plan.check_sheet(again, &origin, (&sheet, index), &gate)
+                            })
+                            .and_then(|checked| checked);
+                            gate.finish(checked);
+                        })
+                        .map_err(|e| failed(format!("cannot start a thread to check it: {e}")))?
+                };
                 let is_1904 = book.has_1904_epoch();
-                Streamed::start(*book, sheet.to_owned(), is_1904, origin.clone(), errors)
-                    .map(Rows::Streamed)
+                Streamed::start(
+                    *book,
+                    sheet.to_owned(),
+                    is_1904,
+                    origin.clone(),
+                    (gate, checker),
+                )
+                .map(Rows::Streamed)
             }
             Book::Xls(mut book) => {
                 let is_1904 = book.has_1904_epoch();

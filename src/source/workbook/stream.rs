@@ -7,13 +7,14 @@
 //! rows, so the channel's cost is paid once per [`BATCH_ROWS`] rows; and at most
 //! [`BATCH_BYTES`] a batch, so a few MiB at most are in flight whatever the rows hold.
 
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::{self, JoinHandle};
 
 use calamine::{Xlsx, XlsxError};
 
 use super::cells;
-use super::guard::ErrorCells;
+use super::guard::{ErrorCells, Gate};
 use super::open::FileReader;
 use super::rows::{Row, past_last_column};
 use crate::source::{InputError, Origin, OwnedCell};
@@ -52,20 +53,25 @@ pub(super) struct Streamed {
     last: u64,
     /// Set at the end of the sheet, or after an error.
     finished: bool,
+    /// The sheet's check, beside the read: its gate and its thread.
+    gate: Arc<Gate>,
+    checker: Option<JoinHandle<()>>,
 }
 
 impl Streamed {
-    /// Starts reading `sheet` of `book` (in the date system `is_1904`) on a new thread.
-    /// `errors` are the cells whose error value calamine does not know, found before.
+    /// Starts reading `sheet` of `book` (in the date system `is_1904`) on a new thread,
+    /// beside its check (`checking`: the gate that keeps the read behind it, and its
+    /// thread), which says where the cells whose error value calamine does not know are.
     pub(super) fn start(
         book: Xlsx<FileReader>,
         sheet: String,
         is_1904: bool,
         origin: Origin,
-        errors: ErrorCells,
+        (gate, checker): (Arc<Gate>, JoinHandle<()>),
     ) -> Result<Streamed, InputError> {
         let (sender, receiver) = sync_channel(BATCHES_IN_FLIGHT);
         let shown = origin.to_string();
+        let checked = Arc::clone(&gate);
         let worker = thread::Builder::new()
             .name("xlsx-reader".into())
             .spawn(move || {
@@ -73,7 +79,8 @@ impl Streamed {
                     name: &sheet,
                     shown: &shown,
                     is_1904,
-                    errors,
+                    gate: &checked,
+                    errors: None,
                 };
                 read(book, &mut sheet, &sender)
             })
@@ -89,6 +96,8 @@ impl Streamed {
             batch: Vec::new().into_iter(),
             last: 0,
             finished: false,
+            gate,
+            checker: Some(checker),
         })
     }
 
@@ -149,11 +158,16 @@ impl Streamed {
 impl Drop for Streamed {
     fn drop(&mut self) {
         // Hang up first: a thread waiting on a full channel then stops at once, and one
-        // still parsing stops at its next send.
+        // still parsing stops at its next send; one waiting at the gate, and the check,
+        // stop at their next read.
         self.receiver.take();
-        if let Some(worker) = self.worker.take() {
+        self.gate.cancel();
+        for thread in [self.worker.take(), self.checker.take()]
+            .into_iter()
+            .flatten()
+        {
             // Its panic, if any, has nobody left to tell.
-            let _ = worker.join();
+            let _ = thread.join();
         }
     }
 }
@@ -164,7 +178,35 @@ struct Sheet<'a> {
     /// `FILE[SHEET]`, for messages.
     shown: &'a str,
     is_1904: bool,
-    errors: ErrorCells,
+    /// The sheet's check.
+    gate: &'a Gate,
+    /// The cells whose error value calamine does not know, once the check has said.
+    errors: Option<ErrorCells>,
+}
+
+impl Sheet<'_> {
+    /// Waits for the sheet's check to end: its refusal, if it refused the sheet.
+    fn refusal(&mut self) -> Option<InputError> {
+        if self.errors.is_some() {
+            return None;
+        }
+        match self.gate.outcome() {
+            Ok(errors) => {
+                self.errors = Some(errors);
+                None
+            }
+            Err(refusal) => refusal,
+        }
+    }
+
+    /// Where the next cell whose error value calamine does not know is, once the check
+    /// has ended.
+    fn next_error_cell(&mut self) -> Result<Option<(u32, u32)>, Stop> {
+        if let Some(refusal) = self.refusal() {
+            return Err(Stop::Refused(refusal));
+        }
+        Ok(self.errors.as_mut().and_then(ErrorCells::take))
+    }
 }
 
 /// The reader thread: every row of `sheet`, then the end or what stopped it.
@@ -175,10 +217,14 @@ fn read(mut book: Xlsx<FileReader>, sheet: &mut Sheet<'_>, sender: &SyncSender<M
         sender,
     };
     let last = match send_rows(&mut book, sheet, &mut batch) {
-        Ok(()) => Message::End,
+        // The end, or a failure: the check's refusal, if any, is what to tell (calamine
+        // may have stopped at the gate, or at what the check refused).
+        Ok(()) => sheet.refusal().map_or(Message::End, Message::Refused),
         // The caller is gone: nobody to tell.
         Err(Stop::HungUp) => return,
-        Err(Stop::Failed(error)) => Message::Failed(error.to_string()),
+        Err(Stop::Failed(error)) => sheet
+            .refusal()
+            .map_or_else(|| Message::Failed(error.to_string()), Message::Refused),
         Err(Stop::Refused(error)) => Message::Refused(error),
     };
     // The rows read whole before the end (or before the damage) go first. Nobody
@@ -256,7 +302,7 @@ fn send_rows(
             // calamine's reader fails on an error value it does not know (`#SPILL!`,
             // `#GETTING_DATA`), and reads on after it from the next cell. Where the cell
             // was, the check before reading found.
-            Err(XlsxError::CellError(text)) => match sheet.errors.take() {
+            Err(XlsxError::CellError(text)) => match sheet.next_error_cell()? {
                 Some((r, c)) => (r, c, OwnedCell::Error(text)),
                 None => return Err(Stop::Failed(XlsxError::CellError(text))),
             },

@@ -1,7 +1,8 @@
 //! An `.xlsx` checked before calamine reads it. calamine's `Xlsx::new` reads the package
 //! relationships, the shared strings (every one of them, into memory), the styles, the
 //! theme and the workbook; its cell reader then streams the chosen sheet. Each of those
-//! parts is streamed here first, with the same parser configured the same way, event by
+//! parts is streamed here first (the sheet on a thread of its own, calamine's read of it
+//! kept behind by the [gate](super::gate)), with the same parser configured the same way, event by
 //! event with bounded memory ([`Part`]), and refused when calamine would hold too much:
 //! a shared string or a cell over 1 MiB, shared strings or styles past a memory budget,
 //! a cell reference past Excel's last column or row.
@@ -13,10 +14,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufReader, Read, Seek};
+use std::sync::Arc;
 
 use quick_xml::events::Event;
 use zip::ZipArchive;
 
+use super::gate::{Gate, Progress};
 use super::xml::{Part, Stop, attr, attr_local, local};
 use super::{
     CELL_BYTES, LAST_COLUMN, LAST_ROW, STRINGS_BUDGET, STRUCTURE_BUDGET, WorkbookLimit, cell_name,
@@ -167,6 +170,7 @@ impl XlsxPlan {
         file: InputFile,
         origin: &str,
         (sheet, index): (&str, usize),
+        gate: &Arc<Gate>,
     ) -> Result<ErrorCells, InputError> {
         // By name, and else by position: both list the workbook's sheets in its order, and
         // calamine reads none it cannot place, so a name decoded otherwise is still found.
@@ -178,14 +182,22 @@ impl XlsxPlan {
         let Some((_, part_path)) = found else {
             return Ok(ErrorCells::default());
         };
+        let file = Progress::new(file, Arc::clone(gate));
         let Ok(mut zip) = ZipArchive::new(BufReader::new(file)) else {
             return Ok(ErrorCells::default());
         };
         let names = Names::of(&zip);
-        match open(&mut zip, &names, part_path) {
-            Some(part) => sheet_cells(origin, part),
-            None => Ok(ErrorCells::default()),
-        }
+        let Ok(part) = zip.by_name(names.get(part_path)) else {
+            return Ok(ErrorCells::default());
+        };
+        // From its local header to the end of its data: what calamine reads of it.
+        let start = part.header_start();
+        let end = part
+            .data_start()
+            .unwrap_or(start)
+            .saturating_add(part.compressed_size());
+        gate.place(start, end);
+        sheet_cells(origin, Part::new(part))
     }
 }
 
