@@ -4,28 +4,12 @@
 //! workbook, a truncated download) refused with what they are and what to do. And a sheet
 //! damaged past some row, reported with that row.
 
-use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
-
-use zip::ZipWriter;
-use zip::write::SimpleFileOptions;
 
 use rewardsync::source::{Cell, SheetChoice, SourceKind, SourceOptions, WorkbookFormat};
 
 use crate::common::Workdir;
-use crate::workbook_read::{NAMES, open, records, rewrite_entry, strings, xlsx};
-
-/// A zip archive of `entries` (name, contents), the first stored as OpenDocument wants
-/// its `mimetype`.
-fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
-    let mut out = ZipWriter::new(Cursor::new(Vec::new()));
-    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for (name, contents) in entries {
-        out.start_file(*name, stored).unwrap();
-        out.write_all(contents.as_bytes()).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
+use crate::workbook_read::{NAMES, open, records, rewrite_entry, strings, xlsx, zip_of};
 
 const MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">

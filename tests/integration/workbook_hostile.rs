@@ -2,19 +2,14 @@
 //! refused with a message that says what is wrong and what to do (exit 2), or read with
 //! the problem on its row, and the good rows around them still read.
 
-use std::io::{Cursor, Write};
-
-use zip::ZipWriter;
-use zip::write::SimpleFileOptions;
-
 use rewardsync::problem::Rule;
 use rewardsync::source::{Cell, InputError, Record, SourceOptions};
 
 use crate::common::Workdir;
-use crate::workbook_read::open;
+use crate::workbook_read::{open, zip_of};
 
-/// The header of every sheet here, and two good rows under it.
-const HEADER: [&str; 7] = [
+/// The header of every sheet here (and of the workbook property tests').
+pub const HEADER: [&str; 7] = [
     "external_id",
     "referral_user_id",
     "application_id",
@@ -71,27 +66,16 @@ fn xlsx_of(rows: &str, shared: Option<&str>) -> Vec<u8> {
         r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#
     );
     let mut entries = vec![
-        ("[Content_Types].xml", "<Types/>".to_owned()),
-        ("_rels/.rels", RELS.to_owned()),
-        ("xl/workbook.xml", WORKBOOK.to_owned()),
-        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.to_owned()),
-        ("xl/worksheets/sheet1.xml", sheet),
+        ("[Content_Types].xml", "<Types/>"),
+        ("_rels/.rels", RELS),
+        ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        ("xl/worksheets/sheet1.xml", &sheet),
     ];
     if let Some(shared) = shared {
-        entries.push(("xl/sharedStrings.xml", shared.to_owned()));
+        entries.push(("xl/sharedStrings.xml", shared));
     }
-    zip_bytes(&entries)
-}
-
-/// A zip archive of `entries`, deflated.
-fn zip_bytes(entries: &[(&str, String)]) -> Vec<u8> {
-    let mut out = ZipWriter::new(Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, contents) in entries {
-        out.start_file(*name, options).unwrap();
-        out.write_all(contents.as_bytes()).unwrap();
-    }
-    out.finish().unwrap().into_inner()
+    zip_of(&entries)
 }
 
 /// What opening a workbook of `bytes` (named `name`) and reading all of it says: its
@@ -458,13 +442,10 @@ fn ods_of(tables: &[(&str, String)]) -> Vec<u8> {
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
     );
     let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>"#;
-    zip_bytes(&[
-        (
-            "mimetype",
-            "application/vnd.oasis.opendocument.spreadsheet".to_owned(),
-        ),
-        ("META-INF/manifest.xml", manifest.to_owned()),
-        ("content.xml", content),
+    zip_of(&[
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("META-INF/manifest.xml", manifest),
+        ("content.xml", &content),
     ])
 }
 

@@ -12,16 +12,13 @@
 //! A fixed number of cases runs on every `cargo test` (CI included); proptest keeps any
 //! failing case under `tests/proptest-regressions/` to be replayed first.
 
-use std::io::{Cursor, Write};
-
 use proptest::prelude::*;
-use zip::ZipWriter;
-use zip::write::SimpleFileOptions;
 
 use rewardsync::source::{Source, SourceOptions};
 
 use crate::common::{Workdir, repo_path};
-use crate::workbook_read::known;
+use crate::workbook_hostile::HEADER;
+use crate::workbook_read::{known, zip_of};
 
 /// Cases per property: enough to find the shallow faults on every run, few enough for CI.
 const CASES: u32 = 64;
@@ -91,16 +88,6 @@ fn damaged(mut bytes: Vec<u8>, damages: &[Damage]) -> Vec<u8> {
     bytes
 }
 
-const HEADER: [&str; 7] = [
-    "external_id",
-    "referral_user_id",
-    "application_id",
-    "rule_type",
-    "bonus_type",
-    "point_bonus",
-    "stage",
-];
-
 /// A good `.xlsx` sheet's XML: the header and three rows, some cells shared strings.
 fn sheet_xml() -> String {
     let mut xml = String::from(
@@ -168,7 +155,7 @@ fn xlsx(sheet: &str, strings: &str) -> Vec<u8> {
         ("xl/worksheets/sheet1.xml", sheet),
         ("xl/sharedStrings.xml", strings),
     ];
-    zip_of(&parts, None)
+    zip_of(&parts)
 }
 
 /// An `.ods` whose table rows are `rows` (the XML of `table:table-row`s).
@@ -176,16 +163,14 @@ fn ods(rows: &str) -> Vec<u8> {
     let content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Rewards">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
     );
-    zip_of(
-        &[
-            (
-                "META-INF/manifest.xml",
-                r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#,
-            ),
-            ("content.xml", &content),
-        ],
-        Some("application/vnd.oasis.opendocument.spreadsheet"),
-    )
+    zip_of(&[
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        (
+            "META-INF/manifest.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#,
+        ),
+        ("content.xml", &content),
+    ])
 }
 
 /// A good `.ods` table's rows: the header and three rows of typed cells.
@@ -219,23 +204,6 @@ fn ods_rows() -> String {
         rows.push_str("</table:table-row>");
     }
     rows
-}
-
-/// A zip of `parts`, with a stored `mimetype` first when one is given.
-fn zip_of(parts: &[(&str, &str)], mimetype: Option<&str>) -> Vec<u8> {
-    let mut out = ZipWriter::new(Cursor::new(Vec::new()));
-    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let deflated =
-        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    if let Some(mimetype) = mimetype {
-        out.start_file("mimetype", stored).unwrap();
-        out.write_all(mimetype.as_bytes()).unwrap();
-    }
-    for (name, text) in parts {
-        out.start_file(*name, deflated).unwrap();
-        out.write_all(text.as_bytes()).unwrap();
-    }
-    out.finish().unwrap().into_inner()
 }
 
 /// What turns up in hostile `.xlsx` sheet XML.

@@ -17,6 +17,24 @@ use rewardsync::source::{
 
 use crate::common::Workdir;
 
+/// A zip archive of `entries` (name, contents), in order: a `mimetype` entry stored, as
+/// OpenDocument wants it, every other deflated, as Excel writes them.
+pub fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, contents) in entries {
+        let method = match *name {
+            "mimetype" => zip::CompressionMethod::Stored,
+            _ => zip::CompressionMethod::Deflated,
+        };
+        let options = SimpleFileOptions::default().compression_method(method);
+        out.start_file(*name, options).expect("a zip entry");
+        out.write_all(contents.as_bytes())
+            .expect("a zip entry's contents");
+    }
+    out.finish().expect("a zip archive").into_inner()
+}
+
 /// The canonical header most sheets here start with.
 pub const NAMES: [&str; 6] = [
     "external_id",
