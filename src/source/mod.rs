@@ -317,7 +317,8 @@ pub enum InputError {
         advice: &'static str,
     },
     #[error(
-        "{path}:{row}: cell {cell} holds {bytes} bytes, more than the 1 MiB a cell may hold; the workbook reader would hold it whole, so the file is refused: shorten the cell or delete it, or save the sheet as CSV UTF-8, where a long cell makes only its row invalid"
+        "{path}:{row}: cell {cell} {}; the workbook reader would hold it whole, so the file is refused: shorten the cell or delete it, or save the sheet as CSV UTF-8, where a long cell makes only its row invalid",
+        holds(*bytes)
     )]
     CellTooLong {
         /// The file and sheet (`FILE[SHEET]`).
@@ -325,17 +326,18 @@ pub enum InputError {
         row: u64,
         /// The cell, e.g. `A2`.
         cell: String,
-        /// How many, e.g. `2097152` or `more than 1048576`.
-        bytes: String,
+        /// Its size in bytes, when it was read to its end.
+        bytes: Option<u64>,
     },
     #[error(
-        "{path}: shared string {index} (counting from 0) holds {bytes} bytes, more than the 1 MiB a cell may hold; the workbook reader reads every shared string before any row, so the file is refused and the cell that uses it cannot be named: find the cell with over a million characters and shorten or delete it, or save the sheet as CSV UTF-8"
+        "{path}: shared string {index} (counting from 0) {}; the workbook reader reads every shared string before any row, so the file is refused and the cell that uses it cannot be named: find the cell with over a million characters and shorten or delete it, or save the sheet as CSV UTF-8",
+        holds(*bytes)
     )]
     SharedStringTooLong {
         path: String,
         index: u64,
-        /// How many, e.g. `2097152` or `more than 1048576`.
-        bytes: String,
+        /// Its size in bytes, when it was read to its end.
+        bytes: Option<u64>,
     },
     #[error(
         "{path}: {reference} is past Excel's last {what} ({last}); no spreadsheet program writes that, so the file is damaged or made to exhaust memory: open it in Excel (or LibreOffice) and save it again"
@@ -350,6 +352,19 @@ pub enum InputError {
         /// `XFD` or `1048576`.
         last: &'static str,
     },
+}
+
+/// What a cell or shared string over 1 MiB holds, in words: its size when it was read to
+/// its end, else only that it is over.
+fn holds(bytes: Option<u64>) -> String {
+    let limit = csv::mib(records::MAX_ROW_BYTES);
+    match bytes {
+        Some(bytes) => format!(
+            "holds {}, more than the {limit} a cell may hold",
+            csv::mib(bytes)
+        ),
+        None => format!("holds more than the {limit} a cell may hold"),
+    }
 }
 
 /// Where [`InputError::SheetRead`] stopped: after a row, or before any.

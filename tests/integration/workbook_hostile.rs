@@ -204,7 +204,7 @@ fn a_shared_string_over_a_mib_is_refused_by_its_index() {
     let rows = header_row() + r#"<row r="2"><c r="A2" t="s"><v>1</v></c></row>"#;
     assert_eq!(
         refusal("sst.xlsx", &xlsx_of(&rows, Some(&shared))),
-        "sst.xlsx: shared string 1 (counting from 0) holds more than 1048576 bytes, more than the 1 MiB a cell may hold; the workbook reader reads every shared string before any row, so the file is refused and the cell that uses it cannot be named: find the cell with over a million characters and shorten or delete it, or save the sheet as CSV UTF-8"
+        "sst.xlsx: shared string 1 (counting from 0) holds more than the 1 MiB a cell may hold; the workbook reader reads every shared string before any row, so the file is refused and the cell that uses it cannot be named: find the cell with over a million characters and shorten or delete it, or save the sheet as CSV UTF-8"
     );
     // The same text in runs of a rich string, each short: their sum is what counts.
     let runs = "<r><t>".to_owned() + &"y".repeat(300_000) + "</t></r>";
@@ -213,8 +213,9 @@ fn a_shared_string_over_a_mib_is_refused_by_its_index() {
         runs.repeat(4)
     );
     assert!(
-        refusal("runs.xlsx", &xlsx_of(&rows, Some(&shared)))
-            .starts_with("runs.xlsx: shared string 1 (counting from 0) holds 1200000 bytes,")
+        refusal("runs.xlsx", &xlsx_of(&rows, Some(&shared))).starts_with(
+            "runs.xlsx: shared string 1 (counting from 0) holds 1.1 MiB, more than the 1 MiB"
+        )
     );
 }
 
@@ -236,7 +237,7 @@ fn a_cell_over_a_mib_is_refused_by_its_name_and_row() {
         + &format!(r#"<row r="3">{}</row>"#, inline("C3", &long));
     assert_eq!(
         refusal("cell.xlsx", &xlsx_of(&rows, None)),
-        "cell.xlsx[Rewards]:3: cell C3 holds more than 1048576 bytes, more than the 1 MiB a cell may hold; the workbook reader would hold it whole, so the file is refused: shorten the cell or delete it, or save the sheet as CSV UTF-8, where a long cell makes only its row invalid"
+        "cell.xlsx[Rewards]:3: cell C3 holds more than the 1 MiB a cell may hold; the workbook reader would hold it whole, so the file is refused: shorten the cell or delete it, or save the sheet as CSV UTF-8, where a long cell makes only its row invalid"
     );
     // A formula calamine skips whole is no different.
     let formula = "1+".repeat(600_000) + "1";
@@ -510,7 +511,7 @@ fn an_ods_cell_over_a_mib_is_refused_by_its_name() {
     let spaces = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>e3<text:s text:c="2000000"/></text:p></table:table-cell></table:table-row>"#;
     assert_eq!(
         refusal("cell.ods", &ods_of(&[("Rewards", ods_rewards() + spaces)])),
-        "cell.ods[Rewards]:3: cell A3 holds 2000002 bytes, more than the 1 MiB a cell may hold; the workbook reader would hold it whole, so the file is refused: shorten the cell or delete it, or save the sheet as CSV UTF-8, where a long cell makes only its row invalid"
+        "cell.ods[Rewards]:3: cell A3 holds 1.9 MiB, more than the 1 MiB a cell may hold; the workbook reader would hold it whole, so the file is refused: shorten the cell or delete it, or save the sheet as CSV UTF-8, where a long cell makes only its row invalid"
     );
     let long = "x".repeat(2 << 20);
     let cell = format!(
@@ -518,7 +519,7 @@ fn an_ods_cell_over_a_mib_is_refused_by_its_name() {
     );
     assert!(
         refusal("cell.ods", &ods_of(&[("Rewards", ods_rewards() + &cell)]))
-            .starts_with("cell.ods[Rewards]:3: cell B3 holds more than 1048576 bytes")
+            .starts_with("cell.ods[Rewards]:3: cell B3 holds more than the 1 MiB a cell may hold")
     );
 }
 

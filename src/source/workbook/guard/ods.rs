@@ -495,10 +495,7 @@ impl<R: Read> Content<'_, R> {
             path: format!("{}[{}]", self.shown, table.name),
             row: table.rows + 1,
             cell: cell_name(table.rows, column),
-            bytes: match bytes {
-                Some(n) => n.to_string(),
-                None => format!("more than {CELL_BYTES}"),
-            },
+            bytes,
         }
     }
 

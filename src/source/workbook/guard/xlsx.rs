@@ -418,7 +418,7 @@ fn shared_strings<R: Read>(shown: &str, mut part: Part<R>) -> Result<(), InputEr
                 return Err(InputError::SharedStringTooLong {
                     path: shown.to_owned(),
                     index: count,
-                    bytes: format!("more than {CELL_BYTES}"),
+                    bytes: None,
                 });
             }
             Ok(_) => (),
@@ -435,7 +435,7 @@ fn string_length<R: Read>(
     closing: &str,
     index: u64,
 ) -> Result<Option<u64>, InputError> {
-    let too_long = |bytes: String| InputError::SharedStringTooLong {
+    let too_long = |bytes: Option<u64>| InputError::SharedStringTooLong {
         path: shown.to_owned(),
         index,
         bytes,
@@ -445,7 +445,7 @@ fn string_length<R: Read>(
     loop {
         let event = match part.next() {
             Ok(event) => event,
-            Err(Stop::LongEvent) => return Err(too_long(format!("more than {CELL_BYTES}"))),
+            Err(Stop::LongEvent) => return Err(too_long(None)),
             Err(Stop::Malformed) => return Ok(None),
         };
         match event {
@@ -463,12 +463,12 @@ fn string_length<R: Read>(
                         Ok(Event::End(end)) if end.name().as_ref() == t => break,
                         Ok(Event::Eof) | Err(Stop::Malformed) => return Ok(None),
                         Err(Stop::LongEvent) => {
-                            return Err(too_long(format!("more than {CELL_BYTES}")));
+                            return Err(too_long(None));
                         }
                         Ok(_) => (),
                     }
                     if len > CELL_BYTES {
-                        return Err(too_long(len.to_string()));
+                        return Err(too_long(Some(len)));
                     }
                 }
             }
@@ -784,10 +784,7 @@ impl<R: Read> Body<'_, R> {
             path: self.origin.to_owned(),
             row: self.row + 1,
             cell: cell_name(self.row, self.column),
-            bytes: match bytes {
-                Some(n) => n.to_string(),
-                None => format!("more than {CELL_BYTES}"),
-            },
+            bytes,
         }
     }
 
