@@ -114,7 +114,7 @@ pub struct InputArgs {
 
 /// Parses `--delimiter`.
 fn delimiter(text: &str) -> Result<u8, String> {
-    rewardsync::mapping::file::parse_delimiter(text)
+    rewardsync::read::mapping::file::parse_delimiter(text)
 }
 
 /// `--encoding` values.
@@ -130,7 +130,7 @@ pub enum EncodingArg {
     Auto,
 }
 
-impl From<EncodingArg> for rewardsync::source::EncodingChoice {
+impl From<EncodingArg> for rewardsync::read::source::EncodingChoice {
     fn from(arg: EncodingArg) -> Self {
         match arg {
             EncodingArg::Utf8 => Self::Utf8,

@@ -14,28 +14,21 @@
 //! library never sees its types.
 
 pub mod accounts;
-pub mod engine;
 pub mod exit;
 pub mod feishu;
-pub mod field;
-pub mod forms;
 pub mod generate;
 pub mod import;
 pub mod ledger;
-pub mod mapping;
 pub mod notify;
-pub mod person;
+pub mod people;
+pub mod phases;
+pub mod plan;
 pub mod problem;
-pub mod progress;
+pub mod read;
 pub mod report;
-pub mod resolve;
 pub mod reward;
 pub mod rollback;
 pub mod run;
 pub mod sandbox;
-pub mod source;
-pub mod stop;
 pub mod summary;
 pub mod text;
-pub mod throttle;
-pub mod validate;

@@ -2,9 +2,9 @@
 //! and a summary for grouped reports), a value that breaks one ([`Violation`]), and a
 //! problem as reported for a row ([`Problem`], an error or a warning, with its column).
 //!
-//! The reader (encodings, control characters, ragged rows), the domain rules of
-//! [`crate::reward`] and the validator all speak of problems in these terms, so a summary
-//! can group them by rule whichever found them.
+//! The reader (encodings, control characters, ragged rows), the domain rules of the
+//! reward and the validator all speak of problems in these terms, so a summary can group
+//! them by rule whichever found them.
 
 use std::fmt;
 

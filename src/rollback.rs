@@ -6,11 +6,10 @@
 
 use serde::Serialize;
 
-use crate::engine::{Attempted, Tried};
-use crate::feishu::{Family, Request};
-use crate::import::send::{Rows, SendRows};
-use crate::ledger::{Doomed, Ledger, LedgerError, Selection, Status, Target};
-use crate::run::{Opened, PAGE, Phase, Recorded};
+use crate::ledger::{Ledger, LedgerError, Selection, Status, Target};
+use crate::phases::delete::Delete;
+use crate::phases::send::{Rows, SendRows};
+use crate::run::Opened;
 use crate::summary::{Outcome, Place, Summary, Vocabulary};
 
 /// The rollback's words.
@@ -24,12 +23,6 @@ pub const WORDS: Vocabulary = Vocabulary {
 
 /// Rows a preview lists before it only counts.
 pub const PREVIEW: usize = 5;
-
-/// The parameter error Feishu answers for a reward id it does not hold: after a delete
-/// that may have left, it means that delete was carried out. (The delete's documentation
-/// is not among the pages rewardsync was built from; this is what the sandbox answers and
-/// needs confirming on a real tenant.)
-const NO_SUCH_REWARD: i64 = 1002002;
 
 /// Why a rollback cannot begin (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -208,108 +201,4 @@ pub fn run(opened: Opened<'_>, preview: &Preview) -> Result<Summary, LedgerError
     run.phase(SendRows(Rows::InDoubtOf(selection.clone()), "line"));
     run.phase(Delete::new(selection));
     Ok(run.finish())
-}
-
-/// The deletes themselves.
-pub(crate) struct Delete {
-    selection: Selection,
-}
-
-impl Delete {
-    /// Deletes the rewards of `selection`.
-    pub(crate) fn new(selection: Selection) -> Delete {
-        Delete { selection }
-    }
-}
-
-impl Phase for Delete {
-    type Item = Doomed;
-    type Value = ();
-
-    fn family(&self) -> Family {
-        Family::RewardDelete
-    }
-
-    fn untouched(&self) -> Option<Outcome> {
-        Some(Outcome::Pending)
-    }
-
-    fn count(&self, ledger: &Ledger, _run: i64) -> Result<u64, LedgerError> {
-        Ok(ledger.count_to_delete(&self.selection)?.0)
-    }
-
-    fn page(
-        &self,
-        ledger: &Ledger,
-        _run: i64,
-        after: i64,
-    ) -> Result<Vec<(i64, Doomed)>, LedgerError> {
-        let rows = ledger.next_to_delete(&self.selection, after, PAGE)?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-    }
-
-    fn request(&self, row: &Doomed) -> Request<()> {
-        Request::delete_reward(&row.reward_id)
-    }
-
-    fn mark(&self, ledger: &Ledger, run: i64, row: &Doomed) -> Result<(), LedgerError> {
-        ledger.mark_deleting(row.id, run)
-    }
-
-    fn record(
-        &self,
-        ledger: &Ledger,
-        _run: i64,
-        row: Doomed,
-        tried: Tried<()>,
-    ) -> Result<Recorded, LedgerError> {
-        let at = Some(Place::named(row.id, row.external_id.clone()));
-        // An earlier delete of this reward may have been carried out (a crash, a dropped
-        // answer): "no such reward" then means it is gone.
-        let may_be_gone = row.in_doubt || tried.sent > 1;
-        Ok(match tried.end {
-            Attempted::Done(answer) => {
-                ledger.record_deleted(row.id, answer.log_id.as_deref())?;
-                Recorded::plain(Outcome::Done)
-            }
-            Attempted::Refused { code, log_id, .. } if may_be_gone && code == NO_SUCH_REWARD => {
-                ledger.record_deleted(row.id, log_id.as_deref())?;
-                Recorded::plain(Outcome::Done)
-            }
-            Attempted::Refused { code, msg, log_id } if !may_be_gone => {
-                ledger.restore_after_delete(row.id, Some((Some(code), &msg, log_id.as_deref())))?;
-                Recorded::because(Outcome::Failed, code.to_string(), msg, at)
-            }
-            Attempted::Refused { code, msg, log_id } => {
-                let message =
-                    format!("refused after an earlier delete may have gone through: {msg}");
-                ledger.record_delete_in_doubt(row.id, Some(code), &message, log_id.as_deref())?;
-                Recorded::because(Outcome::InDoubt, code.to_string(), message, at)
-            }
-            Attempted::Unsettled { in_doubt, error } => {
-                if in_doubt || may_be_gone {
-                    let (code, message, log_id) = match error {
-                        Some(e) => (e.code, e.message, e.log_id),
-                        None => (None, "the run stopped before resending it".to_owned(), None),
-                    };
-                    ledger.record_delete_in_doubt(row.id, code, &message, log_id.as_deref())?;
-                    Recorded::because(Outcome::InDoubt, message.clone(), message, at)
-                } else {
-                    // Never carried out: back to what it was, its reward still on Feishu.
-                    ledger.restore_after_delete(row.id, None)?;
-                    match error {
-                        Some(e) => {
-                            Recorded::because(Outcome::Pending, e.message.clone(), e.message, at)
-                        }
-                        None => Recorded::because(
-                            Outcome::Pending,
-                            "stopped".into(),
-                            "the run stopped before it was deleted".into(),
-                            at,
-                        ),
-                    }
-                }
-            }
-        })
-    }
 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::exit::Exit;
 use crate::ledger::Target;
-use crate::stop::Signal;
+use crate::run::stop::Signal;
 
 /// What one item of a run ended in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

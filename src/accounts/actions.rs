@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-use crate::engine::{Attempted, Tried};
 use crate::feishu::{Account, Family, Request};
 use crate::ledger::{Ledger, LedgerError};
+use crate::run::engine::{Attempted, Tried};
 use crate::run::{Opened, PAGE, Phase, Recorded};
 use crate::summary::{Outcome, Place, Summary, Vocabulary};
 

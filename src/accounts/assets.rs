@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use crate::engine::{Attempted, Engine, Halt, RetryPolicy, pages_in_memory};
 use crate::feishu::{Account, BonusAmount, Client, Family, Request, UserIdType};
 use crate::reward::{Amount, RewardBody, STAGE_CONFIRMED, STAGE_PAID};
-use crate::stop::Stop;
+use crate::run::engine::{Attempted, Engine, Halt, RetryPolicy, pages_in_memory};
+use crate::run::stop::Stop;
+use crate::run::throttle::Throttle;
 use crate::summary::{End, Outcome, Summary, Vocabulary};
-use crate::throttle::Throttle;
 use rust_decimal::Decimal;
 use serde::Serialize;
 

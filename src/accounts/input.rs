@@ -8,9 +8,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::forms::looks_scientific;
 use crate::problem::{Problem, Rule, Violation};
-use crate::source::{EncodingChoice, InputError, Origin, Source, SourceOptions, echo_all};
+use crate::read::forms::looks_scientific;
+use crate::read::source::{EncodingChoice, InputError, Origin, Source, SourceOptions, echo_all};
 use crate::text::{self, echo};
 
 /// One row of the registration file.
@@ -227,7 +227,7 @@ fn empty_means(error: InputError, expected: &'static str) -> InputError {
 
 /// An email as a reward file's e-mail columns take it (the one rule, in `forms`).
 fn check_email(value: &str) -> Result<(), Violation> {
-    crate::forms::email(value).map(|_| ())
+    crate::read::forms::email(value).map(|_| ())
 }
 
 fn check_digits(value: &str, min: usize, max: usize, what: &str) -> Result<(), Violation> {

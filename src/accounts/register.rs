@@ -5,11 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::{Attempted, Tried};
 use crate::feishu::{Account, Family, Request};
 use crate::ledger::{AccountState, Ledger, LedgerError, Registration};
+use crate::read::source::{EncodingChoice, InputError};
+use crate::run::engine::{Attempted, Tried};
 use crate::run::{Opened, PAGE, Phase, Recorded, Session, StepError};
-use crate::source::{EncodingChoice, InputError};
 use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary};
 
 use super::input::AccountReader;

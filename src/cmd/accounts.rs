@@ -9,10 +9,10 @@ use rewardsync::accounts::assets::{self, AccountAssets, ImportedSums};
 use rewardsync::accounts::input::read_account_ids;
 use rewardsync::accounts::register::{self, RegisterOptions};
 use rewardsync::exit::Exit;
+use rewardsync::read::source::EncodingChoice;
 use rewardsync::report::Reserved;
 use rewardsync::reward::RewardBody;
 use rewardsync::run::Opened;
-use rewardsync::source::EncodingChoice;
 use rewardsync::summary::Outcome;
 use rewardsync::text::server_text;
 
@@ -142,7 +142,7 @@ fn assets(args: AssetsArgs) -> anyhow::Result<Exit> {
     let ids = account_ids(&args.ids)?;
     let client = super::connect(&args.ids.target)?;
     let runtime = super::runtime()?;
-    let stop = rewardsync::stop::listen(&runtime);
+    let stop = rewardsync::run::stop::listen(&runtime);
     // Checked before anything is read: writable, and never the ids file.
     let output = args
         .output
@@ -195,7 +195,7 @@ fn reconcile(args: ReconcileArgs) -> anyhow::Result<Exit> {
     drop(ledger);
     let client = super::connect(&args.target)?;
     let runtime = super::runtime()?;
-    let stop = rewardsync::stop::listen(&runtime);
+    let stop = rewardsync::run::stop::listen(&runtime);
     let ids = accounts.into_iter().map(|a| a.account_id).collect();
     let (found, mut summary) =
         assets::fetch(ids, args.user_id_type.into(), &client, &runtime, stop);

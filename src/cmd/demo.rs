@@ -12,13 +12,13 @@ use anyhow::Context;
 
 use super::import::print_plan;
 use crate::cli::DemoArgs;
-use rewardsync::engine::RetryPolicy;
 use rewardsync::exit::Exit;
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
 use rewardsync::import::{self, ImportOptions};
-use rewardsync::mapping::{InputOptions, MapFile};
-use rewardsync::progress::ProgressMode;
+use rewardsync::read::mapping::{InputOptions, MapFile};
 use rewardsync::run::Session;
+use rewardsync::run::engine::RetryPolicy;
+use rewardsync::run::progress::ProgressMode;
 use rewardsync::sandbox::{self, SandboxConfig, SandboxState, TalentPool, TalentSource};
 use rewardsync::summary::{Outcome, Summary};
 
@@ -84,7 +84,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
         Secret::new(sandbox.app_secret().to_owned()),
         ClientOptions::default(),
     )?;
-    let stop = rewardsync::stop::listen(&runtime);
+    let stop = rewardsync::run::stop::listen(&runtime);
     let session = Session {
         client,
         runtime,

@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use crate::cli::{MapCommand, SuggestArgs};
 use rewardsync::exit::Exit;
-use rewardsync::mapping::suggest;
-use rewardsync::source::{EncodingChoice, SheetChoice, SourceOptions};
+use rewardsync::read::mapping::suggest;
+use rewardsync::read::source::{EncodingChoice, SheetChoice, SourceOptions};
 
 /// Runs a `map` subcommand.
 pub fn run(command: MapCommand) -> anyhow::Result<Exit> {

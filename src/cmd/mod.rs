@@ -20,12 +20,12 @@ use std::io::{self, Write};
 use anyhow::Context;
 
 use crate::cli::{Cli, Command, NotifyArgs, TargetArgs};
-use rewardsync::engine::RetryPolicy;
 use rewardsync::exit::Exit;
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
 use rewardsync::notify::{Delivery, Notifier, Outcome};
-use rewardsync::progress::ProgressMode;
 use rewardsync::run::Session;
+use rewardsync::run::engine::RetryPolicy;
+use rewardsync::run::progress::ProgressMode;
 use rewardsync::summary::Summary;
 
 /// Runs the command the user typed.
@@ -58,28 +58,31 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
 /// over its `[source]`.
 pub fn input_options(
     args: &crate::cli::InputArgs,
-) -> anyhow::Result<rewardsync::mapping::InputOptions> {
+) -> anyhow::Result<rewardsync::read::mapping::InputOptions> {
     let map = args
         .map
         .as_deref()
-        .map(rewardsync::mapping::MapFile::load)
+        .map(rewardsync::read::mapping::MapFile::load)
         .transpose()?;
-    for note in map.iter().flat_map(rewardsync::mapping::MapFile::notes) {
+    for note in map
+        .iter()
+        .flat_map(rewardsync::read::mapping::MapFile::notes)
+    {
         eprintln!("rewardsync: note: {note}");
     }
-    Ok(rewardsync::mapping::InputOptions {
+    Ok(rewardsync::read::mapping::InputOptions {
         map,
         encoding: args.encoding.map(Into::into),
         delimiter: args.delimiter,
         sheet: args
             .sheet
             .as_deref()
-            .map(rewardsync::source::SheetChoice::parse),
+            .map(rewardsync::read::source::SheetChoice::parse),
         header_row: args.header_row,
         timezone: args
             .timezone
             .as_deref()
-            .map(rewardsync::forms::Zone::parse)
+            .map(rewardsync::read::forms::Zone::parse)
             .transpose()
             .map_err(|e| anyhow::anyhow!("--timezone: {e}"))?,
         ignore_unknown_columns: args.ignore_unknown_columns,
@@ -96,7 +99,7 @@ pub fn exit_of(err: &anyhow::Error) -> Exit {
             .is_some_and(|e| e.is_write_failure())
             || cause.downcast_ref::<LocalFailure>().is_some()
             || cause
-                .downcast_ref::<rewardsync::source::InputError>()
+                .downcast_ref::<rewardsync::read::source::InputError>()
                 .is_some_and(|e| e.is_write_failure())
     });
     if local {
@@ -168,7 +171,7 @@ pub fn session(target: &TargetArgs, pace: Pace) -> anyhow::Result<Session> {
     }
     let client = connect(target)?;
     let runtime = runtime()?;
-    let stop = rewardsync::stop::listen(&runtime);
+    let stop = rewardsync::run::stop::listen(&runtime);
     Ok(Session {
         client,
         runtime,

@@ -6,10 +6,10 @@ use anyhow::Context;
 
 use crate::cli::{InputArgs, ValidateArgs};
 use rewardsync::exit::Exit;
-use rewardsync::mapping::RewardFile;
+use rewardsync::read::mapping::RewardFile;
+use rewardsync::read::source::SourceKind;
+use rewardsync::read::validate::{Row, Validator, check_rows};
 use rewardsync::report::{ErrorsFile, FileCounts, JsonReport, ProblemReport, Reserved, TextReport};
-use rewardsync::source::SourceKind;
-use rewardsync::validate::{Row, Validator, check_rows};
 
 /// Validates the file; exit 0 when every row is valid, 1 when some are not.
 pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {

@@ -32,7 +32,7 @@ pub use lookup::{
     BatchError, Contact, INVALID_MOBILE_CODE, MAX_BATCH, TalentKey, TalentMatch, UserMatch,
     UserStatus, talent_batches, user_batches,
 };
-pub use request::{Family, Request};
+pub use request::{Family, Rate, Request};
 pub use target::{
     MAX_SECRET_FILE, SECRET_ENV, SECRET_FILE_ENV, Secret, Target, TargetError, exposure,
     private_fix,

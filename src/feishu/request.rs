@@ -17,10 +17,37 @@ use super::answer::parse_data;
 use super::failure::{Failure, Scope};
 use super::user_id_type::UserIdType;
 use crate::reward::RewardBody;
-use crate::throttle::Rate;
 
 const REWARDS_PATH: &str = "/open-apis/hire/v1/external_referral_rewards";
 const ACCOUNT_PATH: &str = "/open-apis/hire/v1/referral_account";
+
+/// A documented limit: `count` calls per `per` (SPEC §1). How calls are paced under it
+/// is the throttle's business.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Calls allowed per window.
+    pub count: f64,
+    /// The window.
+    pub per: std::time::Duration,
+}
+
+impl Rate {
+    /// `count` per second.
+    pub fn per_second(count: f64) -> Rate {
+        Rate {
+            count,
+            per: std::time::Duration::from_secs(1),
+        }
+    }
+
+    /// `count` per minute.
+    pub fn per_minute(count: f64) -> Rate {
+        Rate {
+            count,
+            per: std::time::Duration::from_secs(60),
+        }
+    }
+}
 
 /// An endpoint family: the calls that share one documented limit (SPEC §1, §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1234,12 +1234,9 @@ fn lookup_families_have_names_and_both_limits() {
         Some(Family::TalentLookup)
     );
     for family in [Family::UserLookup, Family::TalentLookup] {
-        assert_eq!(family.limit(), crate::throttle::Rate::per_second(50.0));
-        assert_eq!(family.pace(), crate::throttle::Rate::per_second(48.0));
-        assert_eq!(
-            family.window(),
-            Some(crate::throttle::Rate::per_minute(1000.0))
-        );
+        assert_eq!(family.limit(), super::Rate::per_second(50.0));
+        assert_eq!(family.pace(), super::Rate::per_second(48.0));
+        assert_eq!(family.window(), Some(super::Rate::per_minute(1000.0)));
         assert!(!family.follows_rate_flag());
     }
     assert_eq!(Family::RewardImport.window(), None);

@@ -2,26 +2,23 @@
 //! send what the plan says at the documented rate, and record every step (SPEC §4, §5),
 //! all through the one run driver.
 
-pub mod lookup;
-pub mod people;
-pub mod plan;
-pub mod replace;
-pub mod send;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::feishu::UserIdType;
 use crate::ledger::{Ledger, LedgerError};
-use crate::mapping::{InputOptions, RewardFile};
+use crate::people::cache;
+use crate::phases::{delete, lookups, send};
+use crate::plan;
+use crate::read::mapping::{InputOptions, RewardFile};
+use crate::read::source::InputError;
+use crate::read::validate::Validator;
 use crate::report::{ErrorsFile, ErrorsFileError, Reserved};
 use crate::run::{Opened, Session, StepError};
-use crate::source::InputError;
 use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary, WrittenFile};
-use crate::validate::Validator;
 
-pub use plan::{Action, DEFAULT_MAX_REPLACEMENTS, PlanCounts, PlanError, Rules};
-pub use replace::{Difference, Replacing};
+pub use crate::plan::replace::{Difference, Replacing};
+pub use crate::plan::{Action, DEFAULT_MAX_REPLACEMENTS, PlanCounts, PlanError, Rules};
 
 /// The import's words.
 pub const WORDS: Vocabulary = Vocabulary {
@@ -100,7 +97,7 @@ pub struct Plan {
     /// Rows in doubt in the whole ledger (this file's and others'), settled first.
     pub in_doubt: u64,
     /// The people the file names by e-mail or mobile, when it names any.
-    pub people: Option<people::PeopleCounts>,
+    pub people: Option<cache::PeopleCounts>,
 }
 
 /// Runs an import: plan, settle doubts, send, record, write the errors file. `on_plan` sees
@@ -118,23 +115,23 @@ pub fn run(
         .transpose()?;
     let file = reader.path().to_owned();
     let word = reader.kind().position_word();
-    let names_people = people::names_people(&reader);
+    let names_people = cache::names_people(&reader);
     let mut run = Opened::open(session, &options.ledger)?.begin("import", WORDS, Some(&file))?;
     // The resolve phase (SPEC §2.3): the file's people, the cache, then the lookups.
-    let book: lookup::SharedBook = Arc::default();
+    let book: lookups::SharedBook = Arc::default();
     let mut people_counts = None;
     let mut lookups = None;
     if names_people {
         run.step(|run| {
             let mut first = RewardFile::open(&options.file, &options.input)?;
-            let named = crate::resolve::people_of_file(&mut first, options.user_id_type)?;
+            let named = crate::people::book::people_of_file(&mut first, options.user_id_type)?;
             let (uid, refresh) = (options.user_id_type, options.refresh_people);
             let (cached, unknown, counts) = run.ledger().call_blocking(move |ledger| {
-                people::from_cache(Some(ledger), named, uid, refresh)
+                cache::from_cache(Some(ledger), named, uid, refresh)
             })?;
             *book.lock().unwrap_or_else(|e| e.into_inner()) = cached;
             people_counts = Some(counts);
-            lookups = Some(lookup::plan_lookups(
+            lookups = Some(lookups::plan_lookups(
                 unknown,
                 options.include_resigned,
                 options.user_id_type,
@@ -204,7 +201,7 @@ pub fn run(
     run.phase(send::SendRows(send::Rows::Planned, word));
     // Import first, delete second: the earlier rewards whose revisions Feishu now holds
     // (this run's, or an interrupted run's).
-    run.phase(replace::Retire::new());
+    run.phase(delete::Retire::new());
     run.step(|run| {
         let id = run.id();
         let retired = run.ledger().call_blocking(move |l| l.count_retired(id))?;
@@ -269,7 +266,7 @@ fn write_errors_file(
     file: &Path,
     input: &InputOptions,
     reserved: Reserved,
-    people: Option<&crate::resolve::PeopleBook>,
+    people: Option<&crate::people::book::PeopleBook>,
 ) -> Result<u64, StepError> {
     let mut reader = RewardFile::open(file, input)?;
     let mut errors = ErrorsFile::create(reserved, &reader)?;
@@ -312,17 +309,17 @@ pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, Import
     let mut reader = RewardFile::open(&options.file, &options.input)?;
     let ledger = Ledger::open_read_only(&options.ledger)?;
     // No lookups: the people the cache does not know stand as "(looked up at import: …)".
-    let people = if people::names_people(&reader) {
+    let people = if cache::names_people(&reader) {
         let mut first = RewardFile::open(&options.file, &options.input)?;
-        let named = crate::resolve::people_of_file(&mut first, options.user_id_type)?;
-        let (mut book, unknown, counts) = people::from_cache(
+        let named = crate::people::book::people_of_file(&mut first, options.user_id_type)?;
+        let (mut book, unknown, counts) = cache::from_cache(
             ledger.as_ref(),
             named,
             options.user_id_type,
             options.refresh_people,
         )?;
         for key in unknown {
-            book.insert(key, crate::resolve::Resolution::ToLookUp);
+            book.insert(key, crate::people::book::Resolution::ToLookUp);
         }
         Some((book, counts))
     } else {

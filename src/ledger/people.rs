@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Ledger, LedgerError, NOW, sql_error};
 use crate::feishu::UserIdType;
-use crate::person::Contact;
+use crate::read::person::Contact;
 
 /// Where a person is looked up, and so which kind of id they resolve to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,7 +135,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forms;
+    use crate::read::forms;
 
     fn email(directory: Directory, value: &str) -> PersonKey {
         PersonKey {

@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::mapping::RewardFile;
-use crate::source::{Encoding, Record, SourceKind};
+use crate::read::mapping::RewardFile;
+use crate::read::source::{Encoding, Record, SourceKind};
+use crate::read::validate::Checked;
 use crate::text::grouped;
-use crate::validate::Checked;
 
 /// The rows of an .xlsx worksheet.
 const XLSX_ROWS: u32 = 1_048_576;

@@ -5,9 +5,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::source::{Origin, SourceKind};
+use crate::read::source::{Origin, SourceKind};
+use crate::read::validate::{Checked, Explained, Problem, Severity};
 use crate::text::counted;
-use crate::validate::{Checked, Explained, Problem, Severity};
 
 /// How many problems the text report shows in full before it only counts them.
 pub const TEXT_PROBLEMS_SHOWN: usize = 50;
@@ -266,11 +266,11 @@ mod tests {
             severity: Severity::Warning,
             column: Some("pay_time".into()),
             message: "is for paid rewards".into(),
-            rule: crate::validate::Rule::LaterStageField,
+            rule: crate::read::validate::Rule::LaterStageField,
         };
         assert_eq!(
             format_problem(
-                &crate::source::Origin {
+                &crate::read::source::Origin {
                     file: "a.csv".into(),
                     sheet: None
                 },

@@ -194,7 +194,7 @@ fn describe(group: &Group, outcome: Outcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stop::Signal;
+    use crate::run::stop::Signal;
 
     use crate::import::WORDS;
 

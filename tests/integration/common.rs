@@ -41,17 +41,21 @@ impl Workdir {
 }
 
 /// Every row of CSV text, checked (`name` is the file name in messages).
-pub fn check_text(name: &str, csv: &str) -> Vec<rewardsync::validate::Checked> {
-    check_text_with(name, csv, &rewardsync::mapping::InputOptions::default())
+pub fn check_text(name: &str, csv: &str) -> Vec<rewardsync::read::validate::Checked> {
+    check_text_with(
+        name,
+        csv,
+        &rewardsync::read::mapping::InputOptions::default(),
+    )
 }
 
 /// Every row of CSV text read with `options` (a mapping file, a time zone), checked.
 pub fn check_text_with(
     name: &str,
     csv: &str,
-    options: &rewardsync::mapping::InputOptions,
-) -> Vec<rewardsync::validate::Checked> {
-    let reader = rewardsync::mapping::RewardFile::from_csv(
+    options: &rewardsync::read::mapping::InputOptions,
+) -> Vec<rewardsync::read::validate::Checked> {
+    let reader = rewardsync::read::mapping::RewardFile::from_csv(
         name.into(),
         Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
         options,
@@ -61,17 +65,22 @@ pub fn check_text_with(
 }
 
 /// Every row of a file, checked.
-pub fn check_file(path: &Path) -> Vec<rewardsync::validate::Checked> {
+pub fn check_file(path: &Path) -> Vec<rewardsync::read::validate::Checked> {
     check_all(
-        rewardsync::mapping::RewardFile::open(path, &rewardsync::mapping::InputOptions::default())
-            .expect("the file opens"),
+        rewardsync::read::mapping::RewardFile::open(
+            path,
+            &rewardsync::read::mapping::InputOptions::default(),
+        )
+        .expect("the file opens"),
     )
 }
 
-fn check_all(mut reader: rewardsync::mapping::RewardFile) -> Vec<rewardsync::validate::Checked> {
+fn check_all(
+    mut reader: rewardsync::read::mapping::RewardFile,
+) -> Vec<rewardsync::read::validate::Checked> {
     // Row by row, not through `Validator::next`: a time that needs a zone is a row's
     // problem here, not the end of the file.
-    let mut validator = rewardsync::validate::Validator::for_file(&reader);
+    let mut validator = rewardsync::read::validate::Validator::for_file(&reader);
     let mut checked = Vec::new();
     let (source, mapping) = reader.split();
     while let Some(row) = source.next_record().expect("readable") {

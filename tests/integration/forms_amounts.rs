@@ -1,8 +1,8 @@
 //! Amounts, points and currencies as legacy exports write them (SPEC §2.1): every form
 //! accepted with its exact value, every refusal with its rule and the words a user needs.
 
-use rewardsync::forms::{amount, amount_from_number, currency, points, points_from_number};
 use rewardsync::problem::{Rule, Violation};
+use rewardsync::read::forms::{amount, amount_from_number, currency, points, points_from_number};
 use rewardsync::reward::{CURRENCIES, MAX_POINTS};
 
 /// Asserts a refusal's rule and that its message holds every `needles`.

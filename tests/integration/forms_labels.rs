@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use rewardsync::forms::{EnumField, enum_from_number, enum_value, id_from_number, id_text};
 use rewardsync::problem::Rule;
+use rewardsync::read::forms::{EnumField, enum_from_number, enum_value, id_from_number, id_text};
 
 /// SPEC §2.1's table, value by value.
 const TABLE: &[(EnumField, i64, &[&str])] = &[

@@ -2,10 +2,10 @@
 //! milliseconds and reading, with and without a zone, across midnight and daylight saving,
 //! workbook serials of both date systems, and every refusal with its rule.
 
-use rewardsync::forms::{
+use rewardsync::problem::Rule;
+use rewardsync::read::forms::{
     ReadTime, TimeError, TimeInput, TimeSettings, Zone, check_date_format, time,
 };
-use rewardsync::problem::Rule;
 
 fn settings(zone: &str) -> TimeSettings {
     TimeSettings {

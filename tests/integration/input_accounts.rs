@@ -2,8 +2,8 @@
 //! `accounts enable|deactivate|assets --file` and the rules of the registration CSV.
 
 use rewardsync::accounts::input::{AccountId, AccountReader, read_account_ids};
-use rewardsync::source::{EncodingChoice, InputError};
-use rewardsync::validate::Rule;
+use rewardsync::read::source::{EncodingChoice, InputError};
+use rewardsync::read::validate::Rule;
 
 use crate::common::Workdir;
 

@@ -15,12 +15,12 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use rewardsync::feishu::UserIdType;
 use rewardsync::ledger::{Directory, PersonKey};
-use rewardsync::mapping::{InputOptions, MapFile, RewardFile};
-use rewardsync::person::Contact;
-use rewardsync::resolve::{PeopleBook, Resolution};
+use rewardsync::people::book::{PeopleBook, Resolution};
+use rewardsync::read::mapping::{InputOptions, MapFile, RewardFile};
+use rewardsync::read::person::Contact;
+use rewardsync::read::source::EncodingChoice;
+use rewardsync::read::validate::{Checked, Rule, Validator};
 use rewardsync::sandbox::{SandboxConfig, TalentPool};
-use rewardsync::source::EncodingChoice;
-use rewardsync::validate::{Checked, Rule, Validator};
 
 use crate::common::{Live, Workdir, check_text, check_text_with, repo_path};
 
@@ -327,7 +327,7 @@ fn a_legacy_workbook_gives_the_bodies_of_the_canonical_and_legacy_csv() {
     let book = legacy_workbook(&wrk);
     let shanghai = InputOptions {
         header_row: Some(2),
-        timezone: Some(rewardsync::forms::Zone::parse("Asia/Shanghai").unwrap()),
+        timezone: Some(rewardsync::read::forms::Zone::parse("Asia/Shanghai").unwrap()),
         ..InputOptions::default()
     };
     let checked = check_path(&book, &shanghai);

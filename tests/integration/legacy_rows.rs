@@ -4,9 +4,9 @@
 //! value was read as; a time without a zone stops the run before anything is sent.
 
 use predicates::str::contains;
-use rewardsync::forms::Zone;
-use rewardsync::mapping::{InputOptions, MapFile};
-use rewardsync::validate::Rule;
+use rewardsync::read::forms::Zone;
+use rewardsync::read::mapping::{InputOptions, MapFile};
+use rewardsync::read::validate::Rule;
 
 use crate::common::{Live, Workdir, check_text, check_text_with};
 
@@ -36,7 +36,7 @@ fn shanghai() -> InputOptions {
     }
 }
 
-fn bodies(checked: &[rewardsync::validate::Checked]) -> Vec<(String, String)> {
+fn bodies(checked: &[rewardsync::read::validate::Checked]) -> Vec<(String, String)> {
     checked
         .iter()
         .map(|c| {
@@ -357,8 +357,8 @@ fn workbook_cells_of_the_wrong_kind_are_refused_by_name() {
         timezone: Some(Zone::parse("Asia/Shanghai").unwrap()),
         ..InputOptions::default()
     };
-    let mut file = rewardsync::mapping::RewardFile::open(&path, &options).unwrap();
-    let mut validator = rewardsync::validate::Validator::for_file(&file);
+    let mut file = rewardsync::read::mapping::RewardFile::open(&path, &options).unwrap();
+    let mut validator = rewardsync::read::validate::Validator::for_file(&file);
     let mut rows = Vec::new();
     while let Some((_, checked)) = validator.next(&mut file).unwrap() {
         rows.push(checked);

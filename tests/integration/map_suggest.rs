@@ -6,8 +6,8 @@
 use predicates::str::contains;
 use rust_xlsxwriter::{ExcelDateTime, Format};
 
-use rewardsync::field::Field;
-use rewardsync::mapping::MapFile;
+use rewardsync::read::field::Field;
+use rewardsync::read::mapping::MapFile;
 
 use crate::common::Workdir;
 use crate::workbook_read::{strings, xlsx};
@@ -319,7 +319,9 @@ fn a_workbook_gets_its_sheet_header_row_and_zone() {
     let (text, map) = suggest(&wrk, &["book.xlsx", "--sheet", "2"]);
     assert_eq!(
         map.source.sheet,
-        Some(rewardsync::source::SheetChoice::Name("奖励明细".into()))
+        Some(rewardsync::read::source::SheetChoice::Name(
+            "奖励明细".into()
+        ))
     );
     assert_eq!(map.source.header_row, Some(2));
     assert!(map.source.timezone.is_some(), "date cells need a zone");
@@ -346,7 +348,7 @@ fn gbk_and_a_semicolon_are_written_into_the_source_table() {
     let (text, map) = suggest(&wrk, &["gbk.csv"]);
     assert_eq!(
         map.source.encoding,
-        Some(rewardsync::source::EncodingChoice::Gbk)
+        Some(rewardsync::read::source::EncodingChoice::Gbk)
     );
     assert_eq!(map.source.delimiter, Some(b';'));
     let (code, stdout) = validate(&wrk, "gbk.csv", &text);

@@ -3,9 +3,9 @@
 //! normalisation, the id winning over an e-mail or mobile beside it, and the people a
 //! valid row leaves to look up.
 
-use rewardsync::field::Field;
-use rewardsync::person::{Contact, Role};
-use rewardsync::validate::{Checked, Rule};
+use rewardsync::read::field::Field;
+use rewardsync::read::person::{Contact, Role};
+use rewardsync::read::validate::{Checked, Rule};
 
 use crate::common::{Workdir, check_text};
 

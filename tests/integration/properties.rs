@@ -7,10 +7,10 @@
 
 use proptest::prelude::*;
 
-use rewardsync::mapping::{InputOptions, RewardFile};
+use rewardsync::read::mapping::{InputOptions, RewardFile};
+use rewardsync::read::source::InputError;
+use rewardsync::read::validate::{Validator, check_rows};
 use rewardsync::reward::RewardBody;
-use rewardsync::source::InputError;
-use rewardsync::validate::{Validator, check_rows};
 
 use crate::common::{check_text, repo_path};
 

@@ -1,8 +1,8 @@
 //! Every validation rule of SPEC §2, one table entry each, asserting the exact message and
 //! line as `validate` prints them, and the rule each message is grouped under.
 
+use rewardsync::read::validate::Rule;
 use rewardsync::report::format_problem;
-use rewardsync::validate::Rule;
 
 use crate::common::{HEADER, check_text};
 
@@ -45,7 +45,7 @@ fn problems(csv: &str) -> Vec<(Rule, String)> {
                 (
                     p.rule,
                     format_problem(
-                        &rewardsync::source::Origin {
+                        &rewardsync::read::source::Origin {
                             file: "r.csv".into(),
                             sheet: None,
                         },

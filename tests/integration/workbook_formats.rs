@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rewardsync::source::{Cell, SheetChoice, SourceKind, SourceOptions, WorkbookFormat};
+use rewardsync::read::source::{Cell, SheetChoice, SourceKind, SourceOptions, WorkbookFormat};
 
 use crate::common::Workdir;
 use crate::workbook_read::{NAMES, open, records, rewrite_entry, strings, xlsx, zip_of};

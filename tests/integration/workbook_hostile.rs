@@ -3,7 +3,7 @@
 //! the problem on its row, and the good rows around them still read.
 
 use rewardsync::problem::Rule;
-use rewardsync::source::{Cell, InputError, Record, SourceOptions};
+use rewardsync::read::source::{Cell, InputError, Record, SourceOptions};
 
 use crate::common::Workdir;
 use crate::workbook_read::{open, zip_of};

@@ -14,7 +14,7 @@
 
 use proptest::prelude::*;
 
-use rewardsync::source::{Source, SourceOptions};
+use rewardsync::read::source::{Source, SourceOptions};
 
 use crate::common::{Workdir, repo_path};
 use crate::workbook_hostile::HEADER;

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook, Worksheet};
 
-use rewardsync::mapping::{InputOptions, RewardFile};
 use rewardsync::problem::Rule;
-use rewardsync::source::{
+use rewardsync::read::mapping::{InputOptions, RewardFile};
+use rewardsync::read::source::{
     Cell, Cells, InputError, OwnedCell, Record, SheetChoice, Source, SourceKind, SourceOptions,
     WorkbookFormat,
 };

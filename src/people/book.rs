@@ -1,0 +1,305 @@
+//! The resolve phase (SPEC §2.3), between validation and the plan: the people a file
+//! names by e-mail or mobile become Feishu ids. [`Wanted::key`] says where each is looked
+//! up; a [`PeopleBook`] holds what the ledger's cache and this run's lookups found, and
+//! [`PeopleBook::fill`] puts the ids into a row's body, or says why a person could not be
+//! resolved (the row is then `unresolved`: not sent, checked again next run).
+
+use std::collections::{HashMap, HashSet};
+
+use crate::feishu::UserIdType;
+use crate::ledger::{Directory, PersonKey};
+use crate::read::mapping::RewardFile;
+use crate::read::person::{Contact, Role, Wanted};
+use crate::read::source::InputError;
+use crate::read::validate::{Checked, Problem, Rule, Validator, check_rows};
+
+/// What a lookup found for one person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// Their id.
+    Found(String),
+    /// Feishu returned no one.
+    NotFound,
+    /// Several talents hold this e-mail or mobile (duplicates in the talent pool).
+    Ambiguous(Vec<String>),
+    /// Not looked up (a dry run): the body shows `(looked up at import: …)` in its place.
+    ToLookUp,
+    /// The lookup got no answer this run, or its call was refused whole; why.
+    Unanswered(String),
+}
+
+/// Where a person a row wants is looked up, for ids of `user_id_type`.
+pub fn key_of(wanted: &Wanted, user_id_type: UserIdType) -> PersonKey {
+    PersonKey {
+        directory: if wanted.role.is_employee() {
+            Directory::Users(user_id_type)
+        } else {
+            Directory::Talents
+        },
+        contact: wanted.contact.clone(),
+    }
+}
+
+/// The distinct people the valid rows of a file name by e-mail or mobile: the first pass
+/// of an import whose file has people columns. Holds the people only, never the rows.
+pub fn people_of_file(
+    file: &mut RewardFile,
+    user_id_type: UserIdType,
+) -> Result<HashSet<PersonKey>, InputError> {
+    let mut validator = Validator::for_file(file);
+    let mut people = HashSet::new();
+    check_rows(
+        file,
+        &mut validator,
+        |_| (),
+        |rows| -> Result<(), InputError> {
+            for row in rows.iter().filter(|r| r.checked.is_valid()) {
+                people.extend(row.checked.people.iter().map(|w| key_of(w, user_id_type)));
+            }
+            Ok(())
+        },
+    )?;
+    Ok(people)
+}
+
+/// The people of one run: what the cache knew and what the lookups found.
+#[derive(Debug, Default)]
+pub struct PeopleBook {
+    user_id_type: Option<UserIdType>,
+    known: HashMap<PersonKey, Resolution>,
+}
+
+impl PeopleBook {
+    /// An empty book for ids of `user_id_type`.
+    pub fn new(user_id_type: UserIdType) -> PeopleBook {
+        PeopleBook {
+            user_id_type: Some(user_id_type),
+            known: HashMap::new(),
+        }
+    }
+
+    /// Records what was found for `key`.
+    pub fn insert(&mut self, key: PersonKey, resolution: Resolution) {
+        self.known.insert(key, resolution);
+    }
+
+    /// How many people the book holds.
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    /// True when it holds no one.
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// Fills the ids of a valid row's people into its body. Returns the problems of the
+    /// people that could not be resolved (the row is then unresolved, its body unsent);
+    /// an empty list means the body is complete and [`Checked::is_ready`] holds.
+    pub fn fill(&self, checked: &mut Checked) -> Vec<Problem> {
+        let user_id_type = self.user_id_type.unwrap_or(UserIdType::OpenId);
+        let Some(body) = checked.body.as_mut() else {
+            return Vec::new();
+        };
+        let mut left = Vec::new();
+        let mut problems = Vec::new();
+        for wanted in std::mem::take(&mut checked.people) {
+            match self.known.get(&key_of(&wanted, user_id_type)) {
+                Some(Resolution::Found(id)) => wanted.role.fill(body, id.clone()),
+                Some(Resolution::ToLookUp) => wanted
+                    .role
+                    .fill(body, format!("(looked up at import: {})", wanted.contact)),
+                other => {
+                    problems.push(unresolved(&wanted, other));
+                    left.push(wanted);
+                }
+            }
+        }
+        checked.people = left;
+        problems
+    }
+}
+
+/// Why a person could not be resolved, with what the documentation says may cause it.
+fn unresolved(wanted: &Wanted, found: Option<&Resolution>) -> Problem {
+    let what = match &wanted.contact {
+        Contact::Email(email) => format!("e-mail {}", crate::text::echo(email)),
+        Contact::Mobile(mobile) => format!("mobile {}", crate::text::echo(&mobile.to_string())),
+    };
+    let message = match (wanted.role, found) {
+        (Role::Talent, Some(Resolution::Ambiguous(ids))) => format!(
+            "{} talents have {what} ({}); give the candidate's talent_id or application_id instead",
+            ids.len(),
+            // The server's ids: shown as its text is, and not all of a long list.
+            crate::text::list(
+                &ids.iter()
+                    .map(|id| crate::text::server_text(id))
+                    .collect::<Vec<_>>(),
+                5
+            )
+        ),
+        (Role::Talent, Some(Resolution::NotFound)) => format!(
+            "no talent has {what}; check the candidate is in Feishu Hire's talent pool with this {}, or give talent_id or application_id",
+            wanted.contact.kind()
+        ),
+        (_, None) => format!("{what} was not looked up"),
+        (_, Some(Resolution::Unanswered(why))) => format!("{what} could not be looked up: {why}"),
+        (_, Some(_)) => {
+            let mail = match wanted.contact {
+                Contact::Email(_) => {
+                    "; or it is a Feishu Mail (enterprise mailbox) address, which never matches: give the person's own contact e-mail"
+                }
+                Contact::Mobile(_) => "",
+            };
+            format!(
+                "no Feishu user has {what}: the person may have left (try --include-resigned), or be outside the app's data range (widen it in the developer console){mail}"
+            )
+        }
+    };
+    Problem::error(Some(&wanted.column), Rule::Unresolved, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::forms;
+    use crate::read::mapping::{InputOptions, RewardFile};
+    use crate::read::validate::Validator;
+
+    fn checked(csv: &str) -> Vec<Checked> {
+        let mut file = RewardFile::from_csv(
+            "p.csv".into(),
+            Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
+            &InputOptions::default(),
+        )
+        .unwrap();
+        let mut validator = Validator::for_file(&file);
+        let mut rows = Vec::new();
+        while let Some((_, row)) = validator.next(&mut file).unwrap() {
+            rows.push(row);
+        }
+        rows
+    }
+
+    fn user(contact: Contact) -> PersonKey {
+        PersonKey {
+            directory: Directory::Users(UserIdType::OpenId),
+            contact,
+        }
+    }
+
+    fn talent(contact: Contact) -> PersonKey {
+        PersonKey {
+            directory: Directory::Talents,
+            contact,
+        }
+    }
+
+    const CSV: &str = "referral_user_email,talent_mobile,pay_user_mobile,external_id,rule_type,stage,point_bonus\n\
+        zhang@example.com,139 1234 5678,+1 212 666 8888,R1,1,3,100\n";
+
+    #[test]
+    fn a_file_names_each_person_once_whatever_the_form_and_invalid_rows_name_no_one() {
+        let csv = "referral_user_email,referral_user_mobile,talent_email,external_id,rule_type,stage,point_bonus\n\
+            zhang@example.com,,c1@example.com,R1,1,3,100\n\
+            zhang@example.com,,c1@example.com,R2,1,3,100\n\
+            ,+86 139 1234 5678,c2@example.com,R3,1,3,100\n\
+            ,139-1234-5678,c2@example.com,R4,1,3,100\n\
+            ghost@example.com,,c3@example.com,R5,9,3,100\n";
+        let mut file = RewardFile::from_csv(
+            "p.csv".into(),
+            Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
+            &InputOptions::default(),
+        )
+        .unwrap();
+        let people = people_of_file(&mut file, UserIdType::UnionId).unwrap();
+        let mobile = Contact::Mobile(forms::mobile("13912345678").unwrap());
+        let expected: HashSet<PersonKey> = [
+            PersonKey {
+                directory: Directory::Users(UserIdType::UnionId),
+                contact: Contact::Email("zhang@example.com".into()),
+            },
+            PersonKey {
+                directory: Directory::Users(UserIdType::UnionId),
+                contact: mobile,
+            },
+            talent(Contact::Email("c1@example.com".into())),
+            talent(Contact::Email("c2@example.com".into())),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            people, expected,
+            "R5 is invalid (rule_type 9): its people are not looked up"
+        );
+    }
+
+    #[test]
+    fn found_people_fill_the_body_as_if_the_file_gave_their_ids() {
+        let mut book = PeopleBook::new(UserIdType::OpenId);
+        book.insert(
+            user(Contact::Email("zhang@example.com".into())),
+            Resolution::Found("ou_z".into()),
+        );
+        book.insert(
+            talent(Contact::Mobile(forms::mobile("13912345678").unwrap())),
+            Resolution::Found("7200".into()),
+        );
+        book.insert(
+            user(Contact::Mobile(forms::mobile("+12126668888").unwrap())),
+            Resolution::Found("ou_p".into()),
+        );
+        let mut row = checked(CSV).remove(0);
+        assert!(book.fill(&mut row).is_empty());
+        assert!(row.is_ready());
+        let by_ids = checked(
+            "referral_user_id,talent_id,pay_user_id,external_id,rule_type,stage,point_bonus\n\
+             ou_z,7200,ou_p,R1,1,3,100\n",
+        )
+        .remove(0);
+        assert_eq!(
+            row.body.unwrap().canonical(),
+            by_ids.body.unwrap().canonical(),
+            "the same body, the same hash"
+        );
+    }
+
+    #[test]
+    fn the_unresolved_say_why_with_the_documented_causes() {
+        let mut book = PeopleBook::new(UserIdType::OpenId);
+        book.insert(
+            user(Contact::Email("zhang@example.com".into())),
+            Resolution::NotFound,
+        );
+        book.insert(
+            talent(Contact::Mobile(forms::mobile("13912345678").unwrap())),
+            Resolution::Ambiguous(vec!["7200".into(), "7201".into()]),
+        );
+        book.insert(
+            user(Contact::Mobile(forms::mobile("+12126668888").unwrap())),
+            Resolution::Found("ou_p".into()),
+        );
+        let mut row = checked(CSV).remove(0);
+        let problems = book.fill(&mut row);
+        assert!(!row.is_ready());
+        assert_eq!(row.people.len(), 2, "the payer was resolved");
+        let texts: Vec<String> = problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "column {}: {}",
+                    p.column.as_deref().unwrap_or(""),
+                    p.message
+                )
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "column referral_user_email: no Feishu user has e-mail \"zhang@example.com\": the person may have left (try --include-resigned), or be outside the app's data range (widen it in the developer console); or it is a Feishu Mail (enterprise mailbox) address, which never matches: give the person's own contact e-mail",
+                "column talent_mobile: 2 talents have mobile \"13912345678\" (7200, 7201); give the candidate's talent_id or application_id instead",
+            ]
+        );
+        assert!(problems.iter().all(|p| p.rule == Rule::Unresolved));
+    }
+}

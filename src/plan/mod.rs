@@ -1,0 +1,728 @@
+//! The import's plan: read and validate the file, compare every row with the ledger, and
+//! record what to send, what is already imported, what changed, what is invalid.
+//!
+//! It streams the file and writes the ledger in batches, so a million-row file costs no
+//! more memory than a small one; a rerun of a fully imported file sends nothing and writes
+//! nothing. The reasons it finds (invalid rows by rule, conflicts by name) go into the
+//! summary as it goes, bounded.
+
+use serde::Serialize;
+
+use crate::feishu::UserIdType;
+use crate::ledger::{
+    Change, Known, Ledger, LedgerError, LedgerHandle, Pending, Planned, Status, revision_id,
+};
+use crate::people::book::PeopleBook;
+use crate::read::mapping::RewardFile;
+use crate::read::source::InputError;
+use crate::read::validate::{Checked, Problem, Validator, check_rows};
+use crate::reward::RewardBody;
+use crate::summary::{Outcome, Place, Reasons};
+
+pub mod replace;
+
+use replace::Replacing;
+
+/// Rows per ledger transaction while planning.
+const BATCH: usize = 5_000;
+
+/// What the plan found, by row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PlanCounts {
+    /// Data rows in the file.
+    pub rows: u64,
+    /// Valid rows to send: new, pending, fixed after being invalid, or failed with
+    /// `--retry-failed`. (Rows in doubt are settled by their own phase.)
+    pub to_send: u64,
+    /// Rows of the file in doubt since an earlier run: settled first, with the body that
+    /// may have been sent.
+    pub in_doubt: u64,
+    /// Valid rows the ledger already records as imported with the same body: skipped.
+    pub already_imported: u64,
+    /// Rows imported earlier whose body has changed since: reported, not sent.
+    pub conflict: u64,
+    /// Rows imported earlier whose body has changed since, to import under a new revision
+    /// (`--replace-changed`, SPEC §7).
+    pub to_replace: u64,
+    /// Rows the server refused in an earlier run: not sent without `--retry-failed`.
+    pub previously_failed: u64,
+    /// Rows that break a rule.
+    pub invalid: u64,
+    /// Valid rows naming a person Feishu did not resolve to one id: not sent.
+    pub unresolved: u64,
+    /// Warnings over all rows.
+    pub warnings: u64,
+}
+
+/// What to do with one valid row, given what the ledger knows of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Send it.
+    Send,
+    /// In doubt: settle it with the body that may have been sent (a changed file row is
+    /// remembered, to become a conflict once settled).
+    Settle,
+    /// Already imported with this body.
+    Skip,
+    /// Imported with another body.
+    Conflict,
+    /// A conflict whose row is back to the imported body.
+    Resolved,
+    /// Imported with another body, and replaced under a new revision (SPEC §7).
+    Replace,
+    /// Refused earlier; kept as it is.
+    KeepFailed,
+}
+
+/// How the plan treats the rows the ledger already knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Resend rows refused in an earlier run.
+    pub retry_failed: bool,
+    /// Replace rows changed since they were imported (SPEC §7).
+    pub replace_changed: bool,
+    /// Refuse the run when it would replace more rows than this.
+    pub max_replacements: u64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            retry_failed: false,
+            replace_changed: false,
+            max_replacements: DEFAULT_MAX_REPLACEMENTS,
+        }
+    }
+}
+
+/// `--max-replacements`' default (SPEC §7).
+pub const DEFAULT_MAX_REPLACEMENTS: u64 = 100;
+
+/// The rules of SPEC §4 for one valid row: never resend an imported row, never send a
+/// changed one (but replace it when asked, §7), settle rows in doubt, resend failed rows
+/// only when asked.
+pub fn decide(known: Option<&Known>, rules: &Rules) -> Action {
+    let Some(known) = known else {
+        return Action::Send;
+    };
+    let same = known.same_body;
+    match known.status {
+        Status::Pending | Status::Invalid | Status::Unresolved | Status::Deleted => Action::Send,
+        Status::Sending => Action::Settle,
+        Status::Failed if rules.retry_failed => Action::Send,
+        Status::Failed => Action::KeepFailed,
+        // A rollback is deleting it: finish the rollback before importing again.
+        Status::Imported | Status::Deleting if same => Action::Skip,
+        Status::Conflict if same => Action::Resolved,
+        Status::Imported | Status::Conflict if rules.replace_changed => Action::Replace,
+        Status::Imported | Status::Conflict | Status::Deleting => Action::Conflict,
+    }
+}
+
+/// What planning found: the counts, and the first replacements, field by field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanReport {
+    /// What the rows came to.
+    pub counts: PlanCounts,
+    /// The first replacements (at most [`replace::SHOWN`]), old body against new.
+    pub replacing: Vec<Replacing>,
+    /// More rows would be replaced than `--max-replacements` allows: none of the
+    /// replacements was recorded, and the run must not go on.
+    pub too_many_replacements: bool,
+}
+
+/// Where the plan is recorded.
+pub enum PlanTarget<'a> {
+    /// A real run: the plan is written to the ledger (on its thread) under `run`.
+    Record {
+        /// The ledger.
+        ledger: &'a LedgerHandle,
+        /// This run's id.
+        run: i64,
+        /// What the file's user ids are (kept with each body, for resends).
+        user_id_type: UserIdType,
+    },
+    /// `--dry-run`: read the ledger if there is one, write nothing.
+    DryRun(Option<&'a Ledger>),
+}
+
+/// A problem that stops planning.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// A checked row with its canonical JSON and hash, made on a checking thread.
+struct Prepared {
+    checked: Checked,
+    canonical: Option<(String, String)>,
+    /// Why the people a valid row names could not be resolved (empty when they were).
+    unresolved: Vec<Problem>,
+}
+
+/// What the ledger knows of one valid row: of the row standing for it, its latest
+/// revision when it has been replaced.
+struct Looked {
+    known: Option<Known>,
+    /// The latest revision's number, when the row has revisions.
+    head: Option<i64>,
+    /// The row as its latest revision sends it: external_id, canonical JSON and hash.
+    revised: Option<(String, String, String)>,
+}
+
+/// Plans the whole file; its reasons (invalid rows by rule, conflicts by name, earlier
+/// refusals by code in a dry run) go into `reasons`. `each` sees every row's verdict and
+/// action (None when invalid).
+///
+/// Every core shares the work ([`check_rows`]), so a rerun of a million imported rows
+/// stays within seconds.
+/// `people` holds the ids of the people the file names by e-mail or mobile (the resolve
+/// phase's book); without one, such rows are not sent.
+pub fn plan(
+    reader: &mut RewardFile,
+    target: PlanTarget<'_>,
+    people: Option<&PeopleBook>,
+    rules: &Rules,
+    reasons: &mut Reasons,
+    each: impl FnMut(&Checked, Option<Action>),
+) -> Result<PlanReport, PlanError> {
+    let mut planner = Planner {
+        source_file: reader.path().to_owned(),
+        word: reader.kind().position_word(),
+        target,
+        rules,
+        reasons,
+        each,
+        report: PlanReport::default(),
+        batch: Vec::with_capacity(BATCH),
+        replacements: Vec::new(),
+    };
+    let mut validator = Validator::for_file(reader);
+    // Rows are checked, their people filled in and their bodies hashed on every core;
+    // this thread decides and writes the plan, in file order, while the ledger's thread
+    // looks up the next chunk.
+    let prepare = |checked: &mut Checked| {
+        let unresolved = fill_people(people, checked);
+        let canonical = checked
+            .is_ready()
+            .then(|| checked.body.as_ref().map(RewardBody::canonical))
+            .flatten();
+        (canonical, unresolved)
+    };
+    let mut in_flight: Option<Pending<LookedChunk>> = None;
+    check_rows(
+        reader,
+        &mut validator,
+        prepare,
+        |rows| -> Result<(), PlanError> {
+            let chunk: Vec<Prepared> = rows
+                .into_iter()
+                .map(|row| {
+                    let (canonical, unresolved) = row.extra;
+                    // A duplicate is known only now: what was made of it before is void.
+                    let valid = row.checked.is_valid();
+                    Prepared {
+                        checked: row.checked,
+                        canonical: canonical.filter(|_| valid),
+                        unresolved: if valid { unresolved } else { Vec::new() },
+                    }
+                })
+                .collect();
+            let ready = match &planner.target {
+                PlanTarget::Record { ledger, .. } => {
+                    let pending = ledger.call_later(move |l| {
+                        let looked = looked(l, &chunk)?;
+                        Ok((chunk, looked))
+                    })?;
+                    in_flight.replace(pending).map(Pending::wait).transpose()?
+                }
+                PlanTarget::DryRun(ledger) => Some(lookup(*ledger, chunk)?),
+            };
+            match ready {
+                Some((chunk, looked)) => planner.take(chunk, looked),
+                None => Ok(()),
+            }
+        },
+    )?;
+    if let Some(pending) = in_flight {
+        let (chunk, looked) = pending.wait()?;
+        planner.take(chunk, looked)?;
+    }
+    planner.finish()
+}
+
+/// A chunk of rows and what the ledger knows of each valid one.
+type LookedChunk = (Vec<Prepared>, Vec<Looked>);
+
+/// The plan being made: what [`plan`] decides, row by row, in file order.
+struct Planner<'a, 'r, F> {
+    source_file: String,
+    word: &'static str,
+    target: PlanTarget<'a>,
+    rules: &'r Rules,
+    reasons: &'r mut Reasons,
+    each: F,
+    report: PlanReport,
+    batch: Vec<Planned>,
+    /// Held back until the whole file is planned: a run replacing more than
+    /// --max-replacements records none of them.
+    replacements: Vec<Planned>,
+}
+
+impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
+    /// Decides every row of a looked-up chunk, writing the plan in batches.
+    fn take(&mut self, chunk: Vec<Prepared>, looked: Vec<Looked>) -> Result<(), PlanError> {
+        let Planner {
+            source_file,
+            word,
+            target,
+            rules,
+            reasons,
+            each,
+            report,
+            batch,
+            replacements,
+        } = self;
+        let word = *word;
+        let rules = *rules;
+        let mut looked = looked.into_iter();
+        for Prepared {
+            checked,
+            canonical,
+            unresolved,
+        } in chunk
+        {
+            let counts = &mut report.counts;
+            counts.rows += 1;
+            counts.warnings += checked.warning_count() as u64;
+            let planned = |external_id: &str, change| Planned {
+                external_id: external_id.to_owned(),
+                change,
+                source_file: source_file.clone(),
+                source_line: checked.line,
+            };
+            if !unresolved.is_empty() {
+                counts.unresolved += 1;
+                add_unresolved(reasons, &unresolved, checked.line, word);
+                batch.push(planned(
+                    &checked.external_id,
+                    Change::Unresolved {
+                        errors: crate::problem::joined(&unresolved),
+                    },
+                ));
+                each(&checked, None);
+                continue;
+            }
+            let Some((json, hash)) = canonical else {
+                counts.invalid += 1;
+                add_invalid(reasons, &checked, word);
+                // A duplicate's external_id belongs to its first row; an empty one keys nothing.
+                if !checked.external_id.is_empty() && checked.duplicate_of.is_none() {
+                    batch.push(planned(
+                        &checked.external_id,
+                        Change::Invalid {
+                            errors: checked.errors_text(),
+                        },
+                    ));
+                }
+                each(&checked, None);
+                continue;
+            };
+            // One answer per valid row, in chunk order.
+            let Looked {
+                known,
+                head,
+                revised,
+            } = looked.next().unwrap_or(Looked {
+                known: None,
+                head: None,
+                revised: None,
+            });
+            // A row with revisions is its latest revision from now on.
+            let (key, json, hash) =
+                revised.unwrap_or_else(|| (checked.external_id.clone(), json, hash));
+            let action = decide(known.as_ref(), rules);
+            match action {
+                Action::Send | Action::Settle => {
+                    if action == Action::Send {
+                        counts.to_send += 1;
+                    } else {
+                        counts.in_doubt += 1;
+                    }
+                    if let PlanTarget::Record { user_id_type, .. } = &target {
+                        batch.push(planned(
+                            &key,
+                            Change::Send {
+                                body: json,
+                                hash,
+                                user_id_type: *user_id_type,
+                            },
+                        ));
+                    }
+                }
+                Action::Skip => counts.already_imported += 1,
+                Action::Resolved => {
+                    counts.already_imported += 1;
+                    batch.push(planned(&key, Change::Resolved));
+                }
+                Action::Replace => {
+                    counts.to_replace += 1;
+                    let revision = head.unwrap_or(1) + 1;
+                    let new_key = revision_id(&checked.external_id, revision);
+                    let Some(mut body) = checked.body.clone() else {
+                        continue;
+                    };
+                    body.external_id.clone_from(&new_key);
+                    let (new_json, new_hash) = body.canonical();
+                    if report.replacing.len() < replace::SHOWN {
+                        let old = body_of(target, &key)?;
+                        report.replacing.push(Replacing::new(
+                            &checked.external_id,
+                            format!("{word} {}", checked.line),
+                            &key,
+                            &new_key,
+                            old.as_deref(),
+                            &new_json,
+                        ));
+                    }
+                    if let PlanTarget::Record { user_id_type, .. } = &target
+                        && counts.to_replace <= rules.max_replacements
+                    {
+                        replacements.push(planned(
+                            &new_key,
+                            Change::Replace {
+                                chain: checked.external_id.clone(),
+                                revision,
+                                held: key,
+                                body: new_json,
+                                hash: new_hash,
+                                user_id_type: *user_id_type,
+                            },
+                        ));
+                    }
+                }
+                Action::Conflict => {
+                    counts.conflict += 1;
+                    reasons.add(
+                        Outcome::Conflict,
+                        "conflict",
+                        "changed since it was imported; Feishu keeps the body it was sent first, so the change is not sent",
+                        Some(Place::named(
+                            line_order(checked.line),
+                            format!("{} (line {})", checked.external_id, checked.line),
+                        )),
+                    );
+                    batch.push(planned(&key, Change::Conflict { changed_hash: hash }));
+                }
+                Action::KeepFailed => {
+                    counts.previously_failed += 1;
+                    match &target {
+                        PlanTarget::Record { .. } => batch.push(planned(&key, Change::KeepFailed)),
+                        PlanTarget::DryRun(ledger) => {
+                            add_earlier_refusal(reasons, *ledger, &key, checked.line, word)?;
+                        }
+                    }
+                }
+            }
+            each(&checked, Some(action));
+            if batch.len() >= BATCH {
+                flush(target, batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is left of the plan; holds the replacements back when there are more
+    /// than --max-replacements.
+    fn finish(mut self) -> Result<PlanReport, PlanError> {
+        flush(&mut self.target, &mut self.batch)?;
+        if self.report.counts.to_replace > self.rules.max_replacements {
+            self.report.too_many_replacements = true;
+        } else {
+            flush(&mut self.target, &mut self.replacements)?;
+        }
+        Ok(self.report)
+    }
+}
+
+/// The body the ledger records for `key` (what Feishu holds of a row to replace).
+fn body_of(target: &PlanTarget<'_>, key: &str) -> Result<Option<String>, LedgerError> {
+    match target {
+        PlanTarget::Record { ledger, .. } => {
+            let key = key.to_owned();
+            ledger.call_blocking(move |l| l.body_of(&key))
+        }
+        PlanTarget::DryRun(Some(ledger)) => ledger.body_of(key),
+        PlanTarget::DryRun(None) => Ok(None),
+    }
+}
+
+/// Counts an invalid row under each rule it breaks.
+fn add_invalid(reasons: &mut Reasons, checked: &Checked, word: &str) {
+    for problem in checked.errors() {
+        let column = problem.column.as_deref().unwrap_or("row");
+        let key = format!("{column}:{}", problem.rule.name());
+        let message = match &problem.column {
+            Some(column) => format!("column {column}: {}", problem.rule.summary()),
+            None => problem.rule.summary().to_owned(),
+        };
+        reasons.add(
+            Outcome::Invalid,
+            &key,
+            &message,
+            Some(Place::position(word, line_order(checked.line))),
+        );
+    }
+}
+
+/// Counts an unresolved row under each column whose person was not resolved.
+fn add_unresolved(reasons: &mut Reasons, problems: &[Problem], line: u64, word: &str) {
+    for problem in problems {
+        let column = problem.column.as_deref().unwrap_or("row");
+        reasons.add(
+            Outcome::Unresolved,
+            &format!("{column}:{}", problem.rule.name()),
+            &format!("column {column}: {}", problem.message),
+            Some(Place::position(word, line_order(line))),
+        );
+    }
+}
+
+/// Fills a valid row's people from the book (the problems of those not resolved); with no
+/// book, no one was looked up and every person is unresolved.
+pub(super) fn fill_people(people: Option<&PeopleBook>, checked: &mut Checked) -> Vec<Problem> {
+    match people {
+        Some(book) => book.fill(checked),
+        None if checked.people.is_empty() => Vec::new(),
+        None => PeopleBook::default().fill(checked),
+    }
+}
+
+/// A line number as a place's order.
+fn line_order(line: u64) -> i64 {
+    i64::try_from(line).unwrap_or(i64::MAX)
+}
+
+/// A dry run's earlier refusal (of the row standing for the file's row), read straight
+/// from the ledger.
+fn add_earlier_refusal(
+    reasons: &mut Reasons,
+    ledger: Option<&Ledger>,
+    key: &str,
+    line: u64,
+    word: &str,
+) -> Result<(), LedgerError> {
+    if let Some(refusal) = ledger.map(|l| l.refusal(key)).transpose()?.flatten() {
+        let key = refusal
+            .code
+            .map_or_else(|| "refused".to_owned(), |c| c.to_string());
+        reasons.add(
+            Outcome::FailedEarlier,
+            &key,
+            &refusal.message,
+            Some(Place::position(word, line_order(line))),
+        );
+    }
+    Ok(())
+}
+
+/// The `(external_id, hash)` of each valid row of a chunk, in order.
+fn keys(chunk: &[Prepared]) -> Vec<(&str, &str)> {
+    chunk
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.checked.external_id.as_str(),
+                p.canonical.as_ref()?.1.as_str(),
+            ))
+        })
+        .collect()
+}
+
+/// What the ledger knows of each valid row of a chunk, in order. A row replaced by
+/// revisions is looked up again as its latest revision: rare, and batched like the rest.
+fn looked(ledger: &Ledger, chunk: &[Prepared]) -> Result<Vec<Looked>, LedgerError> {
+    let known = ledger.lookup_all(&keys(chunk))?;
+    let valid = chunk.iter().filter(|p| p.canonical.is_some());
+    let mut looked: Vec<Looked> = Vec::with_capacity(known.len());
+    let mut revised = Vec::new();
+    for (prepared, known) in valid.zip(known) {
+        let head = known
+            .as_ref()
+            .and_then(|k| k.head_revision)
+            .filter(|n| *n > 1);
+        if let (Some(n), Some(body)) = (head, &prepared.checked.body) {
+            let mut body = body.clone();
+            body.external_id = revision_id(&prepared.checked.external_id, n);
+            let (json, hash) = body.canonical();
+            revised.push((looked.len(), (body.external_id, json, hash)));
+        }
+        looked.push(Looked {
+            known,
+            head,
+            revised: None,
+        });
+    }
+    if !revised.is_empty() {
+        let pairs: Vec<(&str, &str)> = revised
+            .iter()
+            .map(|(_, (key, _, hash))| (key.as_str(), hash.as_str()))
+            .collect();
+        let heads = ledger.lookup_all(&pairs)?;
+        for ((at, form), known) in revised.into_iter().zip(heads) {
+            looked[at].known = known;
+            looked[at].revised = Some(form);
+        }
+    }
+    Ok(looked)
+}
+
+/// A dry run's lookup, on this thread: what the ledger (if any) knows of each valid row.
+fn lookup(ledger: Option<&Ledger>, chunk: Vec<Prepared>) -> Result<LookedChunk, LedgerError> {
+    let looked = match ledger {
+        Some(ledger) => looked(ledger, &chunk)?,
+        None => (0..keys(&chunk).len())
+            .map(|_| Looked {
+                known: None,
+                head: None,
+                revised: None,
+            })
+            .collect(),
+    };
+    Ok((chunk, looked))
+}
+
+fn flush(target: &mut PlanTarget<'_>, batch: &mut Vec<Planned>) -> Result<(), LedgerError> {
+    if let PlanTarget::Record { ledger, run, .. } = target
+        && !batch.is_empty()
+    {
+        let rows = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        let run = *run;
+        return ledger.call_blocking(move |l| l.apply_plan(run, &rows));
+    }
+    batch.clear();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(status: Status, hash: &str) -> Known {
+        Known {
+            id: 1,
+            status,
+            same_body: hash == "h",
+            head_revision: None,
+        }
+    }
+
+    #[test]
+    fn decisions_follow_the_ledger_rules() {
+        use Action::*;
+        let cases = [
+            (None, false, Send),
+            (Some(known(Status::Pending, "h")), false, Send),
+            (Some(known(Status::Sending, "other")), false, Settle),
+            (Some(known(Status::Sending, "h")), false, Settle),
+            (Some(known(Status::Invalid, "other")), false, Send),
+            (Some(known(Status::Unresolved, "other")), false, Send),
+            (Some(known(Status::Failed, "h")), false, KeepFailed),
+            (Some(known(Status::Failed, "h")), true, Send),
+            (Some(known(Status::Imported, "h")), true, Skip),
+            (Some(known(Status::Imported, "other")), false, Conflict),
+            (Some(known(Status::Conflict, "h")), false, Resolved),
+            (Some(known(Status::Conflict, "other")), false, Conflict),
+            (Some(known(Status::Deleted, "h")), false, Send),
+            (Some(known(Status::Deleting, "h")), false, Skip),
+        ];
+        for (known, retry, expected) in cases {
+            let rules = Rules {
+                retry_failed: retry,
+                ..Rules::default()
+            };
+            assert_eq!(decide(known.as_ref(), &rules), expected, "{known:?}");
+        }
+        // With --replace-changed, a changed row that Feishu holds is replaced; one a
+        // rollback is deleting is not.
+        let replacing = Rules {
+            replace_changed: true,
+            ..Rules::default()
+        };
+        for (status, expected) in [
+            (Status::Imported, Replace),
+            (Status::Conflict, Replace),
+            (Status::Deleting, Conflict),
+        ] {
+            let changed = known(status, "other");
+            assert_eq!(decide(Some(&changed), &replacing), expected, "{status}");
+            let same = known(status, "h");
+            assert_ne!(decide(Some(&same), &replacing), Replace, "{status}");
+        }
+    }
+
+    #[test]
+    fn a_plan_with_a_people_book_sends_the_resolved_and_counts_the_unresolved() {
+        use crate::ledger::{Directory, PersonKey};
+        use crate::people::book::Resolution;
+        use crate::read::mapping::InputOptions;
+        use crate::read::person::Contact;
+
+        let csv = "referral_user_email,application_id,external_id,rule_type,stage,point_bonus\n\
+            known@example.com,7214,R1,1,3,100\n\
+            gone@example.com,7214,R2,1,3,100\n\
+            ,7214,R3,1,3,100\n";
+        let mut file = RewardFile::from_csv(
+            "p.csv".into(),
+            Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
+            &InputOptions::default(),
+        )
+        .unwrap();
+        let user = |email: &str| PersonKey {
+            directory: Directory::Users(UserIdType::OpenId),
+            contact: Contact::Email(email.into()),
+        };
+        let mut book = PeopleBook::new(UserIdType::OpenId);
+        book.insert(user("known@example.com"), Resolution::Found("ou_k".into()));
+        book.insert(user("gone@example.com"), Resolution::NotFound);
+        let mut reasons = Reasons::default();
+        let mut sent = Vec::new();
+        let counts = plan(
+            &mut file,
+            PlanTarget::DryRun(None),
+            Some(&book),
+            &Rules::default(),
+            &mut reasons,
+            |checked, action| {
+                if action == Some(Action::Send) {
+                    sent.push(checked.body.as_ref().unwrap().referral_user_id.clone());
+                }
+            },
+        )
+        .unwrap()
+        .counts;
+        assert_eq!(
+            (
+                counts.rows,
+                counts.to_send,
+                counts.unresolved,
+                counts.invalid
+            ),
+            (3, 1, 1, 1)
+        );
+        assert_eq!(sent, ["ou_k"]);
+        let groups = reasons.of(Outcome::Unresolved);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].at, ["line 3"]);
+        assert!(
+            groups[0].message.starts_with(
+                "column referral_user_email: no Feishu user has e-mail \"gone@example.com\""
+            ),
+            "{}",
+            groups[0].message
+        );
+    }
+}

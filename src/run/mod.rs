@@ -1,0 +1,555 @@
+//! The one run driver every command that writes the ledger uses (import, rollback,
+//! accounts register, enable, deactivate): open the ledger (its run lock) and pin the
+//! tenant → begin the run → the command's plan → per phase: check the credentials once,
+//! take a throttle slot per attempt through the [`Engine`], record each outcome → the
+//! command's after-step (an errors or result file) → the summary, the run's end in the
+//! ledger, and one exit code.
+//!
+//! A command gives the driver its plan (a closure over the ledger), its calls and recording
+//! steps (a [`Phase`] per kind of call) and its after-step; the driver owns everything they
+//! share: the tenant, the throttles (one per endpoint family, waiting out what the last run
+//! left of its second), progress, the halt on a signal, a fatal answer or a local failure,
+//! and how each of those ends the run.
+
+pub mod engine;
+pub mod progress;
+pub mod stop;
+pub mod throttle;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::feishu::{Client, Failure, Family, Request};
+use crate::ledger::{Ledger, LedgerError, LedgerHandle, Target};
+use crate::read::source::InputError;
+use crate::run::engine::{Engine, EngineCounts, Halt, RetryPolicy, Tried, unix_ms};
+use crate::run::progress::{Progress, ProgressMode, Tally};
+use crate::run::stop::Stop;
+use crate::run::throttle::{Rate, Throttle};
+use crate::summary::{End, Outcome, Place, Reasons, Summary, Vocabulary};
+
+/// Items read from the ledger per page.
+pub const PAGE: usize = 256;
+
+/// Requests in flight for a per-minute family: its pace, not latency, sets the rate, and
+/// every item in flight is marked in doubt before its slot comes.
+const SLOW_FAMILY_CONCURRENCY: usize = 4;
+
+/// Lookups in flight: 50 calls a second need 50 × latency in flight, so 16 keeps the pace
+/// up to 320 ms a call (each carries up to 100 people); past the first 1000 calls of a
+/// minute the minute quota, not latency, sets the pace, so more would only hold more
+/// connections open.
+const LOOKUP_CONCURRENCY: usize = 16;
+
+/// What every run against the tenant shares: the client, the runtime, how to stop, how
+/// hard to try, how fast to go, how to show progress.
+pub struct Session {
+    /// The API client (its target is pinned in the ledger).
+    pub client: Client,
+    /// The runtime the calls run on.
+    pub runtime: tokio::runtime::Runtime,
+    /// Turns to a signal on Ctrl-C or SIGTERM.
+    pub stop: Stop,
+    /// How progress is shown.
+    pub progress: ProgressMode,
+    /// Retries and back-off.
+    pub retry: RetryPolicy,
+    /// Requests in flight at once. Default 20 (10/s with up to 2 s of latency).
+    pub concurrency: usize,
+    /// `--rate`: requests per second for the reward calls (None: the documented 10).
+    pub rate: Option<f64>,
+}
+
+impl Session {
+    /// The pace of `family`: `--rate` for the reward calls, [`Family::pace`] otherwise.
+    pub fn rate_of(&self, family: Family) -> Rate {
+        match self.rate {
+            Some(rate) if family.follows_rate_flag() => Rate::per_second(rate),
+            _ => family.pace(),
+        }
+    }
+
+    fn concurrency_of(&self, family: Family) -> usize {
+        let concurrency = self.concurrency.max(1);
+        if family.is_lookup() {
+            concurrency.min(LOOKUP_CONCURRENCY)
+        } else if self.rate_of(family).per >= Duration::from_secs(60) {
+            concurrency.min(SLOW_FAMILY_CONCURRENCY)
+        } else {
+            concurrency
+        }
+    }
+}
+
+/// What stops a command's own step (its plan or its after-step).
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// The input could not be read: the run ends with exit 2, nothing having been sent.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The ledger could not be read or written: exit 4.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// An output file could not be written: exit 4.
+    #[error("{path}: cannot write: {detail}")]
+    Output {
+        /// The file.
+        path: String,
+        /// Why.
+        detail: String,
+    },
+    /// The run refuses to go on as asked (e.g. more replacements than allowed): exit 2,
+    /// nothing having been sent.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl StepError {
+    fn end(&self) -> End {
+        match self {
+            StepError::Input(e) => End::BadInput {
+                message: e.to_string(),
+            },
+            StepError::Refused(message) => End::BadInput {
+                message: message.clone(),
+            },
+            other => End::LocalFailure {
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// One kind of call of a run: which items, which request for each, and how each outcome
+/// is recorded. `mark` and `record` run on the ledger's thread; each is one short
+/// transaction, committed before the next step relies on it.
+pub trait Phase: Send + Sync + 'static {
+    /// One thing to send.
+    type Item: Clone + Send + Sync + 'static;
+    /// What a successful call returns.
+    type Value: Send + 'static;
+
+    /// The endpoint family whose limit the calls count against.
+    fn family(&self) -> Family;
+    /// What an item stays as when the run stops before reaching it (None: not counted,
+    /// as for lookups, which are no rows of the summary).
+    fn untouched(&self) -> Option<Outcome>;
+    /// How many items the phase will take on.
+    fn count(&self, ledger: &Ledger, run: i64) -> Result<u64, LedgerError>;
+    /// The items after key `after` (keys increase), at most [`PAGE`]; empty when done.
+    fn page(
+        &self,
+        ledger: &Ledger,
+        run: i64,
+        after: i64,
+    ) -> Result<Vec<(i64, Self::Item)>, LedgerError>;
+    /// The call for an item.
+    fn request(&self, item: &Self::Item) -> Request<Self::Value>;
+    /// Commits "in flight" before every attempt, before its throttle slot.
+    fn mark(&self, _ledger: &Ledger, _run: i64, _item: &Self::Item) -> Result<(), LedgerError> {
+        Ok(())
+    }
+    /// Records how the item's attempts ended; says what to count.
+    fn record(
+        &self,
+        ledger: &Ledger,
+        run: i64,
+        item: Self::Item,
+        tried: Tried<Self::Value>,
+    ) -> Result<Recorded, LedgerError>;
+}
+
+/// What one recorded item counts as in the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// Its outcome (None: not counted, e.g. settled so that a later phase handles it).
+    pub outcome: Option<Outcome>,
+    /// Why, for the grouped reasons: key, message, place.
+    pub reason: Option<(String, String, Option<Place>)>,
+}
+
+impl Recorded {
+    /// Counted as `outcome`, with no reason to group.
+    pub fn plain(outcome: Outcome) -> Recorded {
+        Recorded {
+            outcome: Some(outcome),
+            reason: None,
+        }
+    }
+
+    /// Counted as `outcome`, grouped under `key` with `message`, at `at`.
+    pub fn because(outcome: Outcome, key: String, message: String, at: Option<Place>) -> Recorded {
+        Recorded {
+            outcome: Some(outcome),
+            reason: Some((key, message, at)),
+        }
+    }
+}
+
+/// A ledger open for a run, its tenant pinned, before the run is recorded: commands check
+/// what they need here (a rollback's selection) and may still decline to begin.
+pub struct Opened<'s> {
+    session: &'s Session,
+    ledger: Ledger,
+    target: Target,
+}
+
+impl<'s> Opened<'s> {
+    /// Opens the ledger at `path`, taking its run lock, and pins the session's tenant.
+    pub fn open(session: &'s Session, path: &std::path::Path) -> Result<Opened<'s>, LedgerError> {
+        let ledger = Ledger::open(path)?;
+        let target: Target = session.client.target().into();
+        ledger.pin_target(&target)?;
+        Ok(Opened {
+            session,
+            ledger,
+            target,
+        })
+    }
+
+    /// The ledger, to read before beginning.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The tenant the run targets.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Records the run's start and moves the ledger to its own thread.
+    pub fn begin(
+        self,
+        command: &str,
+        words: Vocabulary,
+        file: Option<&str>,
+    ) -> Result<Run<'s>, LedgerError> {
+        let id = self.ledger.begin_run(command, file)?;
+        let mut summary = Summary::new(command, words);
+        summary.file = file.map(str::to_owned);
+        summary.ledger = Some(self.ledger.path().to_owned());
+        summary.target = Some(self.target);
+        summary.run_id = Some(id);
+        let ledger = LedgerHandle::spawn(self.ledger)?;
+        Ok(Run {
+            session: self.session,
+            ledger,
+            id,
+            halt: Arc::new(Halt::new(self.session.stop.clone())),
+            summary,
+            tally: Arc::new(Tally::default()),
+            progress: None,
+            engines: BTreeMap::new(),
+            credentials_checked: false,
+            started: Instant::now(),
+        })
+    }
+}
+
+/// A run under way.
+pub struct Run<'s> {
+    session: &'s Session,
+    ledger: LedgerHandle,
+    id: i64,
+    halt: Arc<Halt>,
+    summary: Summary,
+    tally: Arc<Tally>,
+    progress: Option<Progress>,
+    engines: BTreeMap<Family, Arc<Engine>>,
+    credentials_checked: bool,
+    started: Instant,
+}
+
+impl<'s> Run<'s> {
+    /// The run's id in the ledger.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// The ledger, on its thread.
+    pub fn ledger(&self) -> &LedgerHandle {
+        &self.ledger
+    }
+
+    /// The session.
+    pub fn session(&self) -> &'s Session {
+        self.session
+    }
+
+    /// True once a signal or a fatal answer has stopped the run: later steps do nothing.
+    pub fn is_halted(&self) -> bool {
+        self.halt.is_halted()
+    }
+
+    /// The summary so far, for the command's own counts.
+    pub fn summary(&mut self) -> &mut Summary {
+        &mut self.summary
+    }
+
+    /// Runs one of the command's own steps (its plan, its after-step); a failure ends the
+    /// run (exit 2 for unreadable input, 4 for a local failure) and skips what follows.
+    pub fn step(&mut self, step: impl FnOnce(&mut Run<'s>) -> Result<(), StepError>) {
+        if self.summary.end != End::Completed {
+            return;
+        }
+        if let Err(e) = step(self) {
+            self.halt.raise();
+            self.summary.end_with(e.end());
+        }
+    }
+
+    /// Sends every item of `phase`, recording each outcome.
+    pub fn phase<P: Phase>(&mut self, phase: P) {
+        if self.summary.end != End::Completed {
+            // A failed step: the ledger may not even be readable; nothing more is done.
+            return;
+        }
+        let phase = Arc::new(phase);
+        let (id, counting) = (self.id, Arc::clone(&phase));
+        let total = match self
+            .ledger
+            .call_blocking(move |ledger| counting.count(ledger, id))
+        {
+            Ok(total) => total,
+            Err(e) => return self.fail(StepError::Ledger(e)),
+        };
+        if total == 0 {
+            return;
+        }
+        // Stopped by a signal or a fatal answer: the items stay as they are, and say so.
+        if self.halt.is_halted() || !self.check_credentials() {
+            if let Some(outcome) = phase.untouched() {
+                self.summary.count(outcome, total);
+            }
+            return;
+        }
+        self.tally.total.fetch_add(total, Ordering::Relaxed);
+        if self.progress.is_none() {
+            self.progress = Some(Progress::start(
+                self.session.progress,
+                Arc::clone(&self.tally),
+                self.summary.words.done.0,
+            ));
+        }
+        let family = phase.family();
+        let engine = match self.engine(family) {
+            Ok(engine) => engine,
+            Err(e) => return self.fail(StepError::Ledger(e)),
+        };
+        let before = engine.counts();
+        let outcomes: Arc<Counted> = Arc::default();
+        let started = Instant::now();
+        let driven = self.session.runtime.block_on(engine.drive(
+            self.session.concurrency_of(family),
+            {
+                let (ledger, phase) = (self.ledger.clone(), Arc::clone(&phase));
+                move |after| {
+                    let (ledger, phase) = (ledger.clone(), Arc::clone(&phase));
+                    async move { ledger.call(move |l| phase.page(l, id, after)).await }
+                }
+            },
+            |item| {
+                let (engine, ledger, phase, client) = (
+                    Arc::clone(&engine),
+                    self.ledger.clone(),
+                    Arc::clone(&phase),
+                    self.session.client.clone(),
+                );
+                let (outcomes, tally) = (Arc::clone(&outcomes), Arc::clone(&self.tally));
+                async move {
+                    let request = phase.request(&item);
+                    let tried = engine
+                        .attempt(&client, &request, || {
+                            let (phase, item) = (Arc::clone(&phase), item.clone());
+                            ledger.call(move |l| phase.mark(l, id, &item))
+                        })
+                        .await?;
+                    let recorded = ledger
+                        .call(move |l| phase.record(l, id, item, tried))
+                        .await?;
+                    count(&tally, &outcomes, recorded);
+                    Ok(())
+                }
+            },
+        ));
+        self.summary.sending += started.elapsed();
+        let after = engine.counts();
+        self.add_engine_counts(family, before, after);
+        let Tallied {
+            recorded,
+            counts,
+            reasons,
+        } = match Arc::try_unwrap(outcomes) {
+            Ok(mutex) => mutex.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Err(shared) => shared.lock().map(|g| g.clone()).unwrap_or_default(),
+        };
+        for (outcome, n) in counts {
+            self.summary.count(outcome, n);
+        }
+        self.summary.reasons.merge(reasons);
+        // Items the run stopped before reaching keep their state.
+        if let Some(outcome) = phase.untouched() {
+            self.summary.count(outcome, total.saturating_sub(recorded));
+        }
+        self.remember_last_sent(family, &engine);
+        if let Err(e) = driven {
+            self.fail(StepError::Ledger(e));
+        }
+    }
+
+    /// The engine (and throttle) of `family`, created on first use. A run started right
+    /// after another waits out what is left of the second in which that run last sent.
+    fn engine(&mut self, family: Family) -> Result<Arc<Engine>, LedgerError> {
+        if let Some(engine) = self.engines.get(&family) {
+            return Ok(Arc::clone(engine));
+        }
+        let rate = self.session.rate_of(family);
+        // The lookups' minute quota is not carried across runs (the ledger keeps only the
+        // last send): a run started within a minute of one that made 1000 lookups meets
+        // 429s, which pause the family for the server's reset.
+        let throttle = Arc::new(match family.window() {
+            Some(window) => Throttle::with_window(rate, window),
+            None => Throttle::new(rate),
+        });
+        if let Some(last) = self
+            .ledger
+            .call_blocking(move |ledger| ledger.last_sent(family))?
+        {
+            let gap = rate.period().max(Duration::from_secs(1));
+            let since = unix_ms(SystemTime::now()).saturating_sub(last);
+            let since = Duration::from_millis(u64::try_from(since).unwrap_or(0));
+            if let Some(wait) = gap.checked_sub(since) {
+                throttle.pause(wait);
+            }
+        }
+        let engine = Arc::new(Engine::new(
+            throttle,
+            self.session.retry.clone(),
+            Arc::clone(&self.halt),
+        ));
+        self.engines.insert(family, Arc::clone(&engine));
+        Ok(engine)
+    }
+
+    /// Fetches a token once before the first item is touched, so wrong credentials stop
+    /// the run before anything is marked; false (the run ends, exit 3) when refused.
+    fn check_credentials(&mut self) -> bool {
+        if self.credentials_checked {
+            return true;
+        }
+        let checked = self
+            .session
+            .runtime
+            .block_on(self.session.client.check_credentials());
+        match checked {
+            Ok(()) => {
+                self.credentials_checked = true;
+                true
+            }
+            Err(failure) => {
+                self.halt.fatal(failure);
+                false
+            }
+        }
+    }
+
+    fn add_engine_counts(&mut self, family: Family, before: EngineCounts, after: EngineCounts) {
+        self.summary.sent += after.sent - before.sent;
+        if family.is_lookup() {
+            self.summary.lookups += after.sent - before.sent;
+        }
+        self.summary.rate_limited += after.rate_limited - before.rate_limited;
+        self.summary.retried += after.retried - before.retried;
+    }
+
+    fn remember_last_sent(&mut self, family: Family, engine: &Engine) {
+        if let Some(at) = engine.last_sent_ms() {
+            let recorded = self
+                .ledger
+                .call_blocking(move |ledger| ledger.record_last_sent(family, at));
+            if let Err(e) = recorded {
+                self.fail(StepError::Ledger(e));
+            }
+        }
+    }
+
+    fn fail(&mut self, error: StepError) {
+        self.halt.raise();
+        self.summary.end_with(error.end());
+    }
+
+    /// Ends the run: how it ended, its summary recorded in the ledger, the ledger closed
+    /// (its lock released). Returns the summary to print.
+    pub fn finish(mut self) -> Summary {
+        if let Some(progress) = self.progress.take() {
+            progress.finish();
+        }
+        if let Some(failure) = self.halt.fatal_failure() {
+            self.summary.end_with(fatal_end(&failure));
+        }
+        if let Some(signal) = self.halt.signal() {
+            self.summary.end_with(End::Interrupted(signal));
+        }
+        self.summary.elapsed = self.started.elapsed();
+        let (id, exit) = (self.id, self.summary.exit());
+        let record = self.summary.to_json();
+        if let Err(e) = self
+            .ledger
+            .call_blocking(move |ledger| ledger.end_run(id, &record, exit.code()))
+        {
+            self.summary.end_with(End::LocalFailure {
+                message: e.to_string(),
+            });
+        }
+        self.ledger.close();
+        self.summary
+    }
+}
+
+/// How a fatal answer ends a run: what Feishu said, and (once) what to fix.
+pub fn fatal_end(failure: &Failure) -> End {
+    End::Fatal {
+        message: failure.headline(),
+        advice: failure.advice().map(str::to_owned),
+    }
+}
+
+/// What one phase's items came to.
+#[derive(Debug, Clone, Default)]
+struct Tallied {
+    /// Items recorded, counted or handed on.
+    recorded: u64,
+    /// Items by outcome.
+    counts: BTreeMap<Outcome, u64>,
+    /// Why.
+    reasons: Reasons,
+}
+
+type Counted = Mutex<Tallied>;
+
+fn count(tally: &Tally, outcomes: &Counted, recorded: Recorded) {
+    if let Ok(mut tallied) = outcomes.lock() {
+        tallied.recorded += 1;
+    }
+    let Some(outcome) = recorded.outcome else {
+        // Handed on to a later phase: finished here all the same.
+        tally.done.fetch_add(1, Ordering::Relaxed);
+        return;
+    };
+    let bucket = match outcome {
+        Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone | Outcome::Conflict => &tally.done,
+        Outcome::Failed | Outcome::FailedEarlier | Outcome::Invalid | Outcome::Unresolved => {
+            &tally.failed
+        }
+        Outcome::InDoubt | Outcome::Pending => &tally.left,
+    };
+    bucket.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut tallied) = outcomes.lock() {
+        *tallied.counts.entry(outcome).or_default() += 1;
+        if let Some((key, message, at)) = recorded.reason {
+            tallied.reasons.add(outcome, &key, &message, at);
+        }
+    }
+}
