@@ -283,7 +283,7 @@ pub struct ImportArgs {
 
     /// With --replace-changed: refuse the run (exit 2, before anything is sent) when it
     /// would replace more than N rewards, so a broken export cannot rewrite the tenant.
-    #[arg(long, default_value_t = rewardsync::import::DEFAULT_MAX_REPLACEMENTS, value_name = "N")]
+    #[arg(long, default_value_t = rewardsync::commands::import::DEFAULT_MAX_REPLACEMENTS, value_name = "N")]
     pub max_replacements: u64,
 
     /// Look up resigned employees too (referrers of historic rewards often have left).

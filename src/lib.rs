@@ -13,11 +13,9 @@
 //! (what the user typed, one entry point per subcommand) belongs to the binary: the
 //! library never sees its types.
 
-pub mod accounts;
-pub mod exit;
+pub mod commands;
 pub mod feishu;
 pub mod generate;
-pub mod import;
 pub mod ledger;
 pub mod notify;
 pub mod people;
@@ -27,8 +25,6 @@ pub mod problem;
 pub mod read;
 pub mod report;
 pub mod reward;
-pub mod rollback;
 pub mod run;
 pub mod sandbox;
-pub mod summary;
 pub mod text;

@@ -7,7 +7,7 @@ mod cmd;
 
 use clap::Parser;
 use cli::Cli;
-use rewardsync::exit::Exit;
+use rewardsync::report::exit::Exit;
 
 /// Rows are allocated on the checking threads and freed on the calling one: mimalloc does
 /// that at a fraction of glibc's cost.

@@ -4,16 +4,16 @@ use rewardsync::notify::Notifier;
 use std::io::{self, BufWriter, Write};
 
 use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, RegisterArgs};
-use rewardsync::accounts::actions::{self, Action};
-use rewardsync::accounts::assets::{self, AccountAssets, ImportedSums};
-use rewardsync::accounts::input::read_account_ids;
-use rewardsync::accounts::register::{self, RegisterOptions};
-use rewardsync::exit::Exit;
+use rewardsync::commands::accounts::actions::{self, Action};
+use rewardsync::commands::accounts::assets::{self, AccountAssets, ImportedSums};
+use rewardsync::commands::accounts::input::read_account_ids;
+use rewardsync::commands::accounts::register::{self, RegisterOptions};
 use rewardsync::read::source::EncodingChoice;
 use rewardsync::report::Reserved;
+use rewardsync::report::exit::Exit;
+use rewardsync::report::summary::Outcome;
 use rewardsync::reward::RewardBody;
 use rewardsync::run::Opened;
-use rewardsync::summary::Outcome;
 use rewardsync::text::server_text;
 
 /// Runs an accounts subcommand.

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
-use rewardsync::exit::Exit;
+use rewardsync::report::exit::Exit;
 
 /// Prints the script on stdout.
 pub fn run(args: CompletionsArgs) -> anyhow::Result<Exit> {

@@ -12,15 +12,15 @@ use anyhow::Context;
 
 use super::import::print_plan;
 use crate::cli::DemoArgs;
-use rewardsync::exit::Exit;
+use rewardsync::commands::import::{self, ImportOptions};
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
-use rewardsync::import::{self, ImportOptions};
 use rewardsync::read::mapping::{InputOptions, MapFile};
+use rewardsync::report::exit::Exit;
+use rewardsync::report::summary::{Outcome, Summary};
 use rewardsync::run::Session;
 use rewardsync::run::engine::RetryPolicy;
 use rewardsync::run::progress::ProgressMode;
 use rewardsync::sandbox::{self, SandboxConfig, SandboxState, TalentPool, TalentSource};
-use rewardsync::summary::{Outcome, Summary};
 
 /// The legacy export the demo imports (written by `examples/gen_legacy_samples.rs`), built
 /// into the binary so the demo runs from anywhere.

@@ -7,8 +7,8 @@ use std::io::{self, BufWriter, Write};
 use anyhow::Context;
 
 use crate::cli::{ExportArgs, ExportStatus};
-use rewardsync::exit::Exit;
 use rewardsync::ledger::Status;
+use rewardsync::report::exit::Exit;
 
 /// Writes the rows.
 pub fn run(args: ExportArgs) -> anyhow::Result<Exit> {

@@ -3,9 +3,9 @@
 use std::io::{self, Write};
 
 use crate::cli::ImportArgs;
-use rewardsync::exit::Exit;
-use rewardsync::import::{self, ImportOptions, Plan};
+use rewardsync::commands::import::{self, ImportOptions, Plan};
 use rewardsync::notify::Notifier;
+use rewardsync::report::exit::Exit;
 use rewardsync::text::counted;
 
 /// How many bodies `--dry-run` shows.

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, ManArgs};
-use rewardsync::exit::Exit;
+use rewardsync::report::exit::Exit;
 
 /// Prints the main page, or writes every page into `--dir`.
 pub fn run(args: ManArgs) -> anyhow::Result<Exit> {

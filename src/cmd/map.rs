@@ -3,9 +3,9 @@
 use std::io::{self, Write};
 
 use crate::cli::{MapCommand, SuggestArgs};
-use rewardsync::exit::Exit;
 use rewardsync::read::mapping::suggest;
 use rewardsync::read::source::{EncodingChoice, SheetChoice, SourceOptions};
+use rewardsync::report::exit::Exit;
 
 /// Runs a `map` subcommand.
 pub fn run(command: MapCommand) -> anyhow::Result<Exit> {

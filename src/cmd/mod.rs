@@ -20,13 +20,13 @@ use std::io::{self, Write};
 use anyhow::Context;
 
 use crate::cli::{Cli, Command, NotifyArgs, TargetArgs};
-use rewardsync::exit::Exit;
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
 use rewardsync::notify::{Delivery, Notifier, Outcome};
+use rewardsync::report::exit::Exit;
+use rewardsync::report::summary::Summary;
 use rewardsync::run::Session;
 use rewardsync::run::engine::RetryPolicy;
 use rewardsync::run::progress::ProgressMode;
-use rewardsync::summary::Summary;
 
 /// Runs the command the user typed.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {

@@ -7,9 +7,9 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use anyhow::Context;
 
 use crate::cli::RollbackArgs;
-use rewardsync::exit::Exit;
+use rewardsync::commands::rollback::{self, PREVIEW, Preview};
 use rewardsync::ledger::{Ledger, Selection};
-use rewardsync::rollback::{self, PREVIEW, Preview};
+use rewardsync::report::exit::Exit;
 use rewardsync::run::Opened;
 use rewardsync::text::counted;
 

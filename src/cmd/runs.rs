@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use crate::cli::RunsArgs;
-use rewardsync::exit::Exit;
 use rewardsync::ledger::Run;
+use rewardsync::report::exit::Exit;
 
 /// Counts worth a column, in the order shown (the keys the commands' summaries use).
 const SHOWN: &[&str] = &[

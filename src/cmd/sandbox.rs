@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cli::SandboxArgs;
-use rewardsync::exit::Exit;
+use rewardsync::report::exit::Exit;
 use rewardsync::sandbox::{
     self, Directory, Endpoint, Sandbox, SandboxConfig, ScopeSet, TalentPool,
 };

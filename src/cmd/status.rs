@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde_json::{Map, Value, json};
 
 use crate::cli::StatusArgs;
-use rewardsync::exit::Exit;
+use rewardsync::report::exit::Exit;
 use rewardsync::text::counted;
 
 /// Runs listed.

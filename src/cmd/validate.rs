@@ -5,10 +5,10 @@ use std::io::{self, BufWriter, Write};
 use anyhow::Context;
 
 use crate::cli::{InputArgs, ValidateArgs};
-use rewardsync::exit::Exit;
 use rewardsync::read::mapping::RewardFile;
 use rewardsync::read::source::SourceKind;
 use rewardsync::read::validate::{Row, Validator, check_rows};
+use rewardsync::report::exit::Exit;
 use rewardsync::report::{ErrorsFile, FileCounts, JsonReport, ProblemReport, Reserved, TextReport};
 
 /// Validates the file; exit 0 when every row is valid, 1 when some are not.

@@ -6,8 +6,8 @@
 
 use serde_json::{Value, json};
 
-use crate::exit::Exit;
-use crate::summary::Summary;
+use crate::report::exit::Exit;
+use crate::report::summary::Summary;
 
 /// The most summary text a card carries; the rest is cut (the job's log has it all).
 const SUMMARY_CHARS: usize = 12_000;

@@ -115,7 +115,12 @@ impl Notifier {
     }
 
     /// Posts the card of `command` ending with `exit`; one retry after a transient failure.
-    pub fn notify(&self, command: &str, exit: crate::exit::Exit, outcome: Outcome<'_>) -> Delivery {
+    pub fn notify(
+        &self,
+        command: &str,
+        exit: crate::report::exit::Exit,
+        outcome: Outcome<'_>,
+    ) -> Delivery {
         let message = card::card(command, exit, outcome, &host());
         self.deliver(message)
     }

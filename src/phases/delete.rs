@@ -5,9 +5,9 @@
 
 use crate::feishu::{Family, Request};
 use crate::ledger::{Doomed, Ledger, LedgerError, Selection};
+use crate::report::summary::{Outcome, Place};
 use crate::run::engine::{Attempted, Tried};
 use crate::run::{PAGE, Phase, Recorded};
-use crate::summary::{Outcome, Place};
 
 /// The parameter error Feishu answers for a reward id it does not hold: after a delete
 /// that may have left, it means that delete was carried out. (The delete's documentation

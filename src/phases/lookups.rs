@@ -16,9 +16,9 @@ use crate::ledger::{Directory, FoundPerson, Ledger, LedgerError, PersonKey};
 use crate::people::book::{PeopleBook, Resolution};
 use crate::read::forms;
 use crate::read::person::Contact;
+use crate::report::summary::Outcome;
 use crate::run::engine::{Attempted, Tried};
 use crate::run::{Phase, Recorded};
-use crate::summary::Outcome;
 
 /// The run's book of people, shared by the lookup phases and read by the plan.
 pub type SharedBook = Arc<Mutex<PeopleBook>>;

@@ -6,9 +6,9 @@
 
 use crate::feishu::{Family, Request};
 use crate::ledger::{Ledger, LedgerError, Outgoing, Refusal, Selection, Settled};
+use crate::report::summary::{Outcome, Place};
 use crate::run::engine::{Attempted, Tried};
 use crate::run::{PAGE, Phase, Recorded};
-use crate::summary::{Outcome, Place};
 
 /// Which rows a send phase takes on.
 #[derive(Debug, Clone, PartialEq, Eq)]

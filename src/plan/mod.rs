@@ -16,8 +16,8 @@ use crate::people::book::PeopleBook;
 use crate::read::mapping::RewardFile;
 use crate::read::source::InputError;
 use crate::read::validate::{Checked, Problem, Validator, check_rows};
+use crate::report::summary::{Outcome, Place, Reasons};
 use crate::reward::RewardBody;
-use crate::summary::{Outcome, Place, Reasons};
 
 pub mod replace;
 

@@ -2,6 +2,7 @@
 //! ([`errors_file`]), and a run's plan and summary as text ([`summary`]).
 
 pub mod errors_file;
+pub mod exit;
 pub mod problems;
 pub mod summary;
 

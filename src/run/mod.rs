@@ -24,11 +24,11 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::feishu::{Client, Failure, Family, Request};
 use crate::ledger::{Ledger, LedgerError, LedgerHandle, Target};
 use crate::read::source::InputError;
+use crate::report::summary::{End, Outcome, Place, Reasons, Summary, Vocabulary};
 use crate::run::engine::{Engine, EngineCounts, Halt, RetryPolicy, Tried, unix_ms};
 use crate::run::progress::{Progress, ProgressMode, Tally};
 use crate::run::stop::Stop;
 use crate::run::throttle::{Rate, Throttle};
-use crate::summary::{End, Outcome, Place, Reasons, Summary, Vocabulary};
 
 /// Items read from the ledger per page.
 pub const PAGE: usize = 256;

@@ -2,36 +2,10 @@
 //! lets the requests in flight finish and be recorded; the second exits at once (130),
 //! leaving only in-doubt rows, as after a crash.
 
-use std::fmt;
-
 use tokio::sync::watch;
 
-use crate::exit::Exit;
-
-/// The signal that stopped a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    /// SIGINT: Ctrl-C at a terminal.
-    Interrupt,
-    /// SIGTERM: what Kubernetes, systemd and `kill` send to stop a job.
-    Terminate,
-}
-
-impl Signal {
-    /// The name a user knows it by.
-    pub fn name(self) -> &'static str {
-        match self {
-            Signal::Interrupt => "Ctrl-C",
-            Signal::Terminate => "SIGTERM",
-        }
-    }
-}
-
-impl fmt::Display for Signal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::report::exit::Exit;
+pub use crate::report::exit::Signal;
 
 /// Turns to `Some(signal)` when the run is asked to stop.
 pub type Stop = watch::Receiver<Option<Signal>>;

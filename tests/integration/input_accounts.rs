@@ -1,7 +1,7 @@
 //! The accounts commands' input files as the library reads them: the account id file of
 //! `accounts enable|deactivate|assets --file` and the rules of the registration CSV.
 
-use rewardsync::accounts::input::{AccountId, AccountReader, read_account_ids};
+use rewardsync::commands::accounts::input::{AccountId, AccountReader, read_account_ids};
 use rewardsync::read::source::{EncodingChoice, InputError};
 use rewardsync::read::validate::Rule;
 

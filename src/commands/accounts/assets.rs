@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use crate::feishu::{Account, BonusAmount, Client, Family, Request, UserIdType};
+use crate::report::summary::{End, Outcome, Summary, Vocabulary};
 use crate::reward::{Amount, RewardBody, STAGE_CONFIRMED, STAGE_PAID};
 use crate::run::engine::{Attempted, Engine, Halt, RetryPolicy, pages_in_memory};
 use crate::run::stop::Stop;
 use crate::run::throttle::Throttle;
-use crate::summary::{End, Outcome, Summary, Vocabulary};
 use rust_decimal::Decimal;
 use serde::Serialize;
 

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::feishu::{Account, Family, Request};
 use crate::ledger::{Ledger, LedgerError};
+use crate::report::summary::{Outcome, Place, Summary, Vocabulary};
 use crate::run::engine::{Attempted, Tried};
 use crate::run::{Opened, PAGE, Phase, Recorded};
-use crate::summary::{Outcome, Place, Summary, Vocabulary};
 
 /// What to do to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use crate::feishu::{Account, Family, Request};
 use crate::ledger::{AccountState, Ledger, LedgerError, Registration};
 use crate::read::source::{EncodingChoice, InputError};
+use crate::report::summary::{Outcome, Place, Reasons, Summary, Vocabulary};
 use crate::run::engine::{Attempted, Tried};
 use crate::run::{Opened, PAGE, Phase, Recorded, Session, StepError};
-use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary};
 
 use super::input::AccountReader;
 

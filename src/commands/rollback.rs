@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::ledger::{Ledger, LedgerError, Selection, Status, Target};
 use crate::phases::delete::Delete;
 use crate::phases::send::{Rows, SendRows};
+use crate::report::summary::{Outcome, Place, Summary, Vocabulary};
 use crate::run::Opened;
-use crate::summary::{Outcome, Place, Summary, Vocabulary};
 
 /// The rollback's words.
 pub const WORDS: Vocabulary = Vocabulary {

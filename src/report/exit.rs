@@ -1,5 +1,7 @@
-//! The process exit codes of SPEC §3, named, and computed from results rather than scattered.
+//! The process exit codes of SPEC §3, named, and computed from results rather than
+//! scattered; and the signals that end a run with 130.
 
+use std::fmt;
 use std::process::ExitCode;
 
 /// How a command ended, as the shell sees it.
@@ -31,5 +33,30 @@ impl Exit {
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
         ExitCode::from(exit.code())
+    }
+}
+
+/// The signal that stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT: Ctrl-C at a terminal.
+    Interrupt,
+    /// SIGTERM: what Kubernetes, systemd and `kill` send to stop a job.
+    Terminate,
+}
+
+impl Signal {
+    /// The name a user knows it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "Ctrl-C",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -5,15 +5,19 @@
 //! The words differ by command (a row is "imported", a reward "deleted", an account
 //! "registered"): a [`Vocabulary`] names them, so the same summary reads right for each.
 
+mod text;
+
+pub use text::{print, print_end};
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::exit::Exit;
 use crate::ledger::Target;
-use crate::run::stop::Signal;
+use crate::report::exit::Exit;
+use crate::report::exit::Signal;
 
 /// What one item of a run ended in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -500,11 +504,22 @@ fn round_ms(seconds: f64) -> f64 {
     (seconds * 1000.0).round() / 1000.0
 }
 
+/// Words of rows, as the import uses them, for the tests of the summary's mechanics here
+/// (a summary knows no command: the commands' own words are theirs).
+#[cfg(test)]
+pub(crate) const TEST_WORDS: Vocabulary = Vocabulary {
+    noun: "row",
+    done: ("imported", "imported now"),
+    already_done: ("already_imported", "already imported"),
+    failed: ("failed", "failed"),
+    replaced: Some(("replaced", "replaced now")),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use crate::import::WORDS;
+    const WORDS: Vocabulary = TEST_WORDS;
 
     #[test]
     fn exit_follows_the_end_then_the_outstanding_items() {

@@ -13,9 +13,9 @@ use crate::plan;
 use crate::read::mapping::{InputOptions, RewardFile};
 use crate::read::source::InputError;
 use crate::read::validate::Validator;
+use crate::report::summary::{Outcome, Place, Reasons, Summary, Vocabulary, WrittenFile};
 use crate::report::{ErrorsFile, ErrorsFileError, Reserved};
 use crate::run::{Opened, Session, StepError};
-use crate::summary::{Outcome, Place, Reasons, Summary, Vocabulary, WrittenFile};
 
 pub use crate::plan::replace::{Difference, Replacing};
 pub use crate::plan::{Action, DEFAULT_MAX_REPLACEMENTS, PlanCounts, PlanError, Rules};
@@ -363,7 +363,7 @@ pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, Import
         .then_some(options.rules.max_replacements);
     if let Some(max) = refused_over {
         // The run itself would stop here: the rehearsal says so, with the same exit.
-        summary.end_with(crate::summary::End::BadInput {
+        summary.end_with(crate::report::summary::End::BadInput {
             message: too_many_replacements(counts.to_replace, max),
         });
     }

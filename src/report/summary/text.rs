@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use crate::summary::{End, Group, Outcome, Summary};
+use crate::report::summary::{End, Group, Outcome, Summary};
 use crate::text::{counted, counted_as};
 
 /// What each outstanding outcome means for the user, after its count.
@@ -194,9 +194,9 @@ fn describe(group: &Group, outcome: Outcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::stop::Signal;
+    use crate::report::exit::Signal;
 
-    use crate::import::WORDS;
+    use crate::report::summary::TEST_WORDS as WORDS;
 
     fn printed(summary: &Summary) -> (String, String) {
         let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -218,14 +218,14 @@ mod tests {
                 Outcome::Failed,
                 "1002002",
                 "invalid field referral_user_id",
-                Some(crate::summary::Place::line(line)),
+                Some(crate::report::summary::Place::line(line)),
             );
         }
         summary.reasons.add(
             Outcome::Failed,
             "1002551",
             "user not found",
-            Some(crate::summary::Place::line(9)),
+            Some(crate::report::summary::Place::line(9)),
         );
         let (out, err) = printed(&summary);
         assert!(
