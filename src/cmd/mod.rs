@@ -89,6 +89,39 @@ pub fn input_options(
     })
 }
 
+/// True when `cause` is an error of reading the input that the machine caused (a spill or a
+/// stream's copy that could not be written), whichever stage of reading it came from.
+fn read_write_failure(cause: &(dyn std::error::Error + 'static)) -> bool {
+    use rewardsync::read::{
+        ReadError, accounts::AccountFileError, mapping::MappingError, source::SourceError,
+        validate::ValidateError,
+    };
+    cause
+        .downcast_ref::<ReadError>()
+        .map(ReadError::is_write_failure)
+        .or_else(|| {
+            cause
+                .downcast_ref::<SourceError>()
+                .map(SourceError::is_write_failure)
+        })
+        .or_else(|| {
+            cause
+                .downcast_ref::<MappingError>()
+                .map(MappingError::is_write_failure)
+        })
+        .or_else(|| {
+            cause
+                .downcast_ref::<ValidateError>()
+                .map(ValidateError::is_write_failure)
+        })
+        .or_else(|| {
+            cause
+                .downcast_ref::<AccountFileError>()
+                .map(AccountFileError::is_write_failure)
+        })
+        .unwrap_or(false)
+}
+
 /// The exit code of a command that stopped with an error before (or instead of) a run
 /// summary: 4 when something local could not be written, 2 otherwise (usage,
 /// configuration, unreadable input).
@@ -98,9 +131,7 @@ pub fn exit_of(err: &anyhow::Error) -> Exit {
             .downcast_ref::<rewardsync::ledger::LedgerError>()
             .is_some_and(|e| e.is_write_failure())
             || cause.downcast_ref::<LocalFailure>().is_some()
-            || cause
-                .downcast_ref::<rewardsync::read::source::InputError>()
-                .is_some_and(|e| e.is_write_failure())
+            || read_write_failure(cause)
     });
     if local {
         Exit::LocalFailure

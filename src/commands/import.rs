@@ -10,8 +10,8 @@ use crate::ledger::{Ledger, LedgerError};
 use crate::people::cache;
 use crate::phases::{delete, lookups, send};
 use crate::plan;
+use crate::read::ReadError;
 use crate::read::mapping::{InputOptions, RewardFile};
-use crate::read::source::InputError;
 use crate::read::validate::Validator;
 use crate::report::summary::{Outcome, Place, Reasons, Summary, Vocabulary, WrittenFile};
 use crate::report::{ErrorsFile, ErrorsFileError, Reserved};
@@ -54,12 +54,14 @@ pub struct ImportOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error(transparent)]
-    Input(#[from] InputError),
+    Input(#[from] ReadError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     ErrorsFile(#[from] ErrorsFileError),
 }
+
+crate::read::read_errors_into!(ImportError::Input);
 
 impl From<PlanError> for StepError {
     fn from(e: PlanError) -> Self {

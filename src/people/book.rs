@@ -8,9 +8,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::feishu::UserIdType;
 use crate::ledger::{Directory, PersonKey};
+use crate::read::ReadError;
 use crate::read::mapping::RewardFile;
 use crate::read::person::{Contact, Role, Wanted};
-use crate::read::source::InputError;
 use crate::read::validate::{Checked, Problem, Rule, Validator, check_rows};
 
 /// What a lookup found for one person.
@@ -45,14 +45,14 @@ pub fn key_of(wanted: &Wanted, user_id_type: UserIdType) -> PersonKey {
 pub fn people_of_file(
     file: &mut RewardFile,
     user_id_type: UserIdType,
-) -> Result<HashSet<PersonKey>, InputError> {
+) -> Result<HashSet<PersonKey>, ReadError> {
     let mut validator = Validator::for_file(file);
     let mut people = HashSet::new();
     check_rows(
         file,
         &mut validator,
         |_| (),
-        |rows| -> Result<(), InputError> {
+        |rows| -> Result<(), ReadError> {
             for row in rows.iter().filter(|r| r.checked.is_valid()) {
                 people.extend(row.checked.people.iter().map(|w| key_of(w, user_id_type)));
             }

@@ -13,8 +13,8 @@ use crate::ledger::{
     Change, Known, Ledger, LedgerError, LedgerHandle, Pending, Planned, Status, revision_id,
 };
 use crate::people::book::PeopleBook;
+use crate::read::ReadError;
 use crate::read::mapping::RewardFile;
-use crate::read::source::InputError;
 use crate::read::validate::{Checked, Problem, Validator, check_rows};
 use crate::report::summary::{Outcome, Place, Reasons};
 use crate::reward::RewardBody;
@@ -150,10 +150,12 @@ pub enum PlanTarget<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(transparent)]
-    Input(#[from] InputError),
+    Input(#[from] ReadError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
 }
+
+crate::read::read_errors_into!(PlanError::Input);
 
 /// A checked row with its canonical JSON and hash, made on a checking thread.
 struct Prepared {

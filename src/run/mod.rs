@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::feishu::{Client, Failure, Family, Request};
 use crate::ledger::{Ledger, LedgerError, LedgerHandle, Target};
-use crate::read::source::InputError;
+use crate::read::ReadError;
 use crate::report::summary::{End, Outcome, Place, Reasons, Summary, Vocabulary};
 use crate::run::engine::{Engine, EngineCounts, Halt, RetryPolicy, Tried, unix_ms};
 use crate::run::progress::{Progress, ProgressMode, Tally};
@@ -88,7 +88,7 @@ impl Session {
 pub enum StepError {
     /// The input could not be read: the run ends with exit 2, nothing having been sent.
     #[error(transparent)]
-    Input(#[from] InputError),
+    Input(#[from] ReadError),
     /// The ledger could not be read or written: exit 4.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
@@ -105,6 +105,8 @@ pub enum StepError {
     #[error("{0}")]
     Refused(String),
 }
+
+crate::read::read_errors_into!(StepError::Input);
 
 impl StepError {
     fn end(&self) -> End {

@@ -1,8 +1,9 @@
 //! The accounts commands' input files as the library reads them: the account id file of
 //! `accounts enable|deactivate|assets --file` and the rules of the registration CSV.
 
-use rewardsync::commands::accounts::input::{AccountId, AccountReader, read_account_ids};
-use rewardsync::read::source::{EncodingChoice, InputError};
+use rewardsync::read::accounts::AccountFileError;
+use rewardsync::read::accounts::{AccountId, AccountReader, read_account_ids};
+use rewardsync::read::source::EncodingChoice;
 use rewardsync::read::validate::Rule;
 
 use crate::common::Workdir;
@@ -131,7 +132,7 @@ fn every_bad_id_is_reported_with_its_line() {
 fn bad_ids_carry_their_rules() {
     let wrk = Workdir::new();
     let path = wrk.create("ids.csv", "6.94E+18\n69427x\n");
-    let Err(InputError::InvalidAccountIds { problems, .. }) =
+    let Err(AccountFileError::InvalidAccountIds { problems, .. }) =
         read_account_ids(&path, EncodingChoice::Utf8)
     else {
         panic!("bad ids are an error");

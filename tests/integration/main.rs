@@ -13,6 +13,7 @@ mod import;
 mod in_doubt;
 mod input_accounts;
 mod input_control;
+mod layout;
 mod legacy_files;
 mod legacy_rows;
 mod map_suggest;

@@ -8,7 +8,7 @@
 use proptest::prelude::*;
 
 use rewardsync::read::mapping::{InputOptions, RewardFile};
-use rewardsync::read::source::InputError;
+use rewardsync::read::validate::ValidateError;
 use rewardsync::read::validate::{Validator, check_rows};
 use rewardsync::reward::RewardBody;
 
@@ -50,7 +50,7 @@ fn read_all(bytes: Vec<u8>) -> Result<usize, String> {
         &mut file,
         &mut validator,
         |_| (),
-        |rows| -> Result<(), InputError> {
+        |rows| -> Result<(), ValidateError> {
             each_core.extend(rows.iter().map(|row| format!("{:?}", row.checked)));
             Ok(())
         },

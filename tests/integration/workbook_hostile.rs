@@ -3,7 +3,7 @@
 //! the problem on its row, and the good rows around them still read.
 
 use rewardsync::problem::Rule;
-use rewardsync::read::source::{Cell, InputError, Record, SourceOptions};
+use rewardsync::read::source::{Cell, Record, SourceError, SourceOptions};
 
 use crate::common::Workdir;
 use crate::workbook_read::{open, zip_of};
@@ -84,7 +84,7 @@ fn read(name: &str, bytes: &[u8]) -> Result<Vec<Record>, String> {
     let dir = Workdir::new();
     let path = dir.create(name, bytes);
     let shown = path.display().to_string();
-    let strip = |e: InputError| e.to_string().replace(&shown, name);
+    let strip = |e: SourceError| e.to_string().replace(&shown, name);
     let mut source = open(&path, &SourceOptions::default()).map_err(strip)?;
     let mut rows = Vec::new();
     loop {

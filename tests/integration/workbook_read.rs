@@ -11,7 +11,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook, Worksheet};
 use rewardsync::problem::Rule;
 use rewardsync::read::mapping::{InputOptions, RewardFile};
 use rewardsync::read::source::{
-    Cell, Cells, InputError, OwnedCell, Record, SheetChoice, Source, SourceKind, SourceOptions,
+    Cell, Cells, OwnedCell, Record, SheetChoice, Source, SourceError, SourceKind, SourceOptions,
     WorkbookFormat,
 };
 
@@ -69,7 +69,7 @@ pub fn known(name: &str) -> bool {
 }
 
 /// Opens `path` with `options`.
-pub fn open(path: &Path, options: &SourceOptions) -> Result<Source, InputError> {
+pub fn open(path: &Path, options: &SourceOptions) -> Result<Source, SourceError> {
     Source::open(path, options, &known)
 }
 

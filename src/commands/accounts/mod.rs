@@ -4,5 +4,4 @@
 
 pub mod actions;
 pub mod assets;
-pub mod input;
 pub mod register;

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use crate::feishu::{Account, Family, Request};
 use crate::ledger::{AccountState, Ledger, LedgerError, Registration};
-use crate::read::source::{EncodingChoice, InputError};
+use crate::read::accounts::AccountFileError;
+use crate::read::source::EncodingChoice;
 use crate::report::summary::{Outcome, Place, Reasons, Summary, Vocabulary};
 use crate::run::engine::{Attempted, Tried};
 use crate::run::{Opened, PAGE, Phase, Recorded, Session, StepError};
 
-use super::input::AccountReader;
+use crate::read::accounts::AccountReader;
 
 /// The registration's words.
 pub const WORDS: Vocabulary = Vocabulary {
@@ -40,7 +41,7 @@ pub struct RegisterOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
     #[error(transparent)]
-    Input(#[from] InputError),
+    Input(#[from] AccountFileError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
 }

@@ -16,12 +16,74 @@ use std::collections::HashMap;
 use crate::problem::{Problem, Rule};
 use crate::read::field::{ERRORS_FILE_COLUMNS, Field};
 use crate::read::source::{
-    Cell, InputError, NAMES_SHOWN, Origin, Record, cell_text, echo_all, unnamed_value,
+    Cell, NAMES_SHOWN, Origin, Record, SourceError, cell_text, echo_all, unnamed_value,
 };
 use crate::text::echo;
 
 pub use file::{Located, MapFile, MapFileError, SourceSettings};
 pub use reward_file::{InputOptions, RewardFile};
+
+/// What stops a file's columns from being mapped to fields (or the file from being read:
+/// the reader's own errors, as they are).
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// A mapping file that does not fit the file it maps (its lines named).
+    #[error(transparent)]
+    File(#[from] MapFileError),
+    #[error(
+        "{path}: missing required column{plural} {missing}; the header has: {found}. Add the column{plural} (see the README's CSV format), or map or default {missing} with --map"
+    )]
+    MissingColumns {
+        path: String,
+        missing: String,
+        plural: &'static str,
+        found: String,
+    },
+    #[error(
+        "{path}: missing column application_id or talent_id (or talent_email, talent_mobile to look the talent up); every reward needs its candidate"
+    )]
+    MissingCandidateColumn { path: String },
+    #[error(
+        "{path}: unknown column{plural} {unknown}; known columns are {known} (or the labels of Feishu's documentation). Rename the column{plural}, map them with --map (`rewardsync map suggest FILE` writes a mapping), or pass --ignore-unknown-columns to skip them"
+    )]
+    UnknownColumns {
+        path: String,
+        unknown: String,
+        plural: &'static str,
+        known: String,
+    },
+    #[error(
+        "{path}: two columns name the field {name}: column {first} {first_name} and column {second} {second_name}; keep one of them (or map one elsewhere with --map)"
+    )]
+    DuplicateColumn {
+        path: String,
+        name: String,
+        first: usize,
+        second: usize,
+        first_name: String,
+        second_name: String,
+    },
+    #[error(
+        "{map}:{line}: [columns] maps {field} to the column {column}, but {path} has no such column; its header has: {found}"
+    )]
+    MappedColumnMissing {
+        map: String,
+        line: u64,
+        field: &'static str,
+        column: String,
+        path: String,
+        found: String,
+    },
+}
+
+impl MappingError {
+    /// True when the machine failed, not the input (exit 4).
+    pub fn is_write_failure(&self) -> bool {
+        matches!(self, MappingError::Source(e) if e.is_write_failure())
+    }
+}
 
 /// What the mapping is built from: the mapping file, if any, and the flags.
 #[derive(Debug, Clone, Copy, Default)]
@@ -116,7 +178,7 @@ impl Mapping {
         header_row: u64,
         header: &[String],
         spec: &MapSpec<'_>,
-    ) -> Result<Mapping, InputError> {
+    ) -> Result<Mapping, MappingError> {
         let path = origin.at(header_row);
         let mut columns: [Option<usize>; Field::COUNT] = [None; Field::COUNT];
         let mut unknown = Vec::new();
@@ -124,7 +186,7 @@ impl Mapping {
         let mut errors_file = Vec::new();
         let taken = |field: Field, i: usize, columns: &mut [Option<usize>; Field::COUNT]| {
             if let Some(first) = columns[field.index()] {
-                return Err(InputError::DuplicateColumn {
+                return Err(MappingError::DuplicateColumn {
                     path: path.clone(),
                     name: field.name().to_owned(),
                     first: first + 1,
@@ -145,7 +207,7 @@ impl Mapping {
                     .iter()
                     .position(|name| same_header(name, &wanted.value))
                 else {
-                    return Err(InputError::MappedColumnMissing {
+                    return Err(MappingError::MappedColumnMissing {
                         map: file.path.clone(),
                         line: wanted.line,
                         field: field.name(),
@@ -178,7 +240,7 @@ impl Mapping {
             }
         }
         if !unknown.is_empty() {
-            return Err(InputError::UnknownColumns {
+            return Err(MappingError::UnknownColumns {
                 path: path.clone(),
                 plural: plural(unknown.len()),
                 unknown: crate::text::list(&unknown, NAMES_SHOWN),
@@ -213,7 +275,7 @@ impl Mapping {
             );
         }
         if !missing.is_empty() {
-            return Err(InputError::MissingColumns {
+            return Err(MappingError::MissingColumns {
                 path: path.clone(),
                 plural: plural(missing.len()),
                 missing: missing.join(", "),
@@ -221,7 +283,7 @@ impl Mapping {
             });
         }
         if !Field::CANDIDATE.into_iter().any(given) {
-            return Err(InputError::MissingCandidateColumn { path });
+            return Err(MappingError::MissingCandidateColumn { path });
         }
         let display = Field::ALL
             .iter()
@@ -303,7 +365,7 @@ fn read_or_skipped(
     header: &[String],
     mapped: &[bool],
     path: &str,
-) -> Result<(), InputError> {
+) -> Result<(), MappingError> {
     for ignored in &file.source.ignore_columns {
         let named: Vec<usize> = (0..header.len())
             .filter(|&i| same_header(&header[i], &ignored.value))
@@ -318,7 +380,7 @@ fn read_or_skipped(
         else {
             continue;
         };
-        return Err(InputError::Mapping(MapFileError {
+        return Err(MappingError::File(MapFileError {
             path: file.path.clone(),
             line: ignored.line,
             message: format!(

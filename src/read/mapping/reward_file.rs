@@ -6,10 +6,10 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{MapFile, MapSpec, Mapping};
+use super::{MapFile, MapSpec, Mapping, MappingError};
 use crate::read::forms::{TimeSettings, Zone};
 use crate::read::source::{
-    EncodingChoice, InputError, Origin, Record, SheetChoice, Source, SourceKind, SourceOptions,
+    EncodingChoice, Origin, Record, SheetChoice, Source, SourceError, SourceKind, SourceOptions,
 };
 
 /// How to read a rewards file.
@@ -84,7 +84,7 @@ pub struct RewardFile {
 
 impl RewardFile {
     /// Opens `path` (a CSV or a workbook, told by its content) and maps its header.
-    pub fn open(path: &Path, options: &InputOptions) -> Result<RewardFile, InputError> {
+    pub fn open(path: &Path, options: &InputOptions) -> Result<RewardFile, MappingError> {
         let spec = options.spec();
         let source = Source::open(path, &options.source_options(), &|name| spec.knows(name))?;
         Self::mapped(source, options)
@@ -95,7 +95,7 @@ impl RewardFile {
         name: String,
         reader: Box<dyn Read + Send>,
         options: &InputOptions,
-    ) -> Result<RewardFile, InputError> {
+    ) -> Result<RewardFile, MappingError> {
         let spec = options.spec();
         let source = Source::from_csv(name, reader, &options.source_options(), &|name| {
             spec.knows(name)
@@ -103,7 +103,7 @@ impl RewardFile {
         Self::mapped(source, options)
     }
 
-    fn mapped(source: Source, options: &InputOptions) -> Result<RewardFile, InputError> {
+    fn mapped(source: Source, options: &InputOptions) -> Result<RewardFile, MappingError> {
         let mapping = Mapping::new(
             source.origin(),
             source.header_row(),
@@ -148,7 +148,7 @@ impl RewardFile {
     }
 
     /// The next data row.
-    pub fn next_record(&mut self) -> Result<Option<Record>, InputError> {
+    pub fn next_record(&mut self) -> Result<Option<Record>, SourceError> {
         self.source.next_record()
     }
 
@@ -173,7 +173,7 @@ mod tests {
     fn read(
         bytes: &[u8],
         encoding: EncodingChoice,
-    ) -> Result<(RewardFile, Vec<Record>), InputError> {
+    ) -> Result<(RewardFile, Vec<Record>), MappingError> {
         let mut reader = RewardFile::from_csv(
             "t.csv".into(),
             Box::new(io::Cursor::new(bytes.to_vec())),

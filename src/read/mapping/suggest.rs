@@ -31,7 +31,7 @@ use crate::problem::Rule;
 use crate::read::field::{ERRORS_FILE_COLUMNS, Field};
 use crate::read::forms::{self, EnumField, TimeError, TimeInput, TimeSettings};
 use crate::read::source::{
-    Cell, Encoding, HEADER_SEARCH_ROWS, InputError, Record, Source, SourceKind, SourceOptions,
+    Cell, Encoding, HEADER_SEARCH_ROWS, Record, Source, SourceError, SourceKind, SourceOptions,
     cell_text,
 };
 use crate::text::echo;
@@ -48,7 +48,7 @@ const DISTINCT_VALUE_CHARS: usize = 64;
 pub enum SuggestError {
     /// The file cannot be read, or has no such sheet or row.
     #[error(transparent)]
-    Input(#[from] InputError),
+    Input(#[from] SourceError),
     /// No row among the first ones names a column.
     #[error(
         "{path}: no header found: rows {first} to {last} hold no column name that rewardsync knows or recognises (such as 奖励ID, 推荐人, 金额, 状态, 发放日期); pass --header-row N with the row that holds the column names"

@@ -17,7 +17,7 @@ use std::io::{BufRead, BufReader, Read};
 use super::encoding::{Encoding, SNIFF_BYTES, decode_field, sniff};
 use super::records::{Fields, MAX_ROW_BYTES, RawRecord, RecordError, Records, count_lf};
 use super::{
-    Cells, HEADER_SEARCH_ROWS, HeaderSearch, InputError, Origin, ReadProblem, Record,
+    Cells, HEADER_SEARCH_ROWS, HeaderSearch, Origin, ReadProblem, Record, SourceError,
     SourceOptions, TextFields, io_error, report_controls,
 };
 use crate::problem::Rule;
@@ -102,7 +102,7 @@ impl CsvReader {
         source: Box<dyn Read + Send>,
         options: &SourceOptions,
         known: &dyn Fn(&str) -> bool,
-    ) -> Result<CsvReader, InputError> {
+    ) -> Result<CsvReader, SourceError> {
         let mut buffered = BufReader::with_capacity(SNIFF_BYTES, source);
         let start = buffered
             .fill_buf()
@@ -130,7 +130,7 @@ impl CsvReader {
             }
         }
         if first.is_empty() {
-            return Err(InputError::Empty { path });
+            return Err(SourceError::Empty { path });
         }
         let rows: Vec<(u64, Vec<String>)> = first
             .iter()
@@ -153,7 +153,7 @@ impl CsvReader {
                 decode_header(&path, header_line, &fields, sniffed.encoding)?
             }
             RawRecord::TooLong { line, bytes, .. } => {
-                return Err(InputError::HeaderTooLong { path, line, bytes });
+                return Err(SourceError::HeaderTooLong { path, line, bytes });
             }
         };
         let preamble = rows[..at].iter().map(|(_, cells)| cells.clone()).collect();
@@ -202,7 +202,7 @@ impl CsvReader {
     }
 
     /// The next data row, skipping rows whose every cell is empty (Excel leaves those).
-    pub fn next_record(&mut self) -> Result<Option<Record>, InputError> {
+    pub fn next_record(&mut self) -> Result<Option<Record>, SourceError> {
         while let Some(pending) = self.queued.pop_front() {
             if let Some(record) = self.decode(pending.raw()) {
                 return Ok(Some(record));
@@ -474,13 +474,13 @@ fn decode_header(
     line: u64,
     fields: &Fields<'_>,
     encoding: Encoding,
-) -> Result<Vec<String>, InputError> {
+) -> Result<Vec<String>, SourceError> {
     fields
         .iter()
         .enumerate()
         .map(|(i, raw)| match decode_field(raw, encoding) {
             (text, None) => header_name(path, line, i, text.trim()),
-            (_, Some(_)) => Err(InputError::HeaderEncoding {
+            (_, Some(_)) => Err(SourceError::HeaderEncoding {
                 path: path.to_owned(),
                 encoding: match encoding {
                     Encoding::Utf8 { .. } => "UTF-8",
@@ -503,7 +503,7 @@ pub(super) fn header_name(
     row: u64,
     field: usize,
     name: &str,
-) -> Result<String, InputError> {
+) -> Result<String, SourceError> {
     let Some(found) = text::find_controls(name, &[]) else {
         return Ok(name.to_owned());
     };
@@ -517,7 +517,7 @@ pub(super) fn header_name(
         '\n' | '\r' => "remove the line break from the column name",
         _ => "remove it from the column name",
     };
-    Err(InputError::HeaderControlCharacter {
+    Err(SourceError::HeaderControlCharacter {
         path: path.to_owned(),
         row,
         column: field + 1,
@@ -528,10 +528,10 @@ pub(super) fn header_name(
     })
 }
 
-fn record_error(path: &str, error: RecordError) -> InputError {
+fn record_error(path: &str, error: RecordError) -> SourceError {
     match error {
         RecordError::Io { line, source } => io_error(path, Some(line), source),
-        RecordError::Unclosed { line, last } => InputError::UnclosedQuote {
+        RecordError::Unclosed { line, last } => SourceError::UnclosedQuote {
             path: path.to_owned(),
             line,
             last,

@@ -1,7 +1,7 @@
 //! Text encodings: what a file's first bytes say it is, and decoding field by field so
 //! that a bad byte is reported where it is, never replaced in silence.
 
-use super::InputError;
+use super::SourceError;
 
 /// The encoding asked for: a fixed one, or the file's start decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -92,14 +92,14 @@ pub struct Sniffed {
     pub looks_like_gbk: bool,
 }
 
-pub fn sniff(path: &str, start: &[u8], asked: EncodingChoice) -> Result<Sniffed, InputError> {
-    let not_text = |what, advice| InputError::NotText {
+pub fn sniff(path: &str, start: &[u8], asked: EncodingChoice) -> Result<Sniffed, SourceError> {
+    let not_text = |what, advice| SourceError::NotText {
         path: path.to_owned(),
         what,
         advice,
     };
     if start.is_empty() {
-        return Err(InputError::Empty {
+        return Err(SourceError::Empty {
             path: path.to_owned(),
         });
     }

@@ -16,7 +16,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
-use super::{InputError, io_error};
+use super::{SourceError, io_error};
 
 /// The name that means standard input.
 pub const STDIN: &str = "-";
@@ -34,7 +34,7 @@ pub enum InputFile {
 }
 
 /// Opens `path` (`-`: standard input), and says how messages name it.
-pub fn open(path: &Path) -> Result<(InputFile, String), InputError> {
+pub fn open(path: &Path) -> Result<(InputFile, String), SourceError> {
     if path.as_os_str() == STDIN {
         let shown = STDIN_SHOWN.to_owned();
         let stream = stream(path, &shown, || Ok(Box::new(io::stdin())))?;
@@ -51,7 +51,7 @@ pub fn open(path: &Path) -> Result<(InputFile, String), InputError> {
         .map_err(|source| io_error(&shown, None, source))?
         .file_type();
     if kind.is_dir() {
-        return Err(InputError::IsDirectory { path: shown });
+        return Err(SourceError::IsDirectory { path: shown });
     }
     if kind.is_file() {
         return Ok((InputFile::File(file, path.to_owned()), shown));
@@ -118,14 +118,14 @@ fn stream(
     path: &Path,
     shown: &str,
     source: impl FnOnce() -> io::Result<Box<dyn Read + Send>>,
-) -> Result<StreamReader, InputError> {
+) -> Result<StreamReader, SourceError> {
     let mut streams = lock(&STREAMS);
     if let Some(copy) = streams.get(path) {
         return Ok(StreamReader::new(Arc::clone(copy)));
     }
     let dir = std::env::temp_dir();
     let file = tempfile::tempfile_in(&dir).map_err(|source| {
-        InputError::Copy(CopyError {
+        SourceError::Copy(CopyError {
             dir: dir.display().to_string(),
             source,
         })

@@ -22,7 +22,7 @@ use std::path::Path;
 
 use thiserror::Error;
 
-use crate::problem::{Problem, Rule};
+use crate::problem::Rule;
 use crate::text::{self, echo};
 
 pub use self::csv::CsvReader;
@@ -41,14 +41,9 @@ pub const HEADER_SEARCH_ROWS: u64 = 20;
 /// its text: print them with their chain, as `main` does, and the OS text appears once.
 /// The common causes have variants of their own that say what to do.
 #[derive(Debug, Error)]
-pub enum InputError {
-    #[error(transparent)]
-    Spill(#[from] crate::read::validate::SpillError),
+pub enum SourceError {
     #[error(transparent)]
     Copy(#[from] input::CopyError),
-    /// A mapping file that does not fit the file it maps (its lines named).
-    #[error(transparent)]
-    Mapping(#[from] crate::read::mapping::MapFileError),
     #[error("{path}: cannot open the file")]
     Open { path: String, source: io::Error },
     #[error("{path}:{line}: cannot read the file")]
@@ -98,32 +93,6 @@ pub enum InputError {
         position: usize,
         advice: &'static str,
     },
-    #[error("{path}: the file is empty; {expected}")]
-    EmptyFile {
-        path: String,
-        /// What the file should hold.
-        expected: &'static str,
-    },
-    #[error(
-        "{path}:1: the first line is a header (its first cell {first} is not an account id), but it has no account_id column; the header has: {found}. Name the column of ids account_id, or list one account id per line without a header"
-    )]
-    NoAccountIdColumn {
-        path: String,
-        /// The header's first cell, echoed.
-        first: String,
-        /// The header's names, echoed.
-        found: String,
-    },
-    #[error(
-        "{path}: no account ids in the file; list one account id per line, or give the CSV that `accounts register --output` wrote (its account_id cells are empty where a registration failed)"
-    )]
-    NoAccountIds { path: String },
-    #[error("{}", account_id_problems(path, problems))]
-    InvalidAccountIds {
-        path: String,
-        /// Every problem, with the line it is on.
-        problems: Vec<(u64, Problem)>,
-    },
     #[error(
         "{path}: the file is empty; a rewards CSV starts with a header row naming its columns (referral_user_id,external_id,…)"
     )]
@@ -139,57 +108,6 @@ pub enum InputError {
         path: String,
         encoding: &'static str,
         advice: &'static str,
-    },
-    #[error(
-        "{path}: missing required column{plural} {missing}; the header has: {found}. Add the column{plural} (see the README's CSV format), or map or default {missing} with --map"
-    )]
-    MissingColumns {
-        path: String,
-        missing: String,
-        plural: &'static str,
-        found: String,
-    },
-    #[error(
-        "{path}: missing column application_id or talent_id (or talent_email, talent_mobile to look the talent up); every reward needs its candidate"
-    )]
-    MissingCandidateColumn { path: String },
-    #[error(
-        "{path}: unknown column{plural} {unknown}; known columns are {known} (or the labels of Feishu's documentation). Rename the column{plural}, map them with --map (`rewardsync map suggest FILE` writes a mapping), or pass --ignore-unknown-columns to skip them"
-    )]
-    UnknownColumns {
-        path: String,
-        unknown: String,
-        plural: &'static str,
-        known: String,
-    },
-    #[error(
-        "{path}: two columns name the field {name}: column {first} {first_name} and column {second} {second_name}; keep one of them (or map one elsewhere with --map)"
-    )]
-    DuplicateColumn {
-        path: String,
-        name: String,
-        first: usize,
-        second: usize,
-        first_name: String,
-        second_name: String,
-    },
-    #[error("{path}: column {column}: {message}")]
-    NeedsZone {
-        path: String,
-        column: String,
-        /// The value, what is missing, and the flag that gives it.
-        message: String,
-    },
-    #[error(
-        "{map}:{line}: [columns] maps {field} to the column {column}, but {path} has no such column; its header has: {found}"
-    )]
-    MappedColumnMissing {
-        map: String,
-        line: u64,
-        field: &'static str,
-        column: String,
-        path: String,
-        found: String,
     },
     #[error("{path}:{line}: the CSV cannot be parsed: {message}")]
     Syntax {
@@ -367,7 +285,7 @@ fn holds(bytes: Option<u64>) -> String {
     }
 }
 
-/// Where [`InputError::SheetRead`] stopped: after a row, or before any.
+/// Where [`SourceError::SheetRead`] stopped: after a row, or before any.
 fn after_row(row: u64) -> String {
     match row {
         0 => String::new(),
@@ -375,60 +293,36 @@ fn after_row(row: u64) -> String {
     }
 }
 
-/// How many bad account ids [`InputError::InvalidAccountIds`] lists before it counts.
-const ACCOUNT_ID_PROBLEMS_SHOWN: usize = 20;
-
-/// The message of [`InputError::InvalidAccountIds`]: a count, then one
-/// `FILE:LINE: column account_id: message` line per problem.
-fn account_id_problems(path: &str, problems: &[(u64, Problem)]) -> String {
-    let n = problems.len();
-    let mut text = format!(
-        "{path}: {n} account id{} cannot be used; fix the file and run again:",
-        plural(n)
-    );
-    for (line, problem) in problems.iter().take(ACCOUNT_ID_PROBLEMS_SHOWN) {
-        text.push_str(&format!("\n{path}:{line}: "));
-        if let Some(column) = &problem.column {
-            text.push_str(&format!("column {column}: "));
-        }
-        text.push_str(&problem.message);
-    }
-    if n > ACCOUNT_ID_PROBLEMS_SHOWN {
-        text.push_str(&format!("\n… and {} more", n - ACCOUNT_ID_PROBLEMS_SHOWN));
-    }
-    text
-}
-
 /// Turns the error of opening (`line` None) or reading `path` into what the user is told:
 /// the common causes by name, with what to do; anything else with the OS error as its
 /// source.
-fn io_error(path: &str, line: Option<u64>, source: io::Error) -> InputError {
+fn io_error(path: &str, line: Option<u64>, source: io::Error) -> SourceError {
     let path = path.to_owned();
     // A stream's copy that could not be written is the machine's failure, not the file's.
     let source = match source.downcast::<input::CopyError>() {
-        Ok(copy) => return InputError::Copy(copy),
+        Ok(copy) => return SourceError::Copy(copy),
         Err(source) => source,
     };
     match source.kind() {
-        io::ErrorKind::NotFound => InputError::NotFound { path },
-        io::ErrorKind::IsADirectory => InputError::IsDirectory { path },
+        io::ErrorKind::NotFound => SourceError::NotFound { path },
+        io::ErrorKind::IsADirectory => SourceError::IsDirectory { path },
         // Windows refuses to open a directory with "access denied".
         io::ErrorKind::PermissionDenied if Path::new(&path).is_dir() => {
-            InputError::IsDirectory { path }
+            SourceError::IsDirectory { path }
         }
-        io::ErrorKind::PermissionDenied => InputError::PermissionDenied { path },
+        io::ErrorKind::PermissionDenied => SourceError::PermissionDenied { path },
         _ => match line {
-            None => InputError::Open { path, source },
-            Some(line) => InputError::Read { path, line, source },
+            None => SourceError::Open { path, source },
+            Some(line) => SourceError::Read { path, line, source },
         },
     }
 }
 
-impl InputError {
-    /// True when the machine failed, not the input: the duplicate check's spill file, or
-    /// a stream's copy, could not be written (a full disk; exit 4, as for the ledger).
+impl SourceError {
+    /// True when the machine failed, not the input: a stream's copy could not be written
+    /// (a full disk; exit 4, as for the ledger).
     pub fn is_write_failure(&self) -> bool {
-        matches!(self, InputError::Spill(_) | InputError::Copy(_))
+        matches!(self, SourceError::Copy(_))
     }
 }
 
@@ -710,11 +604,11 @@ impl<'a> HeaderSearch<'a> {
     }
 
     /// Which of `rows` (row number, trimmed cells; in file order) is the header.
-    pub(crate) fn find(&self, rows: &[(u64, Vec<String>)]) -> Result<usize, InputError> {
+    pub(crate) fn find(&self, rows: &[(u64, Vec<String>)]) -> Result<usize, SourceError> {
         let row = self.asked.unwrap_or(1);
         let last = rows.last().map_or(0, |(r, _)| *r);
         let Some(at) = rows.iter().position(|(r, _)| *r >= row) else {
-            return Err(InputError::NoHeaderRow {
+            return Err(SourceError::NoHeaderRow {
                 path: self.origin.to_string(),
                 row,
                 last,
@@ -733,7 +627,7 @@ impl<'a> HeaderSearch<'a> {
                     .filter(|c| (self.known)(c))
                     .map(|c| echo(c))
                     .collect();
-                return Err(InputError::HeaderNotOnRow {
+                return Err(SourceError::HeaderNotOnRow {
                     path: self.origin.to_string(),
                     row: rows[at].0,
                     found: *found,
@@ -812,7 +706,7 @@ impl Source {
         path: &Path,
         options: &SourceOptions,
         known: &dyn Fn(&str) -> bool,
-    ) -> Result<Source, InputError> {
+    ) -> Result<Source, SourceError> {
         let (mut file, shown) = input::open(path)?;
         // The first bytes say what the file is; then back to its start (a stream's copy
         // is read again, not the stream).
@@ -839,7 +733,7 @@ impl Source {
         source: Box<dyn Read + Send>,
         options: &SourceOptions,
         known: &dyn Fn(&str) -> bool,
-    ) -> Result<Source, InputError> {
+    ) -> Result<Source, SourceError> {
         Ok(Source::Csv(Box::new(CsvReader::from_reader(
             path, source, options, known,
         )?)))
@@ -894,7 +788,7 @@ impl Source {
     }
 
     /// The next data row, skipping rows whose every cell is empty.
-    pub fn next_record(&mut self) -> Result<Option<Record>, InputError> {
+    pub fn next_record(&mut self) -> Result<Option<Record>, SourceError> {
         match self {
             Source::Csv(csv) => csv.next_record(),
             Source::Workbook(book) => book.next_record(),
@@ -913,10 +807,6 @@ fn read_start(file: &mut impl Read, start: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(read)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// How many of a header's names a message lists before it says how many more there are:
@@ -940,11 +830,11 @@ mod tests {
         let kind = |kind: io::ErrorKind, line| io_error("x.csv", line, io::Error::from(kind));
         assert!(matches!(
             kind(io::ErrorKind::NotFound, None),
-            InputError::NotFound { .. }
+            SourceError::NotFound { .. }
         ));
         assert!(matches!(
             kind(io::ErrorKind::IsADirectory, Some(1)),
-            InputError::IsDirectory { .. }
+            SourceError::IsDirectory { .. }
         ));
         let denied = kind(io::ErrorKind::PermissionDenied, None);
         assert_eq!(

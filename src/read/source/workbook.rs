@@ -20,7 +20,7 @@ use std::fmt;
 use super::csv::header_name;
 use super::input::InputFile;
 use super::{
-    Cells, HEADER_SEARCH_ROWS, HeaderSearch, InputError, Origin, OwnedCell, ReadProblem, Record,
+    Cells, HEADER_SEARCH_ROWS, HeaderSearch, Origin, OwnedCell, ReadProblem, Record, SourceError,
     SourceOptions, cell_text, report_controls, unnamed_value,
 };
 use crate::problem::Rule;
@@ -104,7 +104,7 @@ impl WorkbookReader {
         format: WorkbookFormat,
         options: &SourceOptions,
         known: &dyn Fn(&str) -> bool,
-    ) -> Result<WorkbookReader, InputError> {
+    ) -> Result<WorkbookReader, SourceError> {
         let book = open::open(file, &shown, format)?;
         let format = book.format();
         let sheets = book.sheets();
@@ -126,7 +126,7 @@ impl WorkbookReader {
             }
         }
         if first.is_empty() {
-            return Err(InputError::EmptySheet {
+            return Err(SourceError::EmptySheet {
                 path: origin.to_string(),
                 sheets: sheet::listed(&sheets),
             });
@@ -142,7 +142,7 @@ impl WorkbookReader {
             .iter()
             .enumerate()
             .map(|(i, name)| header_name(&origin.to_string(), header_row, i, name))
-            .collect::<Result<Vec<String>, InputError>>()?;
+            .collect::<Result<Vec<String>, SourceError>>()?;
         let preamble = texts[..at].iter().map(|(_, cells)| cells.clone()).collect();
         let queued = first.split_off(at + 1).into();
         Ok(WorkbookReader {
@@ -182,7 +182,7 @@ impl WorkbookReader {
     }
 
     /// The next data row, skipping rows whose every cell is empty.
-    pub fn next_record(&mut self) -> Result<Option<Record>, InputError> {
+    pub fn next_record(&mut self) -> Result<Option<Record>, SourceError> {
         let row = match self.queued.pop_front() {
             Some(row) => row,
             None => match self.rows.next()? {

@@ -19,7 +19,7 @@ use crate::read::forms::{
 };
 use crate::read::mapping::{Mapped, Mapping, RewardFile, Value, Via};
 use crate::read::person::{Contact, Role, Wanted};
-use crate::read::source::{Cell, InputError, Record, cell_text};
+use crate::read::source::{Cell, Record, SourceError, cell_text};
 use crate::reward::{
     Amount, BONUS_CASH, BONUS_POINTS, Bonus, Cash, RewardBody, STAGE_CONFIRMED, STAGE_PAID,
     STAGE_PENDING, STAGES,
@@ -29,6 +29,35 @@ use crate::text::{self, echo};
 pub use crate::problem::{Problem, Rule, Severity, Violation};
 pub use parallel::{Row, check_rows};
 pub use seen::{Seen, SpillError};
+
+/// What stops the checking of a file's rows: the reader's errors, the duplicate check's
+/// spill that could not be written, a time that needs a zone none was given.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Spill(#[from] SpillError),
+    #[error("{path}: column {column}: {message}")]
+    NeedsZone {
+        path: String,
+        column: String,
+        /// The value, what is missing, and the flag that gives it.
+        message: String,
+    },
+}
+
+impl ValidateError {
+    /// True when the machine failed, not the input: the duplicate check's spill file or a
+    /// stream's copy could not be written (a full disk; exit 4, as for the ledger).
+    pub fn is_write_failure(&self) -> bool {
+        match self {
+            ValidateError::Source(e) => e.is_write_failure(),
+            ValidateError::Spill(_) => true,
+            ValidateError::NeedsZone { .. } => false,
+        }
+    }
+}
 
 /// The verdict on one row.
 #[derive(Debug, Clone)]
@@ -158,7 +187,10 @@ impl Validator {
 
     /// Reads and checks the next row of `file`. A time without an offset while no zone
     /// is set stops the file there (SPEC §2.1): every other row would need it too.
-    pub fn next(&mut self, file: &mut RewardFile) -> Result<Option<(Record, Checked)>, InputError> {
+    pub fn next(
+        &mut self,
+        file: &mut RewardFile,
+    ) -> Result<Option<(Record, Checked)>, ValidateError> {
         let (source, mapping) = file.split();
         let Some(record) = source.next_record()? else {
             return Ok(None);
@@ -175,7 +207,7 @@ impl Validator {
     }
 
     /// Checks one row completely, the duplicate check included.
-    pub fn check(&mut self, row: Mapped<'_>) -> Result<Checked, InputError> {
+    pub fn check(&mut self, row: Mapped<'_>) -> Result<Checked, ValidateError> {
         let explaining = self.explain > 0;
         self.explain = self.explain.saturating_sub(1);
         let mut checked = self.rules.check(row, explaining);
@@ -242,9 +274,9 @@ pub fn id_hash(external_id: &str) -> u64 {
 }
 
 /// Stops the file at a row whose time needs a zone that was not given (SPEC §2.1).
-fn stop_for_zone(mapping: &Mapping, checked: &Checked) -> Result<(), InputError> {
+fn stop_for_zone(mapping: &Mapping, checked: &Checked) -> Result<(), ValidateError> {
     match checked.needs_zone() {
-        Some(problem) => Err(InputError::NeedsZone {
+        Some(problem) => Err(ValidateError::NeedsZone {
             path: mapping.origin().at(checked.line),
             column: problem.column.clone().unwrap_or_default(),
             message: problem.message.clone(),

@@ -8,9 +8,9 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use crate::read::mapping::RewardFile;
-use crate::read::source::{InputError, Record};
+use crate::read::source::Record;
 
-use super::{Checked, Validator, id_hash, stop_for_zone};
+use super::{Checked, ValidateError, Validator, id_hash, stop_for_zone};
 
 /// Rows handed to a checking thread at a time.
 const CHUNK: usize = 1024;
@@ -43,7 +43,7 @@ fn workers() -> usize {
 }
 
 /// A chunk of checked rows, by its place in the file, or the read error that ended it.
-type Done<T> = (usize, Result<Vec<Row<T>>, InputError>);
+type Done<T> = (usize, Result<Vec<Row<T>>, ValidateError>);
 
 /// Reads every row of `file` and checks it with `validator`'s rules on [`workers`] threads;
 /// `prepare` runs on those threads too, after the row's own checks. `sink` gets the rows in
@@ -58,7 +58,7 @@ pub fn check_rows<T, E>(
 ) -> Result<(), E>
 where
     T: Send,
-    E: From<InputError>,
+    E: From<ValidateError>,
 {
     let explain = std::mem::take(&mut validator.explain);
     let (source, mapping) = file.split();
@@ -102,7 +102,7 @@ where
                             }
                             seq += 1;
                         }
-                        let _ = failed.send((seq, Err(e)));
+                        let _ = failed.send((seq, Err(e.into())));
                         return;
                     }
                 }
@@ -156,7 +156,7 @@ where
                 for (i, row) in rows.iter_mut().enumerate() {
                     validator
                         .note(&row.record, mapping, &mut row.checked, row.hash)
-                        .map_err(InputError::from)?;
+                        .map_err(ValidateError::from)?;
                     if let Err(e) = stop_for_zone(mapping, &row.checked) {
                         stop = Some((i, e));
                         break;
@@ -263,7 +263,7 @@ mod tests {
             |_| (),
             |chunk| {
                 rows.extend(chunk.iter().map(|row| seen_as(&row.checked)));
-                Ok::<_, InputError>(())
+                Ok::<_, ValidateError>(())
             },
         );
         (rows, result.err().map(|e| e.to_string()))
@@ -360,7 +360,7 @@ mod tests {
             |_| (),
             |rows| {
                 chunks.push(rows.len());
-                Ok::<_, InputError>(())
+                Ok::<_, ValidateError>(())
             },
         )
         .unwrap();

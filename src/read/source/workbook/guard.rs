@@ -26,7 +26,7 @@ pub(super) use ods::check as check_ods;
 pub(super) use xls::check as check_xls;
 pub(super) use xlsx::{ErrorCells, XlsxPlan, check_book as check_xlsx};
 
-use crate::read::source::InputError;
+use crate::read::source::SourceError;
 
 /// The most a cell or a shared string may hold (SPEC §2.5): bytes of its text (of its XML,
 /// for an `.xlsx` cell, as calamine holds that whole).
@@ -88,8 +88,8 @@ impl WorkbookLimit {
 }
 
 /// A workbook refused for what it holds.
-fn limit(path: &str, what: String, advice: WorkbookLimit) -> InputError {
-    InputError::WorkbookLimit {
+fn limit(path: &str, what: String, advice: WorkbookLimit) -> SourceError {
+    SourceError::WorkbookLimit {
         path: path.to_owned(),
         what,
         advice: advice.advice(),

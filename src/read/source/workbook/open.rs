@@ -21,7 +21,7 @@ use super::guard::{self, Gate, GatedFile, XlsxPlan};
 use super::rows::{Loaded, Rows};
 use super::stream::Streamed;
 use crate::read::source::input::InputFile;
-use crate::read::source::{InputError, Origin, io_error};
+use crate::read::source::{Origin, SourceError, io_error};
 
 /// The reader under every workbook: a buffered file (or a stream's copy), as calamine's
 /// own `open_workbook` uses, through the gate that keeps an `.xlsx` sheet's read behind
@@ -53,7 +53,7 @@ pub(super) fn open(
     file: InputFile,
     shown: &str,
     sniffed: WorkbookFormat,
-) -> Result<Book, InputError> {
+) -> Result<Book, SourceError> {
     let again = file.reopen().map_err(|e| io_error(shown, None, e))?;
     let gate = Gate::new();
     let mut reader = BufReader::new(GatedFile::new(file, Arc::clone(&gate)));
@@ -101,7 +101,7 @@ fn unpanicked<T>(
     shown: &str,
     format: WorkbookFormat,
     read: impl FnOnce() -> T,
-) -> Result<T, InputError> {
+) -> Result<T, SourceError> {
     catch_unwind(AssertUnwindSafe(read)).map_err(|payload| {
         let text = payload
             .downcast_ref::<&str>()
@@ -138,8 +138,8 @@ impl Book {
     /// The rows of `sheet`. An `.xlsx` is streamed, so memory stays flat whatever its
     /// size; calamine has no streaming reader for `.xls` and `.ods`, whose sheets are read
     /// whole: they are rare as exports, and small (an `.xls` holds at most 65,536 rows).
-    pub(super) fn rows(self, sheet: &str, origin: &Origin) -> Result<Rows, InputError> {
-        let failed = |detail: String| InputError::SheetRead {
+    pub(super) fn rows(self, sheet: &str, origin: &Origin) -> Result<Rows, SourceError> {
+        let failed = |detail: String| SourceError::SheetRead {
             path: origin.to_string(),
             row: 0,
             detail,
@@ -206,13 +206,13 @@ impl Book {
 
 /// Which workbook a zip archive is, from its entries; anything else is an error that says
 /// what it is.
-fn zip_kind<R: Read + Seek>(shown: &str, reader: &mut R) -> Result<WorkbookFormat, InputError> {
+fn zip_kind<R: Read + Seek>(shown: &str, reader: &mut R) -> Result<WorkbookFormat, SourceError> {
     let mut zip = ZipArchive::new(reader).map_err(|e| zip_error(shown, e))?;
     let has = |zip: &ZipArchive<&mut R>, name: &str| zip.index_for_name(name).is_some();
     if has(&zip, "xl/workbook.xml") {
         return Ok(WorkbookFormat::Xlsx);
     }
-    let not = |what: &str, advice| InputError::NotAWorkbook {
+    let not = |what: &str, advice| SourceError::NotAWorkbook {
         path: shown.to_owned(),
         what: what.to_owned(),
         advice,
@@ -260,10 +260,10 @@ fn zip_kind<R: Read + Seek>(shown: &str, reader: &mut R) -> Result<WorkbookForma
 
 /// A zip archive that cannot be read: truncated (its directory is at the end, so a
 /// download cut short has none) or damaged.
-fn zip_error(shown: &str, error: ZipError) -> InputError {
+fn zip_error(shown: &str, error: ZipError) -> SourceError {
     match error {
         ZipError::Io(e) if e.kind() != io::ErrorKind::UnexpectedEof => io_error(shown, None, e),
-        other => InputError::DamagedWorkbook {
+        other => SourceError::DamagedWorkbook {
             path: shown.to_owned(),
             format: "a zip archive (which .xlsx and .ods files are)",
             detail: other.to_string(),
@@ -271,30 +271,30 @@ fn zip_error(shown: &str, error: ZipError) -> InputError {
     }
 }
 
-fn xlsx_error(shown: &str, error: XlsxError) -> InputError {
+fn xlsx_error(shown: &str, error: XlsxError) -> SourceError {
     match error {
         XlsxError::Io(e) if e.kind() != io::ErrorKind::UnexpectedEof => io_error(shown, None, e),
-        XlsxError::Password => InputError::WorkbookPassword {
+        XlsxError::Password => SourceError::WorkbookPassword {
             path: shown.to_owned(),
         },
         other => damaged(shown, WorkbookFormat::Xlsx, other.to_string()),
     }
 }
 
-fn ods_error(shown: &str, error: OdsError) -> InputError {
+fn ods_error(shown: &str, error: OdsError) -> SourceError {
     match error {
         OdsError::Io(e) if e.kind() != io::ErrorKind::UnexpectedEof => io_error(shown, None, e),
-        OdsError::Password => InputError::WorkbookPassword {
+        OdsError::Password => SourceError::WorkbookPassword {
             path: shown.to_owned(),
         },
         other => damaged(shown, WorkbookFormat::Ods, other.to_string()),
     }
 }
 
-fn xls_error(shown: &str, error: XlsError) -> InputError {
+fn xls_error(shown: &str, error: XlsError) -> SourceError {
     match error {
         XlsError::Io(e) if e.kind() != io::ErrorKind::UnexpectedEof => io_error(shown, None, e),
-        XlsError::Password => InputError::WorkbookPassword {
+        XlsError::Password => SourceError::WorkbookPassword {
             path: shown.to_owned(),
         },
         // calamine does not say which: no workbook stream in the compound document, or a
@@ -305,8 +305,8 @@ fn xls_error(shown: &str, error: XlsError) -> InputError {
 }
 
 /// A compound document whose workbook cannot be read, with the reader's words.
-pub(super) fn unreadable_compound(shown: &str, detail: &str) -> InputError {
-    InputError::NotAWorkbook {
+pub(super) fn unreadable_compound(shown: &str, detail: &str) -> SourceError {
+    SourceError::NotAWorkbook {
         path: shown.to_owned(),
         what: format!(
             "an Office 97-2003 file that cannot be read as an Excel workbook ({detail}): perhaps another Office file (a Word .doc), an .xlsx protected by a password (Excel stores those in this format), or a damaged .xls"
@@ -315,8 +315,8 @@ pub(super) fn unreadable_compound(shown: &str, detail: &str) -> InputError {
     }
 }
 
-fn damaged(shown: &str, format: WorkbookFormat, detail: String) -> InputError {
-    InputError::DamagedWorkbook {
+fn damaged(shown: &str, format: WorkbookFormat, detail: String) -> SourceError {
+    SourceError::DamagedWorkbook {
         path: shown.to_owned(),
         format: format.described(),
         detail,

@@ -9,7 +9,7 @@ use super::cells;
 use super::guard::{CELL_BYTES, LAST_COLUMN};
 use super::stream::Streamed;
 use crate::problem::Rule;
-use crate::read::source::{InputError, OwnedCell, ReadProblem};
+use crate::read::source::{OwnedCell, ReadProblem, SourceError};
 
 /// The most text a row's cells may hold together: a cell's limit (SPEC §2.5), so a row is
 /// never more than a few MiB in memory, whatever its cells.
@@ -114,7 +114,7 @@ pub(super) enum Rows {
 
 impl Rows {
     /// The next non-empty row, or None at the end of the sheet.
-    pub(super) fn next(&mut self) -> Result<Option<Row>, InputError> {
+    pub(super) fn next(&mut self) -> Result<Option<Row>, SourceError> {
         match self {
             Rows::Streamed(streamed) => streamed.next(),
             Rows::Loaded(loaded) => loaded.next(),
@@ -143,7 +143,7 @@ impl Loaded {
         }
     }
 
-    fn next(&mut self) -> Result<Option<Row>, InputError> {
+    fn next(&mut self) -> Result<Option<Row>, SourceError> {
         // A range starts at its first used cell, not at A1: positions in it are relative.
         let Some((top, left)) = self.range.start() else {
             return Ok(None);
@@ -169,8 +169,8 @@ impl Loaded {
 }
 
 /// The error of a cell past Excel's last column, at `row` (from 1) and `column` (from 0).
-pub(super) fn past_last_column(origin: &str, row: u64, column: u64) -> InputError {
-    InputError::CellReference {
+pub(super) fn past_last_column(origin: &str, row: u64, column: u64) -> SourceError {
+    SourceError::CellReference {
         path: origin.to_owned(),
         reference: format!(
             "cell {}",

@@ -5,7 +5,7 @@
 
 use calamine::{Sheet, SheetType, SheetVisible};
 
-use crate::read::source::{InputError, SheetChoice};
+use crate::read::source::{SheetChoice, SourceError};
 use crate::text::echo;
 
 /// The name of the sheet to read in `file`, whose sheets are `sheets`.
@@ -13,8 +13,8 @@ pub(super) fn choose(
     file: &str,
     sheets: &[Sheet],
     asked: Option<&SheetChoice>,
-) -> Result<String, InputError> {
-    let unknown = |asked: String| InputError::UnknownSheet {
+) -> Result<String, SourceError> {
+    let unknown = |asked: String| SourceError::UnknownSheet {
         path: file.to_owned(),
         asked,
         sheets: listed(sheets),
@@ -43,7 +43,7 @@ pub(super) fn choose(
     };
     match kind(sheet.typ) {
         None => Ok(sheet.name.clone()),
-        Some(kind) => Err(InputError::NotAWorksheet {
+        Some(kind) => Err(SourceError::NotAWorksheet {
             path: file.to_owned(),
             sheet: echo(&sheet.name),
             kind,

@@ -17,7 +17,7 @@ use super::cells;
 use super::guard::{ErrorCells, Gate};
 use super::open::FileReader;
 use super::rows::{Row, past_last_column};
-use crate::read::source::{InputError, Origin, OwnedCell};
+use crate::read::source::{Origin, OwnedCell, SourceError};
 
 /// Rows per message.
 const BATCH_ROWS: usize = 256;
@@ -36,7 +36,7 @@ enum Message {
     /// The sheet cannot be read further: calamine's words.
     Failed(String),
     /// The sheet holds what is refused (a cell past the last column).
-    Refused(InputError),
+    Refused(SourceError),
     /// The sheet has no more rows.
     End,
 }
@@ -68,7 +68,7 @@ impl Streamed {
         is_1904: bool,
         origin: Origin,
         (gate, checker): (Arc<Gate>, JoinHandle<()>),
-    ) -> Result<Streamed, InputError> {
+    ) -> Result<Streamed, SourceError> {
         let (sender, receiver) = sync_channel(BATCHES_IN_FLIGHT);
         let shown = origin.to_string();
         let checked = Arc::clone(&gate);
@@ -84,7 +84,7 @@ impl Streamed {
                 };
                 read(book, &mut sheet, &sender)
             })
-            .map_err(|e| InputError::SheetRead {
+            .map_err(|e| SourceError::SheetRead {
                 path: origin.to_string(),
                 row: 0,
                 detail: format!("cannot start a thread to read it: {e}"),
@@ -102,7 +102,7 @@ impl Streamed {
     }
 
     /// The next non-empty row, or None at the end of the sheet.
-    pub(super) fn next(&mut self) -> Result<Option<Row>, InputError> {
+    pub(super) fn next(&mut self) -> Result<Option<Row>, SourceError> {
         loop {
             if let Some(row) = self.batch.next() {
                 self.last = row.number;
@@ -132,7 +132,7 @@ impl Streamed {
                 Err(_) => self.panic_message(),
             };
             self.finished = true;
-            return Err(InputError::SheetRead {
+            return Err(SourceError::SheetRead {
                 path: self.origin.to_string(),
                 row: self.last,
                 detail,
@@ -186,7 +186,7 @@ struct Sheet<'a> {
 
 impl Sheet<'_> {
     /// Waits for the sheet's check to end: its refusal, if it refused the sheet.
-    fn refusal(&mut self) -> Option<InputError> {
+    fn refusal(&mut self) -> Option<SourceError> {
         if self.errors.is_some() {
             return None;
         }
@@ -241,7 +241,7 @@ enum Stop {
     /// The sheet cannot be read further.
     Failed(XlsxError),
     /// The sheet holds what is refused.
-    Refused(InputError),
+    Refused(SourceError),
 }
 
 impl From<XlsxError> for Stop {

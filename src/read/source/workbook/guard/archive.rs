@@ -10,7 +10,7 @@ use std::io::{Read, Seek, SeekFrom};
 use zip::ZipArchive;
 
 use super::{PART_BYTES, PART_RATIO, WorkbookLimit, limit};
-use crate::read::source::InputError;
+use crate::read::source::SourceError;
 
 /// The most bytes the central directory may take. A workbook's holds a few dozen entries
 /// (a few KB); this is room for some ten thousand.
@@ -27,7 +27,7 @@ const TAIL_BYTES: u64 = 22 + 65_535;
 pub(in crate::read::source::workbook) fn check<R: Read + Seek>(
     shown: &str,
     reader: &mut R,
-) -> Result<(), InputError> {
+) -> Result<(), SourceError> {
     if let Some(size) = directory_size(reader).ok().flatten()
         && size > DIRECTORY_BYTES
     {
@@ -57,7 +57,7 @@ pub(in crate::read::source::workbook) fn check<R: Read + Seek>(
         } else {
             continue;
         };
-        return Err(InputError::WorkbookExpands {
+        return Err(SourceError::WorkbookExpands {
             path: shown.to_owned(),
             part: crate::text::echo(&entry.name().map(|n| n.into_owned()).unwrap_or_default()),
             compressed,

@@ -16,7 +16,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::xlsx::ErrorCells;
-use crate::read::source::InputError;
+use crate::read::source::SourceError;
 use crate::read::source::input::InputFile;
 
 /// How far behind the check calamine is kept, in compressed bytes of the part: more than
@@ -50,7 +50,7 @@ enum Outcome {
     /// The sheet is fine; its unknown error cells, until the reader takes them.
     Passed(Option<ErrorCells>),
     /// The sheet is refused; the error, until the reader takes it.
-    Refused(Option<InputError>),
+    Refused(Option<SourceError>),
 }
 
 impl Gate {
@@ -103,7 +103,7 @@ impl Gate {
     /// The check is over: the sheet's unknown error cells, or why it is refused.
     pub(in crate::read::source::workbook) fn finish(
         &self,
-        outcome: Result<ErrorCells, InputError>,
+        outcome: Result<ErrorCells, SourceError>,
     ) {
         let mut state = self.lock();
         state.outcome = Some(match outcome {
@@ -125,7 +125,7 @@ impl Gate {
     /// when the check passed).
     pub(in crate::read::source::workbook) fn outcome(
         &self,
-    ) -> Result<ErrorCells, Option<InputError>> {
+    ) -> Result<ErrorCells, Option<SourceError>> {
         let mut state = self.lock();
         loop {
             let cancelled = state.cancelled;
@@ -293,12 +293,12 @@ mod tests {
         gate.place(0, 1024);
         let waiting = std::thread::spawn(move || gated.read(&mut [0u8; 16]).map(|_| ()));
         std::thread::sleep(Duration::from_millis(50));
-        gate.finish(Err(InputError::Empty { path: "x".into() }));
+        gate.finish(Err(SourceError::Empty { path: "x".into() }));
         let error = waiting.join().unwrap().unwrap_err();
         assert_eq!(error.to_string(), REFUSED);
         assert!(matches!(
             gate.outcome(),
-            Err(Some(InputError::Empty { .. }))
+            Err(Some(SourceError::Empty { .. }))
         ));
         assert!(matches!(gate.outcome(), Err(None)));
     }

@@ -17,7 +17,7 @@ use super::{
     CELL_BYTES, LAST_COLUMN, LAST_ROW, ODS_BUDGET, WorkbookLimit, cell_name, limit, megabytes,
     string_cost,
 };
-use crate::read::source::InputError;
+use crate::read::source::SourceError;
 use crate::text::echo;
 
 /// What a cell of a dense range takes: a `Data` (32 bytes) and, in the range of formulas,
@@ -39,7 +39,7 @@ const PARSED_ROW_BYTES: u64 = 24;
 pub(in crate::read::source::workbook) fn check<R: Read + Seek>(
     shown: &str,
     reader: &mut R,
-) -> Result<(), InputError> {
+) -> Result<(), SourceError> {
     let Ok(mut zip) = ZipArchive::new(&mut *reader) else {
         return Ok(());
     };
@@ -213,7 +213,7 @@ struct Cell {
 
 impl<R: Read> Content<'_, R> {
     /// Reads `content.xml` as calamine's `parse_content` does.
-    fn read(mut self) -> Result<(), InputError> {
+    fn read(mut self) -> Result<(), SourceError> {
         loop {
             let event = match self.part.next() {
                 Ok(event) => event,
@@ -255,7 +255,7 @@ impl<R: Read> Content<'_, R> {
 
     /// Reads a table's rows, as calamine's `read_table` does; false when calamine would
     /// fail in it.
-    fn table(&mut self, mut table: Table) -> Result<bool, InputError> {
+    fn table(&mut self, mut table: Table) -> Result<bool, SourceError> {
         loop {
             let event = match self.part.next() {
                 Ok(event) => event,
@@ -300,7 +300,7 @@ impl<R: Read> Content<'_, R> {
 
     /// Refuses the file when calamine's memory, with `table` read up to its row just
     /// read (repeated `repeats` times), passes the budget.
-    fn charge(&self, table: &Table, repeats: u64) -> Result<(), InputError> {
+    fn charge(&self, table: &Table, repeats: u64) -> Result<(), SourceError> {
         let values = table.values.bytes(DATA_BYTES);
         // What this table parses is let go before `worksheet_range` clones a table's
         // values: the larger of the two counts.
@@ -322,7 +322,7 @@ impl<R: Read> Content<'_, R> {
             1 => String::new(),
             n => format!(", repeated {n} times"),
         };
-        Err(InputError::WorkbookTooLarge {
+        Err(SourceError::WorkbookTooLarge {
             path: self.shown.to_owned(),
             what: format!(
                 "table {} up to its row {row}{repeated} (the spreadsheet reader holds every table whole, each repeated row and column as many times as it repeats)",
@@ -336,7 +336,7 @@ impl<R: Read> Content<'_, R> {
 
     /// Reads a row's cells, as calamine's `read_row` does; None when calamine would fail
     /// in it.
-    fn row(&mut self, table: &Table) -> Result<Option<Row>, InputError> {
+    fn row(&mut self, table: &Table) -> Result<Option<Row>, SourceError> {
         let mut row = Row::default();
         let mut column: u64 = 0;
         let mut empty_repeats: u64 = 0;
@@ -405,7 +405,7 @@ impl<R: Read> Content<'_, R> {
         start: u64,
         name: &str,
         head: Head,
-    ) -> Result<Option<Cell>, InputError> {
+    ) -> Result<Option<Cell>, SourceError> {
         let mut text: u64 = 0;
         let mut first_paragraph = true;
         let mut depth: u64 = 0;
@@ -490,8 +490,8 @@ impl<R: Read> Content<'_, R> {
         }
     }
 
-    fn cell_too_long(&self, table: &Table, column: u64, bytes: Option<u64>) -> InputError {
-        InputError::CellTooLong {
+    fn cell_too_long(&self, table: &Table, column: u64, bytes: Option<u64>) -> SourceError {
+        SourceError::CellTooLong {
             path: format!("{}[{}]", self.shown, table.name),
             row: table.rows + 1,
             cell: cell_name(table.rows, column),
@@ -499,7 +499,7 @@ impl<R: Read> Content<'_, R> {
         }
     }
 
-    fn long_event(&self, place: &str) -> InputError {
+    fn long_event(&self, place: &str) -> SourceError {
         limit(
             self.shown,
             format!(

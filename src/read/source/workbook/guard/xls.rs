@@ -12,7 +12,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use cfb::CompoundFile;
 
 use super::{WorkbookLimit, XLS_BUDGET, cell_name, limit, megabytes, string_cost};
-use crate::read::source::InputError;
+use crate::read::source::SourceError;
 use crate::text::echo;
 
 /// Sizes of what calamine holds per cell: `Cell<Data>` in the list it parses, `Data` in
@@ -37,7 +37,7 @@ const CONTINUE: u16 = 0x003C;
 pub(in crate::read::source::workbook) fn check<R: Read + Seek>(
     shown: &str,
     reader: &mut R,
-) -> Result<(), InputError> {
+) -> Result<(), SourceError> {
     let file_len = reader
         .seek(SeekFrom::End(0))
         .map_err(|e| crate::read::source::io_error(shown, None, e))?;
@@ -93,7 +93,7 @@ pub(in crate::read::source::workbook) fn check<R: Read + Seek>(
 enum Stop {
     /// calamine fails here too (a truncated record, a password): nothing more to reckon.
     Broken,
-    Refused(InputError),
+    Refused(SourceError),
     /// Too many CONTINUE records in a row.
     Continues,
 }
@@ -239,8 +239,8 @@ impl<S: Read + Seek> Book<'_, S> {
         Ok(())
     }
 
-    fn too_large(&self, name: &str, sheet: &Sheet, used: u64) -> InputError {
-        InputError::WorkbookTooLarge {
+    fn too_large(&self, name: &str, sheet: &Sheet, used: u64) -> SourceError {
+        SourceError::WorkbookTooLarge {
             path: self.shown.to_owned(),
             what: format!(
                 "sheet {} (its cells up to {}, which the spreadsheet reader holds whole, empty ones too)",
@@ -300,7 +300,7 @@ impl<S: Read + Seek> Book<'_, S> {
         if self.used <= XLS_BUDGET {
             return Ok(());
         }
-        Err(Stop::Refused(InputError::WorkbookTooLarge {
+        Err(Stop::Refused(SourceError::WorkbookTooLarge {
             path: self.shown.to_owned(),
             what: format!(
                 "the workbook (its {} bytes, and {} shared strings)",
@@ -372,7 +372,7 @@ impl<S: Read + Seek> Book<'_, S> {
         if self.used.saturating_add(more) <= XLS_BUDGET {
             return Ok(());
         }
-        self.check_budget().and(Err(Stop::Refused(InputError::WorkbookTooLarge {
+        self.check_budget().and(Err(Stop::Refused(SourceError::WorkbookTooLarge {
             path: self.shown.to_owned(),
             what: format!("the workbook's {} shared strings", self.sst.len()),
             megabytes: megabytes(self.used.saturating_add(more)),

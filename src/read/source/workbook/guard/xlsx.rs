@@ -25,7 +25,7 @@ use super::{
     CELL_BYTES, LAST_COLUMN, LAST_ROW, STRINGS_BUDGET, STRUCTURE_BUDGET, WorkbookLimit, cell_name,
     limit, megabytes, string_cost,
 };
-use crate::read::source::InputError;
+use crate::read::source::SourceError;
 use crate::read::source::input::InputFile;
 use crate::text::echo;
 
@@ -116,7 +116,7 @@ impl Names {
 pub(in crate::read::source::workbook) fn check_book<R: Read + Seek>(
     shown: &str,
     reader: &mut R,
-) -> Result<XlsxPlan, InputError> {
+) -> Result<XlsxPlan, SourceError> {
     let mut plan = XlsxPlan { sheets: Vec::new() };
     let Ok(mut zip) = ZipArchive::new(&mut *reader) else {
         return Ok(plan);
@@ -171,7 +171,7 @@ impl XlsxPlan {
         origin: &str,
         (sheet, index): (&str, usize),
         gate: &Arc<Gate>,
-    ) -> Result<ErrorCells, InputError> {
+    ) -> Result<ErrorCells, SourceError> {
         // By name, and else by position: both list the workbook's sheets in its order, and
         // calamine reads none it cannot place, so a name decoded otherwise is still found.
         let found = self
@@ -211,7 +211,7 @@ fn open<'a, R: Read + Seek>(
 }
 
 /// A part whose events are not small, outside any cell.
-fn long_event(shown: &str, part: &str) -> InputError {
+fn long_event(shown: &str, part: &str) -> SourceError {
     limit(
         shown,
         format!(
@@ -225,7 +225,7 @@ fn long_event(shown: &str, part: &str) -> InputError {
 fn package_target<R: Read>(
     shown: &str,
     mut part: Part<R>,
-) -> Result<Option<(String, String)>, InputError> {
+) -> Result<Option<(String, String)>, SourceError> {
     loop {
         match part.next() {
             Ok(Event::Start(e)) if local(e.name().as_ref()) == "Relationship" => {
@@ -260,7 +260,7 @@ fn relationships<R: Read>(
     shown: &str,
     mut part: Part<R>,
     memory: &mut Memory,
-) -> Result<HashMap<String, (String, String)>, InputError> {
+) -> Result<HashMap<String, (String, String)>, SourceError> {
     let mut found = HashMap::new();
     loop {
         match part.next() {
@@ -286,7 +286,7 @@ fn sheets<R: Read>(
     xl_path: &str,
     relationships: &HashMap<String, (String, String)>,
     memory: &mut Memory,
-) -> Result<Vec<(String, String)>, InputError> {
+) -> Result<Vec<(String, String)>, SourceError> {
     let mut sheets = Vec::new();
     loop {
         match part.next() {
@@ -324,7 +324,7 @@ fn count_elements<R: Read>(
     what: &str,
     cost: impl Fn(&str) -> u64,
     memory: &mut Memory,
-) -> Result<(), InputError> {
+) -> Result<(), SourceError> {
     loop {
         match part.next() {
             Ok(Event::Start(e)) => {
@@ -348,12 +348,12 @@ impl Memory {
         Memory { used: 0, budget }
     }
 
-    fn charge(&mut self, shown: &str, bytes: u64) -> Result<(), InputError> {
+    fn charge(&mut self, shown: &str, bytes: u64) -> Result<(), SourceError> {
         self.used = self.used.saturating_add(bytes);
         if self.used <= self.budget {
             return Ok(());
         }
-        Err(InputError::WorkbookTooLarge {
+        Err(SourceError::WorkbookTooLarge {
             path: shown.to_owned(),
             what: "the workbook's styles, sheets and names".to_owned(),
             megabytes: megabytes(self.used),
@@ -366,8 +366,8 @@ impl Memory {
 /// The shared strings, each as calamine reads it (its text runs, not its phonetic ones),
 /// refused when one holds more than [`CELL_BYTES`] or all of them would take more than
 /// [`STRINGS_BUDGET`] in calamine's `Vec<String>`.
-fn shared_strings<R: Read>(shown: &str, mut part: Part<R>) -> Result<(), InputError> {
-    let too_large = |count: u64, memory: u64| InputError::WorkbookTooLarge {
+fn shared_strings<R: Read>(shown: &str, mut part: Part<R>) -> Result<(), SourceError> {
+    let too_large = |count: u64, memory: u64| SourceError::WorkbookTooLarge {
         path: shown.to_owned(),
         what: format!("the workbook's {count} shared strings (the text of its cells)"),
         megabytes: megabytes(memory),
@@ -415,7 +415,7 @@ fn shared_strings<R: Read>(shown: &str, mut part: Part<R>) -> Result<(), InputEr
             Ok(Event::End(e)) if local(e.name().as_ref()) == "sst" => return Ok(()),
             Ok(Event::Eof) | Err(Stop::Malformed) => return Ok(()),
             Err(Stop::LongEvent) => {
-                return Err(InputError::SharedStringTooLong {
+                return Err(SourceError::SharedStringTooLong {
                     path: shown.to_owned(),
                     index: count,
                     bytes: None,
@@ -434,8 +434,8 @@ fn string_length<R: Read>(
     part: &mut Part<R>,
     closing: &str,
     index: u64,
-) -> Result<Option<u64>, InputError> {
-    let too_long = |bytes: Option<u64>| InputError::SharedStringTooLong {
+) -> Result<Option<u64>, SourceError> {
+    let too_long = |bytes: Option<u64>| SourceError::SharedStringTooLong {
         path: shown.to_owned(),
         index,
         bytes,
@@ -518,7 +518,7 @@ enum CellEnd {
 }
 
 /// The sheet's cells, as calamine's cell reader goes through them.
-fn sheet_cells<R: Read>(origin: &str, mut part: Part<R>) -> Result<ErrorCells, InputError> {
+fn sheet_cells<R: Read>(origin: &str, mut part: Part<R>) -> Result<ErrorCells, SourceError> {
     let mut errors = ErrorCells::default();
     loop {
         match part.next() {
@@ -588,7 +588,7 @@ fn sheet_cells<R: Read>(origin: &str, mut part: Part<R>) -> Result<ErrorCells, I
                     }
                     None => {
                         if let Some(previous) = lagging.take() {
-                            return Err(crate::read::source::InputError::DamagedWorkbook {
+                            return Err(crate::read::source::SourceError::DamagedWorkbook {
                                 path: origin.to_owned(),
                                 format: super::super::WorkbookFormat::Xlsx.described(),
                                 detail: format!(
@@ -636,8 +636,8 @@ fn sheet_cells<R: Read>(origin: &str, mut part: Part<R>) -> Result<ErrorCells, I
 }
 
 /// A cell reference past Excel's limits.
-fn out_of_range(origin: &str, reference: String, row: bool) -> InputError {
-    InputError::CellReference {
+fn out_of_range(origin: &str, reference: String, row: bool) -> SourceError {
+    SourceError::CellReference {
         path: origin.to_owned(),
         reference,
         what: if row { "row" } else { "column" },
@@ -655,7 +655,7 @@ fn cell<R: Read>(
     start: u64,
     row: u64,
     column: u64,
-) -> Result<Option<CellEnd>, InputError> {
+) -> Result<Option<CellEnd>, SourceError> {
     let mut body = Body {
         part,
         start,
@@ -747,7 +747,7 @@ struct Body<'a, R: Read> {
 impl<R: Read> Body<'_, R> {
     /// The next event, refused once the cell has taken more than [`CELL_BYTES`]; None
     /// when the XML breaks.
-    fn next(&mut self) -> Result<Option<Tag>, InputError> {
+    fn next(&mut self) -> Result<Option<Tag>, SourceError> {
         let (tag, at) = match self.part.next_at() {
             Ok((event, at)) => (
                 match event {
@@ -779,8 +779,8 @@ impl<R: Read> Body<'_, R> {
         Ok(Some(tag))
     }
 
-    fn too_long(&self, bytes: Option<u64>) -> InputError {
-        InputError::CellTooLong {
+    fn too_long(&self, bytes: Option<u64>) -> SourceError {
+        SourceError::CellTooLong {
             path: self.origin.to_owned(),
             row: self.row + 1,
             cell: cell_name(self.row, self.column),
@@ -790,7 +790,7 @@ impl<R: Read> Body<'_, R> {
 
     /// Reads past the end tag of the watched element (`nested`: counting start tags of the
     /// same name, as quick-xml's `read_to_end_into` does). False when the XML ends first.
-    fn past_end(&mut self, nested: bool) -> Result<bool, InputError> {
+    fn past_end(&mut self, nested: bool) -> Result<bool, SourceError> {
         let mut depth = 0u64;
         loop {
             match self.next()? {

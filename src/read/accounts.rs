@@ -10,8 +10,76 @@ use std::path::Path;
 
 use crate::problem::{Problem, Rule, Violation};
 use crate::read::forms::looks_scientific;
-use crate::read::source::{EncodingChoice, InputError, Origin, Source, SourceOptions, echo_all};
+use crate::read::mapping::MappingError;
+use crate::read::source::{EncodingChoice, Origin, Source, SourceError, SourceOptions, echo_all};
 use crate::text::{self, echo};
+
+/// What stops an accounts file from being read (exit 2, nothing sent): the reader's
+/// errors, and what an accounts file must hold.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountFileError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    #[error("{path}: the file is empty; {expected}")]
+    EmptyFile {
+        path: String,
+        /// What the file should hold.
+        expected: &'static str,
+    },
+    #[error(
+        "{path}:1: the first line is a header (its first cell {first} is not an account id), but it has no account_id column; the header has: {found}. Name the column of ids account_id, or list one account id per line without a header"
+    )]
+    NoAccountIdColumn {
+        path: String,
+        /// The header's first cell, echoed.
+        first: String,
+        /// The header's names, echoed.
+        found: String,
+    },
+    #[error(
+        "{path}: no account ids in the file; list one account id per line, or give the CSV that `accounts register --output` wrote (its account_id cells are empty where a registration failed)"
+    )]
+    NoAccountIds { path: String },
+    #[error("{}", account_id_problems(path, problems))]
+    InvalidAccountIds {
+        path: String,
+        /// Every problem, with the line it is on.
+        problems: Vec<(u64, Problem)>,
+    },
+}
+
+impl AccountFileError {
+    /// True when the machine failed, not the input (exit 4).
+    pub fn is_write_failure(&self) -> bool {
+        matches!(self, AccountFileError::Source(e) if e.is_write_failure())
+    }
+}
+
+/// How many bad account ids [`AccountFileError::InvalidAccountIds`] lists before it counts.
+const ACCOUNT_ID_PROBLEMS_SHOWN: usize = 20;
+
+/// The message of [`AccountFileError::InvalidAccountIds`]: a count, then one
+/// `FILE:LINE: column account_id: message` line per problem.
+fn account_id_problems(path: &str, problems: &[(u64, Problem)]) -> String {
+    let n = problems.len();
+    let mut text = format!(
+        "{path}: {} cannot be used; fix the file and run again:",
+        crate::text::counted(n as u64, "account id")
+    );
+    for (line, problem) in problems.iter().take(ACCOUNT_ID_PROBLEMS_SHOWN) {
+        text.push_str(&format!("\n{path}:{line}: "));
+        if let Some(column) = &problem.column {
+            text.push_str(&format!("column {column}: "));
+        }
+        text.push_str(&problem.message);
+    }
+    if n > ACCOUNT_ID_PROBLEMS_SHOWN {
+        text.push_str(&format!("\n… and {} more", n - ACCOUNT_ID_PROBLEMS_SHOWN));
+    }
+    text
+}
 
 /// One row of the registration file.
 #[derive(Debug, Clone)]
@@ -62,7 +130,7 @@ pub struct AccountReader {
 
 impl AccountReader {
     /// Opens the file and finds its columns.
-    pub fn open(path: &Path, encoding: EncodingChoice) -> Result<AccountReader, InputError> {
+    pub fn open(path: &Path, encoding: EncodingChoice) -> Result<AccountReader, AccountFileError> {
         let options = SourceOptions {
             encoding,
             ..SourceOptions::default()
@@ -85,12 +153,13 @@ impl AccountReader {
         };
         let (email, code, number) = (find("email"), find("mobile_code"), find("mobile_number"));
         if email.is_none() && number.is_none() {
-            return Err(InputError::MissingColumns {
+            return Err(MappingError::MissingColumns {
                 path: csv.origin().to_string(),
                 missing: "email or mobile_number (with mobile_code)".into(),
                 plural: "",
                 found: echo_all(csv.names()),
-            });
+            }
+            .into());
         }
         Ok(AccountReader {
             csv,
@@ -117,7 +186,7 @@ impl AccountReader {
     }
 
     /// The next row, checked.
-    pub fn next_row(&mut self) -> Result<Option<AccountRow>, InputError> {
+    pub fn next_row(&mut self) -> Result<Option<AccountRow>, AccountFileError> {
         let Some(row) = self.csv.next_record()? else {
             return Ok(None);
         };
@@ -218,10 +287,10 @@ fn error(column: Option<&str>, violation: Violation) -> Problem {
 }
 
 /// The file was empty: say what it should have held.
-fn empty_means(error: InputError, expected: &'static str) -> InputError {
+fn empty_means(error: SourceError, expected: &'static str) -> AccountFileError {
     match error {
-        InputError::Empty { path } => InputError::EmptyFile { path, expected },
-        other => other,
+        SourceError::Empty { path } => AccountFileError::EmptyFile { path, expected },
+        other => other.into(),
     }
 }
 
@@ -286,16 +355,16 @@ pub const ACCOUNT_ID_COLUMN: &str = "account_id";
 /// at their first line: enabling, deactivating or reading an account twice would only
 /// repeat a call.
 ///
-/// Errors ([`InputError`], which stop the command before anything is sent): the file
+/// Errors ([`AccountFileError`], which stop the command before anything is sent): the file
 /// cannot be opened or decoded; it is empty or holds no account id
-/// ([`InputError::EmptyFile`], [`InputError::NoAccountIds`]); a header without
-/// `account_id` ([`InputError::NoAccountIdColumn`], naming the columns found); any bad id
-/// or unreadable row ([`InputError::InvalidAccountIds`], every one of them as
+/// ([`AccountFileError::EmptyFile`], [`AccountFileError::NoAccountIds`]); a header without
+/// `account_id` ([`AccountFileError::NoAccountIdColumn`], naming the columns found); any bad id
+/// or unreadable row ([`AccountFileError::InvalidAccountIds`], every one of them as
 /// `FILE:LINE: column account_id: message`).
 pub fn read_account_ids(
     path: &Path,
     encoding: EncodingChoice,
-) -> Result<Vec<AccountId>, InputError> {
+) -> Result<Vec<AccountId>, AccountFileError> {
     let options = SourceOptions {
         encoding,
         ..SourceOptions::default()
@@ -318,7 +387,7 @@ pub fn read_account_ids(
         csv.names()
             .iter()
             .position(|n| n.eq_ignore_ascii_case(ACCOUNT_ID_COLUMN))
-            .ok_or_else(|| InputError::NoAccountIdColumn {
+            .ok_or_else(|| AccountFileError::NoAccountIdColumn {
                 path: csv.origin().to_string(),
                 first: echo(&first),
                 found: echo_all(csv.names()),
@@ -344,13 +413,13 @@ pub fn read_account_ids(
         ids.add(row.row, &row.text(field), read);
     }
     if !ids.problems.is_empty() {
-        return Err(InputError::InvalidAccountIds {
+        return Err(AccountFileError::InvalidAccountIds {
             path: csv.origin().to_string(),
             problems: ids.problems,
         });
     }
     if ids.ids.is_empty() {
-        return Err(InputError::NoAccountIds {
+        return Err(AccountFileError::NoAccountIds {
             path: csv.origin().to_string(),
         });
     }

@@ -1,0 +1,126 @@
+//! The layout's one rule that a compiler does not check (issue 20, ARCHITECTURE.md): no
+//! import cycle between the top-level modules of the library (nor between the stages of
+//! reading), so that each module can be read, tested and changed knowing only the ones
+//! below it. A `use crate::X` (outside comments) in module M is an edge M → X.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::common::repo_path;
+
+/// The modules directly under `dir` (files and folders, `mod.rs` and the crate roots
+/// left out), each with the modules of the same level its code names as `crate::PREFIX…`.
+fn edges(dir: &Path, prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut modules = BTreeMap::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("a source folder")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    entries.sort();
+    for path in &entries {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if ["lib", "main", "mod", "cli"].contains(&name.as_str()) || name == "cmd" {
+            continue;
+        }
+        if path.is_dir() || path.extension().is_some_and(|e| e == "rs") {
+            modules.insert(name, path.clone());
+        }
+    }
+    let mut edges = BTreeMap::new();
+    for (name, path) in &modules {
+        let mut files = Vec::new();
+        collect(path, &mut files);
+        // A module folder and its file of the same name (`summary.rs` beside `summary/`).
+        let sibling = path.with_extension("rs");
+        if path.is_dir() && sibling.is_file() {
+            files.push(sibling);
+        }
+        let mut named = BTreeSet::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("a source file");
+            for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for (at, _) in line.match_indices(prefix) {
+                    let rest = &line[at + prefix.len()..];
+                    let target: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if modules.contains_key(&target) && target != *name {
+                        named.insert(target);
+                    }
+                }
+            }
+        }
+        edges.insert(name.clone(), named);
+    }
+    edges
+}
+
+/// Every `.rs` file at or under `path`.
+fn collect(path: &Path, files: &mut Vec<std::path::PathBuf>) {
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).expect("a folder") {
+            collect(&entry.expect("an entry").path(), files);
+        }
+    } else if path.extension().is_some_and(|e| e == "rs") {
+        files.push(path.to_path_buf());
+    }
+}
+
+/// The first cycle in `edges`, as the modules along it.
+fn cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        at: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|m| m == at) {
+            let mut found = path[i..].to_vec();
+            found.push(at.to_owned());
+            return Some(found);
+        }
+        if done.contains(at) {
+            return None;
+        }
+        path.push(at.to_owned());
+        for next in &edges[at] {
+            if let Some(found) = visit(next, edges, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        done.insert(at.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    edges
+        .keys()
+        .find_map(|start| visit(start, edges, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn no_import_cycle_between_the_top_level_modules_nor_the_stages_of_reading() {
+    for (dir, prefix) in [("src", "crate::"), ("src/read", "crate::read::")] {
+        let edges = edges(&repo_path(dir), prefix);
+        assert!(edges.len() > 4, "{dir}: {edges:?}");
+        assert_eq!(cycle(&edges), None, "{dir}: {edges:#?}");
+    }
+}
+
+#[test]
+fn the_cycle_check_finds_a_cycle() {
+    let edges: BTreeMap<String, BTreeSet<String>> = [
+        ("a", vec!["b"]),
+        ("b", vec!["c"]),
+        ("c", vec!["a"]),
+        ("d", vec![]),
+    ]
+    .into_iter()
+    .map(|(m, to)| (m.to_owned(), to.into_iter().map(str::to_owned).collect()))
+    .collect();
+    assert_eq!(
+        cycle(&edges),
+        Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+    );
+}
