@@ -1,30 +1,32 @@
 //! rewardsync: import referral rewards from a legacy system into Feishu Hire, and manage the
 //! referral reward accounts they land in.
 //!
-//! The modules follow the pipeline: [`source`] reads the file → [`validate`] checks each row
-//! (in terms of [`problem`]s; human forms of values are read by [`forms`], through the
-//! [`mapping`] of the file's columns)
-//! and builds its [`reward`] body → [`import`] plans it against the [`ledger`] → the [`run`]
-//! driver sends it through the [`engine`] ([`throttle`] slots, retries, the halt on
-//! [`stop`]) with the [`feishu`] client → the [`ledger`] records every step → [`summary`]
-//! says how it ended and [`report`] tells the user ([`progress`] while it runs).
-//! [`rollback`] and [`accounts`] are commands on the same driver; the [`sandbox`] is a local
-//! stand-in for the Feishu endpoints; [`text`] words values in messages. The command line
-//! (what the user typed, one entry point per subcommand) belongs to the binary: the
-//! library never sees its types.
+//! The modules, in the order a row goes through them (ARCHITECTURE.md has the map): a row
+//! is [`read`] from the file and checked, the people it names are resolved to ids
+//! ([`people`]), the [`plan`] compares it with the [`ledger`], the [`run`] driver sends it
+//! at the documented rate through the [`phases`] the commands share, with the [`feishu`]
+//! client, and records each outcome in the [`ledger`]; [`report`] tells the user how it
+//! ended and [`notify`] posts it to a bot. The [`commands`] put these together. Below them
+//! all: the [`reward`] body Feishu takes, the [`problem`]s a row can have, and [`text`],
+//! how values are worded in messages. The command line (what the user typed) belongs to
+//! the binary: the library never sees its types.
 
-pub mod commands;
-pub mod feishu;
-pub mod generate;
-pub mod ledger;
-pub mod notify;
-pub mod people;
-pub mod phases;
-pub mod plan;
-pub mod problem;
+// The pipeline, in order.
 pub mod read;
-pub mod report;
-pub mod reward;
+pub mod people;
+pub mod plan;
 pub mod run;
-pub mod sandbox;
+pub mod phases;
+pub mod ledger;
+pub mod feishu;
+pub mod report;
+pub mod notify;
+pub mod commands;
+
+// What every stage speaks.
+pub mod problem;
+pub mod reward;
 pub mod text;
+
+pub mod generate;
+pub mod sandbox;

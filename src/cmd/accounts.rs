@@ -7,7 +7,7 @@ use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, Reg
 use rewardsync::commands::accounts::actions::{self, Action};
 use rewardsync::commands::accounts::assets::{self, AccountAssets, ImportedSums};
 use rewardsync::commands::accounts::register::{self, RegisterOptions};
-use rewardsync::read::accounts::read_account_ids;
+use rewardsync::read::account_files::read_account_ids;
 use rewardsync::read::source::EncodingChoice;
 use rewardsync::report::Reserved;
 use rewardsync::report::exit::Exit;

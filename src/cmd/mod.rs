@@ -93,7 +93,7 @@ pub fn input_options(
 /// stream's copy that could not be written), whichever stage of reading it came from.
 fn read_write_failure(cause: &(dyn std::error::Error + 'static)) -> bool {
     use rewardsync::read::{
-        ReadError, accounts::AccountFileError, mapping::MappingError, source::SourceError,
+        ReadError, account_files::AccountFileError, mapping::MappingError, source::SourceError,
         validate::ValidateError,
     };
     cause

@@ -3,18 +3,18 @@
 //! column is which field ([`field`]); [`forms`] reads the human forms of values (labels,
 //! money strings, dates); [`person`] says whom a row names by e-mail or mobile; and
 //! [`validate`] checks each row against SPEC §2 and builds its [`crate::reward`] body.
-//! [`accounts`] reads the accounts commands' files (people to register, account ids).
+//! [`account_files`] reads the accounts commands' files (people to register, account ids).
 //! Nothing here knows the ledger or Feishu.
 
-pub mod accounts;
-pub mod field;
-pub mod forms;
-pub mod mapping;
-pub mod person;
 pub mod source;
+pub mod field;
+pub mod mapping;
+pub mod forms;
+pub mod person;
 pub mod validate;
+pub mod account_files;
 
-use accounts::AccountFileError;
+use account_files::AccountFileError;
 use mapping::MappingError;
 use source::SourceError;
 use validate::ValidateError;
@@ -90,8 +90,8 @@ macro_rules! read_errors_into {
                 $error::$variant($crate::read::ReadError::from(e))
             }
         }
-        impl From<$crate::read::accounts::AccountFileError> for $error {
-            fn from(e: $crate::read::accounts::AccountFileError) -> Self {
+        impl From<$crate::read::account_files::AccountFileError> for $error {
+            fn from(e: $crate::read::account_files::AccountFileError) -> Self {
                 $error::$variant($crate::read::ReadError::from(e))
             }
         }

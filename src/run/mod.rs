@@ -12,9 +12,9 @@
 //! and how each of those ends the run.
 
 pub mod engine;
-pub mod progress;
-pub mod stop;
 pub mod throttle;
+pub mod stop;
+pub mod progress;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;

@@ -1,8 +1,8 @@
 //! The accounts commands' input files as the library reads them: the account id file of
 //! `accounts enable|deactivate|assets --file` and the rules of the registration CSV.
 
-use rewardsync::read::accounts::AccountFileError;
-use rewardsync::read::accounts::{AccountId, AccountReader, read_account_ids};
+use rewardsync::read::account_files::AccountFileError;
+use rewardsync::read::account_files::{AccountId, AccountReader, read_account_ids};
 use rewardsync::read::source::EncodingChoice;
 use rewardsync::read::validate::Rule;
 

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use crate::feishu::{Account, Family, Request};
 use crate::ledger::{AccountState, Ledger, LedgerError, Registration};
-use crate::read::accounts::AccountFileError;
+use crate::read::account_files::AccountFileError;
 use crate::read::source::EncodingChoice;
 use crate::report::summary::{Outcome, Place, Reasons, Summary, Vocabulary};
 use crate::run::engine::{Attempted, Tried};
 use crate::run::{Opened, PAGE, Phase, Recorded, Session, StepError};
 
-use crate::read::accounts::AccountReader;
+use crate::read::account_files::AccountReader;
 
 /// The registration's words.
 pub const WORDS: Vocabulary = Vocabulary {
