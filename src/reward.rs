@@ -248,11 +248,51 @@ pub fn check_points(points: i64) -> Result<(), Violation> {
     Ok(())
 }
 
-/// One problem found in a body: the JSON field (dotted path), the rule it breaks and what
-/// is wrong with it.
+/// A field of the body, as a problem in it is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyField {
+    ReferralUserId,
+    ExternalId,
+    /// The candidate: `application_id` (or `talent_id`).
+    ApplicationId,
+    RuleType,
+    Stage,
+    BonusType,
+    PointBonus,
+    /// `bonus.cash` as a whole (currency and amount missing).
+    Cash,
+    CurrencyType,
+    Amount,
+}
+
+impl BodyField {
+    /// Its dotted path in the JSON body.
+    pub fn path(self) -> &'static str {
+        match self {
+            BodyField::ReferralUserId => "referral_user_id",
+            BodyField::ExternalId => "external_id",
+            BodyField::ApplicationId => "application_id",
+            BodyField::RuleType => "rule_type",
+            BodyField::Stage => "stage",
+            BodyField::BonusType => "bonus.bonus_type",
+            BodyField::PointBonus => "bonus.point_bonus",
+            BodyField::Cash => "bonus.cash",
+            BodyField::CurrencyType => "bonus.cash.currency_type",
+            BodyField::Amount => "bonus.cash.amount",
+        }
+    }
+}
+
+impl std::fmt::Display for BodyField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.path())
+    }
+}
+
+/// One problem found in a body: the field, the rule it breaks and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldProblem {
-    pub field: &'static str,
+    pub field: BodyField,
     pub message: String,
     /// The rule broken.
     pub rule: Rule,
@@ -263,7 +303,7 @@ impl RewardBody {
     /// ranges, the bonus rules, and which ids are required. Every problem is returned.
     pub fn check(&self) -> Vec<FieldProblem> {
         let mut problems = Vec::new();
-        let mut problem = |field: &'static str, violation: Violation| {
+        let mut problem = |field: BodyField, violation: Violation| {
             problems.push(FieldProblem {
                 field,
                 message: violation.message,
@@ -272,16 +312,19 @@ impl RewardBody {
         };
         if self.referral_user_id.is_empty() {
             problem(
-                "referral_user_id",
+                BodyField::ReferralUserId,
                 Violation::new(Rule::Required, "is required"),
             );
         }
         if self.external_id.is_empty() {
-            problem("external_id", Violation::new(Rule::Required, "is required"));
+            problem(
+                BodyField::ExternalId,
+                Violation::new(Rule::Required, "is required"),
+            );
         }
         if self.application_id.is_none() && self.talent_id.is_none() {
             problem(
-                "application_id",
+                BodyField::ApplicationId,
                 Violation::new(
                     Rule::CandidateMissing,
                     "application_id or talent_id is required",
@@ -289,15 +332,15 @@ impl RewardBody {
             );
         }
         if let Err(violation) = check_enum(RULE_TYPES, self.rule_type) {
-            problem("rule_type", violation);
+            problem(BodyField::RuleType, violation);
         }
         if let Err(violation) = check_enum(STAGES, self.stage) {
-            problem("stage", violation);
+            problem(BodyField::Stage, violation);
         }
         match self.bonus.bonus_type {
             BONUS_POINTS => match self.bonus.point_bonus {
                 None => problem(
-                    "bonus.point_bonus",
+                    BodyField::PointBonus,
                     Violation::new(
                         Rule::RequiredByBonusType,
                         "is required when bonus_type is 1 (points)",
@@ -305,13 +348,13 @@ impl RewardBody {
                 ),
                 Some(points) => {
                     if let Err(violation) = check_points(points) {
-                        problem("bonus.point_bonus", violation);
+                        problem(BodyField::PointBonus, violation);
                     }
                 }
             },
             BONUS_CASH => match &self.bonus.cash {
                 None => problem(
-                    "bonus.cash",
+                    BodyField::Cash,
                     Violation::new(
                         Rule::RequiredByBonusType,
                         "currency_type and amount are required when bonus_type is 2 (cash)",
@@ -319,16 +362,16 @@ impl RewardBody {
                 ),
                 Some(cash) => {
                     if let Err(violation) = check_currency(&cash.currency_type) {
-                        problem("bonus.cash.currency_type", violation);
+                        problem(BodyField::CurrencyType, violation);
                     }
                     if let Err(violation) = check_amount(cash.amount.value()) {
-                        problem("bonus.cash.amount", violation);
+                        problem(BodyField::Amount, violation);
                     }
                 }
             },
             other => {
                 if let Err(violation) = check_enum(BONUS_TYPES, other) {
-                    problem("bonus.bonus_type", violation);
+                    problem(BodyField::BonusType, violation);
                 }
             }
         }
@@ -443,7 +486,7 @@ mod tests {
         let found: Vec<_> = body
             .check()
             .into_iter()
-            .map(|p| (p.field, p.rule))
+            .map(|p| (p.field.path(), p.rule))
             .collect();
         assert_eq!(
             found,

@@ -134,11 +134,7 @@ fn show(out: &mut dyn Write, preview: &Preview) -> anyhow::Result<()> {
         writeln!(out, "  … and {} more", preview.total() - listed)?;
     }
     for skipped in &preview.skipped {
-        let why = if skipped.status == "deleted" {
-            "already deleted"
-        } else {
-            "never imported"
-        };
+        let why = skipped.why();
         writeln!(
             out,
             "  skipped {}: {why} (state {})",

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::feishu::UserIdType;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Ledger, LedgerError, RunKind};
 use crate::people::cache;
 use crate::phases::{delete, lookups, send};
 use crate::plan;
@@ -118,7 +118,8 @@ pub fn run(
     let file = reader.path().to_owned();
     let word = reader.kind().position_word();
     let names_people = cache::names_people(&reader);
-    let mut run = Opened::open(session, &options.ledger)?.begin("import", WORDS, Some(&file))?;
+    let mut run =
+        Opened::open(session, &options.ledger)?.begin(RunKind::Import, WORDS, Some(&file))?;
     // The resolve phase (SPEC §2.3): the file's people, the cache, then the lookups.
     let book: lookups::SharedBook = Arc::default();
     let mut people_counts = None;

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::ledger::{Ledger, LedgerError, Selection, Status, Target};
+use crate::ledger::{Ledger, LedgerError, RunKind, Selection, Status, Target};
 use crate::phases::delete::Delete;
 use crate::phases::send::{Rows, SendRows};
 use crate::report::summary::{Outcome, Place, Summary, Vocabulary};
@@ -53,7 +53,17 @@ pub struct Skipped {
     /// The external_id.
     pub external_id: String,
     /// Its ledger state.
-    pub status: String,
+    pub status: Status,
+}
+
+impl Skipped {
+    /// Why there is nothing to delete, in words.
+    pub fn why(&self) -> &'static str {
+        match self.status {
+            Status::Deleted => "already deleted",
+            _ => "never imported",
+        }
+    }
 }
 
 /// What a rollback will do, shown before it asks.
@@ -93,7 +103,7 @@ pub fn preview(ledger: &Ledger, selection: &Selection) -> Result<Preview, Rollba
     let mut skipped = Vec::new();
     match selection {
         Selection::Run(run) => match ledger.run(*run)? {
-            Some(found) if found.command == "import" => {}
+            Some(found) if found.kind() == Some(RunKind::Import) => {}
             Some(found) => {
                 return Err(RollbackError::NotAnImport {
                     path: path(),
@@ -137,7 +147,7 @@ pub fn preview(ledger: &Ledger, selection: &Selection) -> Result<Preview, Rollba
                 }
                 skipped.push(Skipped {
                     external_id,
-                    status: state.as_str().to_owned(),
+                    status: state,
                 });
             }
         }
@@ -162,20 +172,15 @@ pub fn preview(ledger: &Ledger, selection: &Selection) -> Result<Preview, Rollba
 
 /// Runs the rollback `preview` describes on a ledger opened for it.
 pub fn run(opened: Opened<'_>, preview: &Preview) -> Result<Summary, LedgerError> {
-    let mut run = opened.begin("rollback", WORDS, None)?;
+    let mut run = opened.begin(RunKind::Rollback, WORDS, None)?;
     let summary = run.summary();
     summary.items = preview.total() + preview.skipped.len() as u64;
     for skipped in &preview.skipped {
         summary.count(Outcome::AlreadyDone, 1);
-        let why = if skipped.status == Status::Deleted.as_str() {
-            "already deleted"
-        } else {
-            "never imported"
-        };
         summary.reasons.add(
             Outcome::AlreadyDone,
-            &skipped.status,
-            &format!("{why} (state {})", skipped.status),
+            skipped.status.as_str(),
+            &format!("{} (state {})", skipped.why(), skipped.status),
             Some(Place::named(0, skipped.external_id.clone())),
         );
     }

@@ -37,7 +37,7 @@ pub use people::{Directory, FoundPerson, PersonKey};
 pub use revisions::{RevisionCounts, revision_id};
 pub use rewards::{Change, Entry, Known, Outgoing, Planned, Refusal, Settled, StateCounts};
 pub use rollback::{Doomed, Selection};
-pub use runs::Run;
+pub use runs::{Run, RunKind};
 pub use status::Status;
 pub use worker::{LedgerHandle, Pending};
 
@@ -348,30 +348,39 @@ impl Ledger {
 
     /// The error for a file that has no rewardsync schema.
     fn not_a_ledger(&self) -> Result<LedgerError, LedgerError> {
-        let tables: Vec<String> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                .map_err(|e| self.not_a_ledger_because(&e))?;
-            let names = stmt
-                .query_map([], |r| r.get(0))
-                .map_err(|e| self.not_a_ledger_because(&e))?;
-            names
-                .collect::<Result<_, _>>()
-                .map_err(|e| self.not_a_ledger_because(&e))?
-        };
-        let what = if tables.is_empty() {
-            "the file is empty (no schema)".to_owned()
-        } else {
-            format!(
-                "it is a SQLite database with other tables ({})",
-                crate::text::list(&tables, 5)
-            )
-        };
-        Ok(LedgerError::NotALedger {
-            path: self.path.clone(),
-            what,
+        let tables = self.tables()?;
+        Ok(match tables.is_empty() {
+            true => LedgerError::NotALedger {
+                path: self.path.clone(),
+                what: "the file is empty (no schema)".to_owned(),
+            },
+            false => self.foreign(&tables),
         })
+    }
+
+    /// The tables of the database, by name.
+    fn tables(&self) -> Result<Vec<String>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .map_err(|e| self.not_a_ledger_because(&e))?;
+        let names = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(|e| self.not_a_ledger_because(&e))?;
+        names
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.not_a_ledger_because(&e))
+    }
+
+    /// The error for a SQLite database of another program's: its `tables`.
+    fn foreign(&self, tables: &[String]) -> LedgerError {
+        LedgerError::NotALedger {
+            path: self.path.clone(),
+            what: format!(
+                "it is a SQLite database with other tables ({})",
+                crate::text::list(tables, 5)
+            ),
+        }
     }
 
     fn not_a_ledger_because(&self, e: &rusqlite::Error) -> LedgerError {
@@ -386,11 +395,9 @@ impl Ledger {
         let empty_file = std::fs::metadata(&self.path).map_or(true, |m| m.len() == 0);
         if version == 0 && !empty_file {
             // A database that rewardsync did not create: never add tables to it.
-            let error = self.not_a_ledger()?;
-            if let LedgerError::NotALedger { what, .. } = &error
-                && what.starts_with("it is")
-            {
-                return Err(error);
+            let tables = self.tables()?;
+            if !tables.is_empty() {
+                return Err(self.foreign(&tables));
             }
         }
         self.conn

@@ -165,7 +165,9 @@ mod tests {
         };
         {
             let ledger = Ledger::open(&path).unwrap();
-            let run = ledger.begin_run("import", Some("f.csv")).unwrap();
+            let run = ledger
+                .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+                .unwrap();
             assert_eq!(
                 ledger.known_people(std::slice::from_ref(&open_id)).unwrap(),
                 [None]
@@ -186,7 +188,9 @@ mod tests {
             [Some("ou_1".into()), None, None, Some("ou_2".into())]
         );
         // Looked up again (--refresh-people): the new id replaces the old one.
-        let run = ledger.begin_run("import", Some("f.csv")).unwrap();
+        let run = ledger
+            .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+            .unwrap();
         ledger
             .remember_people(run, &[found(&open_id, "ou_9")])
             .unwrap();

@@ -261,7 +261,9 @@ mod tests {
     use super::*;
 
     fn imported(ledger: &mut Ledger, ids: &[&str]) -> i64 {
-        let run = ledger.begin_run("import", Some("f.csv")).unwrap();
+        let run = ledger
+            .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+            .unwrap();
         let batch: Vec<Planned> = ids
             .iter()
             .map(|id| Planned {
@@ -303,7 +305,9 @@ mod tests {
         let rest = ledger.next_to_delete(&selection, rows[1].id, 2).unwrap();
         assert_eq!(rest.len(), 1);
 
-        let rollback = ledger.begin_run("rollback", None).unwrap();
+        let rollback = ledger
+            .begin_run(crate::ledger::RunKind::Rollback, None)
+            .unwrap();
         ledger.mark_deleting(rows[0].id, rollback).unwrap();
         ledger.record_deleted(rows[0].id, Some("L1")).unwrap();
         ledger.mark_deleting(rows[1].id, rollback).unwrap();
@@ -328,7 +332,9 @@ mod tests {
     fn a_run_covers_the_rows_it_left_in_doubt_and_a_later_settling_run_covers_them_too() {
         let dir = tempfile::tempdir().unwrap();
         let mut ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
-        let first = ledger.begin_run("import", Some("f.csv")).unwrap();
+        let first = ledger
+            .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+            .unwrap();
         ledger
             .apply_plan(
                 first,
@@ -352,7 +358,9 @@ mod tests {
         assert_eq!(ledger.count_in_doubt_selected(&by_first).unwrap(), 1);
         assert_eq!(ledger.count_to_delete(&by_first).unwrap(), (0, 0));
         // A later run settles it: both runs' rollbacks now cover the imported reward.
-        let second = ledger.begin_run("import", Some("g.csv")).unwrap();
+        let second = ledger
+            .begin_run(crate::ledger::RunKind::Import, Some("g.csv"))
+            .unwrap();
         ledger.mark_sending(row.id, second).unwrap();
         ledger.record_imported(row.id, "R-a", None, 1).unwrap();
         assert_eq!(ledger.count_in_doubt_selected(&by_first).unwrap(), 0);

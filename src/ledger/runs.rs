@@ -8,6 +8,38 @@ use serde::Serialize;
 use super::{Ledger, LedgerError, NOW};
 use crate::feishu::Family;
 
+/// What a run did: the commands that write runs, as the runs table names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    Import,
+    Rollback,
+    AccountsRegister,
+    AccountsEnable,
+    AccountsDeactivate,
+}
+
+impl RunKind {
+    /// Every kind.
+    pub const ALL: [RunKind; 5] = [
+        RunKind::Import,
+        RunKind::Rollback,
+        RunKind::AccountsRegister,
+        RunKind::AccountsEnable,
+        RunKind::AccountsDeactivate,
+    ];
+
+    /// The command's name, as the runs table stores it and summaries show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunKind::Import => "import",
+            RunKind::Rollback => "rollback",
+            RunKind::AccountsRegister => "accounts register",
+            RunKind::AccountsEnable => "accounts enable",
+            RunKind::AccountsDeactivate => "accounts deactivate",
+        }
+    }
+}
+
 /// One run, as `status` and `runs` list it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Run {
@@ -29,15 +61,24 @@ pub struct Run {
     pub pid: Option<i64>,
 }
 
+impl Run {
+    /// What it did, when a command of this version wrote it.
+    pub fn kind(&self) -> Option<RunKind> {
+        RunKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == self.command)
+    }
+}
+
 impl Ledger {
     /// Records the start of a run; returns its id.
-    pub fn begin_run(&self, command: &str, file: Option<&str>) -> Result<i64, LedgerError> {
+    pub fn begin_run(&self, kind: RunKind, file: Option<&str>) -> Result<i64, LedgerError> {
         self.conn
             .execute(
                 &format!(
                     "INSERT INTO runs (command, file, started_at, pid) VALUES (?1, ?2, {NOW}, ?3)"
                 ),
-                params![command, file, std::process::id()],
+                params![kind.name(), file, std::process::id()],
             )
             .map_err(|e| self.sql(e))?;
         Ok(self.conn.last_insert_rowid())

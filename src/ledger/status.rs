@@ -63,6 +63,13 @@ impl fmt::Display for Status {
     }
 }
 
+/// As its name, in JSON.
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl FromStr for Status {
     type Err = String;
 

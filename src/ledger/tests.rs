@@ -119,7 +119,9 @@ fn target_is_pinned_on_first_use() {
 fn an_attempt_that_may_have_left_keeps_the_row_in_doubt_with_the_body_it_sent() {
     let dir = tempfile::tempdir().unwrap();
     let mut ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
-    let run = ledger.begin_run("import", Some("f.csv")).unwrap();
+    let run = ledger
+        .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+        .unwrap();
     ledger
         .apply_plan(run, &[planned("a", send("A")), planned("b", send("B"))])
         .unwrap();
@@ -146,7 +148,9 @@ fn an_attempt_that_may_have_left_keeps_the_row_in_doubt_with_the_body_it_sent() 
     assert_eq!(ledger.count_in_doubt().unwrap(), 1);
 
     // The next run's file changed b: the doubt keeps the body that may have been sent.
-    let run2 = ledger.begin_run("import", Some("f.csv")).unwrap();
+    let run2 = ledger
+        .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+        .unwrap();
     ledger
         .apply_plan(run2, &[planned("b", send("B2"))])
         .unwrap();
@@ -192,7 +196,9 @@ fn an_attempt_that_may_have_left_keeps_the_row_in_doubt_with_the_body_it_sent() 
 fn an_attempt_that_never_left_goes_back_to_pending_and_an_old_doubt_stays() {
     let dir = tempfile::tempdir().unwrap();
     let mut ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
-    let run = ledger.begin_run("import", Some("f.csv")).unwrap();
+    let run = ledger
+        .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+        .unwrap();
     ledger.apply_plan(run, &[planned("a", send("A"))]).unwrap();
     let row = ledger.next_pending(run, 0, 10).unwrap().remove(0);
     ledger.mark_sending(row.id, run).unwrap();
@@ -208,7 +214,9 @@ fn counts_keep_states_this_build_does_not_know() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("l.db");
     let mut ledger = Ledger::open(&path).unwrap();
-    let run = ledger.begin_run("import", None).unwrap();
+    let run = ledger
+        .begin_run(crate::ledger::RunKind::Import, None)
+        .unwrap();
     ledger.apply_plan(run, &[planned("a", send("A"))]).unwrap();
     ledger
         .conn
@@ -243,7 +251,9 @@ fn pacing_keeps_the_latest_send_per_family() {
 fn runs_record_their_pid_and_summary() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
-    let run = ledger.begin_run("import", Some("f.csv")).unwrap();
+    let run = ledger
+        .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+        .unwrap();
     ledger
         .end_run(run, &serde_json::json!({"imported": 3}), 0)
         .unwrap();
@@ -259,7 +269,9 @@ fn an_unresolved_row_is_kept_unsent_until_its_people_are_found_and_never_hides_a
     let dir = tempfile::tempdir().unwrap();
     let mut ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
     let unresolved = |why: &str| Change::Unresolved { errors: why.into() };
-    let run = ledger.begin_run("import", Some("f.csv")).unwrap();
+    let run = ledger
+        .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+        .unwrap();
     ledger
         .apply_plan(
             run,
@@ -277,7 +289,9 @@ fn an_unresolved_row_is_kept_unsent_until_its_people_are_found_and_never_hides_a
     ledger.record_imported(b.id, "r1", None, 1).unwrap();
 
     // Next run: a's referrer was added to the directory; b's is gone from it.
-    let run2 = ledger.begin_run("import", Some("f.csv")).unwrap();
+    let run2 = ledger
+        .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+        .unwrap();
     ledger
         .apply_plan(
             run2,

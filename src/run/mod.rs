@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::feishu::{Client, Failure, Family, Request};
-use crate::ledger::{Ledger, LedgerError, LedgerHandle, Target};
+use crate::ledger::{Ledger, LedgerError, LedgerHandle, RunKind, Target};
 use crate::read::ReadError;
 use crate::report::summary::{End, Outcome, Place, Reasons, Summary, Vocabulary};
 use crate::run::engine::{Engine, EngineCounts, Halt, RetryPolicy, Tried, unix_ms};
@@ -224,12 +224,12 @@ impl<'s> Opened<'s> {
     /// Records the run's start and moves the ledger to its own thread.
     pub fn begin(
         self,
-        command: &str,
+        kind: RunKind,
         words: Vocabulary,
         file: Option<&str>,
     ) -> Result<Run<'s>, LedgerError> {
-        let id = self.ledger.begin_run(command, file)?;
-        let mut summary = Summary::new(command, words);
+        let id = self.ledger.begin_run(kind, file)?;
+        let mut summary = Summary::new(kind.name(), words);
         summary.file = file.map(str::to_owned);
         summary.ledger = Some(self.ledger.path().to_owned());
         summary.target = Some(self.target);

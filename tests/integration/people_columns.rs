@@ -242,7 +242,9 @@ fn a_dry_run_looks_no_one_up_and_says_who_the_ledger_knows() {
     );
     {
         let ledger = Ledger::open(&wrk.path("rewardsync.db")).unwrap();
-        let run = ledger.begin_run("import", Some("people.csv")).unwrap();
+        let run = ledger
+            .begin_run(rewardsync::ledger::RunKind::Import, Some("people.csv"))
+            .unwrap();
         let found = FoundPerson {
             key: PersonKey {
                 directory: Directory::Users(UserIdType::OpenId),

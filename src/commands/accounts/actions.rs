@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::feishu::{Account, Family, Request};
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Ledger, LedgerError, RunKind};
 use crate::report::summary::{Outcome, Place, Summary, Vocabulary};
 use crate::run::engine::{Attempted, Tried};
 use crate::run::{Opened, PAGE, Phase, Recorded};
@@ -26,6 +26,14 @@ impl Action {
         match self {
             Action::Enable => "enable",
             Action::Deactivate => "deactivate",
+        }
+    }
+
+    /// What its run is, in the runs table.
+    pub fn run_kind(self) -> RunKind {
+        match self {
+            Action::Enable => RunKind::AccountsEnable,
+            Action::Deactivate => RunKind::AccountsDeactivate,
         }
     }
 
@@ -96,7 +104,7 @@ pub fn run(
     action: Action,
     ids: Vec<String>,
 ) -> Result<(Summary, Vec<ActionOutcome>), LedgerError> {
-    let mut run = opened.begin(&format!("accounts {}", action.name()), action.words(), None)?;
+    let mut run = opened.begin(action.run_kind(), action.words(), None)?;
     run.summary().items = ids.len() as u64;
     let outcomes = Arc::new(Mutex::new(vec![None; ids.len()]));
     run.phase(Act {

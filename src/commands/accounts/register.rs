@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::feishu::{Account, Family, Request};
-use crate::ledger::{AccountState, Ledger, LedgerError, Registration};
+use crate::ledger::{AccountState, Ledger, LedgerError, Registration, RunKind};
 use crate::read::account_files::AccountFileError;
 use crate::read::source::EncodingChoice;
 use crate::report::summary::{Outcome, Place, Reasons, Summary, Vocabulary};
@@ -54,8 +54,11 @@ pub fn run(
 ) -> Result<(Summary, Vec<Vec<String>>), RegisterError> {
     let mut reader = AccountReader::open(&options.file, options.encoding)?;
     let file = reader.path().to_owned();
-    let mut run =
-        Opened::open(session, &options.ledger)?.begin("accounts register", WORDS, Some(&file))?;
+    let mut run = Opened::open(session, &options.ledger)?.begin(
+        RunKind::AccountsRegister,
+        WORDS,
+        Some(&file),
+    )?;
     run.step(|run| {
         let (id, retry_failed) = (run.id(), options.retry_failed);
         let mut rows = Vec::new();

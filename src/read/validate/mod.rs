@@ -21,8 +21,8 @@ use crate::read::mapping::{Mapped, Mapping, RewardFile, Value, Via};
 use crate::read::person::{Contact, Role, Wanted};
 use crate::read::source::{Cell, Record, SourceError, cell_text};
 use crate::reward::{
-    Amount, BONUS_CASH, BONUS_POINTS, Bonus, Cash, RewardBody, STAGE_CONFIRMED, STAGE_PAID,
-    STAGE_PENDING, STAGES,
+    Amount, BONUS_CASH, BONUS_POINTS, BodyField, Bonus, Cash, RewardBody, STAGE_CONFIRMED,
+    STAGE_PAID, STAGE_PENDING, STAGES,
 };
 use crate::text::{self, echo};
 
@@ -1019,7 +1019,7 @@ impl<'a> Cells<'a> {
         if !self.problems.iter().any(|p| p.severity == Severity::Error) {
             for problem in body.check() {
                 // A person to look up has no id yet: that is not a fault of the row.
-                let awaited = (problem.field == "referral_user_id" && referrer_wanted)
+                let awaited = (problem.field == BodyField::ReferralUserId && referrer_wanted)
                     || (problem.rule == Rule::CandidateMissing && talent_wanted);
                 if awaited {
                     continue;
@@ -1080,18 +1080,17 @@ impl<'a> Cells<'a> {
 }
 
 /// The column a body field comes from.
-fn column_of_field(field: &str) -> Field {
+fn column_of_field(field: BodyField) -> Field {
     match field {
-        "referral_user_id" => Field::ReferralUserId,
-        "external_id" => Field::ExternalId,
-        "talent_id" => Field::TalentId,
-        "rule_type" => Field::RuleType,
-        "stage" => Field::Stage,
-        "bonus.bonus_type" => Field::BonusType,
-        "bonus.point_bonus" => Field::PointBonus,
-        "bonus.cash.currency_type" | "bonus.cash" => Field::CurrencyType,
-        "bonus.cash.amount" => Field::Amount,
-        _ => Field::ApplicationId,
+        BodyField::ReferralUserId => Field::ReferralUserId,
+        BodyField::ExternalId => Field::ExternalId,
+        BodyField::ApplicationId => Field::ApplicationId,
+        BodyField::RuleType => Field::RuleType,
+        BodyField::Stage => Field::Stage,
+        BodyField::BonusType => Field::BonusType,
+        BodyField::PointBonus => Field::PointBonus,
+        BodyField::Cash | BodyField::CurrencyType => Field::CurrencyType,
+        BodyField::Amount => Field::Amount,
     }
 }
 
