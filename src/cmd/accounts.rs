@@ -138,18 +138,26 @@ fn action(action: Action, args: AccountIdsArgs) -> anyhow::Result<Exit> {
     exit
 }
 
+/// How balances are read: four in flight at the documented rate, no progress shown (a
+/// read of balances is short, and its output is the table).
+const READS: super::Pace = super::Pace {
+    rate: None,
+    concurrency: 4,
+    retries: rewardsync::run::engine::DEFAULT_RETRIES,
+    no_progress: true,
+};
+
 fn assets(args: AssetsArgs) -> anyhow::Result<Exit> {
     let ids = account_ids(&args.ids)?;
-    let client = super::connect(&args.ids.target)?;
-    let runtime = super::runtime()?;
-    let stop = rewardsync::run::stop::listen(&runtime);
+    let session = super::session(&args.ids.target, READS)?;
     // Checked before anything is read: writable, and never the ids file.
     let output = args
         .output
         .as_deref()
         .map(|path| Reserved::apart_from(path, args.ids.file.as_deref()))
         .transpose()?;
-    let (found, summary) = assets::fetch(ids, args.user_id_type.into(), &client, &runtime, stop);
+    let (found, summary) = assets::read(&session, ids, args.user_id_type.into());
+    session.runtime.shutdown_background();
     match (output, args.json) {
         (Some(reserved), json) => {
             // Whole or not at all: written beside the path, then put in its place.
@@ -193,12 +201,10 @@ fn reconcile(args: ReconcileArgs) -> anyhow::Result<Exit> {
         }
     })?;
     drop(ledger);
-    let client = super::connect(&args.target)?;
-    let runtime = super::runtime()?;
-    let stop = rewardsync::run::stop::listen(&runtime);
+    let session = super::session(&args.target, READS)?;
     let ids = accounts.into_iter().map(|a| a.account_id).collect();
-    let (found, mut summary) =
-        assets::fetch(ids, args.user_id_type.into(), &client, &runtime, stop);
+    let (found, mut summary) = assets::read(&session, ids, args.user_id_type.into());
+    session.runtime.shutdown_background();
     let lines = assets::reconcile(found, &sums);
     // An account whose balance differs from what the ledger imported is for the user to see.
     let differ = lines

@@ -28,11 +28,14 @@ use crate::run::throttle::Throttle;
 /// before the previous refusal (a server that keeps revoking must not loop us forever).
 const MAX_TOKEN_REFUSALS: u32 = 3;
 
+/// Retries of a transient fault by default (`--retries`).
+pub const DEFAULT_RETRIES: u32 = 5;
+
 /// How hard to try one item.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Retries of a transient fault before the item is left for the next run
-    /// (attempts = budget + 1). Default 5.
+    /// (attempts = budget + 1). Default [`DEFAULT_RETRIES`].
     pub retry_budget: u32,
     /// First back-off; doubles each retry, scaled by 50–100 % jitter. Default 500 ms.
     pub backoff_base: Duration,
@@ -47,7 +50,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            retry_budget: 5,
+            retry_budget: DEFAULT_RETRIES,
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             rate_limit_wait: Duration::from_secs(1),

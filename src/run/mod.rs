@@ -25,7 +25,9 @@ use crate::feishu::{Client, Failure, Family, Request};
 use crate::ledger::{Ledger, LedgerError, LedgerHandle, RunKind, Target};
 use crate::read::ReadError;
 use crate::report::summary::{End, Outcome, Place, Reasons, Summary, Vocabulary};
-use crate::run::engine::{Engine, EngineCounts, Halt, RetryPolicy, Tried, unix_ms};
+use crate::run::engine::{
+    Engine, EngineCounts, Halt, RetryPolicy, Tried, pages_in_memory, unix_ms,
+};
 use crate::run::progress::{Progress, ProgressMode, Tally};
 use crate::run::stop::Stop;
 use crate::run::throttle::{Rate, Throttle};
@@ -235,26 +237,18 @@ impl<'s> Opened<'s> {
         summary.target = Some(self.target);
         summary.run_id = Some(id);
         let ledger = LedgerHandle::spawn(self.ledger)?;
-        Ok(Run {
-            session: self.session,
-            ledger,
-            id,
-            halt: Arc::new(Halt::new(self.session.stop.clone())),
-            summary,
-            tally: Arc::new(Tally::default()),
-            progress: None,
-            engines: BTreeMap::new(),
-            credentials_checked: false,
-            started: Instant::now(),
-        })
+        let mut calls = Calls::new(self.session, kind.name(), words);
+        calls.summary = summary;
+        Ok(Run { calls, ledger, id })
     }
 }
 
-/// A run under way.
-pub struct Run<'s> {
+/// Calls to Feishu, as every command that makes any shares them, with a ledger or without
+/// (`accounts assets` reads balances and records nothing): the halt on a signal or a fatal
+/// answer, one engine and throttle per endpoint family, the credentials checked once
+/// before the first item, progress, the counts of what was sent, and how it all ended.
+pub struct Calls<'s> {
     session: &'s Session,
-    ledger: LedgerHandle,
-    id: i64,
     halt: Arc<Halt>,
     summary: Summary,
     tally: Arc<Tally>,
@@ -264,25 +258,26 @@ pub struct Run<'s> {
     started: Instant,
 }
 
-impl<'s> Run<'s> {
-    /// The run's id in the ledger.
-    pub fn id(&self) -> i64 {
-        self.id
-    }
+/// A run under way: calls, and the ledger that records them.
+pub struct Run<'s> {
+    calls: Calls<'s>,
+    ledger: LedgerHandle,
+    id: i64,
+}
 
-    /// The ledger, on its thread.
-    pub fn ledger(&self) -> &LedgerHandle {
-        &self.ledger
-    }
-
-    /// The session.
-    pub fn session(&self) -> &'s Session {
-        self.session
-    }
-
-    /// True once a signal or a fatal answer has stopped the run: later steps do nothing.
-    pub fn is_halted(&self) -> bool {
-        self.halt.is_halted()
+impl<'s> Calls<'s> {
+    /// Calls for `command`, whose summary speaks in `words`.
+    pub fn new(session: &'s Session, command: &str, words: Vocabulary) -> Calls<'s> {
+        Calls {
+            session,
+            halt: Arc::new(Halt::new(session.stop.clone())),
+            summary: Summary::new(command, words),
+            tally: Arc::new(Tally::default()),
+            progress: None,
+            engines: BTreeMap::new(),
+            credentials_checked: false,
+            started: Instant::now(),
+        }
     }
 
     /// The summary so far, for the command's own counts.
@@ -290,88 +285,48 @@ impl<'s> Run<'s> {
         &mut self.summary
     }
 
-    /// Runs one of the command's own steps (its plan, its after-step); a failure ends the
-    /// run (exit 2 for unreadable input, 4 for a local failure) and skips what follows.
-    pub fn step(&mut self, step: impl FnOnce(&mut Run<'s>) -> Result<(), StepError>) {
-        if self.summary.end != End::Completed {
-            return;
-        }
-        if let Err(e) = step(self) {
-            self.halt.raise();
-            self.summary.end_with(e.end());
-        }
-    }
-
-    /// Sends every item of `phase`, recording each outcome.
-    pub fn phase<P: Phase>(&mut self, phase: P) {
-        if self.summary.end != End::Completed {
-            // A failed step: the ledger may not even be readable; nothing more is done.
-            return;
-        }
-        let phase = Arc::new(phase);
-        let (id, counting) = (self.id, Arc::clone(&phase));
-        let total = match self
-            .ledger
-            .call_blocking(move |ledger| counting.count(ledger, id))
-        {
-            Ok(total) => total,
-            Err(e) => return self.fail(StepError::Ledger(e)),
-        };
+    /// Sends one call per item of `items` (read-only: nothing is recorded but what
+    /// `record` keeps), through the family's engine; `record` says what each came to.
+    /// Items the calls stop before reaching (a signal, a fatal answer) count as
+    /// `untouched`.
+    pub fn each<T, V>(
+        &mut self,
+        family: Family,
+        items: Vec<T>,
+        untouched: Outcome,
+        request: impl Fn(&T) -> Request<V> + Send + Sync + 'static,
+        record: impl Fn(T, Tried<V>) -> Recorded + Send + Sync + 'static,
+    ) where
+        T: Clone + Send + Sync + 'static,
+        V: Send + 'static,
+    {
+        let total = items.len() as u64;
         if total == 0 {
             return;
         }
-        // Stopped by a signal or a fatal answer: the items stay as they are, and say so.
         if self.halt.is_halted() || !self.check_credentials() {
-            if let Some(outcome) = phase.untouched() {
-                self.summary.count(outcome, total);
-            }
+            self.summary.count(untouched, total);
             return;
         }
-        self.tally.total.fetch_add(total, Ordering::Relaxed);
-        if self.progress.is_none() {
-            self.progress = Some(Progress::start(
-                self.session.progress,
-                Arc::clone(&self.tally),
-                self.summary.words.done.0,
-            ));
-        }
-        let family = phase.family();
-        let engine = match self.engine(family) {
-            Ok(engine) => engine,
-            Err(e) => return self.fail(StepError::Ledger(e)),
-        };
+        self.show_progress(total);
+        let engine = self.engine(family, None);
         let before = engine.counts();
         let outcomes: Arc<Counted> = Arc::default();
+        let (request, record) = (Arc::new(request), Arc::new(record));
         let started = Instant::now();
-        let driven = self.session.runtime.block_on(engine.drive(
+        // Nothing is read from or written to a ledger: the drive cannot fail.
+        let _ = self.session.runtime.block_on(engine.drive(
             self.session.concurrency_of(family),
-            {
-                let (ledger, phase) = (self.ledger.clone(), Arc::clone(&phase));
-                move |after| {
-                    let (ledger, phase) = (ledger.clone(), Arc::clone(&phase));
-                    async move { ledger.call(move |l| phase.page(l, id, after)).await }
-                }
-            },
+            pages_in_memory(items),
             |item| {
-                let (engine, ledger, phase, client) = (
-                    Arc::clone(&engine),
-                    self.ledger.clone(),
-                    Arc::clone(&phase),
-                    self.session.client.clone(),
-                );
+                let (engine, client) = (Arc::clone(&engine), self.session.client.clone());
+                let (request, record) = (Arc::clone(&request), Arc::clone(&record));
                 let (outcomes, tally) = (Arc::clone(&outcomes), Arc::clone(&self.tally));
                 async move {
-                    let request = phase.request(&item);
                     let tried = engine
-                        .attempt(&client, &request, || {
-                            let (phase, item) = (Arc::clone(&phase), item.clone());
-                            ledger.call(move |l| phase.mark(l, id, &item))
-                        })
+                        .attempt(&client, &request(&item), || std::future::ready(Ok(())))
                         .await?;
-                    let recorded = ledger
-                        .call(move |l| phase.record(l, id, item, tried))
-                        .await?;
-                    count(&tally, &outcomes, recorded);
+                    count(&tally, &outcomes, record(item, tried));
                     Ok(())
                 }
             },
@@ -379,6 +334,26 @@ impl<'s> Run<'s> {
         self.summary.sending += started.elapsed();
         let after = engine.counts();
         self.add_engine_counts(family, before, after);
+        let recorded = self.tallied(outcomes);
+        self.summary
+            .count(untouched, total.saturating_sub(recorded));
+    }
+
+    /// Starts showing progress, if not yet, with `more` items to go.
+    fn show_progress(&mut self, more: u64) {
+        self.tally.total.fetch_add(more, Ordering::Relaxed);
+        if self.progress.is_none() {
+            self.progress = Some(Progress::start(
+                self.session.progress,
+                Arc::clone(&self.tally),
+                self.summary.words.done.0,
+            ));
+        }
+    }
+
+    /// Adds a phase's outcomes and reasons to the summary; returns how many items it
+    /// recorded.
+    fn tallied(&mut self, outcomes: Arc<Counted>) -> u64 {
         let Tallied {
             recorded,
             counts,
@@ -391,21 +366,33 @@ impl<'s> Run<'s> {
             self.summary.count(outcome, n);
         }
         self.summary.reasons.merge(reasons);
-        // Items the run stopped before reaching keep their state.
-        if let Some(outcome) = phase.untouched() {
-            self.summary.count(outcome, total.saturating_sub(recorded));
-        }
-        self.remember_last_sent(family, &engine);
-        if let Err(e) = driven {
-            self.fail(StepError::Ledger(e));
-        }
+        recorded
     }
 
+    /// Ends the calls: how they ended (a fatal answer, a signal), and how long they took.
+    /// Returns the summary to print.
+    pub fn finish(mut self) -> Summary {
+        if let Some(progress) = self.progress.take() {
+            progress.finish();
+        }
+        if let Some(failure) = self.halt.fatal_failure() {
+            self.summary.end_with(fatal_end(&failure));
+        }
+        if let Some(signal) = self.halt.signal() {
+            self.summary.end_with(End::Interrupted(signal));
+        }
+        self.summary.elapsed = self.started.elapsed();
+        self.summary
+    }
+}
+
+impl<'s> Calls<'s> {
     /// The engine (and throttle) of `family`, created on first use. A run started right
-    /// after another waits out what is left of the second in which that run last sent.
-    fn engine(&mut self, family: Family) -> Result<Arc<Engine>, LedgerError> {
+    /// after another waits out what is left of the second in which that run last sent
+    /// (`last_sent`, in Unix milliseconds, as the ledger remembers it).
+    fn engine(&mut self, family: Family, last_sent: Option<i64>) -> Arc<Engine> {
         if let Some(engine) = self.engines.get(&family) {
-            return Ok(Arc::clone(engine));
+            return Arc::clone(engine);
         }
         let rate = self.session.rate_of(family);
         // The lookups' minute quota is not carried across runs (the ledger keeps only the
@@ -415,10 +402,7 @@ impl<'s> Run<'s> {
             Some(window) => Throttle::with_window(rate, window),
             None => Throttle::new(rate),
         });
-        if let Some(last) = self
-            .ledger
-            .call_blocking(move |ledger| ledger.last_sent(family))?
-        {
+        if let Some(last) = last_sent {
             let gap = rate.period().max(Duration::from_secs(1));
             let since = unix_ms(SystemTime::now()).saturating_sub(last);
             let since = Duration::from_millis(u64::try_from(since).unwrap_or(0));
@@ -432,7 +416,7 @@ impl<'s> Run<'s> {
             Arc::clone(&self.halt),
         ));
         self.engines.insert(family, Arc::clone(&engine));
-        Ok(engine)
+        engine
     }
 
     /// Fetches a token once before the first item is touched, so wrong credentials stop
@@ -466,47 +450,163 @@ impl<'s> Run<'s> {
         self.summary.retried += after.retried - before.retried;
     }
 
+    /// Stops what follows: the run ends as `error` says.
+    fn fail(&mut self, error: StepError) {
+        self.halt.raise();
+        self.summary.end_with(error.end());
+    }
+}
+
+impl<'s> Run<'s> {
+    /// The run's id in the ledger.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// The ledger, on its thread.
+    pub fn ledger(&self) -> &LedgerHandle {
+        &self.ledger
+    }
+
+    /// The session.
+    pub fn session(&self) -> &'s Session {
+        self.calls.session
+    }
+
+    /// True once a signal or a fatal answer has stopped the run: later steps do nothing.
+    pub fn is_halted(&self) -> bool {
+        self.calls.halt.is_halted()
+    }
+
+    /// The summary so far, for the command's own counts.
+    pub fn summary(&mut self) -> &mut Summary {
+        &mut self.calls.summary
+    }
+
+    /// Runs one of the command's own steps (its plan, its after-step); a failure ends the
+    /// run (exit 2 for unreadable input, 4 for a local failure) and skips what follows.
+    pub fn step(&mut self, step: impl FnOnce(&mut Run<'s>) -> Result<(), StepError>) {
+        if self.calls.summary.end != End::Completed {
+            return;
+        }
+        if let Err(e) = step(self) {
+            self.calls.fail(e);
+        }
+    }
+
+    /// Sends every item of `phase`, recording each outcome.
+    pub fn phase<P: Phase>(&mut self, phase: P) {
+        if self.calls.summary.end != End::Completed {
+            // A failed step: the ledger may not even be readable; nothing more is done.
+            return;
+        }
+        let phase = Arc::new(phase);
+        let (id, counting) = (self.id, Arc::clone(&phase));
+        let total = match self
+            .ledger
+            .call_blocking(move |ledger| counting.count(ledger, id))
+        {
+            Ok(total) => total,
+            Err(e) => return self.calls.fail(StepError::Ledger(e)),
+        };
+        if total == 0 {
+            return;
+        }
+        // Stopped by a signal or a fatal answer: the items stay as they are, and say so.
+        if self.calls.halt.is_halted() || !self.calls.check_credentials() {
+            if let Some(outcome) = phase.untouched() {
+                self.calls.summary.count(outcome, total);
+            }
+            return;
+        }
+        self.calls.show_progress(total);
+        let family = phase.family();
+        let last_sent = match self
+            .ledger
+            .call_blocking(move |ledger| ledger.last_sent(family))
+        {
+            Ok(last) => last,
+            Err(e) => return self.calls.fail(StepError::Ledger(e)),
+        };
+        let engine = self.calls.engine(family, last_sent);
+        let before = engine.counts();
+        let outcomes: Arc<Counted> = Arc::default();
+        let started = Instant::now();
+        let session = self.calls.session;
+        let driven = session.runtime.block_on(engine.drive(
+            session.concurrency_of(family),
+            {
+                let (ledger, phase) = (self.ledger.clone(), Arc::clone(&phase));
+                move |after| {
+                    let (ledger, phase) = (ledger.clone(), Arc::clone(&phase));
+                    async move { ledger.call(move |l| phase.page(l, id, after)).await }
+                }
+            },
+            |item| {
+                let (engine, ledger, phase, client) = (
+                    Arc::clone(&engine),
+                    self.ledger.clone(),
+                    Arc::clone(&phase),
+                    session.client.clone(),
+                );
+                let (outcomes, tally) = (Arc::clone(&outcomes), Arc::clone(&self.calls.tally));
+                async move {
+                    let request = phase.request(&item);
+                    let tried = engine
+                        .attempt(&client, &request, || {
+                            let (phase, item) = (Arc::clone(&phase), item.clone());
+                            ledger.call(move |l| phase.mark(l, id, &item))
+                        })
+                        .await?;
+                    let recorded = ledger
+                        .call(move |l| phase.record(l, id, item, tried))
+                        .await?;
+                    count(&tally, &outcomes, recorded);
+                    Ok(())
+                }
+            },
+        ));
+        self.calls.summary.sending += started.elapsed();
+        let after = engine.counts();
+        self.calls.add_engine_counts(family, before, after);
+        let recorded = self.calls.tallied(outcomes);
+        // Items the run stopped before reaching keep their state.
+        if let Some(outcome) = phase.untouched() {
+            self.calls
+                .summary
+                .count(outcome, total.saturating_sub(recorded));
+        }
+        self.remember_last_sent(family, &engine);
+        if let Err(e) = driven {
+            self.calls.fail(StepError::Ledger(e));
+        }
+    }
+
     fn remember_last_sent(&mut self, family: Family, engine: &Engine) {
         if let Some(at) = engine.last_sent_ms() {
             let recorded = self
                 .ledger
                 .call_blocking(move |ledger| ledger.record_last_sent(family, at));
             if let Err(e) = recorded {
-                self.fail(StepError::Ledger(e));
+                self.calls.fail(StepError::Ledger(e));
             }
         }
     }
 
-    fn fail(&mut self, error: StepError) {
-        self.halt.raise();
-        self.summary.end_with(error.end());
-    }
-
     /// Ends the run: how it ended, its summary recorded in the ledger, the ledger closed
     /// (its lock released). Returns the summary to print.
-    pub fn finish(mut self) -> Summary {
-        if let Some(progress) = self.progress.take() {
-            progress.finish();
-        }
-        if let Some(failure) = self.halt.fatal_failure() {
-            self.summary.end_with(fatal_end(&failure));
-        }
-        if let Some(signal) = self.halt.signal() {
-            self.summary.end_with(End::Interrupted(signal));
-        }
-        self.summary.elapsed = self.started.elapsed();
-        let (id, exit) = (self.id, self.summary.exit());
-        let record = self.summary.to_json();
-        if let Err(e) = self
-            .ledger
-            .call_blocking(move |ledger| ledger.end_run(id, &record, exit.code()))
+    pub fn finish(self) -> Summary {
+        let Run { calls, ledger, id } = self;
+        let mut summary = calls.finish();
+        let (exit, record) = (summary.exit(), summary.to_json());
+        if let Err(e) = ledger.call_blocking(move |ledger| ledger.end_run(id, &record, exit.code()))
         {
-            self.summary.end_with(End::LocalFailure {
+            summary.end_with(End::LocalFailure {
                 message: e.to_string(),
             });
         }
-        self.ledger.close();
-        self.summary
+        ledger.close();
+        summary
     }
 }
 

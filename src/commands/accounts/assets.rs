@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use crate::feishu::{Account, BonusAmount, Client, Family, Request, UserIdType};
-use crate::report::summary::{End, Outcome, Summary, Vocabulary};
+use crate::feishu::{Account, BonusAmount, Family, Request, UserIdType};
+use crate::report::summary::{Outcome, Summary, Vocabulary};
 use crate::reward::{Amount, RewardBody, STAGE_CONFIRMED, STAGE_PAID};
-use crate::run::engine::{Attempted, Engine, Halt, RetryPolicy, pages_in_memory};
-use crate::run::stop::Stop;
-use crate::run::throttle::Throttle;
+use crate::run::engine::Attempted;
+use crate::run::{Calls, Recorded, Session};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -124,93 +123,72 @@ pub const WORDS: Vocabulary = Vocabulary {
     replaced: None,
 };
 
-/// Fetches the assets of every id, in order, at the documented limit, through the engine
-/// (read-only: nothing is recorded). Returns each account, and a summary of the reads
-/// (an account Feishu does not know is `failed`; the end says if a fatal answer or a
-/// signal stopped them).
-pub fn fetch(
+/// Reads the assets of every id (`accounts assets`, `accounts reconcile`): [`fetch`] on
+/// calls of their own. Returns each account, and how the reads ended.
+pub fn read(
+    session: &Session,
     ids: Vec<String>,
     user_id_type: UserIdType,
-    client: &Client,
-    runtime: &tokio::runtime::Runtime,
-    stop: Stop,
 ) -> (Vec<AccountAssets>, Summary) {
-    let family = Family::AccountAssets;
-    let halt = Arc::new(Halt::new(stop));
-    let engine = Arc::new(Engine::new(
-        Arc::new(Throttle::new(family.limit())),
-        RetryPolicy::default(),
-        Arc::clone(&halt),
-    ));
-    let found: Arc<Mutex<Vec<Option<Read>>>> = Arc::new(Mutex::new(vec![None; ids.len()]));
-    // No ledger is touched, so the drive cannot fail.
-    let _ = runtime.block_on(engine.drive(
-        4,
-        pages_in_memory(ids.iter().cloned().enumerate().collect()),
-        |(index, id): (usize, String)| {
-            let (engine, client, found) = (Arc::clone(&engine), client.clone(), Arc::clone(&found));
-            async move {
-                let request = Request::account_assets(&id, user_id_type);
-                let tried = engine
-                    .attempt(&client, &request, || std::future::ready(Ok(())))
-                    .await?;
-                let read = match tried.end {
-                    Attempted::Done(answer) => (
-                        AccountAssets::from_account(&id, &answer.value),
-                        Outcome::Done,
-                    ),
-                    Attempted::Refused { code, msg, log_id } => (
-                        AccountAssets::failed(&id, with_log(format!("code {code}: {msg}"), log_id)),
-                        Outcome::Failed,
-                    ),
-                    Attempted::Unsettled {
-                        error: Some(error), ..
-                    } => (
-                        AccountAssets::failed(&id, with_log(error.message, error.log_id)),
-                        Outcome::Pending,
-                    ),
-                    Attempted::Unsettled { error: None, .. } => (
-                        AccountAssets::failed(&id, "not read: the run stopped first".into()),
-                        Outcome::Pending,
-                    ),
-                };
-                if let Ok(mut all) = found.lock() {
-                    all[index] = Some(read);
-                }
-                Ok(())
-            }
-        },
-    ));
-    let mut summary = Summary::new("accounts assets", WORDS);
-    summary.items = ids.len() as u64;
-    let all = found
-        .lock()
-        .map(|all| all.clone())
-        .unwrap_or_default()
-        .into_iter()
-        .zip(&ids)
-        .map(|(read, id)| {
-            let (assets, outcome) = read.unwrap_or_else(|| {
-                (
-                    AccountAssets::failed(id, "not read: the run stopped first".into()),
-                    Outcome::Pending,
-                )
-            });
-            summary.count(outcome, 1);
-            assets
-        })
-        .collect();
-    if let Some(failure) = halt.fatal_failure() {
-        summary.end_with(crate::run::fatal_end(&failure));
-    }
-    if let Some(signal) = halt.signal() {
-        summary.end_with(End::Interrupted(signal));
-    }
-    (all, summary)
+    let mut calls = Calls::new(session, "accounts assets", WORDS);
+    let found = fetch(&mut calls, ids, user_id_type);
+    (found, calls.finish())
 }
 
-/// One account as read, and what the read came to.
-type Read = (AccountAssets, Outcome);
+/// Fetches the assets of every id, in order, at the documented limit, through `calls`
+/// (read-only: nothing is recorded), counting each read in its summary (an account Feishu
+/// does not know is `failed`; the summary's end says if a fatal answer or a signal stopped
+/// them). Returns each account, in the order of `ids`.
+pub fn fetch(
+    calls: &mut Calls<'_>,
+    ids: Vec<String>,
+    user_id_type: UserIdType,
+) -> Vec<AccountAssets> {
+    let found: Arc<Mutex<Vec<Option<AccountAssets>>>> = Arc::new(Mutex::new(vec![None; ids.len()]));
+    calls.summary().items = ids.len() as u64;
+    let keep = Arc::clone(&found);
+    calls.each(
+        Family::AccountAssets,
+        ids.iter().cloned().enumerate().collect(),
+        Outcome::Pending,
+        move |(_, id): &(usize, String)| Request::account_assets(id, user_id_type),
+        move |(index, id), tried| {
+            let (assets, outcome) = match tried.end {
+                Attempted::Done(answer) => (
+                    AccountAssets::from_account(&id, &answer.value),
+                    Outcome::Done,
+                ),
+                Attempted::Refused { code, msg, log_id } => (
+                    AccountAssets::failed(&id, with_log(format!("code {code}: {msg}"), log_id)),
+                    Outcome::Failed,
+                ),
+                Attempted::Unsettled {
+                    error: Some(error), ..
+                } => (
+                    AccountAssets::failed(&id, with_log(error.message, error.log_id)),
+                    Outcome::Pending,
+                ),
+                Attempted::Unsettled { error: None, .. } => (
+                    AccountAssets::failed(&id, "not read: the run stopped first".into()),
+                    Outcome::Pending,
+                ),
+            };
+            if let Ok(mut all) = keep.lock() {
+                all[index] = Some(assets);
+            }
+            Recorded::plain(outcome)
+        },
+    );
+    let all = found.lock().map(|all| all.clone()).unwrap_or_default();
+    all.into_iter()
+        .zip(&ids)
+        .map(|(assets, id)| {
+            assets.unwrap_or_else(|| {
+                AccountAssets::failed(id, "not read: the run stopped first".into())
+            })
+        })
+        .collect()
+}
 
 fn with_log(message: String, log_id: Option<String>) -> String {
     match log_id {
