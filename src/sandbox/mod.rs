@@ -36,6 +36,7 @@ mod symbols;
 pub mod talent_lookup;
 pub mod talents;
 mod totals;
+pub mod user_id_type;
 pub mod user_lookup;
 mod varint;
 
