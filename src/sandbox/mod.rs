@@ -9,6 +9,8 @@
 //! [`start`] binds and serves it; [`app`] builds the router alone.
 
 pub mod accounts;
+#[cfg(test)]
+mod agreement;
 mod arena;
 pub mod auth;
 pub mod bot;
@@ -28,6 +30,7 @@ mod packed;
 pub mod params;
 pub mod people;
 pub mod reply;
+pub mod reward_body;
 mod reward_store;
 pub mod rewards;
 pub mod scope;
