@@ -8,10 +8,10 @@
 //! driver sends it through the [`engine`] ([`throttle`] slots, retries, the halt on
 //! [`stop`]) with the [`feishu`] client → the [`ledger`] records every step → [`summary`]
 //! says how it ended and [`report`] tells the user ([`progress`] while it runs).
-//! [`rollback`] and [`accounts`] are commands on the same driver; the [`sandbox`] is a local
-//! stand-in for the Feishu endpoints; [`text`] words values in messages. The command line
-//! (what the user typed, one entry point per subcommand) belongs to the binary: the
-//! library never sees its types.
+//! [`rollback`] and [`accounts`] are commands on the same driver; the sandbox, a local
+//! stand-in for the Feishu endpoints, is a crate of its own (`sandbox/`); [`text`] words
+//! values in messages. The command line (what the user typed, one entry point per
+//! subcommand) belongs to the binary: the library never sees its types.
 
 pub mod accounts;
 pub mod engine;
@@ -32,7 +32,6 @@ pub mod resolve;
 pub mod reward;
 pub mod rollback;
 pub mod run;
-pub mod sandbox;
 pub mod source;
 pub mod stop;
 pub mod summary;

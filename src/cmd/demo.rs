@@ -19,8 +19,8 @@ use rewardsync::import::{self, ImportOptions};
 use rewardsync::mapping::{InputOptions, MapFile};
 use rewardsync::progress::ProgressMode;
 use rewardsync::run::Session;
-use rewardsync::sandbox::{self, SandboxConfig, SandboxState, TalentPool, TalentSource};
 use rewardsync::summary::{Outcome, Summary};
+use rewardsync_sandbox::{self as sandbox, SandboxConfig, SandboxState, TalentPool, TalentSource};
 
 /// The legacy export the demo imports (written by `examples/gen_legacy_samples.rs`), built
 /// into the binary so the demo runs from anywhere.

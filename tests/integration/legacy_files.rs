@@ -18,9 +18,9 @@ use rewardsync::ledger::{Directory, PersonKey};
 use rewardsync::mapping::{InputOptions, MapFile, RewardFile};
 use rewardsync::person::Contact;
 use rewardsync::resolve::{PeopleBook, Resolution};
-use rewardsync::sandbox::{SandboxConfig, TalentPool};
 use rewardsync::source::EncodingChoice;
 use rewardsync::validate::{Checked, Rule, Validator};
+use rewardsync_sandbox::{SandboxConfig, TalentPool};
 
 use crate::common::{Live, Workdir, check_text, check_text_with, repo_path};
 

@@ -245,7 +245,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
-    use crate::sandbox::reward_body::{Amount, Bonus, Cash};
+    use crate::reward_body::{Amount, Bonus, Cash};
 
     /// A hasher that gives every key the same hash: only the key comparison tells them apart.
     #[derive(Debug, Clone, Default)]
