@@ -583,7 +583,7 @@ pub struct DemoArgs {
     pub no_progress: bool,
 }
 
-// --- sandbox: owned by src/sandbox/ ---
+// --- sandbox: owned by sandbox/ (the rewardsync-sandbox crate) ---
 
 /// `rewardsync sandbox`.
 #[derive(Debug, Args)]
@@ -642,7 +642,7 @@ pub struct SandboxArgs {
     /// Answer the calls that need SCOPE with 99991672 naming it, e.g.
     /// contact:user.id:readonly or hire:talent:readonly (repeatable).
     #[arg(long, value_name = "SCOPE", value_parser = scope)]
-    pub deny_scope: Vec<rewardsync::sandbox::Scope>,
+    pub deny_scope: Vec<rewardsync_sandbox::Scope>,
 
     /// Seed of the fault generator: the same seed and calls give the same faults (a change
     /// through POST /sandbox/faults restarts it from the seed).
@@ -668,14 +668,14 @@ pub struct SandboxArgs {
 }
 
 /// Parses a scope name the sandbox knows.
-fn scope(text: &str) -> Result<rewardsync::sandbox::Scope, String> {
-    rewardsync::sandbox::Scope::parse(text).ok_or_else(|| rewardsync::sandbox::Scope::unknown(text))
+fn scope(text: &str) -> Result<rewardsync_sandbox::Scope, String> {
+    rewardsync_sandbox::Scope::parse(text).ok_or_else(|| rewardsync_sandbox::Scope::unknown(text))
 }
 
 /// The `--directory` help, naming the built-in directory's size and a sample e-mail so a
 /// user knows whom to name without opening the file.
 fn directory_help() -> String {
-    let sample = rewardsync::sandbox::Directory::sample();
+    let sample = rewardsync_sandbox::Directory::sample();
     let example = sample
         .employees()
         .first()
@@ -696,7 +696,7 @@ fn delay_ms(text: &str) -> Result<u64, String> {
     let ms: u64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a whole number of milliseconds"))?;
-    let max = rewardsync::sandbox::faults::MAX_DELAY_MS;
+    let max = rewardsync_sandbox::faults::MAX_DELAY_MS;
     if ms <= max {
         Ok(ms)
     } else {

@@ -9,7 +9,8 @@
 //! ended and [`notify`] posts it to a bot. The [`commands`] put these together. Below them
 //! all: the [`reward`] body Feishu takes, the [`problem`]s a row can have, and [`text`],
 //! how values are worded in messages. The command line (what the user typed) belongs to
-//! the binary: the library never sees its types.
+//! the binary: the library never sees its types. The sandbox, a local stand-in for
+//! the Feishu endpoints, is a crate of its own (`sandbox/`) and shares nothing with this one.
 
 // The pipeline, in order.
 pub mod read;
@@ -29,4 +30,3 @@ pub mod reward;
 pub mod text;
 
 pub mod generate;
-pub mod sandbox;

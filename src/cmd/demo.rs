@@ -20,7 +20,7 @@ use rewardsync::report::summary::{Outcome, Summary};
 use rewardsync::run::Session;
 use rewardsync::run::engine::RetryPolicy;
 use rewardsync::run::progress::ProgressMode;
-use rewardsync::sandbox::{self, SandboxConfig, SandboxState, TalentPool, TalentSource};
+use rewardsync_sandbox::{self as sandbox, SandboxConfig, SandboxState, TalentPool, TalentSource};
 
 /// The legacy export the demo imports (written by `examples/gen_legacy_samples.rs`), built
 /// into the binary so the demo runs from anywhere.

@@ -8,8 +8,8 @@ use anyhow::Context;
 
 use crate::cli::SandboxArgs;
 use rewardsync::report::exit::Exit;
-use rewardsync::sandbox::{
-    self, Directory, Endpoint, Sandbox, SandboxConfig, ScopeSet, TalentPool,
+use rewardsync_sandbox::{
+    self as sandbox, Directory, Endpoint, Sandbox, SandboxConfig, ScopeSet, TalentPool,
 };
 
 /// Runs the sandbox in the foreground.

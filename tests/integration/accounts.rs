@@ -55,7 +55,7 @@ fn registrations(live: &Live) -> u64 {
 
 #[test]
 fn register_reports_each_row_and_reuses_an_existing_account() {
-    let live = Live::start(rewardsync::sandbox::SandboxConfig {
+    let live = Live::start(rewardsync_sandbox::SandboxConfig {
         reward_rate: 1000,
         strict_directory: true,
         ..Default::default()

@@ -106,20 +106,20 @@ pub fn repo_path(relative: &str) -> PathBuf {
 
 /// A sandbox running in the test process, on its own runtime, for the binary to talk to.
 pub struct Live {
-    pub sandbox: rewardsync::sandbox::Sandbox,
+    pub sandbox: rewardsync_sandbox::Sandbox,
     runtime: tokio::runtime::Runtime,
 }
 
 impl Live {
     /// Starts a sandbox on 127.0.0.1:0.
-    pub fn start(config: rewardsync::sandbox::SandboxConfig) -> Live {
+    pub fn start(config: rewardsync_sandbox::SandboxConfig) -> Live {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a runtime");
         let sandbox = runtime
-            .block_on(rewardsync::sandbox::start(config))
+            .block_on(rewardsync_sandbox::start(config))
             .expect("the sandbox starts");
         Live { sandbox, runtime }
     }
@@ -130,8 +130,8 @@ impl Live {
     }
 
     /// The settings of [`Live::fast`], to change some of.
-    pub fn fast_config() -> rewardsync::sandbox::SandboxConfig {
-        rewardsync::sandbox::SandboxConfig {
+    pub fn fast_config() -> rewardsync_sandbox::SandboxConfig {
+        rewardsync_sandbox::SandboxConfig {
             reward_rate: 1000,
             ..Default::default()
         }
@@ -186,7 +186,7 @@ impl Live {
     }
 
     /// The sandbox's state, rewards included.
-    pub fn state(&self) -> rewardsync::sandbox::SandboxState {
+    pub fn state(&self) -> rewardsync_sandbox::SandboxState {
         self.sandbox.state()
     }
 
@@ -201,7 +201,7 @@ impl Live {
     }
 
     /// Waits (up to a minute) until `ready` holds for the sandbox's state.
-    pub fn wait_for(&self, what: &str, ready: impl Fn(&rewardsync::sandbox::SandboxState) -> bool) {
+    pub fn wait_for(&self, what: &str, ready: impl Fn(&rewardsync_sandbox::SandboxState) -> bool) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while !ready(&self.sandbox.summary()) {
             assert!(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use predicates::str::contains;
-use rewardsync::sandbox::SandboxConfig;
+use rewardsync_sandbox::SandboxConfig;
 
 use crate::common::{Live, Workdir, check_file, repo_path, signal_and_wait};
 

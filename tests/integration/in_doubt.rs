@@ -4,7 +4,7 @@
 //! was sent); and `rollback --run N` covers the rows run N left in doubt.
 
 use predicates::str::contains;
-use rewardsync::sandbox::{FaultSettings, SandboxConfig};
+use rewardsync_sandbox::{FaultSettings, SandboxConfig};
 
 use crate::common::{Live, Workdir};
 

@@ -20,7 +20,7 @@ use rewardsync::read::mapping::{InputOptions, MapFile, RewardFile};
 use rewardsync::read::person::Contact;
 use rewardsync::read::source::EncodingChoice;
 use rewardsync::read::validate::{Checked, Rule, Validator};
-use rewardsync::sandbox::{SandboxConfig, TalentPool};
+use rewardsync_sandbox::{SandboxConfig, TalentPool};
 
 use crate::common::{Live, Workdir, check_text, check_text_with, repo_path};
 

@@ -4,7 +4,7 @@
 
 use predicates::prelude::*;
 use predicates::str::contains;
-use rewardsync::sandbox::SandboxConfig;
+use rewardsync_sandbox::SandboxConfig;
 
 use crate::common::{Live, Workdir};
 

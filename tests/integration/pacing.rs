@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use rewardsync::sandbox::SandboxConfig;
+use rewardsync_sandbox::SandboxConfig;
 
 use crate::common::{Live, Workdir};
 

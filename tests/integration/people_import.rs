@@ -3,7 +3,7 @@
 //! unresolved (and found next run once they exist), an ambiguous candidate, a denied scope
 //! stopping the run before any reward is sent, and a body by e-mails hashing as by ids.
 
-use rewardsync::sandbox::{Directory, SandboxConfig, Scope, ScopeSet, TalentPool};
+use rewardsync_sandbox::{Directory, SandboxConfig, Scope, ScopeSet, TalentPool};
 
 use crate::common::{Live, Workdir};
 

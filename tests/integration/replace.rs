@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use predicates::str::contains;
-use rewardsync::sandbox::{FaultSettings, SandboxConfig};
+use rewardsync_sandbox::{FaultSettings, SandboxConfig};
 
 use crate::common::{Live, Workdir, check_text, signal_and_wait};
 

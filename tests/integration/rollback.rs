@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use predicates::str::contains;
-use rewardsync::sandbox::SandboxConfig;
+use rewardsync_sandbox::SandboxConfig;
 
 use crate::common::{Live, Workdir, signal_and_wait};
 

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use rewardsync::sandbox::{
-    self, Clock, Directory, Employee, FaultPlan, FaultSettings, Sandbox, SandboxConfig,
+use rewardsync_sandbox::{
+    self as sandbox, Clock, Directory, Employee, FaultPlan, FaultSettings, Sandbox, SandboxConfig,
 };
 use serde_json::{Value, json};
 

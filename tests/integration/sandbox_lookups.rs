@@ -7,8 +7,9 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use rewardsync::sandbox::{
-    self, Clock, Directory, FaultSettings, Sandbox, SandboxConfig, Scope, ScopeSet, TalentPool,
+use rewardsync_sandbox::{
+    self as sandbox, Clock, Directory, FaultSettings, Sandbox, SandboxConfig, Scope, ScopeSet,
+    TalentPool,
 };
 use serde_json::{Value, json};
 

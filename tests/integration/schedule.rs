@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
 use predicates::str::contains;
-use rewardsync::sandbox::{FaultSettings, SandboxConfig};
+use rewardsync_sandbox::{FaultSettings, SandboxConfig};
 
 use crate::common::{Live, Workdir, signal_and_wait};
 

@@ -11,9 +11,9 @@ use serde::Serialize;
 use super::arena::{Addr, Arena};
 use super::key_index::KeyIndex;
 use super::packed;
+use super::reward_body::RewardBody;
 use super::symbols::Symbols;
 use super::totals::Totals;
-use crate::reward::RewardBody;
 
 /// A stored reward as the inspection report shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -245,7 +245,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
-    use crate::reward::{Amount, Bonus, Cash};
+    use crate::reward_body::{Amount, Bonus, Cash};
 
     /// A hasher that gives every key the same hash: only the key comparison tells them apart.
     #[derive(Debug, Clone, Default)]

@@ -108,7 +108,7 @@ fn digest_number(key: &str, attempt: u32, field: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::identity::well_formed;
+    use crate::identity::well_formed;
 
     #[test]
     fn same_identifier_same_employee_and_given_values_are_kept() {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::feishu::UserIdType;
+pub use super::user_id_type::UserIdType;
 
 use super::mobile;
 

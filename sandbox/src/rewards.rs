@@ -1,6 +1,7 @@
-//! External referral rewards: the import endpoint (validated with the crate's own
-//! `RewardBody` rules, idempotent by `external_id`) and the delete endpoint, over the
-//! [`RewardStore`] and the per-referrer [`Totals`] that the account assets report.
+//! External referral rewards: the import endpoint (validated by the sandbox's own reading
+//! of Feishu's page, [`RewardBody::check`], idempotent by `external_id`) and the delete
+//! endpoint, over the [`RewardStore`] and the per-referrer [`Totals`] that the account
+//! assets report.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -10,7 +11,7 @@ use serde::Serialize;
 use super::AppState;
 use super::params::{self, QueryMap};
 use super::reply::{Reply, code};
-use crate::reward::RewardBody;
+use super::reward_body::RewardBody;
 
 pub use super::reward_store::{RewardRecord, RewardStore, StoreFull};
 pub use super::totals::{Sum, Totals};

@@ -14,8 +14,8 @@ use super::AppState;
 use super::directory::{Employee, UserIdType};
 use super::params::{self, QueryMap};
 use super::reply::{Reply, code};
+use super::reward_body::Amount;
 use super::rewards::{Sum, Totals};
-use crate::reward::Amount;
 
 /// Account status 1: enabled.
 pub const STATUS_ENABLED: i64 = 1;

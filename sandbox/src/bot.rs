@@ -12,8 +12,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use base64::Engine;
+use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde_json::Value;
+use sha2::Sha256;
 
 use super::AppState;
 use super::reply::Reply;
@@ -104,8 +107,6 @@ impl Bots {
     }
 }
 
-use crate::notify::sign::signature;
-
 /// Why a body is not a message the bot can post, if it is not.
 fn malformed(body: &Value) -> Option<String> {
     let Some(object) = body.as_object() else {
@@ -150,10 +151,29 @@ fn check_signature(body: &Value, secret: &str, now: u64) -> Result<(), &'static 
     if at.abs_diff(now) > TIMESTAMP_WINDOW {
         return Err("timestamp out of range");
     }
-    if sign != signature(&timestamp, secret) {
+    if !signed_with(secret, &timestamp, sign) {
         return Err("invalid signature");
     }
     Ok(())
+}
+
+/// True when `sign` is the signature the custom bot's documentation (`api/people-and-more.md`
+/// §4) defines for `timestamp` and `secret`: base64 of HMAC-SHA256 keyed with
+/// `timestamp + "\n" + secret` over an empty message.
+///
+/// The sandbox checks it the way a server should rather than by rebuilding the sender's
+/// text: it decodes `sign` (strict standard base64, so a sign spelled any other way fails,
+/// as a different string would) and compares the MAC in constant time.
+fn signed_with(secret: &str, timestamp: &str, sign: &str) -> bool {
+    let Ok(claimed) = base64::engine::general_purpose::STANDARD.decode(sign) else {
+        return false;
+    };
+    let key = format!("{timestamp}\n{secret}");
+    // HMAC takes a key of any length, so this never fails; if it did, nothing is signed.
+    let Ok(mac) = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()) else {
+        return false;
+    };
+    mac.verify_slice(&claimed).is_ok()
 }
 
 /// `POST /open-apis/bot/v2/hook/:token`.
@@ -224,6 +244,66 @@ pub async fn hook(State(state): State<AppState>, Path(token): Path<String>, body
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Known signatures, computed outside Rust with Python's standard library:
+    /// `base64.b64encode(hmac.new(f"{ts}\n{secret}".encode(), b"", hashlib.sha256).digest())`.
+    /// The first is the pair the client's own test pins too.
+    const KNOWN: [(&str, &str, &str); 5] = [
+        (
+            "1599360473",
+            "test",
+            "NVcdmaRhTlOqmXksontxmKEP4AYWAMD5VOczwSqarks=",
+        ),
+        (
+            "1700000000",
+            "s3",
+            "eadg3K8D5pJHina1SanWPdQUcpqxvN+0kGvFxsngPzI=",
+        ),
+        (
+            "1700000000",
+            "other",
+            "ORIobdxDoyfJgF2JaJQm+b1UbGPKnBTTUqskMcSEgi4=",
+        ),
+        (
+            "1699996399",
+            "s3",
+            "kV3oc7iVA8/kO+ouDxghptjtQtrf9aqiUXBnypfx0Ec=",
+        ),
+        (
+            "1700000000",
+            "密钥",
+            "cyn+2wyXar1IIl3eihT1dIzSxsVv1BFWCgy6prBcWJM=",
+        ),
+    ];
+
+    /// The signature a sender computes, from [`KNOWN`] (the tests sign nothing else).
+    fn signature(timestamp: &str, secret: &str) -> String {
+        KNOWN
+            .iter()
+            .find(|(t, s, _)| (*t, *s) == (timestamp, secret))
+            .map(|(_, _, sign)| (*sign).to_owned())
+            .unwrap_or_else(|| panic!("no known signature for {timestamp} and {secret}"))
+    }
+
+    #[test]
+    fn the_documented_signature_is_accepted_and_nothing_else() {
+        for (timestamp, secret, sign) in KNOWN {
+            assert!(signed_with(secret, timestamp, sign), "{timestamp} {secret}");
+            assert!(!signed_with("x", timestamp, sign), "{timestamp} {secret}");
+            assert!(!signed_with(secret, "1", sign), "{timestamp} {secret}");
+        }
+        let (timestamp, secret, sign) = KNOWN[1];
+        // The same bytes spelled otherwise: no padding, a line break, URL-safe letters.
+        for respelled in [
+            sign.trim_end_matches('='),
+            &format!("{sign}\n"),
+            &sign.replace('+', "-").replace('/', "_"),
+            "",
+            "not base64 at all",
+        ] {
+            assert!(!signed_with(secret, timestamp, respelled), "{respelled:?}");
+        }
+    }
 
     #[test]
     fn a_signature_is_checked_against_the_secret_and_the_hour() {

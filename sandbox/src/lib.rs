@@ -6,6 +6,11 @@
 //! It answers the people lookups (users and talents by e-mail or mobile) as well. Users rehearse a migration against it; the
 //! integration tests run the importer against it in-process.
 //!
+//! It is a crate of its own and shares no types with the importer (`rewardsync`): it reads
+//! requests as Feishu's documentation describes them ([`reward_body`], [`user_id_type`],
+//! the bot's signature in [`bot`]), so a misreading of the documentation in the client
+//! meets a second reading here instead of agreeing with itself.
+//!
 //! [`start`] binds and serves it; [`app`] builds the router alone.
 
 pub mod accounts;
@@ -28,6 +33,7 @@ mod packed;
 pub mod params;
 pub mod people;
 pub mod reply;
+pub mod reward_body;
 mod reward_store;
 pub mod rewards;
 pub mod scope;
@@ -36,6 +42,7 @@ mod symbols;
 pub mod talent_lookup;
 pub mod talents;
 mod totals;
+pub mod user_id_type;
 pub mod user_lookup;
 mod varint;
 
