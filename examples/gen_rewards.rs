@@ -22,9 +22,9 @@ fn main() -> io::Result<()> {
     let prefix = args.get(1).cloned().unwrap_or_else(|| "GEN".into());
     let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
     if legacy {
-        rewardsync::generate::write_legacy_rows(&mut out, rows, &prefix)?;
+        rewardsync_testdata::write_legacy_rows(&mut out, rows, &prefix)?;
     } else {
-        rewardsync::generate::write_rows(&mut out, rows, &prefix)?;
+        rewardsync_testdata::write_rows(&mut out, rows, &prefix)?;
     }
     out.flush()
 }

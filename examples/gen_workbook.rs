@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         std::process::exit(2);
     };
     let prefix = args.next().unwrap_or_else(|| "GEN".into());
-    let header: Vec<&str> = rewardsync::generate::HEADER.split(',').collect();
+    let header: Vec<&str> = rewardsync_testdata::HEADER.split(',').collect();
     let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
 
     let mut book = Workbook::new();
@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         sheet.write_string(0, column as u16, *name)?;
     }
     for i in 0..rows {
-        let line = rewardsync::generate::row(i, &prefix);
+        let line = rewardsync_testdata::row(i, &prefix);
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(line.as_bytes());

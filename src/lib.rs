@@ -28,5 +28,3 @@ pub mod commands;
 pub mod problem;
 pub mod reward;
 pub mod text;
-
-pub mod generate;

@@ -2,11 +2,10 @@
 
 use std::process::ExitCode;
 
-mod cli;
 mod cmd;
 
 use clap::Parser;
-use cli::Cli;
+use cmd::Cli;
 use rewardsync::report::exit::Exit;
 
 /// Rows are allocated on the checking threads and freed on the calling one: mimalloc does

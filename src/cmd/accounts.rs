@@ -1,12 +1,15 @@
 //! `rewardsync accounts …`: referral reward accounts in bulk.
 
-use rewardsync::notify::Notifier;
 use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
 
-use crate::cli::{AccountIdsArgs, AccountsCommand, AssetsArgs, ReconcileArgs, RegisterArgs};
+use clap::{Args, Subcommand};
+
+use super::options::{EncodingArg, LedgerArgs, NotifyArgs, TargetArgs, UserIdTypeArg};
 use rewardsync::commands::accounts::actions::{self, Action};
 use rewardsync::commands::accounts::assets::{self, AccountAssets, ImportedSums};
 use rewardsync::commands::accounts::register::{self, RegisterOptions};
+use rewardsync::notify::Notifier;
 use rewardsync::read::account_files::read_account_ids;
 use rewardsync::read::source::EncodingChoice;
 use rewardsync::report::Reserved;
@@ -15,6 +18,113 @@ use rewardsync::report::summary::Outcome;
 use rewardsync::reward::RewardBody;
 use rewardsync::run::Opened;
 use rewardsync::text::server_text;
+
+/// `rewardsync accounts …`.
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Register a reward account for every row of a CSV (email and/or mobile_code +
+    /// mobile_number; other columns are carried through), at the documented 100 per minute.
+    Register(RegisterArgs),
+    /// Enable accounts (10 per second).
+    Enable(AccountIdsArgs),
+    /// Deactivate accounts (100 per minute).
+    Deactivate(AccountIdsArgs),
+    /// Balances at a glance: status, referrer, confirmed and paid points and cash.
+    Assets(AssetsArgs),
+    /// For every registered account, the rewards the ledger imported for its referrer
+    /// beside the account's balance.
+    Reconcile(ReconcileArgs),
+}
+
+/// `accounts register`.
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// The CSV of employees to register.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Text encoding of FILE (as for rewards).
+    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8, value_name = "E")]
+    pub encoding: EncodingArg,
+
+    /// Write the result here (the input columns plus account_id, status, error_code,
+    /// error_message, log_id) instead of stdout.
+    #[arg(long, value_name = "OUT.csv")]
+    pub output: Option<PathBuf>,
+
+    /// Resend rows Feishu refused in an earlier run.
+    #[arg(long)]
+    pub retry_failed: bool,
+
+    /// No progress output.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// Account ids, given as arguments or in a file (one per line, or a CSV with an
+/// `account_id` column such as `accounts register` writes).
+#[derive(Debug, Args)]
+pub struct AccountIdsArgs {
+    /// Account ids.
+    #[arg(value_name = "ID", required_unless_present = "file")]
+    pub ids: Vec<String>,
+
+    /// Read the account ids from this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "ids")]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `accounts assets`.
+#[derive(Debug, Args)]
+pub struct AssetsArgs {
+    #[command(flatten)]
+    pub ids: AccountIdsArgs,
+
+    /// Which id type the referrer's id is shown as.
+    #[arg(long, value_enum, default_value_t = UserIdTypeArg::OpenId, value_name = "T")]
+    pub user_id_type: UserIdTypeArg,
+
+    /// Write CSV here (or JSON, with --json) instead of the table on stdout.
+    #[arg(long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// JSON instead of a table or CSV.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `accounts reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Which id type `referral_user_id` held when the rewards were imported.
+    #[arg(long, value_enum, default_value_t = UserIdTypeArg::OpenId, value_name = "T")]
+    pub user_id_type: UserIdTypeArg,
+
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
 
 /// Runs an accounts subcommand.
 pub fn run(command: AccountsCommand) -> anyhow::Result<Exit> {

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::Args;
 
 use super::import::print_plan;
-use crate::cli::DemoArgs;
 use rewardsync::commands::import::{self, ImportOptions};
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
 use rewardsync::read::mapping::{InputOptions, MapFile};
@@ -21,6 +21,14 @@ use rewardsync::run::Session;
 use rewardsync::run::engine::RetryPolicy;
 use rewardsync::run::progress::ProgressMode;
 use rewardsync_sandbox::{self as sandbox, SandboxConfig, SandboxState, TalentPool, TalentSource};
+
+/// `rewardsync demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// No progress bar or progress lines.
+    #[arg(long)]
+    pub no_progress: bool,
+}
 
 /// The legacy export the demo imports (written by `examples/gen_legacy_samples.rs`), built
 /// into the binary so the demo runs from anywhere.

@@ -1,12 +1,79 @@
 //! `rewardsync import FILE`: send every valid row exactly once, resumably.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
-use crate::cli::ImportArgs;
+use clap::Args;
+
+use super::options::{InputArgs, LedgerArgs, NotifyArgs, PaceArgs, TargetArgs, UserIdTypeArg};
 use rewardsync::commands::import::{self, ImportOptions, Plan};
 use rewardsync::notify::Notifier;
 use rewardsync::report::exit::Exit;
 use rewardsync::text::counted;
+
+/// `rewardsync import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+
+    /// Show the plan and the first bodies it would send; touch neither network nor ledger.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub pace: PaceArgs,
+
+    /// What referral_user_id (and the other user ids) hold.
+    #[arg(long, value_enum, default_value_t = UserIdTypeArg::OpenId, value_name = "T")]
+    pub user_id_type: UserIdTypeArg,
+
+    /// After the run, write every invalid and failed row to OUT.csv (original columns,
+    /// plus `line` and `errors`), to fix and import again.
+    #[arg(long, value_name = "OUT.csv")]
+    pub errors: Option<PathBuf>,
+
+    /// Resend rows the server refused in an earlier run.
+    #[arg(long)]
+    pub retry_failed: bool,
+
+    /// Replace rows changed since they were imported (a reward confirmed, then paid; an
+    /// amount corrected): each is imported under the next revision of its external_id
+    /// (`ID~r2`, `ID~r3`, …), and the earlier reward is deleted once Feishu holds it.
+    /// Without it they are reported as conflicts and not sent.
+    #[arg(long)]
+    pub replace_changed: bool,
+
+    /// With --replace-changed: refuse the run (exit 2, before anything is sent) when it
+    /// would replace more than N rewards, so a broken export cannot rewrite the tenant.
+    #[arg(long, default_value_t = rewardsync::commands::import::DEFAULT_MAX_REPLACEMENTS, value_name = "N")]
+    pub max_replacements: u64,
+
+    /// Look up resigned employees too (referrers of historic rewards often have left).
+    #[arg(long)]
+    pub include_resigned: bool,
+
+    /// Look every person of the file up again, whatever the ledger remembers of them.
+    #[arg(long)]
+    pub refresh_people: bool,
+
+    /// Print one JSON object (counts by outcome, reasons, elapsed seconds, rate) on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress bar or progress lines.
+    #[arg(long)]
+    pub no_progress: bool,
+}
 
 /// How many bodies `--dry-run` shows.
 const DRY_RUN_BODIES: usize = 3;
@@ -30,15 +97,7 @@ pub fn run(args: ImportArgs, notifier: Option<&Notifier>) -> anyhow::Result<Exit
     if args.dry_run {
         return dry_run(&args, &options);
     }
-    let session = super::session(
-        &args.target,
-        super::Pace {
-            rate: Some(args.rate),
-            concurrency: args.concurrency,
-            retries: args.retries,
-            no_progress: args.no_progress,
-        },
-    )?;
+    let session = super::session(&args.target, args.pace.pace(args.no_progress))?;
     let json = args.json;
     let summary = import::run(&session, &options, &mut |plan| {
         if !json {

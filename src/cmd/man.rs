@@ -2,12 +2,24 @@
 //! line itself (roff, by clap_mangen).
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use anyhow::Context;
+use clap::Args;
 use clap::CommandFactory;
 
-use crate::cli::{Cli, ManArgs};
+use super::Cli;
 use rewardsync::report::exit::Exit;
+
+/// `rewardsync man`.
+#[derive(Debug, Args)]
+#[command(after_help = "Read it with: man -l <(rewardsync man)")]
+pub struct ManArgs {
+    /// Write rewardsync.1 and one page per subcommand (rewardsync-import.1, …) into DIR
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
 
 /// Prints the main page, or writes every page into `--dir`.
 pub fn run(args: ManArgs) -> anyhow::Result<Exit> {

@@ -4,13 +4,16 @@
 
 pub mod accounts;
 pub mod completions;
+#[cfg(feature = "sandbox")]
 pub mod demo;
 pub mod export;
 pub mod import;
 pub mod man;
 pub mod map;
+pub mod options;
 pub mod rollback;
 pub mod runs;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod status;
 pub mod validate;
@@ -19,7 +22,9 @@ use std::io::{self, Write};
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Command, NotifyArgs, TargetArgs};
+use clap::{Parser, Subcommand};
+
+use options::{NotifyArgs, TargetArgs};
 use rewardsync::feishu::{Client, ClientOptions, Secret, Target};
 use rewardsync::notify::{Delivery, Notifier, Outcome};
 use rewardsync::report::exit::Exit;
@@ -27,6 +32,64 @@ use rewardsync::report::summary::Summary;
 use rewardsync::run::Session;
 use rewardsync::run::engine::RetryPolicy;
 use rewardsync::run::progress::ProgressMode;
+
+/// Import referral rewards into Feishu Hire (飞书招聘) and manage referral reward accounts.
+#[derive(Debug, Parser)]
+#[command(name = "rewardsync", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a rewards CSV against every rule, without sending anything.
+    Validate(validate::ValidateArgs),
+    /// Import a rewards CSV into Feishu Hire: every valid row exactly once, resumable.
+    Import(import::ImportArgs),
+    /// Mapping files for legacy exports: `map suggest FILE` writes one.
+    #[command(subcommand)]
+    Map(map::MapCommand),
+    /// Show the ledger: rows by state, the target it belongs to, the last runs.
+    Status(status::StatusArgs),
+    /// Write the ledger's rows as CSV, with reward ids and log ids.
+    Export(export::ExportArgs),
+    /// Referral reward accounts: register, enable, deactivate, check balances, reconcile.
+    #[command(subcommand)]
+    Accounts(accounts::AccountsCommand),
+    /// Delete the rewards a run imported (or named ones), resumably.
+    Rollback(rollback::RollbackArgs),
+    /// List the ledger's runs: id, command, file, start, end, counts, exit code.
+    Runs(runs::RunsArgs),
+    /// Import the legacy sample workbook (people by e-mail and mobile) into an in-process
+    /// sandbox, twice, to show import and resume.
+    #[cfg(feature = "sandbox")]
+    Demo(demo::DemoArgs),
+    /// Run a local, in-memory stand-in for the Feishu endpoints rewardsync calls.
+    #[cfg(feature = "sandbox")]
+    Sandbox(sandbox::SandboxArgs),
+    /// Print a shell completion script on stdout (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write one page per subcommand into a directory.
+    Man(man::ManArgs),
+}
+
+impl Cli {
+    /// True when the command was asked for JSON on stdout (errors then come as JSON too).
+    pub fn json(&self) -> bool {
+        match &self.command {
+            Command::Validate(args) => args.json,
+            Command::Import(args) => args.json,
+            Command::Status(args) => args.json,
+            Command::Runs(args) => args.json,
+            Command::Rollback(args) => args.json,
+            Command::Accounts(accounts::AccountsCommand::Assets(args)) => args.json,
+            Command::Accounts(accounts::AccountsCommand::Reconcile(args)) => args.json,
+            _ => false,
+        }
+    }
+}
 
 /// Runs the command the user typed.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -47,7 +110,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 rollback::run(args, n)
             })
         }
+        #[cfg(feature = "sandbox")]
         Command::Demo(args) => demo::run(args),
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
@@ -57,7 +122,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
 /// The library's input options for what the user typed: the mapping file read, the flags
 /// over its `[source]`.
 pub fn input_options(
-    args: &crate::cli::InputArgs,
+    args: &options::InputArgs,
 ) -> anyhow::Result<rewardsync::read::mapping::InputOptions> {
     let map = args
         .map

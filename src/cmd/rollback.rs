@@ -1,17 +1,58 @@
 //! `rewardsync rollback`: show what a rollback will delete, ask, then run it through the
 //! library's rollback (which settles the selection's doubts and deletes, resumably).
 
-use rewardsync::notify::Notifier;
 use std::io::{self, BufRead, IsTerminal, Write};
 
 use anyhow::Context;
+use clap::Args;
 
-use crate::cli::RollbackArgs;
+use super::options::{LedgerArgs, NotifyArgs, PaceArgs, TargetArgs};
 use rewardsync::commands::rollback::{self, PREVIEW, Preview};
 use rewardsync::ledger::{Ledger, Selection};
+use rewardsync::notify::Notifier;
 use rewardsync::report::exit::Exit;
 use rewardsync::run::Opened;
 use rewardsync::text::counted;
+
+/// `rewardsync rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Delete the rewards this run imported (`rewardsync status` lists runs).
+    #[arg(long, value_name = "RUN_ID", required_unless_present = "external_id")]
+    pub run: Option<i64>,
+
+    /// Delete these rewards, by external_id.
+    #[arg(long, value_name = "ID", num_args = 1.., conflicts_with = "run")]
+    pub external_id: Vec<String>,
+
+    /// Show what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub pace: PaceArgs,
+
+    /// One JSON object on stdout at the end.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress output.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
 
 /// Runs a rollback (or its dry run).
 pub fn run(args: RollbackArgs, notifier: Option<&Notifier>) -> anyhow::Result<Exit> {
@@ -30,15 +71,7 @@ pub fn run(args: RollbackArgs, notifier: Option<&Notifier>) -> anyhow::Result<Ex
             args.ledger.ledger.display()
         );
     }
-    let session = super::session(
-        &args.target,
-        super::Pace {
-            rate: Some(args.rate),
-            concurrency: args.concurrency,
-            retries: args.retries,
-            no_progress: args.no_progress,
-        },
-    )?;
+    let session = super::session(&args.target, args.pace.pace(args.no_progress))?;
     let opened = Opened::open(&session, &args.ledger.ledger)?;
     let preview = rollback::preview(opened.ledger(), &selection)?;
     show(&mut shown_to(args.json), &preview)?;

@@ -3,9 +3,26 @@
 
 use std::io::{self, Write};
 
-use crate::cli::RunsArgs;
+use clap::Args;
+
+use super::options::LedgerArgs;
 use rewardsync::ledger::Run;
 use rewardsync::report::exit::Exit;
+
+/// `rewardsync runs`.
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    /// How many runs, newest first.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+
+    /// Print one JSON array of runs on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Counts worth a column, in the order shown (the keys the commands' summaries use).
 const SHOWN: &[&str] = &[

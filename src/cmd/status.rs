@@ -4,11 +4,23 @@
 
 use std::io::{self, Write};
 
+use clap::Args;
 use serde_json::{Map, Value, json};
 
-use crate::cli::StatusArgs;
+use super::options::LedgerArgs;
 use rewardsync::report::exit::Exit;
 use rewardsync::text::counted;
+
+/// `rewardsync status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    /// Print one JSON object: a count per state under the state's name, target, last runs.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Runs listed.
 const RUNS_SHOWN: usize = 5;

@@ -1,15 +1,38 @@
 //! `rewardsync validate FILE`: check every row against every rule, send nothing.
 
 use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
 
 use anyhow::Context;
+use clap::Args;
 
-use crate::cli::{InputArgs, ValidateArgs};
+use super::options::InputArgs;
 use rewardsync::read::mapping::RewardFile;
 use rewardsync::read::source::SourceKind;
 use rewardsync::read::validate::{Row, Validator, check_rows};
 use rewardsync::report::exit::Exit;
 use rewardsync::report::{ErrorsFile, FileCounts, JsonReport, ProblemReport, Reserved, TextReport};
+
+/// `rewardsync validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Write every invalid row to OUT.csv: its original columns plus `line` and `errors`.
+    /// Fix the rows in that file and validate or import it as it is.
+    #[arg(long, value_name = "OUT.csv")]
+    pub errors: Option<PathBuf>,
+
+    /// Print one JSON object (counts and per-row errors) on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show what each converted value of the first N rows (default 5) was read as: labels,
+    /// human times, money strings, Excel's wrappers. Check them before importing.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "5")]
+    pub explain: Option<usize>,
+}
 
 /// Validates the file; exit 0 when every row is valid, 1 when some are not.
 pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {

@@ -660,7 +660,7 @@ impl Ledger {
     /// Calls `each` for every row in a state (all rows with `None`), in ledger order.
     pub fn for_each_entry(
         &self,
-        status: Option<&str>,
+        status: Option<Status>,
         mut each: impl FnMut(&Entry) -> Result<(), std::io::Error>,
     ) -> Result<Result<(), std::io::Error>, LedgerError> {
         let mut stmt = self
@@ -672,7 +672,9 @@ impl Ledger {
                  FROM rewards WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
-        let mut rows = stmt.query([status]).map_err(|e| self.sql(e))?;
+        let mut rows = stmt
+            .query([status.map(Status::as_str)])
+            .map_err(|e| self.sql(e))?;
         while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
             let entry = (|| -> rusqlite::Result<Entry> {
                 Ok(Entry {

@@ -222,7 +222,7 @@ impl Workdir {
     /// Writes `rows` generated valid rows to `name`.
     pub fn generated(&self, name: &str, rows: u64, prefix: &str) -> PathBuf {
         let mut text = Vec::new();
-        rewardsync::generate::write_rows(&mut text, rows, prefix).expect("generate");
+        rewardsync_testdata::write_rows(&mut text, rows, prefix).expect("generate");
         self.create(name, text)
     }
 

@@ -275,8 +275,8 @@ fn an_errors_file_that_cannot_be_written_is_refused_before_anything_is_sent() {
 fn failures_are_summarised_by_code_with_feishus_message_and_the_first_lines() {
     let live = Live::fast();
     let wrk = Workdir::new();
-    let mut text = format!("{}\n", rewardsync::generate::HEADER);
-    text.push_str(&rewardsync::generate::row(0, "OK"));
+    let mut text = format!("{}\n", rewardsync_testdata::HEADER);
+    text.push_str(&rewardsync_testdata::row(0, "OK"));
     text.push('\n');
     for i in 0..7 {
         text.push_str(&format!(

@@ -413,8 +413,8 @@ fn failed_rows_go_to_the_errors_file_and_are_retried_only_when_asked() {
     let wrk = Workdir::new();
     let text = format!(
         "{}\n{}\nNOBODY-1,ou_not_an_employee,7214000000000000001,,,1,1,100,,,2,,,,,\nBAD-1,ou_x,,,,9,1,100,,,2,,,,,\n",
-        rewardsync::generate::HEADER,
-        rewardsync::generate::row(0, "OK")
+        rewardsync_testdata::HEADER,
+        rewardsync_testdata::row(0, "OK")
     );
     wrk.create("in.csv", text);
     live.command(
@@ -535,7 +535,7 @@ fn a_file_of_many_chunks_is_planned_in_order_and_its_duplicates_stay_out() {
     });
     let wrk = Workdir::new();
     let mut text = Vec::new();
-    rewardsync::generate::write_rows(&mut text, 3_000, "MANY").unwrap();
+    rewardsync_testdata::write_rows(&mut text, 3_000, "MANY").unwrap();
     let text = String::from_utf8(text).unwrap();
     let ids: Vec<&str> = text
         .lines()

@@ -1,7 +1,9 @@
-//! The layout's one rule that a compiler does not check (issue 20, ARCHITECTURE.md): no
-//! import cycle between the top-level modules of the library (nor between the stages of
-//! reading), so that each module can be read, tested and changed knowing only the ones
-//! below it. A `use crate::X` (outside comments) in module M is an edge M → X.
+//! The layout's rules that a compiler does not check (issue 20, ARCHITECTURE.md): no
+//! import cycle between the top-level modules of a crate (the library, the sandbox, the
+//! binary's commands, the stages of reading), so that each module can be read, tested and
+//! changed knowing only the ones below it; and the importer and the sandbox share nothing,
+//! so a mistake in one cannot hide the same mistake in the other. A `use crate::X`
+//! (outside comments) in module M is an edge M → X.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -100,12 +102,59 @@ fn cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 }
 
 #[test]
-fn no_import_cycle_between_the_top_level_modules_nor_the_stages_of_reading() {
-    for (dir, prefix) in [("src", "crate::"), ("src/read", "crate::read::")] {
+fn no_import_cycle_between_the_top_level_modules_of_a_crate() {
+    for (dir, prefix) in [
+        ("src", "crate::"),
+        ("src/read", "crate::read::"),
+        ("src/cmd", "super::"),
+        ("sandbox/src", "crate::"),
+    ] {
         let edges = edges(&repo_path(dir), prefix);
         assert!(edges.len() > 4, "{dir}: {edges:?}");
         assert_eq!(cycle(&edges), None, "{dir}: {edges:#?}");
     }
+}
+
+/// The files at or under `dir` (relative to the repository) whose code names `name`.
+fn naming(dir: &str, name: &str) -> Vec<String> {
+    let mut files = Vec::new();
+    collect(&repo_path(dir), &mut files);
+    let mut found: Vec<String> = files
+        .iter()
+        .filter(|file| {
+            std::fs::read_to_string(file)
+                .expect("a source file")
+                .lines()
+                .any(|l| !l.trim_start().starts_with("//") && l.contains(name))
+        })
+        .map(|file| file.display().to_string())
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn the_importer_and_the_sandbox_share_nothing() {
+    // The library never names the sandbox: only the binary's `sandbox` and `demo` commands
+    // (behind the `sandbox` feature) do.
+    let library: Vec<String> = naming("src", "rewardsync_sandbox")
+        .into_iter()
+        .filter(|f| !f.contains("/src/cmd/") && !f.ends_with("/src/main.rs"))
+        .collect();
+    assert_eq!(library, Vec::<String>::new());
+    for command in naming("src/cmd", "rewardsync_sandbox") {
+        assert!(
+            command.ends_with("/demo.rs") || command.ends_with("/sandbox.rs"),
+            "{command} names the sandbox, but only `demo` and `sandbox` are built with it"
+        );
+    }
+    assert_eq!(naming("sandbox/src", "rewardsync::"), Vec::<String>::new());
+    assert_eq!(
+        naming("sandbox/src", "rewardsync_testdata"),
+        Vec::<String>::new()
+    );
+    // Test data is not shipped: nothing of the library or the binary names it.
+    assert_eq!(naming("src", "rewardsync_testdata"), Vec::<String>::new());
 }
 
 #[test]

@@ -290,9 +290,9 @@ fn a_mapping_file_mistake_names_its_line() {
 fn generated_legacy_rows_give_the_generated_canonical_bodies() {
     let rows = 240;
     let mut canonical = Vec::new();
-    rewardsync::generate::write_rows(&mut canonical, rows, "G").unwrap();
+    rewardsync_testdata::write_rows(&mut canonical, rows, "G").unwrap();
     let mut legacy = Vec::new();
-    rewardsync::generate::write_legacy_rows(&mut legacy, rows, "G").unwrap();
+    rewardsync_testdata::write_legacy_rows(&mut legacy, rows, "G").unwrap();
     let canonical = bodies(&check_text(
         "c.csv",
         std::str::from_utf8(&canonical).unwrap(),
