@@ -13,38 +13,42 @@
 //!
 //! [`start`] binds and serves it; [`app`] builds the router alone.
 
-pub mod accounts;
-mod arena;
-pub mod auth;
-pub mod bot;
-pub mod clock;
-pub mod control;
-pub mod directory;
-pub mod endpoint;
-pub mod faults;
-pub mod gate;
-pub mod identity;
-pub mod inspect;
-mod key_index;
-pub mod limit;
-pub mod made_up;
-pub mod mobile;
-mod packed;
-pub mod params;
-pub mod people;
-pub mod reply;
-pub mod reward_body;
-mod reward_store;
-pub mod rewards;
-pub mod scope;
+// How it serves: its connection loop, the catalogue of endpoints, what every call passes
+// (token, rate limit, scope, injected faults), parameters in and Feishu's envelope out.
 pub mod server;
-mod symbols;
-pub mod talent_lookup;
-pub mod talents;
-mod totals;
+pub mod endpoint;
+pub mod gate;
+pub mod auth;
+pub mod limit;
+pub mod scope;
+pub mod faults;
+pub mod clock;
+pub mod params;
+pub mod reply;
+
+// Feishu's endpoints, each read from its documentation, not from the importer.
+pub mod reward_body;
 pub mod user_id_type;
+pub mod rewards;
+pub mod accounts;
 pub mod user_lookup;
-mod varint;
+pub mod talent_lookup;
+pub mod bot;
+
+// Whom it knows: employees and talents, given or made up.
+pub mod people;
+pub mod directory;
+pub mod talents;
+pub mod made_up;
+pub mod identity;
+pub mod mobile;
+
+// What it holds: rewards packed compactly enough for millions.
+mod store;
+
+// Its own switches and what it shows, for tests and rehearsals.
+pub mod control;
+pub mod inspect;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};

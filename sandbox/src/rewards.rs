@@ -13,8 +13,8 @@ use super::params::{self, QueryMap};
 use super::reply::{Reply, code};
 use super::reward_body::RewardBody;
 
-pub use super::reward_store::{RewardRecord, RewardStore, StoreFull};
-pub use super::totals::{Sum, Totals};
+pub use crate::store::reward_store::{RewardRecord, RewardStore, StoreFull};
+pub use crate::store::totals::{Sum, Totals};
 
 #[derive(Serialize)]
 struct Created {

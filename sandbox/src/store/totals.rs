@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::reward_body::{BONUS_CASH, BONUS_POINTS, RewardBody, STAGE_CONFIRMED, STAGE_PAID};
+use crate::reward_body::{BONUS_CASH, BONUS_POINTS, RewardBody, STAGE_CONFIRMED, STAGE_PAID};
 
 /// Points and cash per currency, summed exactly.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -11,9 +11,9 @@ use serde::Serialize;
 use super::arena::{Addr, Arena};
 use super::key_index::KeyIndex;
 use super::packed;
-use super::reward_body::RewardBody;
 use super::symbols::Symbols;
 use super::totals::Totals;
+use crate::reward_body::RewardBody;
 
 /// A stored reward as the inspection report shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -10,9 +10,9 @@
 
 use rust_decimal::Decimal;
 
-use super::reward_body::{Amount, Bonus, Cash, RewardBody};
 use super::symbols::Symbols;
 use super::varint::{self, Reader};
+use crate::reward_body::{Amount, Bonus, Cash, RewardBody};
 
 /// Bytes that do not decode as a packed reward (they were not written by [`encode`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
