@@ -17,22 +17,22 @@
 
 mod amount;
 mod civil;
+mod contact;
 mod currency;
 mod excel;
 mod id;
 mod labels;
 mod number;
-mod person;
 mod points;
 mod time;
 mod zone;
 
 pub use amount::{Amount, amount, amount_from_number};
+pub use contact::{MAINLAND, Mobile, email, mobile};
 pub use currency::currency;
 pub use id::{ID_MAX_NUMBER_DIGITS, id_from_number, id_text};
 pub use labels::{EnumField, enum_from_number, enum_value};
 pub use number::{looks_scientific, normalize_digits};
-pub use person::{MAINLAND, Mobile, email, mobile};
 pub use points::{points, points_from_number};
 pub use time::{
     DayMonthReadings, ReadTime, Reading, TimeError, TimeInput, TimeSettings, check_date_format,

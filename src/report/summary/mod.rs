@@ -5,9 +5,9 @@
 //! The words differ by command (a row is "imported", a reward "deleted", an account
 //! "registered"): a [`Vocabulary`] names them, so the same summary reads right for each.
 
-mod text;
+mod print;
 
-pub use text::{print, print_end};
+pub use print::{print, print_end};
 
 use std::collections::BTreeMap;
 use std::time::Duration;

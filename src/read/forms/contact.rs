@@ -1,4 +1,4 @@
-//! People as a legacy export names them (SPEC §2.3): an e-mail address or a mobile number,
+//! Contacts as a legacy export writes them (SPEC §2.3): an e-mail address or a mobile number,
 //! checked offline and put in the one form a lookup sends. Mobiles lose their spaces,
 //! dashes and parentheses; a mainland number (11 digits from 1, with or without `+86`,
 //! `0086` or `86`) becomes its bare 11 digits; any other number must carry `+` and its
