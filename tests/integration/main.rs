@@ -1,6 +1,7 @@
 //! The one integration test binary (see `autotests = false` in Cargo.toml).
 
 mod accounts;
+mod body_agreement;
 mod common;
 mod corpus;
 mod demo;
