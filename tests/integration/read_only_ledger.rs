@@ -116,6 +116,21 @@ fn status_runs_and_export_read_a_ledger_in_a_directory_the_user_cannot_write() {
     assert_eq!(export.status.code(), Some(0), "{}", text(&export));
     let rows = String::from_utf8_lossy(&export.stdout);
     assert_eq!(rows.matches(",imported,").count(), 3, "{rows}");
+    // `--status` takes every state the ledger has, by the name `status` shows it under.
+    for state in rewardsync::ledger::Status::ALL {
+        let export = as_user(
+            &wrk,
+            &[&["export", "--status", state.as_str()][..], &ledger].concat(),
+        );
+        assert_eq!(export.status.code(), Some(0), "{state}: {}", text(&export));
+        let rows = String::from_utf8_lossy(&export.stdout);
+        let expected = if state == rewardsync::ledger::Status::Imported {
+            3
+        } else {
+            0
+        };
+        assert_eq!(rows.lines().skip(1).count(), expected, "{state}: {rows}");
+    }
 
     // Read without writing a byte: no log or index was left beside it.
     assert_eq!(names(&wrk.path("ledger")), ["rewardsync.db"]);
