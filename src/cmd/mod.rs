@@ -44,9 +44,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a rewards CSV against every rule, without sending anything.
+    /// Check a rewards file (a CSV or a workbook) against every rule, without sending anything.
     Validate(validate::ValidateArgs),
-    /// Import a rewards CSV into Feishu Hire: every valid row exactly once, resumable.
+    /// Import a rewards file (a CSV or a workbook) into Feishu Hire: every valid row exactly
+    /// once, resumable.
     Import(import::ImportArgs),
     /// Mapping files for legacy exports: `map suggest FILE` writes one.
     #[command(subcommand)]

@@ -8,7 +8,6 @@ use clap::Args;
 
 use super::options::InputArgs;
 use rewardsync::read::mapping::RewardFile;
-use rewardsync::read::source::SourceKind;
 use rewardsync::read::validate::{Row, Validator, check_rows};
 use rewardsync::report::exit::Exit;
 use rewardsync::report::{ErrorsFile, FileCounts, JsonReport, ProblemReport, Reserved, TextReport};
@@ -42,7 +41,10 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     let mut report: Box<dyn ProblemReport> = if args.json {
         Box::new(JsonReport::new(stdout, reader.origin(), reader.kind())?)
     } else {
-        Box::new(TextReport::new(stdout, reader.origin()))
+        Box::new(
+            TextReport::new(stdout, reader.origin())
+                .with_errors_file(args.errors.as_ref().map(|p| p.display().to_string())),
+        )
     };
     let mut errors_file = match &args.errors {
         Some(path) => Some(ErrorsFile::create(
@@ -53,10 +55,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     };
 
     // What the errors file calls the rows' places, as `--errors` writes it.
-    let position = match reader.kind() {
-        SourceKind::Csv(_) => "line",
-        SourceKind::Workbook(_) => "row",
-    };
+    let position = reader.kind().position_word();
     let mut validator = Validator::for_file(&reader).explaining(args.explain.unwrap_or(0));
     let mut summary = FileCounts::default();
     // Checked on every core, reported in file order.

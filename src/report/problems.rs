@@ -80,6 +80,8 @@ pub struct TextReport<W: Write> {
     shown: usize,
     hidden_errors: u64,
     hidden_warnings: u64,
+    /// The errors file being written (`--errors`), which holds every invalid row.
+    errors_file: Option<String>,
 }
 
 impl<W: Write> TextReport<W> {
@@ -91,7 +93,14 @@ impl<W: Write> TextReport<W> {
             shown: 0,
             hidden_errors: 0,
             hidden_warnings: 0,
+            errors_file: None,
         }
+    }
+
+    /// Says that every invalid row is being written to `path`, instead of how to get them.
+    pub fn with_errors_file(mut self, path: Option<String>) -> Self {
+        self.errors_file = path;
+        self
     }
 }
 
@@ -127,9 +136,13 @@ impl<W: Write> ProblemReport for TextReport<W> {
 
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
         if self.hidden_errors + self.hidden_warnings > 0 {
+            let all = match &self.errors_file {
+                Some(path) => format!("{path} holds every invalid row with its errors"),
+                None => "--errors OUT.csv writes every invalid row with its errors".to_owned(),
+            };
             writeln!(
                 self.out,
-                "… and {} more errors and {} more warnings not shown; --errors OUT.csv writes every invalid row with its errors",
+                "… and {} more errors and {} more warnings not shown; {all}",
                 self.hidden_errors, self.hidden_warnings
             )?;
         }

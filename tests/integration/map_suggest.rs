@@ -245,7 +245,7 @@ fn ambiguous_dates_get_a_commented_date_format_that_reads_them_once_uncommented(
     assert_eq!(map.source.date_format, None, "never decided for the user");
     assert!(
         text.contains(
-            "# date_format = \"%m/%d/%Y\"  # 确认日期 has 2 dates whose day and month could be either way round; month first, as \"1/13/2024\" can only be read"
+            "# date_format = \"%m/%d/%Y\"  # 确认日期 has 2 dates whose day and month could be either way round; month first, as \"1/13/2024\" on line 3 can only be read"
         ),
         "{text}"
     );
@@ -261,6 +261,25 @@ fn ambiguous_dates_get_a_commented_date_format_that_reads_them_once_uncommented(
     let uncommented = text.replace("# date_format", "date_format");
     let (code, stdout) = validate(&wrk, "dates.csv", &uncommented);
     assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn dates_that_read_both_ways_name_the_row_of_their_example() {
+    let wrk = Workdir::new();
+    wrk.create(
+        "both.csv",
+        "奖励ID,内推人ID,投递ID,奖励类型,奖励状态,积分,确认日期\n\
+         E1,ou_1,a1,入职,已确认,100,\n\
+         E2,ou_2,a2,入职,已确认,100,3/4/2024\n\
+         E3,ou_3,a3,入职,已确认,100,5/6/2024\n",
+    );
+    let (text, _) = suggest(&wrk, &["both.csv"]);
+    assert!(
+        text.contains(
+            "确认日期 has 2 dates whose day and month could be either way round; every one reads both ways (e.g. \"3/4/2024\" on line 3)"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

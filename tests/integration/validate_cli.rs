@@ -305,9 +305,19 @@ fn text_report_shows_50_problems_then_counts() {
         .code(1)
         .stdout(contains("many.csv:51: column stage").and(contains("many.csv:52:").not()))
         .stdout(contains(
-            "… and 10 more errors and 0 more warnings not shown",
+            "… and 10 more errors and 0 more warnings not shown; --errors OUT.csv writes every invalid row with its errors",
         ))
         .stdout(contains("60 rows: 0 valid, 60 invalid"));
+    // With --errors the rows are being written already: the report says where, not how.
+    wrk.command(&["validate", "many.csv", "--errors", "fix-me.csv"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "… and 10 more errors and 0 more warnings not shown; fix-me.csv holds every invalid row with its errors",
+        ))
+        .stdout(contains("--errors OUT.csv").not());
+    let fixed = std::fs::read_to_string(wrk.path("fix-me.csv")).unwrap();
+    assert_eq!(fixed.lines().count(), 61, "{fixed}");
 }
 
 /// A header as wide as a sheet can be (16,384 columns): every message that lists the
@@ -606,4 +616,16 @@ fn a_mapping_that_contradicts_itself_is_refused_naming_its_lines() {
         !stdout.contains("line 3, column 币种 (currency_type)"),
         "USD is the file's own: {stdout}"
     );
+}
+
+#[test]
+fn the_help_of_validate_and_import_says_a_workbook_is_read_too() {
+    let wrk = Workdir::new();
+    for command in ["validate", "import"] {
+        wrk.command(&[command, "--help"])
+            .assert()
+            .code(0)
+            .stdout(contains("a rewards file (a CSV or a workbook)"))
+            .stdout(contains("rewards CSV").not());
+    }
 }

@@ -260,6 +260,7 @@ pub fn suggest(path: &Path, options: &SourceOptions) -> Result<Suggestion, Sugge
             .iter()
             .filter(|(_, draft)| draft.stats.dates.count > 0)
             .map(|(column, draft)| (column.name.as_str(), &draft.stats.dates)),
+        source.kind().position_word(),
     );
     let values = [EnumField::RuleType, EnumField::BonusType, EnumField::Stage]
         .into_iter()
@@ -960,7 +961,7 @@ impl Stats {
             },
             Kind::Currency => matches!(cell, Cell::Text(text) if forms::currency(text).is_ok()),
             Kind::Amount => self.amount(cell),
-            Kind::Time => self.time(cell),
+            Kind::Time => self.time(cell, record.row),
         };
         if read {
             self.read += 1;
@@ -1013,7 +1014,7 @@ impl Stats {
         }
     }
 
-    fn time(&mut self, cell: Cell<'_>) -> bool {
+    fn time(&mut self, cell: Cell<'_>, row: u64) -> bool {
         let input = match cell {
             Cell::Text(text) => TimeInput::Text(text),
             Cell::Number(n) => TimeInput::Number(n),
@@ -1043,7 +1044,7 @@ impl Stats {
                     {
                         // Once a date_format reads it, it is a time without an offset.
                         self.needs_zone.get_or_insert_with(|| echo(text));
-                        self.dates.add(text, &readings);
+                        self.dates.add(text, row, &readings);
                         true
                     }
                     _ => false,
@@ -1166,11 +1167,11 @@ fn place(field: EnumField, text: &str) -> Placed {
 #[derive(Debug, Default, Clone)]
 struct DayMonth {
     count: u64,
-    /// The first such value, echoed.
-    example: Option<String>,
+    /// The first such value, echoed, and its row.
+    example: Option<(String, u64)>,
     /// A value that can only be month first, and one that can only be day first.
-    only_month_first: Option<String>,
-    only_day_first: Option<String>,
+    only_month_first: Option<(String, u64)>,
+    only_day_first: Option<(String, u64)>,
     /// The formats of the first value (month first, day first), and whether later values
     /// were written another way (with a time, another separator).
     formats: Option<(String, String)>,
@@ -1178,15 +1179,16 @@ struct DayMonth {
 }
 
 impl DayMonth {
-    fn add(&mut self, text: &str, readings: &forms::DayMonthReadings) {
+    fn add(&mut self, text: &str, row: u64, readings: &forms::DayMonthReadings) {
         self.count += 1;
-        self.example.get_or_insert_with(|| echo(text));
+        self.example.get_or_insert_with(|| (echo(text), row));
         match (readings.month_first, readings.day_first) {
             (Some(_), None) => {
-                self.only_month_first.get_or_insert_with(|| echo(text));
+                self.only_month_first
+                    .get_or_insert_with(|| (echo(text), row));
             }
             (None, Some(_)) => {
-                self.only_day_first.get_or_insert_with(|| echo(text));
+                self.only_day_first.get_or_insert_with(|| (echo(text), row));
             }
             _ => {}
         }
@@ -1209,7 +1211,12 @@ struct Dates {
 }
 
 impl Dates {
-    fn of<'a>(columns: impl Iterator<Item = (&'a str, &'a DayMonth)>) -> Option<Dates> {
+    /// `position` is what the file calls a row (`line`, `row`), to say where a date stands.
+    fn of<'a>(
+        columns: impl Iterator<Item = (&'a str, &'a DayMonth)>,
+        position: &str,
+    ) -> Option<Dates> {
+        let at = |(text, row): &(String, u64)| format!("{text} on {position} {row}");
         let mut names = Vec::new();
         let mut all = DayMonth::default();
         for (name, dates) in columns {
@@ -1232,8 +1239,10 @@ impl Dates {
             all.other_forms |= dates.other_forms;
         }
         let (month_first, day_first) = all.formats.clone()?;
-        let example = all.example.clone().unwrap_or_default();
-        let (format, why) = match (&all.only_month_first, &all.only_day_first) {
+        let example = all.example.as_ref().map(at).unwrap_or_default();
+        let only_month_first = all.only_month_first.as_ref().map(at);
+        let only_day_first = all.only_day_first.as_ref().map(at);
+        let (format, why) = match (&only_month_first, &only_day_first) {
             (Some(m), Some(d)) => (
                 month_first,
                 format!(
