@@ -11,10 +11,10 @@ use rewardsync::commands::accounts::assets::{self, AccountAssets, ImportedSums};
 use rewardsync::commands::accounts::register::{self, RegisterOptions};
 use rewardsync::notify::Notifier;
 use rewardsync::read::account_files::read_account_ids;
-use rewardsync::read::source::EncodingChoice;
-use rewardsync::report::Reserved;
+use rewardsync::read::source::{Encoding, EncodingChoice};
 use rewardsync::report::exit::Exit;
 use rewardsync::report::summary::Outcome;
+use rewardsync::report::{EncodedWriter, Reserved};
 use rewardsync::reward::RewardBody;
 use rewardsync::run::Opened;
 use rewardsync::text::server_text;
@@ -160,19 +160,23 @@ fn register(args: RegisterArgs, notifier: Option<&Notifier>) -> anyhow::Result<E
         ledger: args.ledger.ledger.clone(),
         retry_failed: args.retry_failed,
     };
-    let (summary, rows) = register::run(&session, &options)?;
+    let register::Registered {
+        summary,
+        rows,
+        encoding,
+    } = register::run(&session, &options)?;
     let written = match output {
         Some(reserved) => {
             // Whole or not at all: written beside the path, then put in its place.
             let path = reserved.path().to_owned();
             let mut staged = reserved.stage()?;
-            write_rows(BufWriter::new(&mut staged), &rows)
+            write_rows(BufWriter::new(&mut staged), &rows, encoding)
                 .map_err(|e| super::LocalFailure(format!("{path}: cannot write: {e}")))?;
             staged.commit()?;
             true
         }
         None => {
-            write_rows(io::stdout().lock(), &rows)?;
+            write_rows(io::stdout().lock(), &rows, encoding)?;
             false
         }
     };
@@ -198,8 +202,10 @@ fn register(args: RegisterArgs, notifier: Option<&Notifier>) -> anyhow::Result<E
     Ok(exit)
 }
 
-fn write_rows(out: impl Write, rows: &[Vec<String>]) -> anyhow::Result<()> {
-    let mut csv = csv::Writer::from_writer(out);
+/// Writes the result rows as CSV in the input's encoding (its byte-order mark too, without
+/// which Excel shows a UTF-8 file's Chinese garbled).
+fn write_rows(out: impl Write, rows: &[Vec<String>], encoding: Encoding) -> anyhow::Result<()> {
+    let mut csv = csv::Writer::from_writer(EncodedWriter::starting(out, encoding)?);
     for row in rows {
         csv.write_record(row)?;
     }

@@ -10,8 +10,9 @@ use std::path::Path;
 
 use crate::problem::{Problem, Rule, Violation};
 use crate::read::forms::looks_scientific;
-use crate::read::mapping::MappingError;
-use crate::read::source::{EncodingChoice, Origin, Source, SourceError, SourceOptions, echo_all};
+use crate::read::source::{
+    Encoding, EncodingChoice, Origin, Source, SourceError, SourceKind, SourceOptions, echo_all,
+};
 use crate::text::{self, echo};
 
 /// What stops an accounts file from being read (exit 2, nothing sent): the reader's
@@ -20,8 +21,14 @@ use crate::text::{self, echo};
 pub enum AccountFileError {
     #[error(transparent)]
     Source(#[from] SourceError),
-    #[error(transparent)]
-    Mapping(#[from] MappingError),
+    #[error(
+        "{path}: no column to register by: a registration CSV needs a column email, or mobile_code and mobile_number, or all three; the header has: {found}. Name the columns so (other columns are carried through to the result)"
+    )]
+    NoContactColumn {
+        path: String,
+        /// The header's names, echoed.
+        found: String,
+    },
     #[error("{path}: the file is empty; {expected}")]
     EmptyFile {
         path: String,
@@ -153,13 +160,10 @@ impl AccountReader {
         };
         let (email, code, number) = (find("email"), find("mobile_code"), find("mobile_number"));
         if email.is_none() && number.is_none() {
-            return Err(MappingError::MissingColumns {
+            return Err(AccountFileError::NoContactColumn {
                 path: csv.origin().to_string(),
-                missing: "email or mobile_number (with mobile_code)".into(),
-                plural: "",
                 found: echo_all(csv.names()),
-            }
-            .into());
+            });
         }
         Ok(AccountReader {
             csv,
@@ -173,6 +177,15 @@ impl AccountReader {
     /// The file's name as shown in messages.
     pub fn path(&self) -> &str {
         &self.csv.origin().file
+    }
+
+    /// The file's encoding, as read.
+    pub fn encoding(&self) -> Encoding {
+        match self.csv.kind() {
+            SourceKind::Csv(encoding) => encoding,
+            // Excel opens a UTF-8 CSV right only with a byte-order mark.
+            SourceKind::Workbook(_) => Encoding::Utf8 { bom: true },
+        }
     }
 
     /// Where the rows come from.

@@ -324,10 +324,8 @@ impl ErrorsFile {
                 // Excel opens a UTF-8 CSV right only with a byte-order mark.
                 SourceKind::Workbook(_) => (Encoding::Utf8 { bom: true }, b','),
             };
-            let mut out = EncodedWriter::new(BufWriter::new(staged.handle()?), encoding);
-            if encoding == (Encoding::Utf8 { bom: true }) {
-                out.write_all("\u{feff}".as_bytes()).map_err(fail)?;
-            }
+            let out = EncodedWriter::starting(BufWriter::new(staged.handle()?), encoding)
+                .map_err(fail)?;
             Output::Csv(Box::new(
                 csv::WriterBuilder::new()
                     .flexible(true)
@@ -461,6 +459,14 @@ impl<W: Write> EncodedWriter<W> {
             encoding,
             pending: Vec::new(),
         }
+    }
+
+    /// Wraps `inner`, starting a file: its byte-order mark first when the encoding has one.
+    pub fn starting(mut inner: W, encoding: Encoding) -> io::Result<Self> {
+        if encoding == (Encoding::Utf8 { bom: true }) {
+            inner.write_all("\u{feff}".as_bytes())?;
+        }
+        Ok(EncodedWriter::new(inner, encoding))
     }
 }
 

@@ -117,6 +117,58 @@ fn register_reports_each_row_and_reuses_an_existing_account() {
 }
 
 #[test]
+fn the_result_is_written_in_the_inputs_encoding_byte_order_mark_included() {
+    let live = Live::start(rewardsync_sandbox::SandboxConfig {
+        reward_rate: 1000,
+        ..Default::default()
+    });
+    let wrk = Workdir::new();
+    let rows = "工号,姓名,email\nE1,张伟,zhang.wei@example.com\n";
+    // As Excel saves "CSV UTF-8": a byte-order mark, without which Excel garbles Chinese.
+    wrk.create("emp.csv", format!("\u{feff}{rows}"));
+    register(&live, &wrk, "out.csv").assert().code(0);
+    let out = std::fs::read(wrk.path("out.csv")).unwrap();
+    assert!(
+        out.starts_with("\u{feff}工号,姓名,email,account_id".as_bytes()),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    assert!(String::from_utf8_lossy(&out).contains("E1,张伟,zhang.wei@example.com,"));
+
+    // As Excel on Chinese Windows saves "CSV": GBK in, GBK out.
+    let (gbk, _, _) = encoding_rs::GB18030.encode(rows);
+    wrk.create("emp.csv", gbk.as_ref());
+    live.command(
+        &wrk,
+        &[
+            "accounts",
+            "register",
+            "emp.csv",
+            "--encoding",
+            "gbk",
+            "--output",
+            "gbk.csv",
+            "--no-progress",
+        ],
+    )
+    .assert()
+    .code(0);
+    let out = std::fs::read(wrk.path("gbk.csv")).unwrap();
+    let (text, _, malformed) = encoding_rs::GB18030.decode(&out);
+    assert!(
+        !malformed && std::str::from_utf8(&out).is_err(),
+        "GBK bytes, not UTF-8"
+    );
+    assert!(text.starts_with("工号,姓名,email,account_id"), "{text}");
+
+    // Plain UTF-8 stays plain.
+    wrk.create("emp.csv", rows);
+    register(&live, &wrk, "plain.csv").assert().code(0);
+    let out = std::fs::read(wrk.path("plain.csv")).unwrap();
+    assert!(out.starts_with("工号".as_bytes()));
+}
+
+#[test]
 fn registration_resumes_after_kill_and_never_registers_a_row_twice() {
     let live = Live::fast();
     let wrk = Workdir::new();

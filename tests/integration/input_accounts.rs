@@ -219,3 +219,20 @@ fn an_empty_registration_file_says_what_it_should_hold() {
         "{err}"
     );
 }
+
+#[test]
+fn a_registration_file_without_contact_columns_says_which_it_needs_and_suggests_no_mapping() {
+    let wrk = Workdir::new();
+    let path = wrk.create("emp.csv", "工号,姓名,手机\nA1,张伟,13800138000\n");
+    let err = AccountReader::open(&path, EncodingChoice::Utf8)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            "emp.csv: no column to register by: a registration CSV needs a column email, or mobile_code and mobile_number, or all three; the header has: \"工号\", \"姓名\", \"手机\". Name the columns so (other columns are carried through to the result)"
+        ),
+        "{err}"
+    );
+    // `accounts register` has no --map.
+    assert!(!err.contains("--map"), "{err}");
+}

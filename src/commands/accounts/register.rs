@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::feishu::{Account, Family, Request};
 use crate::ledger::{AccountState, Ledger, LedgerError, Registration, RunKind};
 use crate::read::account_files::AccountFileError;
-use crate::read::source::EncodingChoice;
+use crate::read::source::{Encoding, EncodingChoice};
 use crate::report::summary::{Outcome, Place, Reasons, Summary, Vocabulary};
 use crate::run::engine::{Attempted, Tried};
 use crate::run::{Opened, PAGE, Phase, Recorded, Session, StepError};
@@ -46,14 +46,23 @@ pub enum RegisterError {
     Ledger(#[from] LedgerError),
 }
 
-/// Registers every valid row; returns the summary and the result rows (the input's header
-/// and columns, plus account_id, status, error_code, error_message, log_id).
-pub fn run(
-    session: &Session,
-    options: &RegisterOptions,
-) -> Result<(Summary, Vec<Vec<String>>), RegisterError> {
+/// What a registration gives back: how it ended, and the result rows to write.
+pub struct Registered {
+    /// How the run ended.
+    pub summary: Summary,
+    /// The input's header and columns, plus account_id, status, error_code, error_message,
+    /// log_id.
+    pub rows: Vec<Vec<String>>,
+    /// The input's encoding, byte-order mark included: the result is written in it, so the
+    /// program that wrote the input (Excel) reads the result back as it reads the input.
+    pub encoding: Encoding,
+}
+
+/// Registers every valid row.
+pub fn run(session: &Session, options: &RegisterOptions) -> Result<Registered, RegisterError> {
     let mut reader = AccountReader::open(&options.file, options.encoding)?;
     let file = reader.path().to_owned();
+    let encoding = reader.encoding();
     let mut run = Opened::open(session, &options.ledger)?.begin(
         RunKind::AccountsRegister,
         WORDS,
@@ -137,7 +146,11 @@ pub fn run(
             .call_blocking(move |ledger| Ok(result_rows(ledger, &path, encoding)))??;
         Ok(())
     });
-    Ok((run.finish(), result))
+    Ok(Registered {
+        summary: run.finish(),
+        rows: result,
+        encoding,
+    })
 }
 
 /// Registrations in doubt from any run (`in_doubt`), or this run's planned ones.
