@@ -2,67 +2,99 @@
 //! each `user_id_type`, and who a mobile number or email registers as a referral account.
 //! Read from a CSV (`samples/employees.csv` is built in as the default), whose optional
 //! `resigned` column marks employees who left (the people lookup hides them unless asked);
-//! made-up employees are appended to it at run time (see `people`).
+//! a roster that gives people only by e-mail or mobile (an HR export has no Feishu ids) gets
+//! their ids made up as a stranger's are, so the same person always has the same ids.
+//! Made-up employees are appended to it at run time (see `people`).
 
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+pub use super::employee::Employee;
 pub use super::user_id_type::UserIdType;
 
-use super::mobile;
+use super::identity::Handle;
+use super::{made_up, mobile};
 
 /// The built-in directory: `samples/employees.csv`.
 const SAMPLE: &str = include_str!("../../samples/employees.csv");
 
-/// One employee: a row of the directory CSV.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Employee {
-    /// Tenant-wide user id.
-    pub user_id: String,
-    /// The app's open id.
-    pub open_id: String,
-    /// The developer's union id.
-    pub union_id: String,
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-    /// Work email.
-    pub email: String,
-    /// Mobile country code, without `+` (e.g. `86`).
-    pub mobile_code: String,
-    /// Mobile number.
-    pub mobile_number: String,
-}
-
-impl Employee {
-    /// The employee's id under a `user_id_type`.
-    pub fn id(&self, kind: UserIdType) -> &str {
-        match kind {
-            UserIdType::OpenId => &self.open_id,
-            UserIdType::UnionId => &self.union_id,
-            UserIdType::UserId => &self.user_id,
-        }
-    }
-}
-
-/// A directory row: the eight [`Employee`] columns and the optional `resigned` one.
+/// A directory row: any of the eight [`Employee`] columns (`name` for `name_zh`), and the
+/// optional `resigned` one. A row needs an id, an e-mail or a mobile; what it lacks of the
+/// ids is made up from what it gives.
 #[derive(Debug, Deserialize)]
 struct Row {
+    #[serde(default)]
     user_id: String,
+    #[serde(default)]
     open_id: String,
+    #[serde(default)]
     union_id: String,
+    #[serde(default, alias = "name")]
     name_zh: String,
+    #[serde(default)]
     name_en: String,
+    #[serde(default)]
     email: String,
+    #[serde(default)]
     mobile_code: String,
+    #[serde(default)]
     mobile_number: String,
     #[serde(default)]
     resigned: Option<String>,
+}
+
+/// The columns a row may name a person by.
+const PERSON_COLUMNS: [&str; 5] = ["user_id", "open_id", "union_id", "email", "mobile_number"];
+
+impl Row {
+    /// The employee this row gives, its missing ids made up from what it gives (as
+    /// [`made_up::employee`] would for a stranger named so); `None` when it names no one.
+    fn employee(self) -> Option<Employee> {
+        let mut given = Vec::new();
+        for (kind, id) in [
+            (UserIdType::UserId, &self.user_id),
+            (UserIdType::OpenId, &self.open_id),
+            (UserIdType::UnionId, &self.union_id),
+        ] {
+            if !id.is_empty() {
+                given.push(Handle::Id(kind, id));
+            }
+        }
+        if !self.email.is_empty() {
+            given.push(Handle::Email(&self.email));
+        }
+        if !self.mobile_number.is_empty() {
+            given.push(Handle::Mobile {
+                code: Some(self.mobile_code.as_str()).filter(|c| !c.is_empty()),
+                number: &self.mobile_number,
+            });
+        }
+        if given.is_empty() {
+            return None;
+        }
+        let made_up = made_up::employee(&given, 0);
+        let or_made_up = |given: String, made_up: String| {
+            if given.is_empty() { made_up } else { given }
+        };
+        let named = !self.name_zh.is_empty() || !self.name_en.is_empty();
+        Some(Employee {
+            user_id: or_made_up(self.user_id, made_up.user_id),
+            open_id: or_made_up(self.open_id, made_up.open_id),
+            union_id: or_made_up(self.union_id, made_up.union_id),
+            // A name given in one language is not translated into the other.
+            name_zh: if named { self.name_zh } else { made_up.name_zh },
+            name_en: if named { self.name_en } else { made_up.name_en },
+            // Only what was given: a made-up e-mail or mobile would answer a lookup the
+            // roster never allowed.
+            email: self.email,
+            mobile_code: self.mobile_code,
+            mobile_number: self.mobile_number,
+        })
+    }
 }
 
 /// Reads a `resigned` cell: empty, `false`, `0`, `no` are active; `true`, `1`, `yes` resigned.
@@ -92,6 +124,22 @@ pub enum DirectoryError {
         line: u64,
         /// The cause.
         source: csv::Error,
+    },
+    /// The header names no column a person can be known by.
+    #[error(
+        "the directory's header ({found}) has no column to know a person by: give user_id, open_id, union_id, email or mobile_number (with mobile_code); ids not given are made up from the e-mail or mobile"
+    )]
+    NoPersonColumn {
+        /// The header, as written.
+        found: String,
+    },
+    /// A row gives no id, e-mail or mobile.
+    #[error(
+        "directory line {line}: names no one: give a user_id, open_id, union_id, email or mobile_number"
+    )]
+    NoOne {
+        /// The 1-based line number.
+        line: u64,
     },
     /// A `resigned` cell is neither true nor false.
     #[error("directory line {line}: resigned {value:?} is not one of true, false, 1, 0, yes, no")]
@@ -174,8 +222,8 @@ impl Directory {
             .with_source(DirectorySource::BuiltIn)
     }
 
-    /// Reads a directory CSV (header row with the eight `Employee` columns, and optionally
-    /// `resigned`).
+    /// Reads a directory CSV: a header row naming any of the eight `Employee` columns (at
+    /// least one to know a person by), and optionally `resigned`.
     pub fn from_reader(reader: impl Read) -> Result<Directory, DirectoryError> {
         let mut csv = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
@@ -186,6 +234,11 @@ impl Directory {
             source,
         };
         let headers = csv.headers().map_err(row_error)?.clone();
+        if !headers.iter().any(|name| PERSON_COLUMNS.contains(&name)) {
+            return Err(DirectoryError::NoPersonColumn {
+                found: headers.iter().collect::<Vec<_>>().join(","),
+            });
+        }
         for record in csv.records() {
             let record = record.map_err(row_error)?;
             let line = record.position().map_or(0, |p| p.line());
@@ -197,16 +250,7 @@ impl Directory {
                     line,
                     value: row.resigned.clone().unwrap_or_default(),
                 })?;
-            let employee = Employee {
-                user_id: row.user_id,
-                open_id: row.open_id,
-                union_id: row.union_id,
-                name_zh: row.name_zh,
-                name_en: row.name_en,
-                email: row.email,
-                mobile_code: row.mobile_code,
-                mobile_number: row.mobile_number,
-            };
+            let employee = row.employee().ok_or(DirectoryError::NoOne { line })?;
             directory.push_with(employee, left);
         }
         Ok(directory)
@@ -336,6 +380,56 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_roster_without_ids_gets_the_ids_a_stranger_named_so_would_get() {
+        // An HR export: names, e-mails and mobiles, no Feishu ids.
+        let roster = "name,email,mobile_code,mobile_number\n\
+                      张伟,zhang.wei@corp.example,,\n\
+                      李娜,,86,13800138000\n";
+        let directory = Directory::from_reader(roster.as_bytes()).unwrap();
+        let [zhang, li] = directory.employees() else {
+            panic!("{:?}", directory.employees());
+        };
+        assert_eq!(
+            (zhang.name_zh.as_str(), zhang.name_en.as_str()),
+            ("张伟", "")
+        );
+        assert_eq!(zhang.email, "zhang.wei@corp.example");
+        assert_eq!(
+            (zhang.mobile_code.as_str(), zhang.mobile_number.as_str()),
+            ("", "")
+        );
+        let stranger = made_up::employee(&[Handle::Email("zhang.wei@corp.example")], 0);
+        assert_eq!(
+            (&zhang.user_id, &zhang.open_id, &zhang.union_id),
+            (&stranger.user_id, &stranger.open_id, &stranger.union_id)
+        );
+        assert!(li.open_id.starts_with("ou_") && li.open_id != zhang.open_id);
+        assert_eq!(li.email, "", "no e-mail is made up for a roster row");
+        // Found by what the roster gave, and by the ids made up for it.
+        let again = Directory::from_reader(roster.as_bytes()).unwrap();
+        assert_eq!(
+            again.employees(),
+            directory.employees(),
+            "the same ids every time"
+        );
+    }
+
+    #[test]
+    fn a_directory_that_names_no_one_says_which_columns_it_needs() {
+        let err = Directory::from_reader("工号,姓名\nA1,张伟\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the directory's header (工号,姓名) has no column to know a person by: give user_id, open_id, union_id, email or mobile_number (with mobile_code); ids not given are made up from the e-mail or mobile"
+        );
+        let err =
+            Directory::from_reader("name,email\n张伟,a@b.example\n李娜,\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "directory line 3: names no one: give a user_id, open_id, union_id, email or mobile_number"
+        );
+    }
 
     #[test]
     fn sample_loads_with_its_shared_mobile() {

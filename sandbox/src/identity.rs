@@ -2,7 +2,7 @@
 //! makes up an employee for anyone it has not met, so this one rule decides between "a
 //! person the sandbox may make up" and "a typo the real Feishu would refuse" (1002002).
 
-use super::directory::UserIdType;
+use super::user_id_type::UserIdType;
 
 /// Someone named in a request, as one identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,6 +38,7 @@ pub mod bot;
 // Whom it knows: employees and talents, given or made up.
 pub mod people;
 pub mod directory;
+pub mod employee;
 pub mod talents;
 pub mod made_up;
 pub mod identity;

@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-use super::directory::{Employee, UserIdType};
+use super::employee::Employee;
 use super::identity::Handle;
+use super::user_id_type::UserIdType;
 
 /// The domain of made-up e-mail addresses (under the reserved `example.com`).
 pub const EMAIL_DOMAIN: &str = "sandbox.example.com";

@@ -110,8 +110,9 @@ fn directory_help() -> String {
         .map(|e| format!(", e.g. {}", e.email))
         .unwrap_or_default();
     format!(
-        "Employees CSV (user_id, open_id, union_id, name_zh, name_en, email, mobile_code, \
-         mobile_number; optionally resigned = true/false): the sandbox then knows exactly these people \
+        "Employees CSV (user_id, open_id, union_id, name_zh or name, name_en, email, mobile_code, \
+         mobile_number, each optional but one to know a person by: ids not given are made up from \
+         the e-mail or mobile; optionally resigned = true/false): the sandbox then knows exactly these people \
          and refuses anyone else as Feishu does; the user lookup returns resigned ones only with \
          include_resigned. Without it: the {} built-in sample employees (samples/employees.csv{example}), \
          plus anyone else named by a well-formed id, e-mail or mobile, made up on first sight",
