@@ -629,3 +629,39 @@ fn the_help_of_validate_and_import_says_a_workbook_is_read_too() {
             .stdout(contains("rewards CSV").not());
     }
 }
+
+/// SPEC §2.4: an application_id Excel destroyed, on a row that names its candidate another
+/// way too, says how to use that column instead; a row without one says only what broke.
+#[test]
+fn a_destroyed_application_id_beside_a_talent_mobile_says_to_use_the_mobile() {
+    let wrk = Workdir::new();
+    wrk.create(
+        "export.csv",
+        "奖励编号,内推人ID,投递ID,候选人手机,奖励类型,奖励状态,积分\n\
+         E1,ou_1,7.22E+18,13800138000,入职,已确认,100\n\
+         E2,ou_2,7.22E+18,,入职,已确认,100\n",
+    );
+    wrk.create(
+        "map.toml",
+        "[columns]\nexternal_id = \"奖励编号\"\nreferral_user_id = \"内推人ID\"\napplication_id = \"投递ID\"\ntalent_mobile = \"候选人手机\"\n",
+    );
+    wrk.command(&["validate", "export.csv", "--map", "map.toml"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "export.csv:2: column 投递ID (application_id): \"7.22E+18\" is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again; this row also names the candidate in column 候选人手机 (talent_mobile): to use it instead, leave the ids out with ignore_columns = [\"投递ID\"] in the mapping file's [source]",
+        ))
+        .stdout(contains(
+            "export.csv:3: column 投递ID (application_id): \"7.22E+18\" is an id that Excel turned into scientific notation, which loses its digits; format the column as Text in Excel and export again\n",
+        ));
+    // Followed, the advice reads the row by its mobile (and the other row has no candidate).
+    wrk.create(
+        "map.toml",
+        "[source]\nignore_columns = [\"投递ID\"]\n[columns]\nexternal_id = \"奖励编号\"\nreferral_user_id = \"内推人ID\"\ntalent_mobile = \"候选人手机\"\n",
+    );
+    wrk.command(&["validate", "export.csv", "--map", "map.toml"])
+        .assert()
+        .code(1)
+        .stdout(contains("export.csv:2:").not())
+        .stdout(contains("export.csv: 2 rows: 1 valid, 1 invalid"));
+}

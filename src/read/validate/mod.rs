@@ -573,6 +573,37 @@ impl<'a> Cells<'a> {
         }
     }
 
+    /// An application_id Excel destroyed, on a row that also names its candidate by
+    /// talent_id, talent_email or talent_mobile (SPEC §2.4): its message says how to use
+    /// that column instead.
+    fn advise_the_other_candidate_column(&mut self) {
+        let mapping = self.row.mapping();
+        let Some(other) = [Field::TalentId, Field::TalentEmail, Field::TalentMobile]
+            .into_iter()
+            .find(|&field| self.in_file(field))
+        else {
+            return;
+        };
+        let Some(header) = mapping
+            .column_of(Field::ApplicationId)
+            .and_then(|i| mapping.header().get(i))
+        else {
+            return;
+        };
+        let advice = format!(
+            "; this row also names the candidate in column {}: to use it instead, leave the ids out with ignore_columns = [{}] in the mapping file's [source]",
+            mapping.name_of(other),
+            crate::read::mapping::file::toml_string(header)
+        );
+        let column = mapping.name_of(Field::ApplicationId).to_owned();
+        if let Some(problem) = self.problems.iter_mut().rev().find(|p| {
+            p.column.as_deref() == Some(column.as_str())
+                && matches!(p.rule, Rule::ScientificNotation | Rule::IdAsNumber)
+        }) {
+            problem.message.push_str(&advice);
+        }
+    }
+
     fn required_id(&mut self, field: Field) -> Got<String> {
         let id = self.id(field);
         if id.is_missing() {
@@ -873,6 +904,11 @@ impl<'a> Cells<'a> {
         }
         let application_id = self.id(Field::ApplicationId);
         let talent = self.person(Role::Talent);
+        if matches!(application_id, Got::Invalid)
+            && matches!(talent, Person::Id(_) | Person::Wanted(_))
+        {
+            self.advise_the_other_candidate_column();
+        }
         if application_id.is_missing() && matches!(talent, Person::Missing) {
             let names = self.mapped_names(&Field::CANDIDATE);
             let message = if names.len() > 2 {

@@ -319,26 +319,7 @@ fn normal(name: &str) -> String {
     crate::read::field::normalize(name.trim()).into_owned()
 }
 
-/// A TOML basic string: `"…"` with `"`, `\` and every control character escaped.
-pub(super) fn toml_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub(super) use crate::read::mapping::file::toml_string;
 
 /// A name for a comment: as it is, unless a control character (a line break would end
 /// the comment) makes it safer quoted and escaped.
