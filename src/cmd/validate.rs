@@ -74,6 +74,12 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
                         .explained(&checked)
                         .context("cannot write the report")?;
                 }
+                if let Some(skip) = &checked.skipped {
+                    report
+                        .skipped(&checked, skip)
+                        .context("cannot write the report")?;
+                    continue;
+                }
                 if !checked.problems.is_empty() {
                     report.row(&checked).context("cannot write the report")?;
                 }

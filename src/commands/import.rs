@@ -27,6 +27,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     already_done: ("already_imported", "already imported"),
     failed: ("failed", "failed"),
     replaced: Some(("replaced", "replaced now")),
+    skipped: Some(("skipped", "skipped")),
 };
 
 /// What to import, and how.
@@ -253,6 +254,7 @@ fn record_plan(summary: &mut Summary, counts: &PlanCounts, reasons: Reasons) {
     summary.count(Outcome::Conflict, counts.conflict);
     summary.count(Outcome::FailedEarlier, counts.previously_failed);
     summary.count(Outcome::Invalid, counts.invalid);
+    summary.count(Outcome::Skipped, counts.skipped);
     summary.count(Outcome::Unresolved, counts.unresolved);
     summary.reasons.merge(reasons);
     summary.extra.insert(
@@ -276,6 +278,10 @@ fn write_errors_file(
     let mut validator = Validator::for_file(&reader);
     while let Some((row, mut checked)) = validator.next(&mut reader)? {
         let unresolved = plan::fill_people(people, &mut checked);
+        if checked.skipped.is_some() {
+            // Not a reward: nothing to fix.
+            continue;
+        }
         if !checked.is_valid() {
             errors.write_checked(&row, &checked)?;
         } else if !unresolved.is_empty() {

@@ -19,6 +19,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     already_done: ("skipped", "nothing to delete"),
     failed: ("refused", "refused"),
     replaced: None,
+    skipped: None,
 };
 
 /// Rows a preview lists before it only counts.

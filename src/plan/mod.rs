@@ -48,6 +48,8 @@ pub struct PlanCounts {
     pub previously_failed: u64,
     /// Rows that break a rule.
     pub invalid: u64,
+    /// Rows that are not rewards (totals and note rows, SPEC §2.4): neither sent nor recorded.
+    pub skipped: u64,
     /// Valid rows naming a person Feishu did not resolve to one id: not sent.
     pub unresolved: u64,
     /// Warnings over all rows.
@@ -306,6 +308,18 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                 source_file: source_file.clone(),
                 source_line: checked.line,
             };
+            if let Some(skip) = &checked.skipped {
+                // Not a reward: nothing recorded, nothing sent, nothing outstanding.
+                counts.skipped += 1;
+                reasons.add(
+                    Outcome::Skipped,
+                    skip.key(),
+                    skip.summary(),
+                    Some(Place::position(word, line_order(checked.line))),
+                );
+                each(&checked, None);
+                continue;
+            }
             if !unresolved.is_empty() {
                 counts.unresolved += 1;
                 add_unresolved(reasons, &unresolved, checked.line, word);

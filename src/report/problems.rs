@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::read::source::{Origin, SourceKind};
-use crate::read::validate::{Checked, Explained, Problem, Severity};
+use crate::read::validate::{Checked, Explained, Problem, Severity, Skip};
 use crate::text::counted;
 
 /// How many problems the text report shows in full before it only counts them.
@@ -23,13 +23,17 @@ pub struct FileCounts {
     pub invalid: u64,
     /// Warnings, over all rows.
     pub warnings: u64,
+    /// Rows that are not rewards (totals and note rows): neither valid nor invalid.
+    pub skipped: u64,
 }
 
 impl FileCounts {
     /// Counts one checked row.
     pub fn add(&mut self, checked: &Checked) {
         self.rows += 1;
-        if checked.is_valid() {
+        if checked.skipped.is_some() {
+            self.skipped += 1;
+        } else if checked.is_valid() {
             self.valid += 1;
         } else {
             self.invalid += 1;
@@ -58,6 +62,8 @@ pub trait ProblemReport {
     /// Reports what the converted values of one row were read as (`--explain`; called
     /// only for rows that have some).
     fn explained(&mut self, checked: &Checked) -> io::Result<()>;
+    /// Reports a row that is skipped, not a reward (called only for those).
+    fn skipped(&mut self, checked: &Checked, skip: &Skip) -> io::Result<()>;
     /// Ends the report with the counts.
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()>;
 }
@@ -134,6 +140,14 @@ impl<W: Write> ProblemReport for TextReport<W> {
         Ok(())
     }
 
+    fn skipped(&mut self, checked: &Checked, skip: &Skip) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "{}: skipped: {skip}",
+            self.origin.at(checked.line)
+        )
+    }
+
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
         if self.hidden_errors + self.hidden_warnings > 0 {
             let all = match &self.errors_file {
@@ -148,11 +162,16 @@ impl<W: Write> ProblemReport for TextReport<W> {
         }
         writeln!(
             self.out,
-            "{}: {}: {} valid, {} invalid, {}",
+            "{}: {}: {} valid, {} invalid, {}{}",
             self.origin,
             counted(summary.rows, "row"),
             summary.valid,
             summary.invalid,
+            if summary.skipped > 0 {
+                format!("{} skipped, ", summary.skipped)
+            } else {
+                String::new()
+            },
             counted(summary.warnings, "warning")
         )?;
         self.out.flush()
@@ -165,6 +184,15 @@ pub struct JsonReport<W: Write> {
     first: bool,
     /// `--explain`'s readings: a few rows, written with the counts.
     explained: Vec<JsonExplained>,
+    /// The rows skipped as no rewards, written with the counts.
+    skipped: Vec<JsonSkipped>,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped {
+    line: u64,
+    rule: &'static str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -209,6 +237,7 @@ impl<W: Write> JsonReport<W> {
             out,
             first: true,
             explained: Vec::new(),
+            skipped: Vec::new(),
         })
     }
 }
@@ -253,9 +282,25 @@ impl<W: Write> ProblemReport for JsonReport<W> {
         Ok(())
     }
 
+    fn skipped(&mut self, checked: &Checked, skip: &Skip) -> io::Result<()> {
+        self.skipped.push(JsonSkipped {
+            line: checked.line,
+            rule: skip.key(),
+            message: skip.to_string(),
+        });
+        Ok(())
+    }
+
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
         let counts = serde_json::to_string(summary)?;
         write!(self.out, "]")?;
+        if !self.skipped.is_empty() {
+            write!(
+                self.out,
+                ",\"skipped_rows\":{}",
+                serde_json::to_string(&self.skipped)?
+            )?;
+        }
         if !self.explained.is_empty() {
             write!(
                 self.out,

@@ -641,7 +641,11 @@ fn count(tally: &Tally, outcomes: &Counted, recorded: Recorded) {
         return;
     };
     let bucket = match outcome {
-        Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone | Outcome::Conflict => &tally.done,
+        Outcome::Done
+        | Outcome::Replaced
+        | Outcome::AlreadyDone
+        | Outcome::Conflict
+        | Outcome::Skipped => &tally.done,
         Outcome::Failed | Outcome::FailedEarlier | Outcome::Invalid | Outcome::Unresolved => {
             &tally.failed
         }

@@ -28,6 +28,7 @@ mod replace;
 mod rollback;
 mod sandbox;
 mod sandbox_lookups;
+mod skipped_rows;
 mod schedule;
 mod server_text;
 mod validate_bodies;

@@ -46,6 +46,7 @@ impl Action {
                 already_done: ("already_enabled", "already enabled"),
                 failed: ("failed", "failed"),
                 replaced: None,
+                skipped: None,
             },
             Action::Deactivate => Vocabulary {
                 noun: "account",
@@ -53,6 +54,7 @@ impl Action {
                 already_done: ("already_deactivated", "already deactivated"),
                 failed: ("failed", "failed"),
                 replaced: None,
+                skipped: None,
             },
         }
     }

@@ -121,6 +121,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     already_done: ("already_read", "already read"),
     failed: ("failed", "failed"),
     replaced: None,
+    skipped: None,
 };
 
 /// Reads the assets of every id (`accounts assets`, `accounts reconcile`): [`fetch`] on

@@ -22,6 +22,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     already_done: ("already_registered", "already registered"),
     failed: ("failed", "failed"),
     replaced: None,
+    skipped: None,
 };
 
 /// What to register, and how.

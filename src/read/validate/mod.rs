@@ -9,6 +9,7 @@
 
 mod parallel;
 mod seen;
+mod skip;
 
 use std::borrow::Cow;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -29,6 +30,7 @@ use crate::text::{self, echo};
 pub use crate::problem::{Problem, Rule, Severity, Violation};
 pub use parallel::{Row, check_rows};
 pub use seen::{Seen, SpillError};
+pub use skip::Skip;
 
 /// What stops the checking of a file's rows: the reader's errors, the duplicate check's
 /// spill that could not be written, a time that needs a zone none was given.
@@ -80,6 +82,9 @@ pub struct Checked {
     /// What each converted value was read as, for a row being explained
     /// ([`Validator::explaining`]); empty otherwise.
     pub explained: Vec<Explained>,
+    /// Why the row is skipped, when it is not a reward (a totals or note row): neither
+    /// valid nor invalid, never sent.
+    pub skipped: Option<Skip>,
 }
 
 impl Checked {
@@ -290,6 +295,19 @@ impl RowRules {
     /// records what each converted value was read as.
     pub fn check(&self, row: Mapped<'_>, explaining: bool) -> Checked {
         let record = row.record();
+        if let Some(skip) = skip::skip_of(record, row.mapping()) {
+            return Checked {
+                line: record.row,
+                // Keys nothing: a totals row's 合计 is no external_id.
+                external_id: String::new(),
+                problems: Vec::new(),
+                body: None,
+                people: Vec::new(),
+                duplicate_of: None,
+                explained: Vec::new(),
+                skipped: Some(skip),
+            };
+        }
         let mut cells = Cells {
             row,
             values: row.values(),
@@ -334,6 +352,7 @@ impl RowRules {
             people: if has_error { Vec::new() } else { cells.people },
             duplicate_of: None,
             explained: cells.explained.unwrap_or_default(),
+            skipped: None,
         }
     }
 }

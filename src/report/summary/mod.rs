@@ -43,11 +43,13 @@ pub enum Outcome {
     InDoubt,
     /// Certainly not carried out: the next run sends it.
     Pending,
+    /// Not a reward (a totals or note row, SPEC §2.4): nothing to do.
+    Skipped,
 }
 
 impl Outcome {
     /// Every outcome, in the order summaries list them.
-    pub const ALL: [Outcome; 10] = [
+    pub const ALL: [Outcome; 11] = [
         Outcome::Done,
         Outcome::Replaced,
         Outcome::AlreadyDone,
@@ -58,13 +60,14 @@ impl Outcome {
         Outcome::Conflict,
         Outcome::InDoubt,
         Outcome::Pending,
+        Outcome::Skipped,
     ];
 
     /// True for outcomes that leave work for the user or the next run (exit 1).
     pub fn is_outstanding(self) -> bool {
         !matches!(
             self,
-            Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone
+            Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone | Outcome::Skipped
         )
     }
 }
@@ -83,6 +86,9 @@ pub struct Vocabulary {
     /// Key and label of [`Outcome::Replaced`], for a command that replaces (None: it never
     /// does, and its JSON has no such key).
     pub replaced: Option<(&'static str, &'static str)>,
+    /// Key and label of [`Outcome::Skipped`], for a command whose input may hold rows that
+    /// are no items (None: it never skips, and its JSON has no such key).
+    pub skipped: Option<(&'static str, &'static str)>,
 }
 
 impl Vocabulary {
@@ -99,6 +105,7 @@ impl Vocabulary {
             Outcome::Conflict => "conflict",
             Outcome::InDoubt => "in_doubt",
             Outcome::Pending => "pending",
+            Outcome::Skipped => self.skipped.map_or("skipped", |s| s.0),
         }
     }
 
@@ -115,6 +122,7 @@ impl Vocabulary {
             Outcome::Conflict => "conflict",
             Outcome::InDoubt => "in doubt",
             Outcome::Pending => "pending",
+            Outcome::Skipped => self.skipped.map_or("skipped", |s| s.1),
         }
     }
 }
@@ -448,7 +456,9 @@ impl Summary {
         object.insert("run_id".into(), json!(self.run_id));
         object.insert("rows".into(), json!(self.items));
         for outcome in Outcome::ALL {
-            if outcome == Outcome::Replaced && self.words.replaced.is_none() {
+            if (outcome == Outcome::Replaced && self.words.replaced.is_none())
+                || (outcome == Outcome::Skipped && self.words.skipped.is_none())
+            {
                 continue;
             }
             object.insert(self.words.key(outcome).into(), json!(self.get(outcome)));
@@ -513,6 +523,7 @@ pub(crate) const TEST_WORDS: Vocabulary = Vocabulary {
     already_done: ("already_imported", "already imported"),
     failed: ("failed", "failed"),
     replaced: Some(("replaced", "replaced now")),
+    skipped: Some(("skipped", "skipped")),
 };
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use crate::report::summary::{End, Group, Outcome, Summary};
 use crate::text::{counted, counted_as};
 
-/// What each outstanding outcome means for the user, after its count.
+/// What each outcome listed with its reasons means for the user, after its count.
 fn meaning(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Failed => "refused by Feishu",
@@ -24,6 +24,7 @@ fn meaning(outcome: Outcome) -> &'static str {
             "their requests may have reached Feishu; the next run settles them (a resend is idempotent)"
         }
         Outcome::Pending => "not sent; the next run sends them",
+        Outcome::Skipped => "not rewards (totals and notes); nothing to do",
         Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone => "",
     }
 }
@@ -101,7 +102,11 @@ pub fn print(out: &mut impl Write, err: &mut impl Write, summary: &Summary) -> i
             counted(summary.retired, "earlier reward")
         )?;
     }
-    for outcome in Outcome::ALL.into_iter().filter(|o| o.is_outstanding()) {
+    // The outstanding, then the skipped rows: listed with their places so a skip is seen.
+    for outcome in Outcome::ALL
+        .into_iter()
+        .filter(|o| o.is_outstanding() || *o == Outcome::Skipped)
+    {
         let n = summary.get(outcome);
         if n == 0 {
             continue;

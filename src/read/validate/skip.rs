@@ -1,0 +1,112 @@
+//! Rows that are not rewards (SPEC §2.4): a totals row (合计, 总计, 小计, 共计, Total,
+//! Subtotal, Sum) that names no person or candidate, and a note row holding only text in
+//! its first cell (制表人：…). They are skipped and counted with their place, never invalid
+//! and never a reason for exit 1.
+
+use std::fmt;
+
+use crate::read::field::Field;
+use crate::read::mapping::Mapping;
+use crate::read::source::{Cell, Record, cell_text};
+use crate::text::{self, echo};
+
+/// The words that open a totals row, compared without case and without a trailing colon.
+const TOTALS: [&str; 7] = ["合计", "总计", "小计", "共计", "total", "subtotal", "sum"];
+
+/// The columns that name a person or the candidate: a row with one of them filled is a
+/// reward, whatever its first cell says.
+const NAMING: [Field; 10] = [
+    Field::ReferralUserId,
+    Field::ReferralUserEmail,
+    Field::ReferralUserMobile,
+    Field::ApplicationId,
+    Field::TalentId,
+    Field::TalentEmail,
+    Field::TalentMobile,
+    Field::CreateUserId,
+    Field::ConfirmUserId,
+    Field::PayUserId,
+];
+
+/// Why a row is skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// A totals row; the word, echoed.
+    Totals(String),
+    /// A note row; its text, echoed.
+    Note(String),
+}
+
+impl Skip {
+    /// The key reasons are grouped by (and `--json` names).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Skip::Totals(_) => "totals_row",
+            Skip::Note(_) => "note_row",
+        }
+    }
+
+    /// What a summary says of such rows.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            Skip::Totals(_) => "a totals row, not a reward",
+            Skip::Note(_) => "a note row (only text in its first cell), not a reward",
+        }
+    }
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skip::Totals(word) => write!(f, "a totals row ({word}), not a reward"),
+            Skip::Note(note) => write!(
+                f,
+                "a note row ({note}, only text in its first cell), not a reward"
+            ),
+        }
+    }
+}
+
+/// The reason to skip `record`, if it is not a reward.
+pub fn skip_of(record: &Record, mapping: &Mapping) -> Option<Skip> {
+    let filled: Vec<(usize, Cell<'_>)> = (0..record.len())
+        .map(|i| (i, record.cell(i)))
+        .filter(|(_, cell)| !is_empty(*cell))
+        .collect();
+    let &(first_at, first) = filled.first()?;
+    let Cell::Text(first_text) = first else {
+        return None;
+    };
+    let word = text::trim(first_text).trim_end_matches([':', '：']).trim();
+    if TOTALS.iter().any(|t| t.eq_ignore_ascii_case(word)) {
+        let names_someone = NAMING.iter().any(|&field| {
+            mapping
+                .column_of(field)
+                .is_some_and(|i| i != first_at && !is_empty(record.cell(i)))
+        });
+        return (!names_someone).then(|| Skip::Totals(echo(first_text)));
+    }
+    // Only text in the first column, and text no id or value is written as (a colon, a
+    // space or Chinese): a half-filled reward (an external_id alone) stays invalid.
+    let note = filled.len() == 1
+        && first_at == 0
+        && first_text
+            .trim()
+            .chars()
+            .any(|c| matches!(c, ':' | '：') || c.is_whitespace() || is_cjk(c));
+    note.then(|| Skip::Note(echo(first_text)))
+}
+
+/// Nothing in the cell but white space.
+fn is_empty(cell: Cell<'_>) -> bool {
+    match cell {
+        Cell::Empty => true,
+        Cell::Text(text) => text::is_blank(text),
+        other => cell_text(other).trim().is_empty(),
+    }
+}
+
+/// A CJK ideograph or punctuation: a note's words, never an id's.
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+}
