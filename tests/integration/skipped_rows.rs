@@ -119,3 +119,60 @@ fn import_sends_the_rewards_records_nothing_of_the_skipped_rows_and_exits_0() {
         "{json}"
     );
 }
+
+#[test]
+fn the_mappings_skip_leaves_rows_out_by_a_column_or_a_fields_value() {
+    let wrk = Workdir::new();
+    wrk.create(
+        "export.csv",
+        "external_id,referral_user_id,application_id,rule_type,bonus_type,point_bonus,stage,发放状态\n\
+         E1,ou_8fe08882a7ae1007efe66632ce51f7a2,7214000000000000001,1,1,100,2,已发放\n\
+         E2,ou_92de5a850f66e08be93b0f9a48353d42,7214000000000000002,1,1,50,2, 作废 \n\
+         E3,ou_92de5a850f66e08be93b0f9a48353d42,7214000000000000003,1,1,50,已驳回,\n",
+    );
+    // A column no field reads, by its header; a field, by its name (any case, trimmed).
+    wrk.create(
+        "map.toml",
+        "[skip]\n\"发放状态\" = [\"作废\", \"已撤销\"]\nstage = \"已驳回\"\n",
+    );
+    wrk.command(&["validate", "export.csv", "--map", "map.toml"])
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "export.csv:3: skipped: column 发放状态 is \" 作废 \", which the mapping's [skip] leaves out",
+        ))
+        .stdout(contains(
+            "export.csv:4: skipped: column stage is \"已驳回\", which the mapping's [skip] leaves out",
+        ))
+        .stdout(contains("export.csv: 3 rows: 1 valid, 0 invalid, 2 skipped, 0 warnings"));
+
+    // Without the mapping the status column is unknown and 已驳回 is no stage.
+    wrk.command(&["validate", "export.csv", "--ignore-unknown-columns"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "export.csv:4: column stage: \"已驳回\" is not a stage",
+        ));
+
+    // A [skip] line naming nothing of the file is refused with its line.
+    wrk.create("map.toml", "[skip]\n\"状态\" = [\"作废\"]\n");
+    wrk.command(&[
+        "validate",
+        "export.csv",
+        "--map",
+        "map.toml",
+        "--ignore-unknown-columns",
+    ])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "map.toml:2: [skip] names \"状态\", which is neither a field a column of export.csv gives nor a column of its header",
+        ));
+    wrk.create("map.toml", "[skip]\n\"发放状态\" = 3\n");
+    wrk.command(&["validate", "export.csv", "--map", "map.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "[skip] \"发放状态\" takes a list of the values whose rows to leave out, e.g. \"发放状态\" = [\"作废\", \"已撤销\"]",
+        ));
+}

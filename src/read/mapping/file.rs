@@ -74,6 +74,18 @@ pub struct MapFile {
     /// `[defaults]`: the value of a field where no column gives it, or where its column's
     /// cell is empty (see [`MapFile::notes`]).
     pub defaults: Vec<(Field, Located<String>)>,
+    /// `[skip]`: rows to leave out by the value of a field or a column (SPEC §2.4).
+    pub skip: Vec<SkipEntry>,
+}
+
+/// One `[skip]` line: a field's name or a column's header, and the values (trimmed, any
+/// case) whose rows are left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkipEntry {
+    /// The field or column, as written, with its line.
+    pub key: Located<String>,
+    /// The values, trimmed and in lower case.
+    pub values: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +99,8 @@ struct RawFile {
     values: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     #[serde(default)]
     defaults: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
+    skip: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +240,38 @@ impl MapFile {
                     line: line_of(value.span()),
                 },
             ));
+        }
+        for (key, value) in &raw.skip {
+            let line = line_of(key.span());
+            let texts: Option<Vec<String>> = match value.get_ref() {
+                toml::Value::String(one) => Some(vec![one.clone()]),
+                toml::Value::Array(many) => {
+                    many.iter().map(|v| v.as_str().map(str::to_owned)).collect()
+                }
+                _ => None,
+            };
+            let values: Vec<String> = texts
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    error(
+                        line,
+                        format!(
+                            "[skip] {} takes a list of the values whose rows to leave out, e.g. {} = [\"作废\", \"已撤销\"]",
+                            echo(key.get_ref()),
+                            toml_key(key.get_ref())
+                        ),
+                    )
+                })?
+                .iter()
+                .map(|v| v.trim().to_lowercase())
+                .collect();
+            file.skip.push(SkipEntry {
+                key: Located {
+                    value: key.get_ref().clone(),
+                    line,
+                },
+                values,
+            });
         }
         Ok(file)
     }

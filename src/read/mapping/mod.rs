@@ -76,6 +76,16 @@ pub enum MappingError {
         path: String,
         found: String,
     },
+    #[error(
+        "{map}:{line}: [skip] names {key}, which is neither a field a column of {path} gives nor a column of its header; the header has: {found}"
+    )]
+    SkipColumnMissing {
+        map: String,
+        line: u64,
+        key: String,
+        path: String,
+        found: String,
+    },
 }
 
 impl MappingError {
@@ -105,7 +115,17 @@ impl MapSpec<'_> {
                     file.columns
                         .iter()
                         .any(|(_, header)| same_header(&header.value, name))
-                }))
+                })
+                || self.skip_column(name))
+    }
+
+    /// True when `[skip]` names this header: a column read only to leave rows out.
+    fn skip_column(&self, name: &str) -> bool {
+        self.file.is_some_and(|file| {
+            file.skip
+                .iter()
+                .any(|entry| same_header(&entry.key.value, name))
+        })
     }
 
     fn ignored(&self, name: &str) -> bool {
@@ -115,6 +135,16 @@ impl MapSpec<'_> {
                 .iter()
                 .any(|ignored| same_header(&ignored.value, name))
         })
+    }
+}
+
+/// How messages name a field's column: the header as written, with the field's name when
+/// they differ (`奖励金额(元) (amount)`).
+fn display_name(header: &[String], i: usize, field: Field) -> String {
+    if header[i] == field.name() {
+        field.name().to_owned()
+    } else {
+        format!("{} ({})", header[i], field.name())
     }
 }
 
@@ -167,6 +197,20 @@ pub struct Mapping {
     errors_file: Vec<usize>,
     /// The fields a column or a default gives: every other is missing in every row.
     given: Vec<Field>,
+    /// `[skip]`: the columns whose values leave a row out.
+    skips: Vec<SkipColumn>,
+}
+
+/// A `[skip]` line as it applies to this file: a column, and the values (trimmed, lower
+/// case) whose rows are left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkipColumn {
+    /// The column's index.
+    pub column: usize,
+    /// How messages name it.
+    pub name: String,
+    /// The values, trimmed and in lower case.
+    pub values: Vec<String>,
 }
 
 impl Mapping {
@@ -230,6 +274,8 @@ impl Mapping {
             } else if spec.ignored(name) {
             } else if let Some(field) = aliases::field_of(name) {
                 taken(field, i, &mut columns)?;
+            } else if spec.skip_column(name) {
+                // Read only for [skip]: known, not a field.
             } else if ERRORS_FILE_COLUMNS
                 .iter()
                 .any(|c| c.eq_ignore_ascii_case(name))
@@ -288,14 +334,42 @@ impl Mapping {
         let display = Field::ALL
             .iter()
             .map(|field| match columns[field.index()] {
-                Some(i) if header[i] != field.name() => format!("{} ({})", header[i], field.name()),
-                _ => field.name().to_owned(),
+                Some(i) => display_name(header, i, *field),
+                None => field.name().to_owned(),
             })
             .collect();
         let given = Field::ALL
             .into_iter()
             .filter(|f| columns[f.index()].is_some() || defaults[f.index()].is_some())
             .collect();
+        let mut skips = Vec::new();
+        if let Some(file) = spec.file {
+            for entry in &file.skip {
+                let by_field = Field::from_canonical(&entry.key.value)
+                    .and_then(|field| columns[field.index()].map(|i| (i, field)));
+                let (column, name) = match by_field {
+                    Some((i, field)) => (i, display_name(header, i, field)),
+                    None => {
+                        let i = header
+                            .iter()
+                            .position(|name| same_header(name, &entry.key.value))
+                            .ok_or_else(|| MappingError::SkipColumnMissing {
+                                map: file.path.clone(),
+                                line: entry.key.line,
+                                key: echo(&entry.key.value),
+                                path: origin.to_string(),
+                                found: echo_all(header),
+                            })?;
+                        (i, header[i].clone())
+                    }
+                };
+                skips.push(SkipColumn {
+                    column,
+                    name,
+                    values: entry.values.clone(),
+                });
+            }
+        }
         Ok(Mapping {
             origin: origin.clone(),
             header: header.to_vec(),
@@ -306,7 +380,13 @@ impl Mapping {
             unnamed,
             errors_file,
             given,
+            skips,
         })
+    }
+
+    /// `[skip]`: the columns whose values leave a row out.
+    pub fn skips(&self) -> &[SkipColumn] {
+        &self.skips
     }
 
     /// Where the rows come from.

@@ -1,7 +1,7 @@
 //! Rows that are not rewards (SPEC §2.4): a totals row (合计, 总计, 小计, 共计, Total,
-//! Subtotal, Sum) that names no person or candidate, and a note row holding only text in
-//! its first cell (制表人：…). They are skipped and counted with their place, never invalid
-//! and never a reason for exit 1.
+//! Subtotal, Sum) that names no person or candidate, a note row holding only text in its
+//! first cell (制表人：…), and rows the mapping's `[skip]` leaves out by a value (作废). They
+//! are skipped and counted with their place, never invalid and never a reason for exit 1.
 
 use std::fmt;
 
@@ -35,6 +35,13 @@ pub enum Skip {
     Totals(String),
     /// A note row; its text, echoed.
     Note(String),
+    /// Left out by the mapping's `[skip]`: the column, and its value echoed.
+    Rule {
+        /// The column, as messages name it.
+        column: String,
+        /// The value, echoed.
+        value: String,
+    },
 }
 
 impl Skip {
@@ -43,6 +50,7 @@ impl Skip {
         match self {
             Skip::Totals(_) => "totals_row",
             Skip::Note(_) => "note_row",
+            Skip::Rule { .. } => "skip_rule",
         }
     }
 
@@ -51,6 +59,7 @@ impl Skip {
         match self {
             Skip::Totals(_) => "a totals row, not a reward",
             Skip::Note(_) => "a note row (only text in its first cell), not a reward",
+            Skip::Rule { .. } => "left out by the mapping's [skip]",
         }
     }
 }
@@ -63,17 +72,25 @@ impl fmt::Display for Skip {
                 f,
                 "a note row ({note}, only text in its first cell), not a reward"
             ),
+            Skip::Rule { column, value } => write!(
+                f,
+                "column {column} is {value}, which the mapping's [skip] leaves out"
+            ),
         }
     }
 }
 
-/// The reason to skip `record`, if it is not a reward.
+/// The reason to skip `record`, if it is not a reward. Called on every row: a data row
+/// is told apart by its first cells.
 pub fn skip_of(record: &Record, mapping: &Mapping) -> Option<Skip> {
-    let filled: Vec<(usize, Cell<'_>)> = (0..record.len())
+    totals_or_note(record, mapping).or_else(|| by_rule(record, mapping))
+}
+
+/// A totals row, or a note row.
+fn totals_or_note(record: &Record, mapping: &Mapping) -> Option<Skip> {
+    let (first_at, first) = (0..record.len())
         .map(|i| (i, record.cell(i)))
-        .filter(|(_, cell)| !is_empty(*cell))
-        .collect();
-    let &(first_at, first) = filled.first()?;
+        .find(|(_, cell)| !is_empty(*cell))?;
     let Cell::Text(first_text) = first else {
         return None;
     };
@@ -88,21 +105,33 @@ pub fn skip_of(record: &Record, mapping: &Mapping) -> Option<Skip> {
     }
     // Only text in the first column, and text no id or value is written as (a colon, a
     // space or Chinese): a half-filled reward (an external_id alone) stays invalid.
-    let note = filled.len() == 1
-        && first_at == 0
+    let note = first_at == 0
         && first_text
             .trim()
             .chars()
-            .any(|c| matches!(c, ':' | '：') || c.is_whitespace() || is_cjk(c));
+            .any(|c| matches!(c, ':' | '：') || c.is_whitespace() || is_cjk(c))
+        && (1..record.len()).all(|i| is_empty(record.cell(i)));
     note.then(|| Skip::Note(echo(first_text)))
 }
 
-/// Nothing in the cell but white space.
+/// A row the mapping's `[skip]` leaves out by a column's value.
+fn by_rule(record: &Record, mapping: &Mapping) -> Option<Skip> {
+    mapping.skips().iter().find_map(|rule| {
+        let text = cell_text(record.cell(rule.column));
+        let value = text::trim(&text).to_lowercase();
+        rule.values.contains(&value).then(|| Skip::Rule {
+            column: rule.name.clone(),
+            value: echo(&text),
+        })
+    })
+}
+
+/// Nothing in the cell but white space (a number, date or error cell always holds something).
 fn is_empty(cell: Cell<'_>) -> bool {
     match cell {
         Cell::Empty => true,
         Cell::Text(text) => text::is_blank(text),
-        other => cell_text(other).trim().is_empty(),
+        _ => false,
     }
 }
 
