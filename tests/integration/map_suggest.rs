@@ -475,3 +475,34 @@ fn two_columns_of_one_name_keep_the_first_and_skip_the_other() {
     let (code, stdout) = validate(&wrk, "dup.csv", &text);
     assert_eq!(code, 0, "{stdout}");
 }
+
+#[test]
+fn a_status_column_with_voided_rewards_gets_a_skip_line_that_leaves_them_out() {
+    let wrk = Workdir::new();
+    wrk.create(
+        "voided.csv",
+        "奖励ID,内推人ID,投递ID,奖励类型,奖励状态,积分,发放状态\n\
+         E1,ou_1,a1,入职,已确认,100,已发放\n\
+         E2,ou_2,a2,入职,已确认,100,作废\n\
+         E3,ou_3,a3,入职,已确认,100, 已撤销 \n\
+         E4,ou_4,a4,入职,已确认,100,已发放\n",
+    );
+    let (text, map) = suggest(&wrk, &["voided.csv"]);
+    assert!(
+        text.contains(
+            "[skip]\n\"发放状态\" = [\"作废\", \"已撤销\"]  # 2 rows say they were voided: left out, counted as skipped (delete the line to import them)"
+        ),
+        "{text}"
+    );
+    assert_eq!(map.skip.len(), 1, "{text}");
+    let (code, stdout) = validate(&wrk, "voided.csv", &text);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("voided.csv: 4 rows: 2 valid, 0 invalid, 2 skipped, 0 warnings"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("voided.csv:3: skipped: column 发放状态 is \"作废\", which the mapping's [skip] leaves out"),
+        "{stdout}"
+    );
+}

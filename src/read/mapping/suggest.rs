@@ -136,7 +136,26 @@ pub struct Suggestion {
     defaults: Vec<Line>,
     /// Comments for required fields no column gives.
     missing: Vec<Line>,
+    /// `[skip]` lines: columns whose values say a reward was voided.
+    skips: Vec<Line>,
 }
+
+/// Values that say a reward was voided or withdrawn: a column holding one is proposed under
+/// `[skip]` (compared trimmed, in any case).
+const VOIDED: [&str; 12] = [
+    "作废",
+    "已作废",
+    "撤销",
+    "已撤销",
+    "取消",
+    "已取消",
+    "无效",
+    "void",
+    "voided",
+    "cancelled",
+    "canceled",
+    "revoked",
+];
 
 /// Where the header is, and how that was decided.
 #[derive(Debug, Clone)]
@@ -277,6 +296,11 @@ pub fn suggest(path: &Path, options: &SourceOptions) -> Result<Suggestion, Sugge
         .collect();
     let defaults = defaults(&assigned);
     let missing = missing(&assigned);
+    let skips = columns
+        .iter()
+        .zip(&drafts)
+        .filter_map(|(column, draft)| skip_line(column, &draft.stats.distinct))
+        .collect();
     Ok(Suggestion {
         file: origin.file.clone(),
         sheet: origin
@@ -293,7 +317,38 @@ pub fn suggest(path: &Path, options: &SourceOptions) -> Result<Suggestion, Sugge
         values,
         defaults,
         missing,
+        skips,
     })
+}
+
+/// The `[skip]` line for a column whose values say some rewards were voided, if it has any.
+fn skip_line(column: &Column, distinct: &Distincts) -> Option<Line> {
+    let voided: Vec<&Distinct> = distinct
+        .values
+        .iter()
+        .filter(|d| VOIDED.contains(&d.text.to_lowercase().as_str()))
+        .collect();
+    if voided.is_empty() {
+        return None;
+    }
+    let key = match column.field() {
+        Some(field) => field.name().to_owned(),
+        None => write::toml_string(&column.name),
+    };
+    let values: Vec<String> = voided.iter().map(|d| write::toml_string(&d.text)).collect();
+    let rows: u64 = voided.iter().map(|d| d.rows).sum();
+    Some(Line::new(
+        format!("{key} = [{}]", values.join(", ")),
+        format!(
+            "{} {} voided: left out, counted as skipped (delete the line to import them)",
+            crate::text::counted(rows, "row"),
+            if rows == 1 {
+                "says it was"
+            } else {
+                "say they were"
+            }
+        ),
+    ))
 }
 
 /// True when a header cell is a field's name, a documented label, or a close match: the

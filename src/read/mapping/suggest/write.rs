@@ -40,6 +40,10 @@ pub(super) fn toml(suggestion: &Suggestion) -> String {
         out.push_str("\n[defaults]\n");
         block(&mut out, &suggestion.defaults);
     }
+    if !suggestion.skips.is_empty() {
+        out.push_str("\n[skip]\n");
+        block(&mut out, &suggestion.skips);
+    }
     out
 }
 
