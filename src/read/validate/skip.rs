@@ -15,7 +15,7 @@ const TOTALS: [&str; 7] = ["合计", "总计", "小计", "共计", "total", "sub
 
 /// The columns that name a person or the candidate: a row with one of them filled is a
 /// reward, whatever its first cell says.
-const NAMING: [Field; 10] = [
+const NAMING: [Field; 16] = [
     Field::ReferralUserId,
     Field::ReferralUserEmail,
     Field::ReferralUserMobile,
@@ -24,8 +24,14 @@ const NAMING: [Field; 10] = [
     Field::TalentEmail,
     Field::TalentMobile,
     Field::CreateUserId,
+    Field::CreateUserEmail,
+    Field::CreateUserMobile,
     Field::ConfirmUserId,
+    Field::ConfirmUserEmail,
+    Field::ConfirmUserMobile,
     Field::PayUserId,
+    Field::PayUserEmail,
+    Field::PayUserMobile,
 ];
 
 /// Why a row is skipped.
