@@ -205,6 +205,11 @@ pub fn trim(value: &str) -> &str {
     }
 }
 
+/// A CJK ideograph (unified, extension A, compatibility): Chinese words, never an id's.
+pub fn is_cjk_ideograph(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
+}
+
 /// True when `value` is empty or only white space (as `value.trim().is_empty()`).
 pub fn is_blank(value: &str) -> bool {
     trim(value).is_empty()

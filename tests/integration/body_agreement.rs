@@ -178,35 +178,33 @@ fn body() -> impl Strategy<Value = String> {
         )
 }
 
-/// What the sandbox made of `text` with the client's model: its refusal, or the problems
-/// it would answer with and the body it would store.
-fn outcome_client(text: &str) -> String {
-    match json_body::<client::RewardBody>(text.as_bytes()) {
-        Err(reply) => format!("refused {reply:?}"),
-        Ok(body) => {
-            let problems: Vec<String> = body
-                .check()
-                .into_iter()
-                .map(|p| format!("{}: {}", p.field, p.message))
-                .collect();
-            format!("{} | {}", problems.join("; "), body.to_canonical_json())
+/// What the sandbox makes of `text` with one model of the body: its refusal, or the
+/// problems it would answer with and the body it would store. (A macro: the two models
+/// share no trait, by design.)
+macro_rules! outcome {
+    ($model:ty, $text:expr) => {
+        match json_body::<$model>($text.as_bytes()) {
+            Err(reply) => format!("refused {reply:?}"),
+            Ok(body) => {
+                let problems: Vec<String> = body
+                    .check()
+                    .into_iter()
+                    .map(|p| format!("{}: {}", p.field, p.message))
+                    .collect();
+                format!("{} | {}", problems.join("; "), body.to_canonical_json())
+            }
         }
-    }
+    };
 }
 
-/// The same with the sandbox's own model.
+/// With the client's model.
+fn outcome_client(text: &str) -> String {
+    outcome!(client::RewardBody, text)
+}
+
+/// With the sandbox's own model.
 fn outcome_own(text: &str) -> String {
-    match json_body::<own::RewardBody>(text.as_bytes()) {
-        Err(reply) => format!("refused {reply:?}"),
-        Ok(body) => {
-            let problems: Vec<String> = body
-                .check()
-                .into_iter()
-                .map(|p| format!("{}: {}", p.field, p.message))
-                .collect();
-            format!("{} | {}", problems.join("; "), body.to_canonical_json())
-        }
-    }
+    outcome!(own::RewardBody, text)
 }
 
 proptest! {

@@ -1033,7 +1033,8 @@ impl Stats {
                 if text.starts_with("ou_") || text.starts_with("on_") {
                     self.feishu_ids += 1;
                 }
-                !(text.chars().any(is_cjk) || text.contains(char::is_whitespace))
+                !(text.chars().any(crate::text::is_cjk_ideograph)
+                    || text.contains(char::is_whitespace))
             }
             Cell::Number(_) => true,
             _ => false,
@@ -1108,10 +1109,6 @@ impl Stats {
             Err(TimeError::Refused(_)) => false,
         }
     }
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
 }
 
 /// True for a value that is a number: numbers are every enum's values, so they say

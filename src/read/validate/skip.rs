@@ -115,7 +115,7 @@ fn totals_or_note(record: &Record, mapping: &Mapping) -> Option<Skip> {
         && first_text
             .trim()
             .chars()
-            .any(|c| matches!(c, ':' | '：') || c.is_whitespace() || is_cjk(c))
+            .any(|c| matches!(c, ':' | '：') || c.is_whitespace() || text::is_cjk_ideograph(c))
         && (1..record.len()).all(|i| is_empty(record.cell(i)));
     note.then(|| Skip::Note(echo(first_text)))
 }
@@ -139,9 +139,4 @@ fn is_empty(cell: Cell<'_>) -> bool {
         Cell::Text(text) => text::is_blank(text),
         _ => false,
     }
-}
-
-/// A CJK ideograph or punctuation: a note's words, never an id's.
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
 }
