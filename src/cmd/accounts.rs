@@ -145,7 +145,7 @@ fn register(args: RegisterArgs, notifier: Option<&Notifier>) -> anyhow::Result<E
     let output = args
         .output
         .as_deref()
-        .map(|path| Reserved::new(path, &args.file))
+        .map(|path| Reserved::new(path, std::slice::from_ref(&args.file)))
         .transpose()?;
     let session = super::session(
         &args.target,

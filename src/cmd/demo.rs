@@ -106,7 +106,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
         rate: None,
     };
     let options = ImportOptions {
-        file,
+        files: vec![file],
         input: InputOptions {
             map: Some(map),
             ..InputOptions::default()

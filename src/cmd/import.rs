@@ -81,7 +81,7 @@ const DRY_RUN_BODIES: usize = 3;
 /// Runs an import (or its dry run).
 pub fn run(args: ImportArgs, notifier: Option<&Notifier>) -> anyhow::Result<Exit> {
     let options = ImportOptions {
-        file: args.input.file.clone(),
+        files: args.input.files.clone(),
         input: super::input_options(&args.input)?,
         ledger: args.ledger.ledger.clone(),
         user_id_type: args.user_id_type.into(),

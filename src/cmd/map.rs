@@ -63,7 +63,12 @@ fn run_suggest(args: SuggestArgs) -> anyhow::Result<Exit> {
         // suggestion says `encoding = "gbk"` when it is.
         encoding: args.encoding.map_or(EncodingChoice::Auto, Into::into),
         delimiter: args.delimiter,
-        sheet: args.sheet.as_deref().map(SheetChoice::parse),
+        sheets: args
+            .sheet
+            .as_deref()
+            .map(SheetChoice::parse)
+            .into_iter()
+            .collect(),
         header_row: args.header_row,
     };
     let suggestion = suggest::suggest(&args.file, &options)?;

@@ -140,10 +140,11 @@ pub fn input_options(
         map,
         encoding: args.encoding.map(Into::into),
         delimiter: args.delimiter,
-        sheet: args
+        sheets: args
             .sheet
-            .as_deref()
-            .map(rewardsync::read::source::SheetChoice::parse),
+            .iter()
+            .map(|s| rewardsync::read::source::SheetChoice::parse(s))
+            .collect(),
         header_row: args.header_row,
         timezone: args
             .timezone

@@ -13,9 +13,10 @@ use clap::{Args, ValueEnum};
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
     /// The rewards file: a CSV, or a workbook (.xlsx, .xlsm, .xls, .ods), told apart by
-    /// its content. A header row names the columns, in any order.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// its content. A header row names the columns, in any order. Several files (a shell
+    /// glob) are read as one, in the order given: each must have the first one's header.
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
 
     /// A mapping file (TOML) for an export whose columns or values the built-in names and
     /// labels do not cover; `rewardsync map suggest FILE` writes one.
@@ -23,9 +24,11 @@ pub struct InputArgs {
     pub map: Option<PathBuf>,
 
     /// The sheet of a workbook: its name, or its position from 1 counting every tab
-    /// (default: the first visible worksheet).
-    #[arg(long, value_name = "NAME|N")]
-    pub sheet: Option<String>,
+    /// (default: the first visible worksheet). Give it several times to read several
+    /// sheets, or '*' for every visible sheet with the first one's header (a summary
+    /// sheet is left out, and listed).
+    #[arg(long, value_name = "NAME|N|'*'")]
+    pub sheet: Vec<String>,
 
     /// The row holding the column names (default 1; rows above it, such as a title, are
     /// kept out).

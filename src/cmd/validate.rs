@@ -1,4 +1,4 @@
-//! `rewardsync validate FILE`: check every row against every rule, send nothing.
+//! `rewardsync validate FILE…`: check every row against every rule, send nothing.
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -36,19 +36,19 @@ pub struct ValidateArgs {
 /// Validates the file; exit 0 when every row is valid, 1 when some are not.
 pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     let options = super::input_options(&args.input)?;
-    let mut reader = RewardFile::open(&args.input.file, &options)?;
+    let mut reader = RewardFile::open_all(&args.input.files, &options)?;
     let stdout = BufWriter::new(io::stdout().lock());
     let mut report: Box<dyn ProblemReport> = if args.json {
-        Box::new(JsonReport::new(stdout, reader.origin(), reader.kind())?)
+        Box::new(JsonReport::new(stdout, reader.parts(), reader.kind())?)
     } else {
         Box::new(
-            TextReport::new(stdout, reader.origin())
+            TextReport::new(stdout, reader.parts())
                 .with_errors_file(args.errors.as_ref().map(|p| p.display().to_string())),
         )
     };
     let mut errors_file = match &args.errors {
         Some(path) => Some(ErrorsFile::create(
-            Reserved::new(path, &args.input.file)?,
+            Reserved::new(path, &args.input.files)?,
             &reader,
         )?),
         None => None,
@@ -90,6 +90,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
             Ok(())
         },
     )?;
+    report
+        .skipped_parts(&reader.skipped_parts())
+        .context("cannot write the report")?;
     report.finish(&summary).context("cannot write the report")?;
 
     if let Some(file) = errors_file {
@@ -120,7 +123,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
 /// True when any input option was given (`--map`, `--sheet`, …).
 fn given_options(input: &InputArgs) -> bool {
     input.map.is_some()
-        || input.sheet.is_some()
+        || !input.sheet.is_empty()
         || input.header_row.is_some()
         || input.delimiter.is_some()
         || input.timezone.is_some()

@@ -2,7 +2,7 @@
 //! send what the plan says at the documented rate, and record every step (SPEC §4, §5),
 //! all through the one run driver.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::feishu::UserIdType;
@@ -33,8 +33,8 @@ pub const WORDS: Vocabulary = Vocabulary {
 /// What to import, and how.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
-    /// The rewards file.
-    pub file: PathBuf,
+    /// The rewards files (one, or several read as one).
+    pub files: Vec<PathBuf>,
     /// How to read it.
     pub input: InputOptions,
     /// The ledger's path.
@@ -110,13 +110,13 @@ pub fn run(
     options: &ImportOptions,
     on_plan: &mut dyn FnMut(&Plan),
 ) -> Result<Summary, ImportError> {
-    let mut reader = RewardFile::open(&options.file, &options.input)?;
+    let mut reader = RewardFile::open_all(&options.files, &options.input)?;
     let errors = options
         .errors
         .as_deref()
-        .map(|path| Reserved::new(path, &options.file))
+        .map(|path| Reserved::new(path, &options.files))
         .transpose()?;
-    let file = reader.path().to_owned();
+    let file = reader.described();
     let word = reader.kind().position_word();
     let names_people = cache::names_people(&reader);
     let mut run =
@@ -127,7 +127,7 @@ pub fn run(
     let mut lookups = None;
     if names_people {
         run.step(|run| {
-            let mut first = RewardFile::open(&options.file, &options.input)?;
+            let mut first = RewardFile::open_all(&options.files, &options.input)?;
             let named = crate::people::book::people_of_file(&mut first, options.user_id_type)?;
             let (uid, refresh) = (options.user_id_type, options.refresh_people);
             let (cached, unknown, counts) = run.ledger().call_blocking(move |ledger| {
@@ -169,14 +169,15 @@ pub fn run(
             |_, _| {},
         )?;
         let counts = report.counts;
+        run.summary().skipped_parts = reader.skipped_parts();
         let id = run.id();
         let (kept, in_doubt) = run.ledger().call_blocking(move |ledger| {
             let mut kept = Reasons::default();
-            ledger.for_each_kept_refusal(id, |refusal, line| {
+            ledger.for_each_kept_refusal(id, |refusal, order, at| {
                 let key = refusal
                     .code
                     .map_or_else(|| "refused".to_owned(), |c| c.to_string());
-                let at = line.map(|line| Place::position(word, line));
+                let at = at.map(|at| Place::named(order, at));
                 kept.add(Outcome::FailedEarlier, &key, &refusal.message, at);
             })?;
             Ok((kept, ledger.count_in_doubt()?))
@@ -214,7 +215,7 @@ pub fn run(
     });
     if let Some(reserved) = errors {
         // Written whatever happened, so the rows refused so far are in it.
-        let (path, input) = (options.file.clone(), options.input.clone());
+        let (path, input) = (options.files.clone(), options.input.clone());
         let shown = reserved.path().to_owned();
         let people = names_people.then(|| Arc::clone(&book));
         let written = run.ledger().call_blocking(move |ledger| {
@@ -268,12 +269,12 @@ fn record_plan(summary: &mut Summary, counts: &PlanCounts, reasons: Reasons) {
 /// the send phase from holding rows in memory.
 fn write_errors_file(
     ledger: &Ledger,
-    file: &Path,
+    files: &[PathBuf],
     input: &InputOptions,
     reserved: Reserved,
     people: Option<&crate::people::book::PeopleBook>,
 ) -> Result<u64, StepError> {
-    let mut reader = RewardFile::open(file, input)?;
+    let mut reader = RewardFile::open_all(files, input)?;
     let mut errors = ErrorsFile::create(reserved, &reader)?;
     let mut validator = Validator::for_file(&reader);
     while let Some((row, mut checked)) = validator.next(&mut reader)? {
@@ -315,11 +316,11 @@ pub struct DryRun {
 
 /// A dry run: the plan and the first bodies; no network, no ledger writes, no credentials.
 pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, ImportError> {
-    let mut reader = RewardFile::open(&options.file, &options.input)?;
+    let mut reader = RewardFile::open_all(&options.files, &options.input)?;
     let ledger = Ledger::open_read_only(&options.ledger)?;
     // No lookups: the people the cache does not know stand as "(looked up at import: …)".
     let people = if cache::names_people(&reader) {
-        let mut first = RewardFile::open(&options.file, &options.input)?;
+        let mut first = RewardFile::open_all(&options.files, &options.input)?;
         let named = crate::people::book::people_of_file(&mut first, options.user_id_type)?;
         let (mut book, unknown, counts) = cache::from_cache(
             ledger.as_ref(),
@@ -363,7 +364,8 @@ pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, Import
         .unwrap_or(0);
     let mut summary = Summary::new("import", WORDS);
     summary.dry_run = true;
-    summary.file = Some(reader.path().to_owned());
+    summary.file = Some(reader.described());
+    summary.skipped_parts = reader.skipped_parts();
     summary.ledger = Some(options.ledger.display().to_string());
     summary.target = ledger.as_ref().map(Ledger::target).transpose()?.flatten();
     record_plan(&mut summary, &counts, reasons);

@@ -35,7 +35,7 @@ pub use accounts::{
 };
 pub use people::{Directory, FoundPerson, PersonKey};
 pub use revisions::{RevisionCounts, revision_id};
-pub use rewards::{Change, Entry, Known, Outgoing, Planned, Refusal, Settled, StateCounts};
+pub use rewards::{Change, Entry, Known, Outgoing, Planned, Refusal, Settled, StateCounts, at};
 pub use rollback::{Doomed, Selection};
 pub use runs::{Run, RunKind};
 pub use status::Status;

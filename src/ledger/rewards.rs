@@ -39,6 +39,8 @@ pub struct Planned {
     pub change: Change,
     /// Where the row is in the file.
     pub source_file: String,
+    /// The sheet, for a workbook.
+    pub source_sheet: Option<String>,
     /// Its line.
     pub source_line: u64,
 }
@@ -109,6 +111,10 @@ pub struct Outgoing {
     pub in_doubt: bool,
     /// Where it was in the file that last planned it.
     pub source_line: Option<i64>,
+    /// That file.
+    pub source_file: Option<String>,
+    /// Its sheet, for a workbook.
+    pub source_sheet: Option<String>,
     /// What its body's user ids are, as it was (or will be) sent.
     pub user_id_type: UserIdType,
     /// Its revision when it replaces an earlier reward (2, 3, …; SPEC §7).
@@ -148,6 +154,22 @@ impl Refusal {
     }
 }
 
+/// A row's place as recorded: `FILE:LINE`, `FILE[SHEET]:ROW` (a row planned before
+/// files were recorded: `line N`).
+fn place(file: Option<String>, sheet: Option<String>, line: i64) -> rusqlite::Result<String> {
+    Ok(at(file.as_deref(), sheet.as_deref(), line))
+}
+
+/// A row's place from its ledger columns: `FILE:LINE`, `FILE[SHEET]:ROW`; `line N` when
+/// no file is recorded.
+pub fn at(file: Option<&str>, sheet: Option<&str>, line: i64) -> String {
+    match (file, sheet) {
+        (Some(file), Some(sheet)) => format!("{file}[{sheet}]:{line}"),
+        (Some(file), None) => format!("{file}:{line}"),
+        (None, _) => format!("line {line}"),
+    }
+}
+
 /// One row of `export`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -169,6 +191,10 @@ pub struct Entry {
     pub revision_of: Option<String>,
     /// 1 for an original that has revisions, N for a revision; empty otherwise.
     pub revision: Option<i64>,
+    /// The sheet of the workbook the row was in.
+    pub source_sheet: Option<String>,
+    /// The row's place as every message shows it: `FILE:LINE`, `FILE[SHEET]:ROW`.
+    pub at: Option<String>,
 }
 
 /// Rows per state: every known state (zero included) and, under their stored names, any
@@ -263,27 +289,36 @@ impl Ledger {
         .map_err(|e| self.sql(e))
     }
 
-    /// Calls `each` with every refusal (and its line) of the `failed` rows this run planned
-    /// to keep as they are.
+    /// Calls `each` with every refusal (and its ledger id and place, `FILE:LINE` or
+    /// `FILE[SHEET]:ROW`) of the `failed` rows this run planned to keep as they are.
     pub fn for_each_kept_refusal(
         &self,
         run: i64,
-        mut each: impl FnMut(Refusal, Option<i64>),
+        mut each: impl FnMut(Refusal, i64, Option<String>),
     ) -> Result<(), LedgerError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT error_code, error_message, log_id, source_line FROM rewards INDEXED BY rewards_by_run
+                "SELECT error_code, error_message, log_id, source_line, source_file, source_sheet, id
+                 FROM rewards INDEXED BY rewards_by_run
                  WHERE run_id = ?1 AND status = 'failed' ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
         let mut rows = stmt.query([run]).map_err(|e| self.sql(e))?;
         while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
-            let read = || -> rusqlite::Result<(Refusal, Option<i64>)> {
-                Ok((Refusal::read(r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?))
+            let read = || -> rusqlite::Result<(Refusal, i64, Option<String>)> {
+                let line: Option<i64> = r.get(3)?;
+                let at = line
+                    .map(|line| place(r.get(4)?, r.get(5)?, line))
+                    .transpose()?;
+                Ok((
+                    Refusal::read(r.get(0)?, r.get(1)?, r.get(2)?),
+                    r.get(6)?,
+                    at,
+                ))
             };
-            let (refusal, line) = read().map_err(|e| self.sql(e))?;
-            each(refusal, line);
+            let (refusal, id, at) = read().map_err(|e| self.sql(e))?;
+            each(refusal, id, at);
         }
         Ok(())
     }
@@ -301,8 +336,8 @@ impl Ledger {
             // the file is remembered, so that settling it can tell a conflict.
             let mut send = tx
                 .prepare_cached(&format!(
-                    "INSERT INTO rewards (external_id, status, body, body_hash, source_file, source_line, run_id, user_id_type, created_at, updated_at)
-                     VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, {NOW}, {NOW})
+                    "INSERT INTO rewards (external_id, status, body, body_hash, source_file, source_line, run_id, user_id_type, source_sheet, created_at, updated_at)
+                     VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW}, {NOW})
                      ON CONFLICT (external_id) DO UPDATE SET
                         changed_hash = CASE WHEN status = 'sending' AND body_hash IS NOT excluded.body_hash
                                             THEN excluded.body_hash END,
@@ -314,6 +349,7 @@ impl Ledger {
                         error_message = CASE WHEN status = 'sending' THEN error_message END,
                         status = CASE WHEN status = 'sending' THEN 'sending' ELSE 'pending' END,
                         source_file = excluded.source_file, source_line = excluded.source_line,
+                        source_sheet = excluded.source_sheet,
                         run_id = excluded.run_id, updated_at = excluded.updated_at
                      WHERE status IN ('pending', 'sending', 'invalid', 'unresolved', 'failed', 'deleted')"
                 ))
@@ -321,7 +357,7 @@ impl Ledger {
             let mut conflict = tx
                 .prepare_cached(&format!(
                     "UPDATE rewards SET status = 'conflict', changed_hash = ?2, source_file = ?3,
-                        source_line = ?4, run_id = ?5, updated_at = {NOW}
+                        source_line = ?4, run_id = ?5, source_sheet = ?6, updated_at = {NOW}
                      WHERE external_id = ?1 AND status IN ('imported', 'conflict')"
                 ))
                 .map_err(fail)?;
@@ -334,7 +370,7 @@ impl Ledger {
                 .map_err(fail)?;
             let mut kept = tx
                 .prepare_cached(&format!(
-                    "UPDATE rewards SET source_file = ?2, source_line = ?3, run_id = ?4, updated_at = {NOW}
+                    "UPDATE rewards SET source_file = ?2, source_line = ?3, run_id = ?4, source_sheet = ?5, updated_at = {NOW}
                      WHERE external_id = ?1 AND status = 'failed'"
                 ))
                 .map_err(fail)?;
@@ -343,8 +379,8 @@ impl Ledger {
             // is never taken over: the change stays a conflict, saying why.
             let mut revision = tx
                 .prepare_cached(&format!(
-                    "INSERT INTO rewards (external_id, status, body, body_hash, chain, revision, source_file, source_line, run_id, user_id_type, created_at, updated_at)
-                     VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW}, {NOW})
+                    "INSERT INTO rewards (external_id, status, body, body_hash, chain, revision, source_file, source_line, run_id, user_id_type, source_sheet, created_at, updated_at)
+                     VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {NOW}, {NOW})
                      ON CONFLICT (external_id) DO NOTHING"
                 ))
                 .map_err(fail)?;
@@ -358,7 +394,7 @@ impl Ledger {
             let mut taken = tx
                 .prepare_cached(&format!(
                     "UPDATE rewards SET status = 'conflict', changed_hash = ?2, error_message = ?3,
-                        source_file = ?4, source_line = ?5, run_id = ?6, updated_at = {NOW}
+                        source_file = ?4, source_line = ?5, run_id = ?6, source_sheet = ?7, updated_at = {NOW}
                      WHERE external_id = ?1 AND status IN ('imported', 'conflict')"
                 ))
                 .map_err(fail)?;
@@ -369,11 +405,12 @@ impl Ledger {
             // Invalid and unresolved rows: not sent, checked again next run.
             let mut unsent = tx
                 .prepare_cached(&format!(
-                    "INSERT INTO rewards (external_id, status, error_message, source_file, source_line, run_id, created_at, updated_at)
-                     VALUES (?1, ?6, ?2, ?3, ?4, ?5, {NOW}, {NOW})
+                    "INSERT INTO rewards (external_id, status, error_message, source_file, source_line, run_id, source_sheet, created_at, updated_at)
+                     VALUES (?1, ?6, ?2, ?3, ?4, ?5, ?7, {NOW}, {NOW})
                      ON CONFLICT (external_id) DO UPDATE SET
                         status = excluded.status, error_code = NULL, error_message = excluded.error_message,
                         source_file = excluded.source_file, source_line = excluded.source_line,
+                        source_sheet = excluded.source_sheet,
                         run_id = excluded.run_id, updated_at = excluded.updated_at
                      WHERE status IN ('pending', 'invalid', 'unresolved', 'failed', 'deleted')"
                 ))
@@ -392,14 +429,16 @@ impl Ledger {
                         row.source_file,
                         line,
                         run,
-                        user_id_type.as_str()
+                        user_id_type.as_str(),
+                        row.source_sheet
                     ]),
                     Change::Conflict { changed_hash } => conflict.execute(params![
                         row.external_id,
                         changed_hash,
                         row.source_file,
                         line,
-                        run
+                        run,
+                        row.source_sheet
                     ]),
                     Change::Resolved => resolved.execute(params![row.external_id, run]),
                     Change::Replace {
@@ -420,7 +459,8 @@ impl Ledger {
                                 row.source_file,
                                 line,
                                 run,
-                                user_id_type.as_str()
+                                user_id_type.as_str(),
+                                row.source_sheet
                             ])
                             .map_err(fail)?;
                         if inserted == 1 {
@@ -430,11 +470,25 @@ impl Ledger {
                                 "changed since it was imported, and cannot be replaced: its revision's external_id {} is already another row of this ledger",
                                 crate::text::echo(&row.external_id)
                             );
-                            taken.execute(params![held, hash, why, row.source_file, line, run])
+                            taken.execute(params![
+                                held,
+                                hash,
+                                why,
+                                row.source_file,
+                                line,
+                                run,
+                                row.source_sheet
+                            ])
                         }
                     }
                     Change::KeepFailed => {
-                        kept.execute(params![row.external_id, row.source_file, line, run])
+                        kept.execute(params![
+                        row.external_id,
+                        row.source_file,
+                        line,
+                        run,
+                        row.source_sheet
+                    ])
                     }
                     Change::Invalid { errors } => unsent.execute(params![
                         standing_for(&mut head_of, &row.external_id).map_err(fail)?,
@@ -442,7 +496,8 @@ impl Ledger {
                         row.source_file,
                         line,
                         run,
-                        Status::Invalid.as_str()
+                        Status::Invalid.as_str(),
+                        row.source_sheet
                     ]),
                     Change::Unresolved { errors } => unsent.execute(params![
                         standing_for(&mut head_of, &row.external_id).map_err(fail)?,
@@ -450,7 +505,8 @@ impl Ledger {
                         row.source_file,
                         line,
                         run,
-                        Status::Unresolved.as_str()
+                        Status::Unresolved.as_str(),
+                        row.source_sheet
                     ]),
                 }
                 .map_err(fail)?;
@@ -463,7 +519,7 @@ impl Ledger {
     /// settles them first, whatever file it was given.
     pub fn next_in_doubt(&self, after: i64, limit: usize) -> Result<Vec<Outgoing>, LedgerError> {
         self.outgoing(
-            "SELECT id, external_id, body, 1, source_line, user_id_type, revision FROM rewards INDEXED BY rewards_by_status
+            "SELECT id, external_id, body, 1, source_line, user_id_type, revision, source_file, source_sheet FROM rewards INDEXED BY rewards_by_status
              WHERE status = 'sending' AND id > ?1 AND body IS NOT NULL
              ORDER BY id LIMIT ?2",
             params![after, limit_param(limit)],
@@ -491,7 +547,7 @@ impl Ledger {
         limit: usize,
     ) -> Result<Vec<Outgoing>, LedgerError> {
         self.outgoing(
-            "SELECT id, external_id, body, 0, source_line, user_id_type, revision FROM rewards INDEXED BY rewards_by_run
+            "SELECT id, external_id, body, 0, source_line, user_id_type, revision, source_file, source_sheet FROM rewards INDEXED BY rewards_by_run
              WHERE run_id = ?1 AND status = 'pending' AND id > ?2 AND body IS NOT NULL
              ORDER BY id LIMIT ?3",
             params![run, after, limit_param(limit)],
@@ -529,6 +585,8 @@ impl Ledger {
                         .and_then(|t| UserIdType::parse(&t))
                         .unwrap_or_default(),
                     revision: r.get::<_, Option<i64>>(6)?.filter(|n| *n > 1),
+                    source_file: r.get(7)?,
+                    source_sheet: r.get(8)?,
                 })
             })
             .map_err(|e| self.sql(e))?;
@@ -668,7 +726,7 @@ impl Ledger {
             .prepare(
                 "SELECT external_id, status, reward_id, attempts, error_code, error_message, log_id,
                         source_file, source_line, body_hash, run_id, created_at, updated_at,
-                        CASE WHEN revision > 1 THEN chain END, revision
+                        CASE WHEN revision > 1 THEN chain END, revision, source_sheet
                  FROM rewards WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
@@ -693,9 +751,19 @@ impl Ledger {
                     updated_at: r.get(12)?,
                     revision_of: r.get(13)?,
                     revision: r.get(14)?,
+                    source_sheet: r.get(15)?,
+                    at: None,
                 })
             })()
             .map_err(|e| self.sql(e))?;
+            let mut entry = entry;
+            entry.at = entry.source_line.map(|line| {
+                at(
+                    entry.source_file.as_deref(),
+                    entry.source_sheet.as_deref(),
+                    line,
+                )
+            });
             if let Err(e) = each(&entry) {
                 return Ok(Err(e));
             }

@@ -102,7 +102,7 @@ impl Ledger {
         limit: usize,
     ) -> Result<Vec<Outgoing>, LedgerError> {
         let sql = format!(
-            "SELECT id, external_id, body, 1, source_line, user_id_type, revision FROM rewards old
+            "SELECT id, external_id, body, 1, source_line, user_id_type, revision, source_file, source_sheet FROM rewards old
              WHERE old.id > ?1 AND old.status = 'sending' AND old.body IS NOT NULL AND {}
              ORDER BY old.id LIMIT ?2",
             selection.condition()
@@ -274,6 +274,7 @@ mod tests {
                     user_id_type: crate::feishu::UserIdType::OpenId,
                 },
                 source_file: "f.csv".into(),
+                source_sheet: None,
                 source_line: 2,
             })
             .collect();
@@ -346,6 +347,7 @@ mod tests {
                         user_id_type: crate::feishu::UserIdType::OpenId,
                     },
                     source_file: "f.csv".into(),
+                    source_sheet: None,
                     source_line: 2,
                 }],
             )
@@ -385,6 +387,7 @@ mod tests {
                         changed_hash: "h-b2".into(),
                     },
                     source_file: "f.csv".into(),
+                    source_sheet: None,
                     source_line: 3,
                 }],
             )

@@ -122,6 +122,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX rewards_by_chain ON rewards(chain, revision) WHERE chain IS NOT NULL;
     DROP INDEX rewards_lookup;
     CREATE INDEX rewards_lookup ON rewards(external_id, status, body_hash, head_revision);",
+    // 7: the sheet of a row's workbook (SPEC §2.4): a run may read several files and
+    // sheets, and a row's place is `FILE[SHEET]:ROW`. Rows planned before had one file
+    // (and one sheet, not recorded): theirs stays empty.
+    "ALTER TABLE rewards ADD COLUMN source_sheet TEXT;",
 ];
 
 /// The schema version this build writes.

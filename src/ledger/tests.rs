@@ -6,6 +6,7 @@ fn planned(external_id: &str, change: Change) -> Planned {
         external_id: external_id.into(),
         change,
         source_file: "f.csv".into(),
+        source_sheet: None,
         source_line: 2,
     }
 }

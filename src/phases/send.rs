@@ -80,7 +80,14 @@ impl Phase for SendRows {
         tried: Tried<String>,
     ) -> Result<Recorded, LedgerError> {
         let place = match row.source_line {
-            Some(line) => Place::position(self.1, line),
+            Some(line) => Place::named(
+                row.id,
+                crate::ledger::at(
+                    row.source_file.as_deref(),
+                    row.source_sheet.as_deref(),
+                    line,
+                ),
+            ),
             None => Place::named(row.id, row.external_id.clone()),
         };
         let named = Place::named(place.order, format!("{} ({})", row.external_id, place.text));

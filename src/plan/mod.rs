@@ -14,7 +14,7 @@ use crate::ledger::{
 };
 use crate::people::book::PeopleBook;
 use crate::read::ReadError;
-use crate::read::mapping::RewardFile;
+use crate::read::mapping::{Parts, RewardFile};
 use crate::read::validate::{Checked, Problem, Validator, check_rows};
 use crate::report::summary::{Outcome, Place, Reasons};
 use crate::reward::RewardBody;
@@ -194,8 +194,7 @@ pub fn plan(
     each: impl FnMut(&Checked, Option<Action>),
 ) -> Result<PlanReport, PlanError> {
     let mut planner = Planner {
-        source_file: reader.path().to_owned(),
-        word: reader.kind().position_word(),
+        parts: reader.parts(),
         target,
         rules,
         reasons,
@@ -263,8 +262,8 @@ type LookedChunk = (Vec<Prepared>, Vec<Looked>);
 
 /// The plan being made: what [`plan`] decides, row by row, in file order.
 struct Planner<'a, 'r, F> {
-    source_file: String,
-    word: &'static str,
+    /// The parts of the input, for each row's place.
+    parts: Parts,
     target: PlanTarget<'a>,
     rules: &'r Rules,
     reasons: &'r mut Reasons,
@@ -280,8 +279,7 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
     /// Decides every row of a looked-up chunk, writing the plan in batches.
     fn take(&mut self, chunk: Vec<Prepared>, looked: Vec<Looked>) -> Result<(), PlanError> {
         let Planner {
-            source_file,
-            word,
+            parts,
             target,
             rules,
             reasons,
@@ -290,7 +288,6 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
             batch,
             replacements,
         } = self;
-        let word = *word;
         let rules = *rules;
         let mut looked = looked.into_iter();
         for Prepared {
@@ -302,27 +299,25 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
             let counts = &mut report.counts;
             counts.rows += 1;
             counts.warnings += checked.warning_count() as u64;
+            let origin = parts.origin(checked.part);
             let planned = |external_id: &str, change| Planned {
                 external_id: external_id.to_owned(),
                 change,
-                source_file: source_file.clone(),
+                source_file: origin.as_ref().map(|o| o.file.clone()).unwrap_or_default(),
+                source_sheet: origin.as_ref().and_then(|o| o.sheet.clone()),
                 source_line: checked.line,
             };
+            let place = || place_of(parts, &checked);
             if let Some(skip) = &checked.skipped {
                 // Not a reward: nothing recorded, nothing sent, nothing outstanding.
                 counts.skipped += 1;
-                reasons.add(
-                    Outcome::Skipped,
-                    skip.key(),
-                    skip.summary(),
-                    Some(Place::position(word, line_order(checked.line))),
-                );
+                reasons.add(Outcome::Skipped, skip.key(), skip.summary(), Some(place()));
                 each(&checked, None);
                 continue;
             }
             if !unresolved.is_empty() {
                 counts.unresolved += 1;
-                add_unresolved(reasons, &unresolved, checked.line, word);
+                add_unresolved(reasons, &unresolved, &place());
                 batch.push(planned(
                     &checked.external_id,
                     Change::Unresolved {
@@ -334,7 +329,7 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
             }
             let Some((json, hash)) = canonical else {
                 counts.invalid += 1;
-                add_invalid(reasons, &checked, word);
+                add_invalid(reasons, &checked, &place());
                 // A duplicate's external_id belongs to its first row; an empty one keys nothing.
                 if !checked.external_id.is_empty() && checked.duplicate_of.is_none() {
                     batch.push(planned(
@@ -397,7 +392,7 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                         let old = body_of(target, &key)?;
                         report.replacing.push(Replacing::new(
                             &checked.external_id,
-                            format!("{word} {}", checked.line),
+                            place().text,
                             &key,
                             &new_key,
                             old.as_deref(),
@@ -426,10 +421,10 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                         Outcome::Conflict,
                         "conflict",
                         "changed since it was imported; Feishu keeps the body it was sent first, so the change is not sent",
-                        Some(Place::named(
-                            line_order(checked.line),
-                            format!("{} (line {})", checked.external_id, checked.line),
-                        )),
+                        Some({
+                            let at = place();
+                            Place::named(at.order, format!("{} ({})", checked.external_id, at.text))
+                        }),
                     );
                     batch.push(planned(&key, Change::Conflict { changed_hash: hash }));
                 }
@@ -438,7 +433,7 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                     match &target {
                         PlanTarget::Record { .. } => batch.push(planned(&key, Change::KeepFailed)),
                         PlanTarget::DryRun(ledger) => {
-                            add_earlier_refusal(reasons, *ledger, &key, checked.line, word)?;
+                            add_earlier_refusal(reasons, *ledger, &key, place())?;
                         }
                     }
                 }
@@ -477,7 +472,7 @@ fn body_of(target: &PlanTarget<'_>, key: &str) -> Result<Option<String>, LedgerE
 }
 
 /// Counts an invalid row under each rule it breaks.
-fn add_invalid(reasons: &mut Reasons, checked: &Checked, word: &str) {
+fn add_invalid(reasons: &mut Reasons, checked: &Checked, place: &Place) {
     for problem in checked.errors() {
         let column = problem.column.as_deref().unwrap_or("row");
         let key = format!("{column}:{}", problem.rule.name());
@@ -485,24 +480,19 @@ fn add_invalid(reasons: &mut Reasons, checked: &Checked, word: &str) {
             Some(column) => format!("column {column}: {}", problem.rule.summary()),
             None => problem.rule.summary().to_owned(),
         };
-        reasons.add(
-            Outcome::Invalid,
-            &key,
-            &message,
-            Some(Place::position(word, line_order(checked.line))),
-        );
+        reasons.add(Outcome::Invalid, &key, &message, Some(place.clone()));
     }
 }
 
 /// Counts an unresolved row under each column whose person was not resolved.
-fn add_unresolved(reasons: &mut Reasons, problems: &[Problem], line: u64, word: &str) {
+fn add_unresolved(reasons: &mut Reasons, problems: &[Problem], place: &Place) {
     for problem in problems {
         let column = problem.column.as_deref().unwrap_or("row");
         reasons.add(
             Outcome::Unresolved,
             &format!("{column}:{}", problem.rule.name()),
             &format!("column {column}: {}", problem.message),
-            Some(Place::position(word, line_order(line))),
+            Some(place.clone()),
         );
     }
 }
@@ -517,9 +507,12 @@ pub(super) fn fill_people(people: Option<&PeopleBook>, checked: &mut Checked) ->
     }
 }
 
-/// A line number as a place's order.
-fn line_order(line: u64) -> i64 {
-    i64::try_from(line).unwrap_or(i64::MAX)
+/// A row's place as the summary lists it: `FILE:LINE`, `FILE[SHEET]:ROW`.
+fn place_of(parts: &Parts, checked: &Checked) -> Place {
+    Place::named(
+        Parts::order(checked.part, checked.line),
+        parts.at(checked.part, checked.line),
+    )
 }
 
 /// A dry run's earlier refusal (of the row standing for the file's row), read straight
@@ -528,19 +521,13 @@ fn add_earlier_refusal(
     reasons: &mut Reasons,
     ledger: Option<&Ledger>,
     key: &str,
-    line: u64,
-    word: &str,
+    place: Place,
 ) -> Result<(), LedgerError> {
     if let Some(refusal) = ledger.map(|l| l.refusal(key)).transpose()?.flatten() {
         let key = refusal
             .code
             .map_or_else(|| "refused".to_owned(), |c| c.to_string());
-        reasons.add(
-            Outcome::FailedEarlier,
-            &key,
-            &refusal.message,
-            Some(Place::position(word, line_order(line))),
-        );
+        reasons.add(Outcome::FailedEarlier, &key, &refusal.message, Some(place));
     }
     Ok(())
 }
@@ -732,7 +719,7 @@ mod tests {
         assert_eq!(sent, ["ou_k"]);
         let groups = reasons.of(Outcome::Unresolved);
         assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].at, ["line 3"]);
+        assert_eq!(groups[0].at, ["p.csv:3"]);
         assert!(
             groups[0].message.starts_with(
                 "column referral_user_email: no Feishu user has e-mail \"gone@example.com\""

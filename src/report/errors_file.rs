@@ -77,9 +77,15 @@ pub struct Reserved {
 }
 
 impl Reserved {
-    /// Checks that `path` is not `input` (by name or by file) and that it can be written.
-    pub fn new(path: &Path, input: &Path) -> Result<Reserved, ErrorsFileError> {
-        Reserved::apart_from(path, Some(input))
+    /// Checks that `path` is none of `inputs` (by name or by file) and that it can be
+    /// written.
+    pub fn new(path: &Path, inputs: &[std::path::PathBuf]) -> Result<Reserved, ErrorsFileError> {
+        if inputs.iter().any(|input| same_file(path, input)) {
+            return Err(ErrorsFileError::IsInput {
+                path: path.display().to_string(),
+            });
+        }
+        Reserved::apart_from(path, None)
     }
 
     /// [`Reserved::new`] for an output that may have no input to keep apart from.
@@ -280,6 +286,9 @@ pub struct ErrorsFile {
     /// Input columns to copy (the input's own `line`/`row`/`errors` columns are replaced).
     fields: Vec<usize>,
     written: u64,
+    /// The input's parts, when it has several: the position column then holds
+    /// `FILE[SHEET]:ROW`, not only the row.
+    parts: Option<crate::read::mapping::Parts>,
 }
 
 /// Where the rows go.
@@ -334,6 +343,8 @@ impl ErrorsFile {
             ))
         };
         let names = input.mapping().header();
+        // Rows of several files or sheets: each row's place says which.
+        let parts = input.is_several().then(|| input.parts());
         let fields: Vec<usize> = (0..names.len())
             .filter(|i| !input.mapping().is_errors_file_column(*i))
             .collect();
@@ -343,6 +354,7 @@ impl ErrorsFile {
             staged,
             fields,
             written: 0,
+            parts,
         };
         for row in input.source().preamble() {
             errors.put(row.iter().map(String::as_str))?;
@@ -355,7 +367,10 @@ impl ErrorsFile {
 
     /// Writes one row, its cells as text, with its errors.
     pub fn write(&mut self, row: &Record, errors: &str) -> Result<(), ErrorsFileError> {
-        let line = row.row.to_string();
+        let line = match &self.parts {
+            Some(parts) => parts.at(row.part, row.row),
+            None => row.row.to_string(),
+        };
         let cells: Vec<_> = self.fields.iter().map(|i| row.text(*i)).collect();
         let record = cells
             .iter()
@@ -532,22 +547,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in.csv");
         std::fs::write(&input, "a,b\n").unwrap();
-        let err = Reserved::new(&input, &input).unwrap_err();
+        let inputs = [input.clone()];
+        let err = Reserved::new(&input, &inputs).unwrap_err();
         assert!(matches!(err, ErrorsFileError::IsInput { .. }), "{err}");
         let dotted = dir.path().join(".").join("in.csv");
-        assert!(Reserved::new(&dotted, &input).is_err());
+        assert!(Reserved::new(&dotted, &inputs).is_err());
         #[cfg(unix)]
         {
             let link = dir.path().join("link.csv");
             std::os::unix::fs::symlink(&input, &link).unwrap();
-            assert!(Reserved::new(&link, &input).is_err());
+            assert!(Reserved::new(&link, &inputs).is_err());
             let hard = dir.path().join("hard.csv");
             std::fs::hard_link(&input, &hard).unwrap();
-            assert!(Reserved::new(&hard, &input).is_err());
+            assert!(Reserved::new(&hard, &inputs).is_err());
         }
         assert_eq!(std::fs::read_to_string(&input).unwrap(), "a,b\n");
-        let err = Reserved::new(dir.path(), &input).unwrap_err();
+        let err = Reserved::new(dir.path(), &inputs).unwrap_err();
         assert!(matches!(err, ErrorsFileError::IsDirectory { .. }), "{err}");
-        Reserved::new(&dir.path().join("errors.csv"), &input).unwrap();
+        Reserved::new(&dir.path().join("errors.csv"), &inputs).unwrap();
     }
 }

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::read::mapping::Parts;
 use crate::read::source::{Origin, SourceKind};
 use crate::read::validate::{Checked, Explained, Problem, Severity, Skip};
 use crate::text::counted;
@@ -44,7 +45,11 @@ impl FileCounts {
 
 /// `FILE:LINE: column C: message`, with `warning: ` before the message of a warning.
 pub fn format_problem(origin: &Origin, line: u64, problem: &Problem) -> String {
-    let path = origin.at(line);
+    format_problem_at(&origin.at(line), problem)
+}
+
+/// The same, at a place already written out (`FILE:LINE`, `FILE[SHEET]:ROW`).
+pub fn format_problem_at(path: &str, problem: &Problem) -> String {
     let severity = match problem.severity {
         Severity::Error => "",
         Severity::Warning => "warning: ",
@@ -64,25 +69,21 @@ pub trait ProblemReport {
     fn explained(&mut self, checked: &Checked) -> io::Result<()>;
     /// Reports a row that is skipped, not a reward (called only for those).
     fn skipped(&mut self, checked: &Checked, skip: &Skip) -> io::Result<()>;
+    /// Reports the sheets left out (`FILE[SHEET]`, why), once every row is read.
+    fn skipped_parts(&mut self, parts: &[(String, String)]) -> io::Result<()>;
     /// Ends the report with the counts.
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()>;
 }
 
-/// `line 2, column pay_time: "2024-01-08 13:24" read as 1704691440000 (…)`: `row` for a
-/// workbook, whose rows are not lines.
-pub fn format_explained(origin: &Origin, line: u64, explained: &Explained) -> String {
-    let place = if origin.sheet.is_some() {
-        "row"
-    } else {
-        "line"
-    };
-    format!("{place} {line}, {explained}")
+/// `a.csv:2, column pay_time: "2024-01-08 13:24" read as 1704691440000 (…)`.
+pub fn format_explained(at: &str, explained: &Explained) -> String {
+    format!("{at}, {explained}")
 }
 
 /// The human report: the first problems in full, then how many more, then the counts.
 pub struct TextReport<W: Write> {
     out: W,
-    origin: Origin,
+    parts: Parts,
     shown: usize,
     hidden_errors: u64,
     hidden_warnings: u64,
@@ -91,11 +92,11 @@ pub struct TextReport<W: Write> {
 }
 
 impl<W: Write> TextReport<W> {
-    /// A text report about the rows of `origin`, written to `out`.
-    pub fn new(out: W, origin: &Origin) -> Self {
+    /// A text report about the rows of `parts`, written to `out`.
+    pub fn new(out: W, parts: Parts) -> Self {
         TextReport {
             out,
-            origin: origin.clone(),
+            parts,
             shown: 0,
             hidden_errors: 0,
             hidden_warnings: 0,
@@ -115,11 +116,8 @@ impl<W: Write> ProblemReport for TextReport<W> {
         for problem in &checked.problems {
             if self.shown < TEXT_PROBLEMS_SHOWN {
                 self.shown += 1;
-                writeln!(
-                    self.out,
-                    "{}",
-                    format_problem(&self.origin, checked.line, problem)
-                )?;
+                let at = self.parts.at(checked.part, checked.line);
+                writeln!(self.out, "{}", format_problem_at(&at, problem))?;
             } else if problem.severity == Severity::Error {
                 self.hidden_errors += 1;
             } else {
@@ -130,12 +128,9 @@ impl<W: Write> ProblemReport for TextReport<W> {
     }
 
     fn explained(&mut self, checked: &Checked) -> io::Result<()> {
+        let at = self.parts.at(checked.part, checked.line);
         for explained in &checked.explained {
-            writeln!(
-                self.out,
-                "{}",
-                format_explained(&self.origin, checked.line, explained)
-            )?;
+            writeln!(self.out, "{}", format_explained(&at, explained))?;
         }
         Ok(())
     }
@@ -144,8 +139,15 @@ impl<W: Write> ProblemReport for TextReport<W> {
         writeln!(
             self.out,
             "{}: skipped: {skip}",
-            self.origin.at(checked.line)
+            self.parts.at(checked.part, checked.line)
         )
+    }
+
+    fn skipped_parts(&mut self, parts: &[(String, String)]) -> io::Result<()> {
+        for (at, why) in parts {
+            writeln!(self.out, "{at}: sheet skipped: {why}")?;
+        }
+        Ok(())
     }
 
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
@@ -163,7 +165,7 @@ impl<W: Write> ProblemReport for TextReport<W> {
         writeln!(
             self.out,
             "{}: {}: {} valid, {} invalid, {}{}",
-            self.origin,
+            self.parts.described(),
             counted(summary.rows, "row"),
             summary.valid,
             summary.invalid,
@@ -182,6 +184,9 @@ impl<W: Write> ProblemReport for TextReport<W> {
 pub struct JsonReport<W: Write> {
     out: W,
     first: bool,
+    parts: Parts,
+    /// The sheets left out, written with the counts.
+    skipped_parts: Vec<JsonSkippedPart>,
     /// `--explain`'s readings: a few rows, written with the counts.
     explained: Vec<JsonExplained>,
     /// The rows skipped as no rewards, written with the counts.
@@ -189,7 +194,14 @@ pub struct JsonReport<W: Write> {
 }
 
 #[derive(Serialize)]
+struct JsonSkippedPart {
+    at: String,
+    why: String,
+}
+
+#[derive(Serialize)]
 struct JsonSkipped {
+    at: String,
     line: u64,
     rule: &'static str,
     message: String,
@@ -197,6 +209,7 @@ struct JsonSkipped {
 
 #[derive(Serialize)]
 struct JsonExplained {
+    at: String,
     line: u64,
     column: String,
     value: String,
@@ -212,6 +225,7 @@ struct JsonProblem<'a> {
 
 #[derive(Serialize)]
 struct JsonRow<'a> {
+    at: String,
     line: u64,
     external_id: &'a str,
     valid: bool,
@@ -221,7 +235,11 @@ struct JsonRow<'a> {
 
 impl<W: Write> JsonReport<W> {
     /// Starts the object: the file (and sheet), its format, and a CSV's encoding.
-    pub fn new(mut out: W, origin: &Origin, kind: SourceKind) -> io::Result<Self> {
+    pub fn new(mut out: W, parts: Parts, kind: SourceKind) -> io::Result<Self> {
+        let origin = parts.origin(0).unwrap_or_else(|| Origin {
+            file: String::new(),
+            sheet: None,
+        });
         let (format, encoding) = match kind {
             SourceKind::Csv(encoding) => ("csv", Some(encoding.name())),
             SourceKind::Workbook(format) => (format.name(), None),
@@ -236,6 +254,8 @@ impl<W: Write> JsonReport<W> {
         Ok(JsonReport {
             out,
             first: true,
+            parts,
+            skipped_parts: Vec::new(),
             explained: Vec::new(),
             skipped: Vec::new(),
         })
@@ -257,6 +277,7 @@ impl<W: Write> ProblemReport for JsonReport<W> {
                 .collect()
         };
         let row = JsonRow {
+            at: self.parts.at(checked.part, checked.line),
             line: checked.line,
             external_id: &checked.external_id,
             valid: checked.is_valid(),
@@ -274,6 +295,7 @@ impl<W: Write> ProblemReport for JsonReport<W> {
     fn explained(&mut self, checked: &Checked) -> io::Result<()> {
         self.explained
             .extend(checked.explained.iter().map(|e| JsonExplained {
+                at: self.parts.at(checked.part, checked.line),
                 line: checked.line,
                 column: e.column.clone(),
                 value: e.value.clone(),
@@ -284,6 +306,7 @@ impl<W: Write> ProblemReport for JsonReport<W> {
 
     fn skipped(&mut self, checked: &Checked, skip: &Skip) -> io::Result<()> {
         self.skipped.push(JsonSkipped {
+            at: self.parts.at(checked.part, checked.line),
             line: checked.line,
             rule: skip.key(),
             message: skip.to_string(),
@@ -291,9 +314,30 @@ impl<W: Write> ProblemReport for JsonReport<W> {
         Ok(())
     }
 
+    fn skipped_parts(&mut self, parts: &[(String, String)]) -> io::Result<()> {
+        self.skipped_parts
+            .extend(parts.iter().map(|(at, why)| JsonSkippedPart {
+                at: at.clone(),
+                why: why.clone(),
+            }));
+        Ok(())
+    }
+
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
         let counts = serde_json::to_string(summary)?;
         write!(self.out, "]")?;
+        write!(
+            self.out,
+            ",\"parts\":{}",
+            serde_json::to_string(&self.parts.all())?
+        )?;
+        if !self.skipped_parts.is_empty() {
+            write!(
+                self.out,
+                ",\"skipped_sheets\":{}",
+                serde_json::to_string(&self.skipped_parts)?
+            )?;
+        }
         if !self.skipped.is_empty() {
             write!(
                 self.out,

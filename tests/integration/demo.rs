@@ -23,8 +23,10 @@ fn the_demo_imports_the_legacy_workbook_then_resumes_without_a_request() {
         "plan: 40 rows: 33 to send, 0 already imported, 0 changed since imported (conflict), 0 failed earlier, 7 invalid",
         "people: 25 named by e-mail or mobile: 0 known to the ledger, 25 to look up; 0 rows unresolved",
         "40 rows: 33 imported now, 7 invalid",
-        "column 内推人邮箱 (referral_user_email): is not an e-mail address (1) — row 31",
-        "column 发放时间 (pay_time): is a date whose day and month could be either way round (1) — row 41",
+        "column 内推人邮箱 (referral_user_email): is not an e-mail address (1) — ",
+        "legacy-rewards.xlsx[奖励明细]:31",
+        "column 发放时间 (pay_time): is a date whose day and month could be either way round (1) — ",
+        "legacy-rewards.xlsx[奖励明细]:41",
     ] {
         assert!(first.contains(expected), "{first}\nexpected {expected}");
     }

@@ -303,7 +303,7 @@ fn failures_are_summarised_by_code_with_feishus_message_and_the_first_lines() {
         .find(|l| l.starts_with("    code "))
         .unwrap_or_else(|| panic!("no group: {stdout}"));
     assert!(
-        group.ends_with("(7) — line 3, line 4, line 5, line 6, line 7, …"),
+        group.ends_with("(7) — in.csv:3, in.csv:4, in.csv:5, in.csv:6, in.csv:7, …"),
         "{group}"
     );
     // The same groups in --json, under "reasons".
@@ -323,7 +323,7 @@ fn failures_are_summarised_by_code_with_feishus_message_and_the_first_lines() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let failed = &json["reasons"]["failed"][0];
     assert_eq!(failed["count"], 7);
-    assert_eq!(failed["at"][0], "line 3");
+    assert_eq!(failed["at"][0], "in.csv:3");
     assert!(failed["message"].as_str().is_some_and(|m| !m.is_empty()));
     assert!(
         predicate::str::is_match("^[0-9]+$")

@@ -426,7 +426,7 @@ fn failed_rows_go_to_the_errors_file_and_are_retried_only_when_asked() {
     .stdout(contains("  3 rows: 1 imported now, 1 failed, 1 invalid\n"))
     .stdout(contains("  failed: 1 row: refused by Feishu\n"))
     .stdout(contains("    code 1002002: "))
-    .stdout(contains(" — line 3\n"))
+    .stdout(contains(" — in.csv:3\n"))
     .stdout(contains("  invalid: 1 row: "))
     .stdout(contains("  wrote 2 rows to fix.csv\n"));
     let errors = std::fs::read_to_string(wrk.path("fix.csv")).unwrap();

@@ -114,7 +114,7 @@ fn a_row_changed_while_in_doubt_becomes_a_conflict_once_settled() {
     assert_eq!(summary["imported"], 1, "{summary}");
     assert_eq!(summary["conflict"], 1, "{summary}");
     assert_eq!(
-        summary["reasons"]["conflict"][0]["at"][0], "CHANGED-000000001 (line 3)",
+        summary["reasons"]["conflict"][0]["at"][0], "CHANGED-000000001 (in.csv:3)",
         "{summary}"
     );
     let status = wrk.status();

@@ -142,7 +142,7 @@ fn a_row_with_a_nul_is_never_sent() {
         rows - 1
     )))
     .stdout(contains(format!(
-        "    column external_id: contains a control character (1) — line {line}\n"
+        "    column external_id: contains a control character (1) — big.csv:{line}\n"
     )));
     let rewards = live.state().rewards.expect("the rewards");
     assert_eq!(rewards.len() as u64, rows - 1);

@@ -827,7 +827,7 @@ fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
     assert_eq!(summary["imported"], SAMPLE_VALID, "{summary}");
     // A workbook's places are its rows, as Excel numbers them.
     let text = summary.to_string();
-    assert!(text.contains("\"row 31\""), "{summary}");
+    assert!(text.contains("[奖励明细]:31\""), "{summary}");
     assert!(!text.contains("\"line "), "{summary}");
     assert_eq!(summary["invalid"], INVALID.len(), "{summary}");
     let state = live.state();
@@ -866,7 +866,10 @@ fn importing_the_workbook_then_the_gbk_csv_sends_each_reward_once() {
     assert_eq!(summary["imported"], 0, "{summary}");
     assert_eq!(summary["already_imported"], SAMPLE_VALID, "{summary}");
     assert_eq!(summary["invalid"], INVALID.len(), "{summary}");
-    assert!(summary.to_string().contains("\"line 31\""), "{summary}");
+    assert!(
+        summary.to_string().contains("legacy-rewards-gbk.csv:31\""),
+        "{summary}"
+    );
     assert_eq!(live.state().reward_receipts, before);
     assert_eq!(live.state().reward_count, SAMPLE_VALID);
 }
@@ -891,26 +894,26 @@ fn explain_names_the_date_cells_labels_and_mapped_values_of_the_first_rows() {
     let lines: Vec<&str> = text.lines().collect();
     for expected in [
         // Labels of the documentation.
-        r#"row 3, column 奖励类型 (rule_type): "入职奖励" read as 1"#,
-        r#"row 3, column 币种 (currency_type): "人民币" read as CNY"#,
-        r#"row 3, column 奖励金额(元) (amount): "￥1,000.00" read as 1000"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:3, column 奖励类型 (rule_type): "入职奖励" read as 1"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:3, column 币种 (currency_type): "人民币" read as CNY"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:3, column 奖励金额(元) (amount): "￥1,000.00" read as 1000"#,
         // Date cells, and text times, in the mapping's zone.
-        r#"row 3, column 奖励产生时间 (create_time): the date cell "2023-01-05 09:00:00" read as 1672880400000 (Excel date 44931.375 = 2023-01-05 09:00 in Asia/Shanghai)"#,
-        r#"row 3, column 发放时间 (pay_time): "2023年1月15日 14:00" read as 1673762400000 (2023-01-15 14:00 in Asia/Shanghai)"#,
-        r#"row 3, column 入职日期 (onboard_time): the date cell "2022-12-16 00:00:00" read as 1671120000000 (Excel date 44911 = 2022-12-16 00:00 in Asia/Shanghai)"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:3, column 奖励产生时间 (create_time): the date cell "2023-01-05 09:00:00" read as 1672880400000 (Excel date 44931.375 = 2023-01-05 09:00 in Asia/Shanghai)"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:3, column 发放时间 (pay_time): "2023年1月15日 14:00" read as 1673762400000 (2023-01-15 14:00 in Asia/Shanghai)"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:3, column 入职日期 (onboard_time): the date cell "2022-12-16 00:00:00" read as 1671120000000 (Excel date 44911 = 2022-12-16 00:00 in Asia/Shanghai)"#,
         // The export's own values, through [values.*].
-        r#"row 4, column 奖励类型 (rule_type): "面试奖" read as 2 (by [values.rule_type])"#,
-        r#"row 4, column 积分 (point_bonus): "1,500积分" read as 1500"#,
-        r#"row 5, column 投递ID (application_id): "=\"7214000000000010111\"" read as 7214000000000010111"#,
-        r#"row 5, column 奖励类型 (rule_type): "入职奖" read as 1 (by [values.rule_type])"#,
-        r#"row 5, column 状态 (stage): "已打款" read as 3 (by [values.stage])"#,
-        r#"row 5, column 确认时间 (confirm_time): "2023/1/26 13:14" read as 1674710040000 (2023-01-26 13:14 in Asia/Shanghai)"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:4, column 奖励类型 (rule_type): "面试奖" read as 2 (by [values.rule_type])"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:4, column 积分 (point_bonus): "1,500积分" read as 1500"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:5, column 投递ID (application_id): "=\"7214000000000010111\"" read as 7214000000000010111"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:5, column 奖励类型 (rule_type): "入职奖" read as 1 (by [values.rule_type])"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:5, column 状态 (stage): "已打款" read as 3 (by [values.stage])"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:5, column 确认时间 (confirm_time): "2023/1/26 13:14" read as 1674710040000 (2023-01-26 13:14 in Asia/Shanghai)"#,
         // A mobile as typed, in the form the lookup takes.
-        r#"row 6, column 候选人手机号 (talent_mobile): "+86 138 0013 8001" read as 13800138001"#,
+        r#"samples/legacy-rewards.xlsx[奖励明细]:6, column 候选人手机号 (talent_mobile): "+86 138 0013 8001" read as 13800138001"#,
     ] {
         assert!(lines.contains(&expected), "{text}\nexpected {expected}");
     }
     // Only the first four rows are explained; the skipped 部门 never is.
-    assert!(!text.contains("row 7,"), "{text}");
+    assert!(!text.contains("[奖励明细]:7,"), "{text}");
     assert!(!text.contains("部门"), "{text}");
 }

@@ -160,16 +160,20 @@ fn validate_explain_says_what_each_converted_value_was_read_as() {
     let output = wrk.command(&args).assert().code(0).get_output().clone();
     let text = String::from_utf8(output.stdout).unwrap();
     let expected = [
-        r#"line 3, column 投递ID (application_id): "=\"7214000000000001031\"" read as 7214000000000001031"#,
-        r#"line 3, column 奖励类型 (rule_type): "入职奖励" read as 1"#,
-        r#"line 3, column 发放形式 (bonus_type): "现金" read as 2"#,
-        r#"line 3, column 币种 (currency_type): "人民币" read as CNY"#,
-        r#"line 3, column 金额 (amount): "¥1,000.00" read as 1000"#,
-        r#"line 3, column 奖励状态 (stage): "已发放" read as 3"#,
-        r#"line 3, column 奖励产生时间 (create_time): "2024-01-08 13:24" read as 1704691440000 (2024-01-08 13:24 in Asia/Shanghai)"#,
-        r#"line 3, column 发放时间 (pay_time): "2024年2月1日" read as 1706716800000 (2024-02-01 00:00 in Asia/Shanghai)"#,
+        r#"LEGACY:3, column 投递ID (application_id): "=\"7214000000000001031\"" read as 7214000000000001031"#,
+        r#"LEGACY:3, column 奖励类型 (rule_type): "入职奖励" read as 1"#,
+        r#"LEGACY:3, column 发放形式 (bonus_type): "现金" read as 2"#,
+        r#"LEGACY:3, column 币种 (currency_type): "人民币" read as CNY"#,
+        r#"LEGACY:3, column 金额 (amount): "¥1,000.00" read as 1000"#,
+        r#"LEGACY:3, column 奖励状态 (stage): "已发放" read as 3"#,
+        r#"LEGACY:3, column 奖励产生时间 (create_time): "2024-01-08 13:24" read as 1704691440000 (2024-01-08 13:24 in Asia/Shanghai)"#,
+        r#"LEGACY:3, column 发放时间 (pay_time): "2024年2月1日" read as 1706716800000 (2024-02-01 00:00 in Asia/Shanghai)"#,
         &format!("{file}: 3 rows: 3 valid, 0 invalid, 0 warnings"),
     ];
+    let expected: Vec<String> = expected
+        .iter()
+        .map(|line| line.replace("LEGACY", file))
+        .collect();
     assert_eq!(text.lines().collect::<Vec<_>>(), expected);
 
     // The default is a few rows; the JSON report carries the readings too.

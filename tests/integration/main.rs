@@ -31,6 +31,7 @@ mod sandbox_lookups;
 mod skipped_rows;
 mod schedule;
 mod server_text;
+mod several_parts;
 mod validate_bodies;
 mod validate_cli;
 mod validate_rules;

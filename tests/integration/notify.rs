@@ -99,7 +99,7 @@ fn the_card_arrives_signed_with_the_runs_summary_and_the_exit_code_is_the_runs()
         "3 rows: 1 imported now, 1 failed, 1 invalid",
         "failed: 1 row: refused by Feishu",
         "code 1002002: ",
-        "— line 3",
+        "— rewards.csv:3",
         "invalid: 1 row: not sent; fix them in the file",
     ] {
         assert!(summary.contains(expected), "{summary}\nexpected {expected}");

@@ -223,7 +223,7 @@ fn explain_shows_a_mobile_as_it_is_looked_up() {
         .assert()
         .code(0)
         .stdout(predicates::str::contains(
-            "line 2, column referral_user_mobile: \"+86 139-1234-5678\" read as 13912345678",
+            "p.csv:2, column referral_user_mobile: \"+86 139-1234-5678\" read as 13912345678",
         ));
 }
 

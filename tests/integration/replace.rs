@@ -99,7 +99,7 @@ fn a_confirmed_reward_later_paid_replaces_its_first_import() {
         "{dry}"
     );
     assert!(
-        dry.contains("R-1 (line 2): R-1 → R-1~r2: application_id: "),
+        dry.contains("R-1 (v2.csv:2): R-1 → R-1~r2: application_id: "),
         "{dry}"
     );
     assert!(

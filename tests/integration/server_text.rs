@@ -112,7 +112,7 @@ fn a_servers_msg_is_escaped_and_cut_in_the_summary_the_errors_file_json_and_stde
     // The text summary: grouped by code, the msg escaped and cut.
     assert!(
         stdout.contains(&format!(
-            "    code 1002002: {} (2) — line 2, line 3",
+            "    code 1002002: {} (2) — in.csv:2, in.csv:3",
             shown()
         )),
         "{stdout}"

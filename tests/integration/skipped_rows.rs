@@ -100,8 +100,8 @@ fn import_sends_the_rewards_records_nothing_of_the_skipped_rows_and_exits_0() {
     .stdout(contains(
         "skipped: 2 rows: not rewards (totals and notes); nothing to do",
     ))
-    .stdout(contains("line 4"))
-    .stdout(contains("line 5"));
+    .stdout(contains("export.csv:4"))
+    .stdout(contains("export.csv:5"));
     assert_eq!(live.state().rewards.map(|r| r.len()), Some(2));
     // The ledger holds the two rewards only; the errors file has nothing to fix.
     let export = wrk.command(&["export"]).output().unwrap();

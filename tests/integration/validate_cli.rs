@@ -609,11 +609,12 @@ fn a_mapping_that_contradicts_itself_is_refused_naming_its_lines() {
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("line 2, column 币种 (currency_type): (empty) read as CNY (by [defaults])"),
+        stdout
+            .contains("in.csv:2, column 币种 (currency_type): (empty) read as CNY (by [defaults])"),
         "{stdout}"
     );
     assert!(
-        !stdout.contains("line 3, column 币种 (currency_type)"),
+        !stdout.contains("in.csv:3, column 币种 (currency_type)"),
         "USD is the file's own: {stdout}"
     );
 }

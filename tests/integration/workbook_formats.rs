@@ -77,7 +77,7 @@ fn an_ods_is_read_by_its_content_with_dates_as_date_cells() {
     assert_eq!(row.text(5), "2024-01-08 13:24:35");
 
     let options = SourceOptions {
-        sheet: Some(SheetChoice::Name("other".into())),
+        sheets: vec![SheetChoice::Name("other".into())],
         ..SourceOptions::default()
     };
     let other = open(&path, &options).unwrap();

@@ -407,7 +407,7 @@ fn three_sheets(dir: &Workdir) -> PathBuf {
 
 fn first_id(path: &Path, sheet: Option<SheetChoice>) -> Result<(String, String), String> {
     let options = SourceOptions {
-        sheet,
+        sheets: sheet.into_iter().collect(),
         ..SourceOptions::default()
     };
     let mut source = open(path, &options).map_err(|e| e.to_string())?;
@@ -437,7 +437,7 @@ fn the_sheet_is_chosen_by_name_or_position_and_defaults_to_the_first_visible() {
     let lookup = open(
         &path,
         &SourceOptions {
-            sheet: Some(SheetChoice::Index(1)),
+            sheets: vec![SheetChoice::Index(1)],
             ..SourceOptions::default()
         },
     )

@@ -41,6 +41,9 @@ pub struct Located<T> {
 pub struct SourceSettings {
     /// `sheet`: a sheet name or 1-based index.
     pub sheet: Option<SheetChoice>,
+    /// `sheets`: `"*"` (every visible worksheet with the first one's header) or a list of
+    /// names or positions, read in one run.
+    pub sheets: Vec<SheetChoice>,
     /// `header_row`: the row holding the column names.
     pub header_row: Option<u64>,
     /// `delimiter`: CSV only.
@@ -107,6 +110,7 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawSource {
     sheet: Option<Spanned<toml::Value>>,
+    sheets: Option<Spanned<toml::Value>>,
     header_row: Option<Spanned<i64>>,
     delimiter: Option<Spanned<String>>,
     encoding: Option<Spanned<String>>,
@@ -352,6 +356,28 @@ fn source_settings(
                 ));
             }
         });
+    }
+    if let Some(sheets) = raw.sheets {
+        let line = line_of(sheets.span());
+        let wrong = || {
+            error(
+                line,
+                "sheets is \"*\" (every visible sheet with the first one's header) or a list of sheet names (in quotes) or positions from 1".into(),
+            )
+        };
+        let one = |value: &toml::Value| match value {
+            toml::Value::String(name) => Some(SheetChoice::parse(name)),
+            toml::Value::Integer(n) if *n > 0 => usize::try_from(*n).ok().map(SheetChoice::Index),
+            _ => None,
+        };
+        settings.sheets = match sheets.get_ref() {
+            toml::Value::Array(values) if !values.is_empty() => values
+                .iter()
+                .map(|v| one(v).ok_or_else(wrong))
+                .collect::<Result<_, _>>()?,
+            toml::Value::String(name) => vec![SheetChoice::parse(name)],
+            _ => return Err(wrong()),
+        };
     }
     if let Some(row) = raw.header_row {
         let line = line_of(row.span());
@@ -646,7 +672,8 @@ bonus_type = 2
     #[test]
     fn mistakes_name_their_line() {
         let cases = [
-            ("[source]\nsheets = 1\n", 2, "unknown field `sheets`"),
+            ("[source]\nsheetz = 1\n", 2, "unknown field `sheetz`"),
+            ("[source]\nsheets = 1\n", 2, "sheets is \"*\""),
             (
                 "[colums]\nexternal_id = \"x\"\n",
                 1,

@@ -21,7 +21,7 @@ use crate::read::source::{
 use crate::text::echo;
 
 pub use file::{Located, MapFile, MapFileError, SourceSettings};
-pub use reward_file::{InputOptions, RewardFile};
+pub use reward_file::{InputOptions, PartReader, Parts, RewardFile};
 
 /// What stops a file's columns from being mapped to fields (or the file from being read:
 /// the reader's own errors, as they are).

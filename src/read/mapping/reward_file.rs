@@ -3,8 +3,10 @@
 //! `--sheet`, `--header-row`, `--delimiter`, `--timezone`, `--encoding`,
 //! `--ignore-unknown-columns`; the flags override the mapping file's `[source]`).
 
+use std::collections::VecDeque;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use super::{MapFile, MapSpec, Mapping, MappingError};
 use crate::read::forms::{TimeSettings, Zone};
@@ -21,8 +23,8 @@ pub struct InputOptions {
     pub encoding: Option<EncodingChoice>,
     /// `--delimiter` (CSV).
     pub delimiter: Option<u8>,
-    /// `--sheet` (workbooks).
-    pub sheet: Option<SheetChoice>,
+    /// `--sheet`, each time it is given (workbooks).
+    pub sheets: Vec<SheetChoice>,
     /// `--header-row`.
     pub header_row: Option<u64>,
     /// `--timezone`: for times without an offset.
@@ -41,8 +43,22 @@ impl InputOptions {
                 .or(file.and_then(|f| f.encoding))
                 .unwrap_or_default(),
             delimiter: self.delimiter.or(file.and_then(|f| f.delimiter)),
-            sheet: self.sheet.clone().or(file.and_then(|f| f.sheet.clone())),
+            sheets: self.sheet_list(),
             header_row: self.header_row.or(file.and_then(|f| f.header_row)),
+        }
+    }
+
+    /// The sheets to read: `--sheet` (each time given), else the mapping's `sheets`, else
+    /// its `sheet`; none: the first visible worksheet.
+    pub fn sheet_list(&self) -> Vec<SheetChoice> {
+        if !self.sheets.is_empty() {
+            return self.sheets.clone();
+        }
+        let file = self.map.as_ref().map(|m| &m.source);
+        match file {
+            Some(f) if !f.sheets.is_empty() => f.sheets.clone(),
+            Some(f) => f.sheet.iter().cloned().collect(),
+            None => Vec::new(),
         }
     }
 
@@ -74,20 +90,179 @@ impl InputOptions {
     }
 }
 
-/// A rewards file, open, its header matched to the fields.
+/// The parts of one run's input, each a file or a sheet of one, in the order read; a
+/// row's [`Record::part`] indexes them. Shared: the thread that reads adds a part before
+/// handing out its first row, so whoever gets the row finds its part.
+#[derive(Debug, Clone, Default)]
+pub struct Parts(Arc<RwLock<Vec<Origin>>>);
+
+impl Parts {
+    /// Adds a part; its index.
+    fn push(&self, origin: Origin) -> u32 {
+        let mut parts = self.0.write().unwrap_or_else(|e| e.into_inner());
+        parts.push(origin);
+        u32::try_from(parts.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Part `part`, if there is one.
+    pub fn origin(&self, part: u32) -> Option<Origin> {
+        let parts = self.0.read().unwrap_or_else(|e| e.into_inner());
+        parts.get(part as usize).cloned()
+    }
+
+    /// A row's place as every message shows it: `FILE:LINE`, `FILE[SHEET]:ROW`.
+    pub fn at(&self, part: u32, line: u64) -> String {
+        let parts = self.0.read().unwrap_or_else(|e| e.into_inner());
+        match parts.get(part as usize) {
+            Some(origin) => origin.at(line),
+            None => format!("?:{line}"),
+        }
+    }
+
+    /// Every part read so far, as messages name them (`FILE`, `FILE[SHEET]`).
+    pub fn all(&self) -> Vec<String> {
+        let parts = self.0.read().unwrap_or_else(|e| e.into_inner());
+        parts.iter().map(ToString::to_string).collect()
+    }
+
+    /// The parts read, as a report's last line names them: `a.csv`, `b.xlsx[1月]`,
+    /// `b.xlsx[1月, 2月, 3月]`, `a.csv, b.csv, c.csv`; past a few files, how many more.
+    pub fn described(&self) -> String {
+        let parts = self.0.read().unwrap_or_else(|e| e.into_inner());
+        // Consecutive sheets of one file, together.
+        let mut files: Vec<(&str, Vec<&str>)> = Vec::new();
+        for origin in parts.iter() {
+            match (files.last_mut(), &origin.sheet) {
+                (Some((file, sheets)), Some(sheet)) if *file == origin.file => sheets.push(sheet),
+                (_, sheet) => {
+                    files.push((&origin.file, sheet.iter().map(String::as_str).collect()))
+                }
+            }
+        }
+        let shown: Vec<String> = files
+            .iter()
+            .map(|(file, sheets)| match sheets.as_slice() {
+                [] => (*file).to_owned(),
+                sheets => format!("{file}[{}]", crate::text::list(sheets, 20)),
+            })
+            .collect();
+        crate::text::list(&shown, 5)
+    }
+
+    /// How many parts have been read so far.
+    pub fn len(&self) -> usize {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// True before the first part is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A row's order among every part's rows: by part, then by line.
+    pub fn order(part: u32, line: u64) -> i64 {
+        (i64::from(part) << 40) | i64::try_from(line).unwrap_or(i64::MAX).min((1 << 40) - 1)
+    }
+}
+
+/// A run's input, open: one file, or several read one after the other (and a workbook's
+/// sheets, one after the other), every part with the first one's header.
+#[derive(Debug)]
+pub struct PartReader {
+    source: Source,
+    /// The source options of every file.
+    options: SourceOptions,
+    /// The files still to open.
+    files: VecDeque<PathBuf>,
+    parts: Parts,
+    /// The part the source's rows are from, and the source's own sheet ordinal for it.
+    part: u32,
+    ordinal: u32,
+    /// The first part's header: every other part must have it.
+    names: Vec<String>,
+    /// Parts left out (a sheet of `'*'` whose header differs), each with why; the current
+    /// source's are added when it ends.
+    skipped: Vec<(Origin, String)>,
+}
+
+impl PartReader {
+    /// The next data row of the parts, in order, its part set.
+    pub fn next_record(&mut self) -> Result<Option<Record>, SourceError> {
+        loop {
+            if let Some(mut record) = self.source.next_record()? {
+                let ordinal = self.source.ordinal();
+                if ordinal != self.ordinal {
+                    self.ordinal = ordinal;
+                    self.part = self.parts.push(self.source.origin().clone());
+                }
+                record.part = self.part;
+                return Ok(Some(record));
+            }
+            let Some(path) = self.files.pop_front() else {
+                return Ok(None);
+            };
+            let names = &self.names;
+            let mut source = Source::open(&path, &self.options, &|name| {
+                names.iter().any(|n| n == name)
+            })?;
+            while source.names() != self.names.as_slice() {
+                let why = crate::read::source::header_difference(&self.names, source.names());
+                let first = self
+                    .parts
+                    .origin(0)
+                    .map(|o| o.to_string())
+                    .unwrap_or_default();
+                if !source.may_skip_sheet() {
+                    return Err(SourceError::HeaderDiffers {
+                        path: source.origin().to_string(),
+                        first,
+                        difference: why,
+                    });
+                }
+                source.skip_sheet(format!("its header is not {first}'s: {why}"))?;
+            }
+            let done = std::mem::replace(&mut self.source, source);
+            self.skipped.extend(done.skipped().iter().cloned());
+            self.ordinal = 0;
+            self.part = self.parts.push(self.source.origin().clone());
+        }
+    }
+}
+
+/// A rewards file, open, its header matched to the fields: one file, or several files
+/// and sheets with the same header read as one.
 #[derive(Debug)]
 pub struct RewardFile {
-    source: Source,
+    reader: PartReader,
     mapping: Mapping,
     time: TimeSettings,
+    /// Every file given, as the user named them.
+    files: Vec<String>,
+    /// Several sheets asked for (`--sheet` more than once, or `'*'`).
+    several_sheets: bool,
 }
 
 impl RewardFile {
     /// Opens `path` (a CSV or a workbook, told by its content) and maps its header.
     pub fn open(path: &Path, options: &InputOptions) -> Result<RewardFile, MappingError> {
+        Self::open_all(std::slice::from_ref(&path.to_path_buf()), options)
+    }
+
+    /// Opens the first of `paths` and maps its header; the others are opened in turn as
+    /// the rows are read, and each must have the same header (SPEC §2.4).
+    pub fn open_all(paths: &[PathBuf], options: &InputOptions) -> Result<RewardFile, MappingError> {
+        let Some((first, rest)) = paths.split_first() else {
+            return Err(SourceError::NotFound {
+                path: "(no file given)".to_owned(),
+            }
+            .into());
+        };
         let spec = options.spec();
-        let source = Source::open(path, &options.source_options(), &|name| spec.knows(name))?;
-        Self::mapped(source, options)
+        let source = Source::open(first, &options.source_options(), &|name| spec.knows(name))?;
+        let mut file = Self::mapped(source, options)?;
+        file.reader.files = rest.iter().cloned().collect();
+        file.files = paths.iter().map(|p| p.display().to_string()).collect();
+        Ok(file)
     }
 
     /// Reads CSV text from any byte source; `name` names it in messages (tests).
@@ -103,17 +278,50 @@ impl RewardFile {
         Self::mapped(source, options)
     }
 
-    fn mapped(source: Source, options: &InputOptions) -> Result<RewardFile, MappingError> {
-        let mapping = Mapping::new(
-            source.origin(),
-            source.header_row(),
-            source.names(),
-            &options.spec(),
-        )?;
+    fn mapped(mut source: Source, options: &InputOptions) -> Result<RewardFile, MappingError> {
+        // With '*', sheets whose header is no table of rewards (a 汇总 summary first) are
+        // left out until one maps.
+        let mapping = loop {
+            match Mapping::new(
+                source.origin(),
+                source.header_row(),
+                source.names(),
+                &options.spec(),
+            ) {
+                Ok(mapping) => break mapping,
+                Err(e) if source.may_skip_sheet() && !e.is_write_failure() => {
+                    // What is wrong, not the advice for a rewards sheet: it is none.
+                    let text = e.to_string();
+                    let what = text.split("; ").next().unwrap_or(&text);
+                    let what = what
+                        .strip_prefix(&format!("{}:", source.origin()))
+                        .unwrap_or(what);
+                    source.skip_sheet(format!("no table of rewards (row{what})"))?;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let parts = Parts::default();
+        parts.push(source.origin().clone());
+        let files = vec![source.origin().file.clone()];
         Ok(RewardFile {
-            source,
+            reader: PartReader {
+                names: source.names().to_vec(),
+                source,
+                options: options.source_options(),
+                files: VecDeque::new(),
+                parts,
+                part: 0,
+                ordinal: 0,
+                skipped: Vec::new(),
+            },
             mapping,
             time: options.time_settings(),
+            files,
+            several_sheets: {
+                let sheets = options.sheet_list();
+                sheets.len() > 1 || sheets.contains(&SheetChoice::Every)
+            },
         })
     }
 
@@ -122,24 +330,66 @@ impl RewardFile {
         &self.time
     }
 
-    /// Where the rows come from.
-    pub fn origin(&self) -> &Origin {
-        self.source.origin()
+    /// Where the first rows come from.
+    pub fn origin(&self) -> Origin {
+        self.reader
+            .parts
+            .origin(0)
+            .unwrap_or_else(|| self.reader.source.origin().clone())
     }
 
-    /// The file's name as the user gave it.
+    /// The first file's name as the user gave it.
     pub fn path(&self) -> &str {
-        &self.source.origin().file
+        self.files.first().map_or("", String::as_str)
     }
 
-    /// What kind of file it is.
+    /// Every file given, as the user named them.
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// True when the run reads several files or sheets (`--sheet` more than once, or
+    /// `'*'`): places then always name the file and sheet.
+    pub fn is_several(&self) -> bool {
+        self.files.len() > 1 || self.several_sheets
+    }
+
+    /// The files, as a summary names them: `a.csv`, or `a.csv and 11 more files`.
+    pub fn described(&self) -> String {
+        match self.files.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [first, rest @ ..] => format!(
+                "{first} and {}",
+                crate::text::counted(rest.len() as u64, "more file")
+            ),
+        }
+    }
+
+    /// The parts read so far (every part, once the rows are all read).
+    pub fn parts(&self) -> Parts {
+        self.reader.parts.clone()
+    }
+
+    /// The parts left out so far (sheets of `'*'` whose header is not the first one's),
+    /// each as `FILE[SHEET]` with why.
+    pub fn skipped_parts(&self) -> Vec<(String, String)> {
+        self.reader
+            .skipped
+            .iter()
+            .chain(self.reader.source.skipped())
+            .map(|(origin, why)| (origin.to_string(), why.clone()))
+            .collect()
+    }
+
+    /// What kind of file the first one is.
     pub fn kind(&self) -> SourceKind {
-        self.source.kind()
+        self.reader.source.kind()
     }
 
-    /// The source (the header's row, the rows above it).
+    /// The source being read (the first, until its rows are read).
     pub fn source(&self) -> &Source {
-        &self.source
+        &self.reader.source
     }
 
     /// Which column is which field.
@@ -149,13 +399,13 @@ impl RewardFile {
 
     /// The next data row.
     pub fn next_record(&mut self) -> Result<Option<Record>, SourceError> {
-        self.source.next_record()
+        self.reader.next_record()
     }
 
-    /// The source to read from and the mapping to see its rows through, at once (a
-    /// reading loop needs both).
-    pub fn split(&mut self) -> (&mut Source, &Mapping) {
-        (&mut self.source, &self.mapping)
+    /// The reader of the rows and the mapping to see them through, at once (a reading
+    /// loop needs both).
+    pub fn split(&mut self) -> (&mut PartReader, &Mapping) {
+        (&mut self.reader, &self.mapping)
     }
 }
 

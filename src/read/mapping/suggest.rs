@@ -306,7 +306,7 @@ pub fn suggest(path: &Path, options: &SourceOptions) -> Result<Suggestion, Sugge
         sheet: origin
             .sheet
             .clone()
-            .map(|name| (name, options.sheet.is_some())),
+            .map(|name| (name, !options.sheets.is_empty())),
         header,
         gbk,
         delimiter,

@@ -279,6 +279,7 @@ impl CsvReader {
         }
         Some(Record {
             row: fields.line,
+            part: 0,
             cells: Cells::Text(text),
             problems,
         })
@@ -336,6 +337,7 @@ fn too_long(line: u64, last: u64, bytes: u64) -> Record {
     };
     Record {
         row: line,
+        part: 0,
         cells: Cells::Text(TextFields::default()),
         problems: vec![ReadProblem {
             column: None,

@@ -29,6 +29,7 @@ pub use self::csv::CsvReader;
 pub use crate::read::field::{ERRORS_FILE_COLUMNS, Field};
 pub use encoding::{Encoding, EncodingChoice};
 pub use fields::TextFields;
+pub use workbook::header_difference;
 pub use workbook::{WorkbookFormat, WorkbookReader};
 
 /// How many rows from the top are searched for the header.
@@ -178,6 +179,17 @@ pub enum SourceError {
         kind: &'static str,
         /// The workbook's sheets, echoed.
         sheets: String,
+    },
+    #[error(
+        "{path}: {difference}; every file and sheet read in one run must have {first}'s columns in the same order: read this one in a run of its own, or use --sheet '*' to leave out the sheets whose header differs"
+    )]
+    HeaderDiffers {
+        /// The file (and sheet) whose header differs.
+        path: String,
+        /// The first file (and sheet), whose header the others must have.
+        first: String,
+        /// The difference, in words.
+        difference: String,
     },
     #[error(
         "{path}: the sheet is empty; a rewards sheet starts with a header row naming its columns (referral_user_id, external_id, \u{2026}). The workbook's sheets are {sheets}: pick another with --sheet"
@@ -445,6 +457,9 @@ pub struct Record {
     /// Its place: a CSV's physical line (the header being line 1 unless it is lower), a
     /// workbook's row as Excel shows it.
     pub row: u64,
+    /// Which part of the run's input it is from (a file, or a sheet of one): an index
+    /// into the reader's [`Parts`](crate::read::mapping::Parts).
+    pub part: u32,
     /// The cells.
     pub cells: Cells,
     /// Problems met while reading: undecodable bytes, control characters, a ragged row.
@@ -646,11 +661,16 @@ pub enum SheetChoice {
     Name(String),
     /// The sheet at this position (1 is the first).
     Index(usize),
+    /// Every visible worksheet whose header is the first one's (`'*'`).
+    Every,
 }
 
 impl SheetChoice {
     /// `--sheet` as typed: a number is a position, anything else a name.
     pub fn parse(text: &str) -> SheetChoice {
+        if text.trim() == "*" {
+            return SheetChoice::Every;
+        }
         match text.trim().parse::<usize>() {
             Ok(n) if n > 0 => SheetChoice::Index(n),
             _ => SheetChoice::Name(text.to_owned()),
@@ -665,8 +685,8 @@ pub struct SourceOptions {
     pub encoding: EncodingChoice,
     /// The delimiter (CSV); None: found from the header.
     pub delimiter: Option<u8>,
-    /// The sheet (workbooks); None: the first.
-    pub sheet: Option<SheetChoice>,
+    /// The sheets (workbooks), in order; none: the first visible worksheet.
+    pub sheets: Vec<SheetChoice>,
     /// The row holding the column names; None: row 1, with a hint if a later one does.
     pub header_row: Option<u64>,
 }
@@ -696,7 +716,7 @@ pub enum Source {
     /// A CSV file (boxed: it carries its parser's buffers, and a source is opened once).
     Csv(Box<CsvReader>),
     /// A workbook.
-    Workbook(WorkbookReader),
+    Workbook(Box<WorkbookReader>),
 }
 
 impl Source {
@@ -715,9 +735,9 @@ impl Source {
             .and_then(|read| file.rewind().map(|()| read))
             .map_err(|source| io_error(&shown, Some(1), source))?;
         match WorkbookFormat::sniff(&start[..read]) {
-            Some(format) => Ok(Source::Workbook(WorkbookReader::open(
+            Some(format) => Ok(Source::Workbook(Box::new(WorkbookReader::open(
                 file, shown, format, options, known,
-            )?)),
+            )?))),
             None => Ok(Source::Csv(Box::new(CsvReader::from_reader(
                 shown,
                 Box::new(file),
@@ -787,11 +807,45 @@ impl Source {
         }
     }
 
-    /// The next data row, skipping rows whose every cell is empty.
+    /// The next data row, skipping rows whose every cell is empty (a workbook read sheet
+    /// after sheet goes on to its next sheet).
     pub fn next_record(&mut self) -> Result<Option<Record>, SourceError> {
         match self {
             Source::Csv(csv) => csv.next_record(),
             Source::Workbook(book) => book.next_record(),
+        }
+    }
+
+    /// Which of a workbook's sheets the rows come from (0: the first read; a CSV's is 0).
+    pub fn ordinal(&self) -> u32 {
+        match self {
+            Source::Csv(_) => 0,
+            Source::Workbook(book) => book.ordinal(),
+        }
+    }
+
+    /// The sheets left out (a workbook read with `'*'`), each with why.
+    pub fn skipped(&self) -> &[(Origin, String)] {
+        match self {
+            Source::Csv(_) => &[],
+            Source::Workbook(book) => book.skipped(),
+        }
+    }
+
+    /// True when the first sheet may be left out for the next (see
+    /// [`WorkbookReader::may_skip_sheet`]).
+    pub fn may_skip_sheet(&self) -> bool {
+        match self {
+            Source::Csv(_) => false,
+            Source::Workbook(book) => book.may_skip_sheet(),
+        }
+    }
+
+    /// Leaves the first sheet out, saying why (see [`WorkbookReader::skip_sheet`]).
+    pub fn skip_sheet(&mut self, why: String) -> Result<(), SourceError> {
+        match self {
+            Source::Csv(_) => Ok(()),
+            Source::Workbook(book) => book.skip_sheet(why),
         }
     }
 }

@@ -69,7 +69,9 @@ impl WorkbookFormat {
     }
 }
 
-/// A streaming reader of one sheet of a workbook.
+/// A streaming reader of the sheets of a workbook asked for: one, or several in turn
+/// (`--sheet` given more than once, or `--sheet '*'`), each read through the one open
+/// workbook (an `.xlsx`'s shared strings are read once, however many sheets).
 pub struct WorkbookReader {
     origin: Origin,
     format: WorkbookFormat,
@@ -79,8 +81,21 @@ pub struct WorkbookReader {
     /// Rows read while looking for the header, not yet handed out.
     queued: VecDeque<Row>,
     /// Boxed: a streamed sheet carries its channel and thread, and a [`super::Source`] of
-    /// either kind stays small.
-    rows: Box<Rows>,
+    /// either kind stays small. None between sheets.
+    rows: Option<Box<Rows>>,
+    /// The sheets still to read, each with whether it was named (a named sheet whose
+    /// header differs is an error; one of `'*'` is skipped).
+    following: VecDeque<(String, bool)>,
+    /// The sheets left out, each with why (`FILE[SHEET]`, reason).
+    skipped: Vec<(Origin, String)>,
+    /// How many sheets have been started: which one the rows come from.
+    ordinal: u32,
+    /// Whether the first sheet was named (not picked by `'*'`).
+    first_named: bool,
+    /// The first sheet read, whose header the others must have.
+    first: Origin,
+    /// The workbook's sheets, for messages.
+    sheets: String,
 }
 
 impl fmt::Debug for WorkbookReader {
@@ -93,11 +108,20 @@ impl fmt::Debug for WorkbookReader {
     }
 }
 
+/// A sheet whose header has been found.
+struct Started {
+    rows: Box<Rows>,
+    names: Vec<String>,
+    header_row: u64,
+    preamble: Vec<Vec<String>>,
+    queued: VecDeque<Row>,
+}
+
 impl WorkbookReader {
     /// Opens the workbook in `file` (named `shown` in messages; `format` as its first
     /// bytes say, and a zip's contents decide between `.xlsx` and `.ods`), picks the
-    /// sheet, and reads up to its header. `known` says whether a header cell names a
-    /// column the caller knows.
+    /// sheets, and reads up to the first one's header. `known` says whether a header cell
+    /// names a column the caller knows.
     pub fn open(
         file: InputFile,
         shown: String,
@@ -108,55 +132,57 @@ impl WorkbookReader {
         let book = open::open(file, &shown, format)?;
         let format = book.format();
         let sheets = book.sheets();
-        let chosen = sheet::choose(&shown, &sheets, options.sheet.as_ref())?;
-        let origin = Origin {
-            file: shown,
-            sheet: Some(chosen.clone()),
-        };
-        let mut rows = book.rows(&chosen, &origin)?;
-
-        // The first rows, while the header is looked for: kept, to be handed out after it.
-        let last_looked_at = options.header_row.unwrap_or(1).max(HEADER_SEARCH_ROWS);
-        let mut first: Vec<Row> = Vec::new();
-        while let Some(row) = rows.next()? {
-            let number = row.number;
-            first.push(row);
-            if number >= last_looked_at {
-                break;
-            }
-        }
-        if first.is_empty() {
-            return Err(SourceError::EmptySheet {
-                path: origin.to_string(),
+        let mut chosen = sheet::chosen(&shown, &sheets, &options.sheets)?.into_iter();
+        let Some((first, first_named)) = chosen.next() else {
+            return Err(SourceError::UnknownSheet {
+                path: shown,
+                asked: "at all".to_owned(),
                 sheets: sheet::listed(&sheets),
             });
-        }
-        let texts: Vec<(u64, Vec<String>)> = first
-            .iter()
-            .map(|row| (row.number, row.cells.iter().map(trimmed_text).collect()))
-            .collect();
-        let at = HeaderSearch::new(&origin, options.header_row, known).find(&texts)?;
-        let header_row = texts[at].0;
-        let names = texts[at]
-            .1
-            .iter()
-            .enumerate()
-            .map(|(i, name)| header_name(&origin.to_string(), header_row, i, name))
-            .collect::<Result<Vec<String>, SourceError>>()?;
-        let preamble = texts[..at].iter().map(|(_, cells)| cells.clone()).collect();
-        let queued = first.split_off(at + 1).into();
+        };
+        let origin = Origin {
+            file: shown,
+            sheet: Some(first),
+        };
+        let listed = sheet::listed(&sheets);
+        let mut origin = origin;
+        let (mut book, mut first_named) = (book, first_named);
+        let mut skipped = Vec::new();
+        // With '*', sheets before the first that has a header (a cover, a 说明 page) are
+        // left out and listed.
+        let started = loop {
+            match start(book, &origin, options.header_row, known, &listed) {
+                Ok(started) => break started,
+                Err(failed) if !first_named && failed.book.is_some() => {
+                    let Failed { error, book: open } = *failed;
+                    let (Some(open), Some((next, named))) = (open, chosen.next()) else {
+                        return Err(error);
+                    };
+                    skipped.push((origin.clone(), error.to_string()));
+                    origin.sheet = Some(next);
+                    (book, first_named) = (open, named);
+                }
+                Err(failed) => return Err(failed.error),
+            }
+        };
         Ok(WorkbookReader {
+            first: origin.clone(),
             origin,
             format,
-            names,
-            header_row,
-            preamble,
-            queued,
-            rows: Box::new(rows),
+            names: started.names,
+            header_row: started.header_row,
+            preamble: started.preamble,
+            queued: started.queued,
+            rows: Some(started.rows),
+            following: chosen.collect(),
+            skipped,
+            ordinal: 0,
+            first_named,
+            sheets: listed,
         })
     }
 
-    /// Where the records come from: the file and the sheet.
+    /// Where the records come from: the file and the sheet being read.
     pub fn origin(&self) -> &Origin {
         &self.origin
     }
@@ -181,14 +207,79 @@ impl WorkbookReader {
         &self.preamble
     }
 
-    /// The next data row, skipping rows whose every cell is empty.
+    /// Which of the sheets read the rows come from (0 for the first).
+    pub fn ordinal(&self) -> u32 {
+        self.ordinal
+    }
+
+    /// The sheets left out so far, each with why.
+    pub fn skipped(&self) -> &[(Origin, String)] {
+        &self.skipped
+    }
+
+    /// True when the first sheet was picked by `'*'` and another follows it: a caller
+    /// that cannot use its header may leave it out ([`Self::skip_sheet`]).
+    pub fn may_skip_sheet(&self) -> bool {
+        self.ordinal == 0 && !self.first_named && !self.following.is_empty()
+    }
+
+    /// Leaves the first sheet out (`why`: its header is no table of rewards) and makes the
+    /// next sheet the first: its header is what the others must match.
+    pub fn skip_sheet(&mut self, why: String) -> Result<(), SourceError> {
+        self.skipped.push((self.origin.clone(), why));
+        let mut book = match self.rows.take() {
+            Some(rows) => drained(rows)?,
+            None => None,
+        };
+        while let Some((next, named)) = self.following.pop_front() {
+            let Some(open) = book.take() else {
+                return Ok(());
+            };
+            self.origin.sheet = Some(next);
+            self.first_named = named;
+            // No header to match yet: any names make one.
+            match start(
+                open,
+                &self.origin,
+                Some(self.header_row),
+                &|_| true,
+                &self.sheets,
+            ) {
+                Ok(started) => {
+                    self.first = self.origin.clone();
+                    self.names = started.names;
+                    self.preamble = started.preamble;
+                    self.queued = started.queued;
+                    self.rows = Some(started.rows);
+                    return Ok(());
+                }
+                Err(failed) if !named => {
+                    self.skipped
+                        .push((self.origin.clone(), failed.error.to_string()));
+                    book = failed.book;
+                }
+                Err(failed) => return Err(failed.error),
+            }
+        }
+        Ok(())
+    }
+
+    /// The next data row, skipping rows whose every cell is empty; at the end of a sheet,
+    /// on to the next one asked for.
     pub fn next_record(&mut self) -> Result<Option<Record>, SourceError> {
-        let row = match self.queued.pop_front() {
-            Some(row) => row,
-            None => match self.rows.next()? {
-                Some(row) => row,
-                None => return Ok(None),
-            },
+        let row = loop {
+            if let Some(row) = self.queued.pop_front() {
+                break row;
+            }
+            let Some(rows) = self.rows.as_mut() else {
+                return Ok(None);
+            };
+            if let Some(row) = rows.next()? {
+                break row;
+            }
+            if !self.next_sheet()? {
+                return Ok(None);
+            }
         };
         let mut problems: Vec<ReadProblem> = row.problem().into_iter().collect();
         let texts = row
@@ -203,10 +294,164 @@ impl WorkbookReader {
         problems.extend(past_the_header(&self.names, &row.cells));
         Ok(Some(Record {
             row: row.number,
+            part: 0,
             cells: Cells::Typed(row.cells),
             problems,
         }))
     }
+
+    /// Moves on to the next sheet asked for whose header is the first one's; false when
+    /// none is left. A sheet of `'*'` with another header is left out and listed; a sheet
+    /// named with `--sheet` is an error.
+    fn next_sheet(&mut self) -> Result<bool, SourceError> {
+        let mut book = match self.rows.take() {
+            Some(rows) => rows.into_book(),
+            None => None,
+        };
+        while let Some((next, named)) = self.following.pop_front() {
+            let Some(open) = book.take() else {
+                return Ok(false);
+            };
+            let origin = Origin {
+                file: self.origin.file.clone(),
+                sheet: Some(next),
+            };
+            let names = &self.names;
+            let known = |name: &str| names.iter().any(|n| n == name);
+            let why = match start(open, &origin, Some(self.header_row), &known, &self.sheets) {
+                Ok(started) if started.names == self.names => {
+                    self.origin = origin;
+                    self.preamble = started.preamble;
+                    self.queued = started.queued;
+                    self.rows = Some(started.rows);
+                    self.ordinal += 1;
+                    return Ok(true);
+                }
+                Ok(started) => {
+                    let why = header_difference(&self.names, &started.names);
+                    book = drained(started.rows)?;
+                    format!("its header is not {}'s: {why}", self.first)
+                }
+                Err(failed) => {
+                    book = failed.book;
+                    failed.error.to_string()
+                }
+            };
+            if named {
+                return Err(SourceError::HeaderDiffers {
+                    path: origin.to_string(),
+                    first: self.first.to_string(),
+                    difference: why,
+                });
+            }
+            self.skipped.push((origin, why));
+        }
+        Ok(false)
+    }
+}
+
+/// How header `b` differs from header `a`, in words: the first column that differs.
+pub fn header_difference(a: &[String], b: &[String]) -> String {
+    let shown = |names: &[String], i: usize| {
+        names
+            .get(i)
+            .map_or_else(|| "nothing".to_owned(), |n| crate::text::echo(n))
+    };
+    match (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+        Some(i) => format!(
+            "column {} is {} there and {} here",
+            i + 1,
+            shown(a, i),
+            shown(b, i)
+        ),
+        None => "the same columns".to_owned(),
+    }
+}
+
+/// A sheet whose header was not found, and the workbook back when the sheet could be
+/// read to its end (to go on with the next sheet).
+struct Failed {
+    error: SourceError,
+    book: Option<open::Book>,
+}
+
+impl From<SourceError> for Box<Failed> {
+    fn from(error: SourceError) -> Box<Failed> {
+        Box::new(Failed { error, book: None })
+    }
+}
+
+impl From<Box<Failed>> for SourceError {
+    fn from(failed: Box<Failed>) -> SourceError {
+        failed.error
+    }
+}
+
+/// Reads what is left of a sheet left out, and gives the workbook back.
+fn drained(mut rows: Box<Rows>) -> Result<Option<open::Book>, SourceError> {
+    while rows.next()?.is_some() {}
+    Ok(rows.into_book())
+}
+
+/// Starts reading `sheet` of `book`: its rows, up to and including its header (row
+/// `asked`, or found as [`HeaderSearch`] does).
+fn start(
+    book: open::Book,
+    origin: &Origin,
+    asked: Option<u64>,
+    known: &dyn Fn(&str) -> bool,
+    sheets: &str,
+) -> Result<Started, Box<Failed>> {
+    let sheet = origin.sheet.as_deref().unwrap_or_default();
+    let mut rows = Box::new(book.rows(sheet, origin)?);
+    // The first rows, while the header is looked for: kept, to be handed out after it.
+    let last_looked_at = asked.unwrap_or(1).max(HEADER_SEARCH_ROWS);
+    let mut first: Vec<Row> = Vec::new();
+    while let Some(row) = rows.next()? {
+        let number = row.number;
+        first.push(row);
+        if number >= last_looked_at {
+            break;
+        }
+    }
+    if first.is_empty() {
+        return Err(Box::new(Failed {
+            error: SourceError::EmptySheet {
+                path: origin.to_string(),
+                sheets: sheets.to_owned(),
+            },
+            book: rows.into_book(),
+        }));
+    }
+    let texts: Vec<(u64, Vec<String>)> = first
+        .iter()
+        .map(|row| (row.number, row.cells.iter().map(trimmed_text).collect()))
+        .collect();
+    let at = match HeaderSearch::new(origin, asked, known).find(&texts) {
+        Ok(at) => at,
+        Err(error) => {
+            return Err(Box::new(Failed {
+                error,
+                book: drained(rows)?,
+            }));
+        }
+    };
+    let header_row = texts[at].0;
+    let names = texts[at]
+        .1
+        .iter()
+        .enumerate()
+        .map(|(i, name)| header_name(&origin.to_string(), header_row, i, name))
+        .collect::<Result<Vec<String>, SourceError>>()?;
+    let preamble = texts[..at].iter().map(|(_, cells)| cells.clone()).collect();
+    let queued = first.split_off(at + 1).into();
+    Ok(Started {
+        rows,
+        names,
+        header_row,
+        preamble,
+        queued,
+    })
 }
 
 /// A row with values right of the header's last name, which no column would read: a

@@ -18,7 +18,7 @@ use crate::read::field::Field;
 use crate::read::forms::{
     self, EnumField, Mobile, ReadTime, Reading, TimeError, TimeInput, TimeSettings,
 };
-use crate::read::mapping::{Mapped, Mapping, RewardFile, Value, Via};
+use crate::read::mapping::{Mapped, Mapping, Parts, RewardFile, Value, Via};
 use crate::read::person::{Contact, Role, Wanted};
 use crate::read::source::{Cell, Record, SourceError, cell_text};
 use crate::reward::{
@@ -66,6 +66,8 @@ impl ValidateError {
 pub struct Checked {
     /// The line the row starts on (a workbook's row).
     pub line: u64,
+    /// The part of the input it is from (see [`crate::read::mapping::Parts`]).
+    pub part: u32,
     /// The row's external_id: as sent when it could be read (Excel's `="…"` unwrapped),
     /// else as written (may be empty).
     pub external_id: String,
@@ -156,6 +158,8 @@ pub struct Validator {
     seen: Seen,
     /// How many more rows to explain.
     explain: usize,
+    /// The parts of the input, for the place of a duplicate's first row.
+    parts: Parts,
 }
 
 /// The rules of one row, apart from the file: what can be checked on any thread.
@@ -181,7 +185,10 @@ impl Validator {
 
     /// A validator for `file`, reading its times as its options say.
     pub fn for_file(file: &RewardFile) -> Self {
-        Self::with_time(file.time_settings().clone())
+        Validator {
+            parts: file.parts(),
+            ..Self::with_time(file.time_settings().clone())
+        }
     }
 
     /// The duplicate check keeps its first occurrences in `seen` (tests: a small one).
@@ -201,7 +208,7 @@ impl Validator {
             return Ok(None);
         };
         let checked = self.check(mapping.row(&record))?;
-        stop_for_zone(mapping, &checked)?;
+        stop_for_zone(&self.parts, &checked)?;
         Ok(Some((record, checked)))
     }
 
@@ -246,20 +253,26 @@ impl Validator {
         if checked.external_id.is_empty() || record.problems.iter().any(|p| p.rule.spoils_row()) {
             return Ok(());
         }
-        let line = record.row;
-        let Some(first) = self.seen.first(hash, line)? else {
+        // Places across parts: the part in the high bits (see `Parts::order`).
+        let at = u64::try_from(Parts::order(record.part, record.row)).unwrap_or(u64::MAX);
+        let Some(first) = self.seen.first(hash, at)? else {
             return Ok(());
         };
-        // A workbook's rows are rows (as Excel numbers them), a CSV's lines are lines.
-        let place = match mapping.origin().sheet {
-            Some(_) => "row",
-            None => "line",
+        let (part, line) = ((first >> 40) as u32, first & ((1 << 40) - 1));
+        let place = if part == record.part {
+            // A workbook's rows are rows (as Excel numbers them), a CSV's lines are lines.
+            match mapping.origin().sheet {
+                Some(_) => format!("row {line}"),
+                None => format!("line {line}"),
+            }
+        } else {
+            self.parts.at(part, line)
         };
         checked.problems.push(Problem::error(
             Some(mapping.name_of(Field::ExternalId)),
             Rule::Duplicate,
             format!(
-                "{} already appears on {place} {first}; each reward must appear once (external_id is its idempotency key)",
+                "{} already appears on {place}; each reward must appear once (external_id is its idempotency key)",
                 echo(&checked.external_id)
             ),
         ));
@@ -279,10 +292,10 @@ pub fn id_hash(external_id: &str) -> u64 {
 }
 
 /// Stops the file at a row whose time needs a zone that was not given (SPEC §2.1).
-fn stop_for_zone(mapping: &Mapping, checked: &Checked) -> Result<(), ValidateError> {
+fn stop_for_zone(parts: &Parts, checked: &Checked) -> Result<(), ValidateError> {
     match checked.needs_zone() {
         Some(problem) => Err(ValidateError::NeedsZone {
-            path: mapping.origin().at(checked.line),
+            path: parts.at(checked.part, checked.line),
             column: problem.column.clone().unwrap_or_default(),
             message: problem.message.clone(),
         }),
@@ -298,6 +311,7 @@ impl RowRules {
         if let Some(skip) = skip::skip_of(record, row.mapping()) {
             return Checked {
                 line: record.row,
+                part: record.part,
                 // Keys nothing: a totals row's 合计 is no external_id.
                 external_id: String::new(),
                 problems: Vec::new(),
@@ -346,6 +360,7 @@ impl RowRules {
         let has_error = cells.problems.iter().any(|p| p.severity == Severity::Error);
         Checked {
             line: record.row,
+            part: record.part,
             external_id,
             problems: cells.problems,
             body: if has_error { None } else { body },

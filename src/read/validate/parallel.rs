@@ -61,6 +61,7 @@ where
     E: From<ValidateError>,
 {
     let explain = std::mem::take(&mut validator.explain);
+    let parts = file.parts();
     let (source, mapping) = file.split();
     let workers = workers();
     let rules = validator.rules().clone();
@@ -157,7 +158,7 @@ where
                     validator
                         .note(&row.record, mapping, &mut row.checked, row.hash)
                         .map_err(ValidateError::from)?;
-                    if let Err(e) = stop_for_zone(mapping, &row.checked) {
+                    if let Err(e) = stop_for_zone(&parts, &row.checked) {
                         stop = Some((i, e));
                         break;
                     }

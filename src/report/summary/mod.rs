@@ -355,6 +355,8 @@ pub struct Summary {
     pub sending: Duration,
     /// How it ended.
     pub end: End,
+    /// Sheets left out (`FILE[SHEET]`, why): a `'*'` sheet whose header is not the first's.
+    pub skipped_parts: Vec<(String, String)>,
     /// Fields only this command has, for `--json` (the plan, a rollback's selection, …).
     pub extra: Map<String, Value>,
 }
@@ -384,6 +386,7 @@ impl Summary {
             elapsed: Duration::ZERO,
             sending: Duration::ZERO,
             end: End::Completed,
+            skipped_parts: Vec::new(),
             extra: Map::new(),
         }
     }
@@ -502,6 +505,14 @@ impl Summary {
         object.insert("fatal".into(), json!(fatal));
         object.insert("advice".into(), json!(advice));
         object.insert("error".into(), json!(self.error()));
+        if !self.skipped_parts.is_empty() {
+            let skipped: Vec<Value> = self
+                .skipped_parts
+                .iter()
+                .map(|(at, why)| json!({"at": at, "why": why}))
+                .collect();
+            object.insert("skipped_sheets".into(), Value::Array(skipped));
+        }
         for (key, value) in &self.extra {
             object.insert(key.clone(), value.clone());
         }

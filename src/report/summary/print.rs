@@ -122,6 +122,9 @@ pub fn print(out: &mut impl Write, err: &mut impl Write, summary: &Summary) -> i
             writeln!(out, "    {}", describe(group, outcome))?;
         }
     }
+    for (at, why) in &summary.skipped_parts {
+        writeln!(out, "  sheet skipped: {at}: {why}")?;
+    }
     if let Some(written) = &summary.written {
         writeln!(
             out,

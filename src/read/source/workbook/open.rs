@@ -35,8 +35,8 @@ const ODS_MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
 pub(super) enum Book {
     Xlsx {
         book: Box<Xlsx<FileReader>>,
-        /// What the check before opening found, for the check of the sheet read.
-        plan: XlsxPlan,
+        /// What the check before opening found, for the check of each sheet read.
+        plan: Arc<XlsxPlan>,
         /// The file again, at its own position, for that check.
         again: InputFile,
         /// What keeps calamine's read of the sheet behind its check.
@@ -85,7 +85,7 @@ pub(super) fn open(
                         .map_err(|e| xlsx_error(shown, e))?;
                     Ok(Book::Xlsx {
                         book: Box::new(book),
-                        plan,
+                        plan: Arc::new(plan),
                         again,
                         gate,
                     })
@@ -138,6 +138,8 @@ impl Book {
     /// The rows of `sheet`. An `.xlsx` is streamed, so memory stays flat whatever its
     /// size; calamine has no streaming reader for `.xls` and `.ods`, whose sheets are read
     /// whole: they are rare as exports, and small (an `.xls` holds at most 65,536 rows).
+    /// The rows give the workbook back at the end of the sheet ([`Rows::into_book`]), so
+    /// the next sheet is read without opening the file again.
     pub(super) fn rows(self, sheet: &str, origin: &Origin) -> Result<Rows, SourceError> {
         let failed = |detail: String| SourceError::SheetRead {
             path: origin.to_string(),
@@ -159,15 +161,23 @@ impl Book {
                     .unwrap_or(usize::MAX);
                 // The sheet is checked on a thread of its own while calamine reads it,
                 // kept behind the check by the gate.
+                // A sheet before this one left the gate as it ended (and its reader's drop
+                // cancelled it): a fresh state for this sheet's check.
+                gate.reset();
                 gate.arm();
                 let checker = {
-                    let (gate, origin, sheet) =
-                        (Arc::clone(&gate), origin.to_string(), sheet.to_owned());
+                    let check_file = again.reopen().map_err(|e| io_error(shown, None, e))?;
+                    let (gate, origin, sheet, plan) = (
+                        Arc::clone(&gate),
+                        origin.to_string(),
+                        sheet.to_owned(),
+                        Arc::clone(&plan),
+                    );
                     thread::Builder::new()
                         .name("xlsx-check".into())
                         .spawn(move || {
                             let checked = unpanicked(&origin, WorkbookFormat::Xlsx, || {
-                                plan.check_sheet(again, &origin, (&sheet, index), &gate)
+                                plan.check_sheet(check_file, &origin, (&sheet, index), &gate)
                             })
                             .and_then(|checked| checked);
                             gate.finish(checked);
@@ -181,6 +191,7 @@ impl Book {
                     is_1904,
                     origin.clone(),
                     (gate, checker),
+                    (plan, again),
                 )
                 .map(Rows::Streamed)
             }
@@ -188,17 +199,17 @@ impl Book {
                 let is_1904 = book.has_1904_epoch();
                 let range = unpanicked(shown, WorkbookFormat::Xls, || book.worksheet_range(sheet))?
                     .map_err(|e| failed(e.to_string()))?;
-                Ok(Rows::Loaded(Loaded::new(
-                    range,
-                    is_1904,
-                    origin.to_string(),
-                )))
+                Ok(Rows::Loaded(
+                    Loaded::new(range, is_1904, origin.to_string()).with_book(Book::Xls(book)),
+                ))
             }
             Book::Ods(mut book) => {
                 // OpenDocument has no date system: its dates are ISO 8601 text.
                 let range = unpanicked(shown, WorkbookFormat::Ods, || book.worksheet_range(sheet))?
                     .map_err(|e| failed(e.to_string()))?;
-                Ok(Rows::Loaded(Loaded::new(range, false, origin.to_string())))
+                Ok(Rows::Loaded(
+                    Loaded::new(range, false, origin.to_string()).with_book(Book::Ods(book)),
+                ))
             }
         }
     }

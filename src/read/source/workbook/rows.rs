@@ -7,6 +7,7 @@ use calamine::{Data, Range};
 
 use super::cells;
 use super::guard::{CELL_BYTES, LAST_COLUMN};
+use super::open::Book;
 use super::stream::Streamed;
 use crate::problem::Rule;
 use crate::read::source::{OwnedCell, ReadProblem, SourceError};
@@ -120,6 +121,15 @@ impl Rows {
             Rows::Loaded(loaded) => loaded.next(),
         }
     }
+
+    /// The workbook back, once every row has been handed out (None before that, or when
+    /// the sheet ended badly), to read its next sheet.
+    pub(super) fn into_book(self) -> Option<Book> {
+        match self {
+            Rows::Streamed(streamed) => streamed.into_book(),
+            Rows::Loaded(loaded) => loaded.book,
+        }
+    }
 }
 
 /// A sheet read whole into calamine's [`Range`], handed out row by row.
@@ -130,6 +140,8 @@ pub(super) struct Loaded {
     origin: String,
     /// The next row to hand out, counted from the range's first.
     next: usize,
+    /// The workbook the range came from, for its next sheet.
+    book: Option<Book>,
 }
 
 impl Loaded {
@@ -140,7 +152,14 @@ impl Loaded {
             is_1904,
             origin,
             next: 0,
+            book: None,
         }
+    }
+
+    /// The same, keeping the workbook it came from.
+    pub(super) fn with_book(mut self, book: Book) -> Loaded {
+        self.book = Some(book);
+        self
     }
 
     fn next(&mut self) -> Result<Option<Row>, SourceError> {

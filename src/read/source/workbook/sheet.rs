@@ -20,7 +20,7 @@ pub(super) fn choose(
         sheets: listed(sheets),
     };
     let sheet = match asked {
-        None => sheets
+        None | Some(SheetChoice::Every) => sheets
             .iter()
             .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
             .or_else(|| sheets.iter().find(|s| s.typ == SheetType::WorkSheet))
@@ -50,6 +50,37 @@ pub(super) fn choose(
             sheets: listed(sheets),
         }),
     }
+}
+
+/// The sheets to read, in order, each with whether it was named: those `asked` names or
+/// numbers, and for `'*'` every visible worksheet not named already. Nothing asked: the
+/// one [`choose`] picks.
+pub(super) fn chosen(
+    file: &str,
+    sheets: &[Sheet],
+    asked: &[SheetChoice],
+) -> Result<Vec<(String, bool)>, SourceError> {
+    if asked.is_empty() {
+        return Ok(vec![(choose(file, sheets, None)?, false)]);
+    }
+    let mut chosen: Vec<(String, bool)> = Vec::new();
+    for choice in asked {
+        let names: Vec<(String, bool)> = match choice {
+            SheetChoice::Every => sheets
+                .iter()
+                .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+                .map(|s| (s.name.clone(), false))
+                .collect(),
+            choice => vec![(choose(file, sheets, Some(choice))?, true)],
+        };
+        for (name, named) in names {
+            match chosen.iter_mut().find(|(n, _)| *n == name) {
+                Some(seen) => seen.1 |= named,
+                None => chosen.push((name, named)),
+            }
+        }
+    }
+    Ok(chosen)
 }
 
 /// What a sheet that is not a worksheet is, in words.

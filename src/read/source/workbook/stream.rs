@@ -14,9 +14,10 @@ use std::thread::{self, JoinHandle};
 use calamine::{Xlsx, XlsxError};
 
 use super::cells;
-use super::guard::{ErrorCells, Gate};
-use super::open::FileReader;
+use super::guard::{ErrorCells, Gate, XlsxPlan};
+use super::open::{Book, FileReader};
 use super::rows::{Row, past_last_column};
+use crate::read::source::input::InputFile;
 use crate::read::source::{Origin, OwnedCell, SourceError};
 
 /// Rows per message.
@@ -46,7 +47,8 @@ pub(super) struct Streamed {
     origin: Origin,
     /// None once dropped (the thread then stops at its next send).
     receiver: Option<Receiver<Message>>,
-    worker: Option<JoinHandle<()>>,
+    /// The reader thread, which gives the workbook back when it ends.
+    worker: Option<JoinHandle<Option<Xlsx<FileReader>>>>,
     /// The rows of the last batch not handed out yet.
     batch: std::vec::IntoIter<Row>,
     /// The last row handed out, for a message should the sheet end badly.
@@ -56,6 +58,10 @@ pub(super) struct Streamed {
     /// The sheet's check, beside the read: its gate and its thread.
     gate: Arc<Gate>,
     checker: Option<JoinHandle<()>>,
+    /// What the workbook needs to read its next sheet: the check's plan and the file.
+    rest: Option<(Arc<XlsxPlan>, InputFile)>,
+    /// Set when the sheet ended as it should (not on an error).
+    ended_well: bool,
 }
 
 impl Streamed {
@@ -68,6 +74,7 @@ impl Streamed {
         is_1904: bool,
         origin: Origin,
         (gate, checker): (Arc<Gate>, JoinHandle<()>),
+        rest: (Arc<XlsxPlan>, InputFile),
     ) -> Result<Streamed, SourceError> {
         let (sender, receiver) = sync_channel(BATCHES_IN_FLIGHT);
         let shown = origin.to_string();
@@ -98,6 +105,27 @@ impl Streamed {
             finished: false,
             gate,
             checker: Some(checker),
+            rest: Some(rest),
+            ended_well: false,
+        })
+    }
+
+    /// The workbook back, after the sheet's last row was handed out, ready for its next
+    /// sheet: its reader thread and its check are over (the next sheet resets the gate).
+    pub(super) fn into_book(mut self) -> Option<Book> {
+        if !self.ended_well {
+            return None;
+        }
+        let book = self.worker.take()?.join().ok().flatten()?;
+        if let Some(checker) = self.checker.take() {
+            checker.join().ok()?;
+        }
+        let (plan, again) = self.rest.take()?;
+        Some(Book::Xlsx {
+            book: Box::new(book),
+            plan,
+            again,
+            gate: Arc::clone(&self.gate),
         })
     }
 
@@ -121,6 +149,7 @@ impl Streamed {
                 }
                 Ok(Message::End) => {
                     self.finished = true;
+                    self.ended_well = true;
                     continue;
                 }
                 Ok(Message::Failed(detail)) => detail,
@@ -162,12 +191,12 @@ impl Drop for Streamed {
         // stop at their next read.
         self.receiver.take();
         self.gate.cancel();
-        for thread in [self.worker.take(), self.checker.take()]
-            .into_iter()
-            .flatten()
-        {
-            // Its panic, if any, has nobody left to tell.
-            let _ = thread.join();
+        // A panic, if any, has nobody left to tell.
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+        if let Some(checker) = self.checker.take() {
+            let _ = checker.join();
         }
     }
 }
@@ -209,8 +238,13 @@ impl Sheet<'_> {
     }
 }
 
-/// The reader thread: every row of `sheet`, then the end or what stopped it.
-fn read(mut book: Xlsx<FileReader>, sheet: &mut Sheet<'_>, sender: &SyncSender<Message>) {
+/// The reader thread: every row of `sheet`, then the end or what stopped it. The workbook
+/// is given back when the sheet was read to its end, for the next sheet.
+fn read(
+    mut book: Xlsx<FileReader>,
+    sheet: &mut Sheet<'_>,
+    sender: &SyncSender<Message>,
+) -> Option<Xlsx<FileReader>> {
     let mut batch = Batch {
         rows: Vec::with_capacity(BATCH_ROWS),
         bytes: 0,
@@ -221,7 +255,7 @@ fn read(mut book: Xlsx<FileReader>, sheet: &mut Sheet<'_>, sender: &SyncSender<M
         // may have stopped at the gate, or at what the check refused).
         Ok(()) => sheet.refusal().map_or(Message::End, Message::Refused),
         // The caller is gone: nobody to tell.
-        Err(Stop::HungUp) => return,
+        Err(Stop::HungUp) => return None,
         Err(Stop::Failed(error)) => sheet
             .refusal()
             .map_or_else(|| Message::Failed(error.to_string()), Message::Refused),
@@ -229,9 +263,11 @@ fn read(mut book: Xlsx<FileReader>, sheet: &mut Sheet<'_>, sender: &SyncSender<M
     };
     // The rows read whole before the end (or before the damage) go first. Nobody
     // listening is fine: the caller stopped reading first.
-    if batch.flush().is_ok() {
-        let _ = sender.send(last);
+    let ended = matches!(last, Message::End);
+    if batch.flush().is_ok() && sender.send(last).is_ok() && ended {
+        return Some(book);
     }
+    None
 }
 
 /// Why the reader thread stops early.

@@ -114,6 +114,13 @@ impl Gate {
         self.changed.notify_all();
     }
 
+    /// Ready for the next sheet of the same workbook: called once the last sheet's read and
+    /// check have both ended, so nobody is waiting on the old state.
+    pub(in crate::read::source::workbook) fn reset(&self) {
+        *self.lock() = State::default();
+        self.changed.notify_all();
+    }
+
     /// The reader is gone: the check may stop, and calamine's reads fail.
     pub(in crate::read::source::workbook) fn cancel(&self) {
         self.lock().cancelled = true;
