@@ -95,6 +95,12 @@ impl Talents {
         &self.pool
     }
 
+    /// Adds a talent while the sandbox runs (HR entering a candidate between two imports);
+    /// returns its index in the pool.
+    pub fn add(&mut self, talent: Talent) -> usize {
+        self.pool.push(talent)
+    }
+
     /// How many talents were made up.
     pub fn made_up_count(&self) -> usize {
         self.made_up
@@ -326,6 +332,22 @@ mod tests {
         let mut other = Talents::default();
         let elsewhere = other.lookup(&query(r#"{"mobile_number_list":["13900000009"]}"#));
         assert_eq!(ids(&elsewhere), ids(&first));
+    }
+
+    #[test]
+    fn a_talent_added_while_running_is_found_by_the_next_lookup() {
+        let mut talents = Talents::new(pool(), true);
+        let lookup = r#"{"mobile_number_list":["13900000042"]}"#;
+        assert!(talents.lookup(&query(lookup)).is_empty());
+        talents.add(Talent {
+            talent_id: "t42".into(),
+            email: String::new(),
+            mobile_code: "86".into(),
+            mobile_number: "13900000042".into(),
+            identification_type: None,
+            identification_number: String::new(),
+        });
+        assert_eq!(ids(&talents.lookup(&query(lookup))), ["t42"]);
     }
 
     #[test]

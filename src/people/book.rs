@@ -101,6 +101,7 @@ impl PeopleBook {
         let Some(body) = checked.body.as_mut() else {
             return Vec::new();
         };
+        let beside_application = body.application_id.is_some();
         let mut left = Vec::new();
         let mut problems = Vec::new();
         for wanted in std::mem::take(&mut checked.people) {
@@ -110,7 +111,7 @@ impl PeopleBook {
                     .role
                     .fill(body, format!("(looked up at import: {})", wanted.contact)),
                 other => {
-                    problems.push(unresolved(&wanted, other));
+                    problems.push(unresolved(&wanted, other, beside_application));
                     left.push(wanted);
                 }
             }
@@ -121,14 +122,24 @@ impl PeopleBook {
 }
 
 /// Why a person could not be resolved, with what the documentation says may cause it.
-fn unresolved(wanted: &Wanted, found: Option<&Resolution>) -> Problem {
+/// `beside_application`: the row gives an application_id too, so the way out for a
+/// candidate is to leave their column empty rather than to give an application_id.
+fn unresolved(wanted: &Wanted, found: Option<&Resolution>, beside_application: bool) -> Problem {
     let what = match &wanted.contact {
         Contact::Email(email) => format!("e-mail {}", crate::text::echo(email)),
         Contact::Mobile(mobile) => format!("mobile {}", crate::text::echo(&mobile.to_string())),
     };
+    let instead = if beside_application {
+        format!(
+            "give the candidate's talent_id instead, or leave {} empty to send the application_id alone",
+            wanted.column
+        )
+    } else {
+        "give the candidate's talent_id or application_id instead".to_owned()
+    };
     let message = match (wanted.role, found) {
         (Role::Talent, Some(Resolution::Ambiguous(ids))) => format!(
-            "{} talents have {what} ({}); give the candidate's talent_id or application_id instead",
+            "{} talents have {what} ({}); {instead}",
             ids.len(),
             // The server's ids: shown as its text is, and not all of a long list.
             crate::text::list(
@@ -139,7 +150,7 @@ fn unresolved(wanted: &Wanted, found: Option<&Resolution>) -> Problem {
             )
         ),
         (Role::Talent, Some(Resolution::NotFound)) => format!(
-            "no talent has {what}; check the candidate is in Feishu Hire's talent pool with this {}, or give talent_id or application_id",
+            "no talent has {what}; check the candidate is in Feishu Hire's talent pool with this {}, or {instead}",
             wanted.contact.kind()
         ),
         (_, None) => format!("{what} was not looked up"),
@@ -261,6 +272,60 @@ mod tests {
             row.body.unwrap().canonical(),
             by_ids.body.unwrap().canonical(),
             "the same body, the same hash"
+        );
+    }
+
+    /// SPEC §2.3: the candidate's e-mail beside an application_id becomes its talent_id;
+    /// the application_id stays, as if the file had given both ids.
+    #[test]
+    fn a_candidate_beside_an_application_id_fills_talent_id_and_keeps_the_application() {
+        let mut book = PeopleBook::new(UserIdType::OpenId);
+        book.insert(
+            talent(Contact::Email("li.na@example.com".into())),
+            Resolution::Found("7300".into()),
+        );
+        let mut row = checked(
+            "referral_user_id,application_id,talent_email,external_id,rule_type,stage,point_bonus\n\
+             ou_z,7214,li.na@example.com,R1,1,3,100\n",
+        )
+        .remove(0);
+        assert!(book.fill(&mut row).is_empty());
+        assert!(row.is_ready());
+        let by_ids = checked(
+            "referral_user_id,application_id,talent_id,external_id,rule_type,stage,point_bonus\n\
+             ou_z,7214,7300,R1,1,3,100\n",
+        )
+        .remove(0);
+        assert_eq!(
+            row.body.unwrap().canonical(),
+            by_ids.body.unwrap().canonical()
+        );
+    }
+
+    #[test]
+    fn an_unknown_candidate_beside_an_application_id_says_to_leave_its_column_empty() {
+        let mut book = PeopleBook::new(UserIdType::OpenId);
+        book.insert(
+            talent(Contact::Mobile(forms::mobile("13912345678").unwrap())),
+            Resolution::NotFound,
+        );
+        let mut row = checked(
+            "referral_user_id,application_id,talent_mobile,external_id,rule_type,stage,point_bonus\n\
+             ou_z,7214,13912345678,R1,1,3,100\n",
+        )
+        .remove(0);
+        let problems = book.fill(&mut row);
+        assert!(!row.is_ready(), "not sent with the application_id alone");
+        assert_eq!(
+            problems
+                .iter()
+                .map(|p| (p.column.as_deref(), p.rule, p.message.as_str()))
+                .collect::<Vec<_>>(),
+            [(
+                Some("talent_mobile"),
+                Rule::Unresolved,
+                "no talent has mobile \"13912345678\"; check the candidate is in Feishu Hire's talent pool with this mobile, or give the candidate's talent_id instead, or leave talent_mobile empty to send the application_id alone"
+            )]
         );
     }
 

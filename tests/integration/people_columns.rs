@@ -84,13 +84,15 @@ fn an_id_wins_and_the_contact_beside_it_is_only_checked() {
     let rows = check_text(
         "p.csv",
         &format!(
-            "referral_user_id,referral_user_email,application_id,talent_mobile,{REST}\n\
-             ou_a,zhang.wei@example.com,7214,13912345678,R1,1,1,1,100\n\
-             ou_a,not-an-email,7214,,R2,1,1,1,100\n"
+            "referral_user_id,referral_user_email,talent_id,talent_mobile,{REST}\n\
+             ou_a,zhang.wei@example.com,7300,13912345678,R1,1,1,1,100\n\
+             ou_a,not-an-email,7300,,R2,1,1,1,100\n"
         ),
     );
     assert!(rows[0].is_ready(), "{rows:?}");
-    assert_eq!(rows[0].body.as_ref().unwrap().referral_user_id, "ou_a");
+    let body = rows[0].body.as_ref().unwrap();
+    assert_eq!(body.referral_user_id, "ou_a");
+    assert_eq!(body.talent_id.as_deref(), Some("7300"));
     assert!(!rows[1].is_valid());
     assert_eq!(
         errors(&rows[1]),
@@ -100,6 +102,51 @@ fn an_id_wins_and_the_contact_beside_it_is_only_checked() {
             "\"not-an-email\" is not an e-mail address (it has no @); write it as name@company.com"
                 .into()
         )]
+    );
+}
+
+/// SPEC §2.3: an application id is not a talent id, so a talent e-mail or mobile beside
+/// it is looked up (the body then carries both); a talent_id beside it needs no lookup.
+#[test]
+fn a_candidate_contact_beside_an_application_id_is_left_to_look_up() {
+    let rows = check_text(
+        "p.csv",
+        &format!(
+            "referral_user_id,application_id,talent_id,talent_email,talent_mobile,{REST}\n\
+             ou_a,7214,,li.na@example.com,,R1,1,1,1,100\n\
+             ou_a,7214,,,139 1234 5678,R2,1,1,1,100\n\
+             ou_a,7214,7300,li.na@example.com,,R3,1,1,1,100\n\
+             ou_a,7214,,li.na@,,R4,1,1,1,100\n"
+        ),
+    );
+    assert!(rows[0].is_valid() && !rows[0].is_ready(), "{rows:?}");
+    assert_eq!(
+        wanted(&rows[0]),
+        [(Role::Talent, Field::TalentEmail, "li.na@example.com".into())]
+    );
+    let body = rows[0].body.as_ref().unwrap();
+    assert_eq!(
+        body.application_id.as_deref(),
+        Some("7214"),
+        "kept as it is"
+    );
+    assert_eq!(body.talent_id, None, "filled in once looked up");
+    assert_eq!(
+        wanted(&rows[1]),
+        [(Role::Talent, Field::TalentMobile, "13912345678".into())]
+    );
+    assert!(rows[2].is_ready(), "the talent_id wins: {rows:?}");
+    let body = rows[2].body.as_ref().unwrap();
+    assert_eq!(
+        (body.application_id.as_deref(), body.talent_id.as_deref()),
+        (Some("7214"), Some("7300"))
+    );
+    assert_eq!(
+        errors(&rows[3])
+            .into_iter()
+            .map(|(c, rule, _)| (c, rule))
+            .collect::<Vec<_>>(),
+        [("talent_email".into(), Rule::Email)]
     );
 }
 

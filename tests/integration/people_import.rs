@@ -3,7 +3,7 @@
 //! unresolved (and found next run once they exist), an ambiguous candidate, a denied scope
 //! stopping the run before any reward is sent, and a body by e-mails hashing as by ids.
 
-use rewardsync_sandbox::{Directory, SandboxConfig, Scope, ScopeSet, TalentPool};
+use rewardsync_sandbox::{Directory, SandboxConfig, Scope, ScopeSet, Talent, TalentPool};
 
 use crate::common::{Live, Workdir};
 
@@ -207,6 +207,161 @@ fn a_candidate_several_talents_share_is_unresolved_naming_them() {
     assert_eq!(
         sent[0].body.talent_id.as_deref(),
         Some("7300000000000000003")
+    );
+}
+
+/// A sandbox whose talent pool is exactly `talents` (`talent_id,email,mobile_code,mobile_number`).
+fn strict_talents(talents: &str) -> Live {
+    Live::start(SandboxConfig {
+        talents: TalentPool::from_reader(talents.as_bytes()).unwrap(),
+        strict_talents: true,
+        ..Live::fast_config()
+    })
+}
+
+const REFERRER: &str = "ou_8fe08882a7ae1007efe66632ce51f7a2";
+
+/// `--dry-run --json`'s people counts: (named, known, to look up).
+fn dry_run_people(live: &Live, wrk: &Workdir, file: &str) -> (u64, u64, u64) {
+    let (_, json) = import(live, wrk, &[file, "--dry-run"]);
+    let people = &json["people"];
+    let count = |k: &str| people[k].as_u64().unwrap_or_else(|| panic!("{json}"));
+    (count("named"), count("known"), count("to_look_up"))
+}
+
+/// SPEC §2.3: a candidate's e-mail beside an application_id is looked up; the body
+/// carries both ids, as if the file had given application_id and talent_id.
+#[test]
+fn a_candidate_email_beside_an_application_id_sends_both_ids_as_by_ids() {
+    let live = strict_talents(
+        "talent_id,email,mobile_code,mobile_number\n7300000000000000007,li.na@example.com,,\n",
+    );
+    let wrk = Workdir::new();
+    wrk.create(
+        "by_email.csv",
+        format!(
+            "referral_user_id,application_id,talent_email,external_id,rule_type,stage,point_bonus\n\
+             {REFERRER},7214,li.na@example.com,A1,1,3,100\n"
+        ),
+    );
+    wrk.create(
+        "by_ids.csv",
+        format!(
+            "referral_user_id,application_id,talent_id,external_id,rule_type,stage,point_bonus\n\
+             {REFERRER},7214,7300000000000000007,A1,1,3,100\n"
+        ),
+    );
+    assert_eq!(
+        dry_run_people(&live, &wrk, "by_email.csv"),
+        (1, 0, 1),
+        "the dry run counts the candidate among the people to look up"
+    );
+    let (code, json) = import(&live, &wrk, &["by_email.csv"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["imported"], 1);
+    assert_eq!(calls(&live, TALENTS), 1);
+    let sent = live.state().rewards.unwrap();
+    assert_eq!(
+        (
+            sent[0].body.application_id.as_deref(),
+            sent[0].body.talent_id.as_deref()
+        ),
+        (Some("7214"), Some("7300000000000000007")),
+        "the body carries both ids"
+    );
+
+    // The ledger's cache knows the candidate now: no lookup, and the dry run says so.
+    assert_eq!(dry_run_people(&live, &wrk, "by_email.csv"), (1, 1, 0));
+    let (code, json) = import(&live, &wrk, &["by_email.csv"]);
+    assert_eq!((code, &json["already_imported"]), (0, &1.into()), "{json}");
+    assert_eq!(calls(&live, TALENTS), 1, "the candidate is cached");
+
+    // The same reward by ids: the same body hash, so already imported, not changed.
+    let (code, json) = import(&live, &wrk, &["by_ids.csv"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["already_imported"], 1, "not a conflict: the same body");
+    assert_eq!(calls(&live, REWARDS), 1);
+}
+
+/// SPEC §2.3: an unknown candidate beside an application_id makes the row unresolved
+/// (not sent with the application_id alone), and it is sent once the talent exists.
+#[test]
+fn an_unknown_candidate_mobile_beside_an_application_id_is_unresolved_until_the_talent_exists() {
+    let live = strict_talents("talent_id,email,mobile_code,mobile_number\n");
+    let wrk = Workdir::new();
+    wrk.create(
+        "rewards.csv",
+        format!(
+            "referral_user_id,application_id,talent_mobile,external_id,rule_type,stage,point_bonus\n\
+             {REFERRER},7214,,B1,1,3,100\n\
+             {REFERRER},7215,139 0000 0042,B2,1,3,100\n"
+        ),
+    );
+    let (code, json) = import(&live, &wrk, &["rewards.csv", "--errors", "fix.csv"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        (json["imported"].as_u64(), json["unresolved"].as_u64()),
+        (Some(1), Some(1)),
+        "{json}"
+    );
+    let reason = &json["reasons"]["unresolved"][0];
+    let message = reason["message"].as_str().unwrap();
+    assert!(
+        message.contains("no talent has mobile \"13900000042\"")
+            && message.contains("leave talent_mobile empty"),
+        "{json}"
+    );
+    assert!(reason.to_string().contains("talent_mobile"), "{json}");
+    let fix = std::fs::read_to_string(wrk.path("fix.csv")).unwrap();
+    assert!(fix.contains("7215,139 0000 0042,B2"), "{fix}");
+    let sent = live.state().rewards.unwrap();
+    assert_eq!(
+        sent.iter()
+            .map(|r| r.body.external_id.as_str())
+            .collect::<Vec<_>>(),
+        ["B1"],
+        "B2 is not sent with its application_id alone"
+    );
+    // The human summary names the column, the value and the line.
+    let output = live
+        .command(&wrk, &["import", "rewards.csv", "--no-progress"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("column talent_mobile: no talent has mobile \"13900000042\"")
+            && text.contains("— line 3"),
+        "{text}"
+    );
+
+    // HR enters the candidate: the next run looks them up again and sends the row.
+    live.sandbox.app_state().talents(|t| {
+        t.add(Talent {
+            talent_id: "7300000000000000042".into(),
+            email: String::new(),
+            mobile_code: "86".into(),
+            mobile_number: "13900000042".into(),
+            identification_type: None,
+            identification_number: String::new(),
+        })
+    });
+    let (code, json) = import(&live, &wrk, &["rewards.csv"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(
+        (json["imported"].as_u64(), json["unresolved"].as_u64()),
+        (Some(1), Some(0)),
+        "{json}"
+    );
+    let sent = live.state().rewards.unwrap();
+    let b2 = sent.iter().find(|r| r.body.external_id == "B2").unwrap();
+    assert_eq!(
+        (
+            b2.body.application_id.as_deref(),
+            b2.body.talent_id.as_deref()
+        ),
+        (Some("7215"), Some("7300000000000000042"))
     );
 }
 

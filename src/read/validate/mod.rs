@@ -959,12 +959,8 @@ impl<'a> Cells<'a> {
                 message,
             );
         }
-        // The application id names the candidate: a talent e-mail or mobile beside it is
-        // only checked, never looked up.
-        let talent = match (&application_id, talent) {
-            (Got::Value(_), Person::Wanted(_)) => Person::Missing,
-            (_, talent) => talent,
-        };
+        // An application id is not a talent id (SPEC §2.3): a talent e-mail or mobile beside
+        // it is still looked up, so the body carries both ids, as if the file gave both.
         let job_id = self.id(Field::JobId);
         let reason = self.free_text(Field::Reason);
         let rule_type = self.required_enum(Field::RuleType, EnumField::RuleType);
