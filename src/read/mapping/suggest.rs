@@ -439,7 +439,8 @@ fn kind_of(field: Field) -> Kind {
         Field::Stage => Kind::Enum(EnumField::Stage),
         Field::PointBonus => Kind::Points,
         Field::CurrencyType => Kind::Currency,
-        Field::Amount => Kind::Amount,
+        // The value column is money-like: its points show only beside the bonus_type.
+        Field::Amount | Field::Value => Kind::Amount,
         Field::CreateTime
         | Field::ConfirmTime
         | Field::PayTime
