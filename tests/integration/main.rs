@@ -34,6 +34,7 @@ mod server_text;
 mod validate_bodies;
 mod validate_cli;
 mod validate_rules;
+mod value_column;
 mod workbook_formats;
 mod workbook_hostile;
 mod workbook_properties;
