@@ -353,3 +353,70 @@ fn map_suggest_keeps_amount_where_the_money_column_holds_only_cash() {
     assert_eq!(mapped(&map, Field::Value), None, "{text}");
     assert_eq!(mapped(&map, Field::Amount), Some("金额（元）"), "{text}");
 }
+
+#[test]
+fn a_workbooks_number_cells_are_read_by_the_rows_bonus_type() {
+    let wrk = Workdir::new();
+    crate::workbook_read::xlsx(&wrk, "export.xlsx", |book| {
+        let sheet = book.add_worksheet();
+        crate::workbook_read::strings(
+            sheet,
+            0,
+            &[
+                "奖励ID",
+                "内推人ID",
+                "投递ID",
+                "奖励类型",
+                "奖励方式",
+                "金额（元）",
+                "奖励状态",
+            ],
+        );
+        for (row, (id, way, value)) in [
+            ("R-1", "现金", 8000.5),
+            ("R-2", "积分", 100.0),
+            ("R-3", "积分", 100.5),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let row = row as u32 + 1;
+            crate::workbook_read::strings(
+                sheet,
+                row,
+                &[
+                    id,
+                    "ou_a",
+                    &format!("721400000000000103{row}"),
+                    "入职奖励",
+                    way,
+                ],
+            );
+            sheet.write_number(row, 5, value).expect("write a cell");
+            sheet.write_string(row, 6, "已确认").expect("write a cell");
+        }
+    });
+    wrk.create(
+        "mapping.toml",
+        MAPPING.replace("header_row = 2", "header_row = 1"),
+    );
+    let (code, stdout, stderr) = run(
+        &wrk,
+        &[
+            "validate",
+            "export.xlsx",
+            "--map",
+            "mapping.toml",
+            "--explain",
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    for line in [
+        "row 2, column 金额（元） (value): the number cell \"8000.5\" read as 8000.5 (as amount: the row is cash)\n",
+        "row 3, column 金额（元） (value): the number cell \"100\" read as 100 (as points: the row is points)\n",
+        "export.xlsx[Sheet1]:4: column 金额（元） (value): the number cell \"100.5\" is not a whole number of points\n",
+        "2 valid, 1 invalid",
+    ] {
+        assert!(stdout.contains(line), "{line}\n{stdout}");
+    }
+}
