@@ -112,11 +112,14 @@ pub enum Rule {
     ExcelError,
     /// A time without an offset while no time zone is set: stops the run (SPEC §2.1).
     NeedsTimeZone,
+    /// A one-value column holding the other bonus type's value: points on a cash row,
+    /// a cash amount on a points row (SPEC §2.4).
+    ValueForBonusType,
 }
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 44] = [
+    pub const ALL: [Rule; 45] = [
         Rule::Encoding,
         Rule::Ragged,
         Rule::TooLong,
@@ -161,6 +164,7 @@ impl Rule {
         Rule::CellKind,
         Rule::ExcelError,
         Rule::NeedsTimeZone,
+        Rule::ValueForBonusType,
     ];
 
     /// True when a row breaking this rule has no cells to check: they sit under the wrong
@@ -216,6 +220,7 @@ impl Rule {
             Rule::CellKind => "cell_kind",
             Rule::ExcelError => "excel_error",
             Rule::NeedsTimeZone => "needs_time_zone",
+            Rule::ValueForBonusType => "value_for_bonus_type",
         }
     }
 
@@ -277,6 +282,9 @@ impl Rule {
             Rule::CellKind => "is a workbook cell of a kind the column cannot take",
             Rule::ExcelError => "holds an Excel error value (a formula that did not compute)",
             Rule::NeedsTimeZone => "has no offset, and no time zone is set to read it in",
+            Rule::ValueForBonusType => {
+                "holds the other bonus type's value: points on a cash row, or cash on a points row"
+            }
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum Field {
     PointBonus,
     CurrencyType,
     Amount,
+    /// One column for both: the amount on cash rows, the points on points rows (SPEC
+    /// §2.4); the row's bonus_type decides. Mapped only by its canonical name.
+    Value,
     Stage,
     CreateTime,
     ConfirmTime,
@@ -42,7 +45,7 @@ pub enum Field {
 
 impl Field {
     /// Every column, in the order the README documents them.
-    pub const ALL: [Field; 31] = [
+    pub const ALL: [Field; 32] = [
         Field::ReferralUserId,
         Field::ReferralUserEmail,
         Field::ReferralUserMobile,
@@ -58,6 +61,7 @@ impl Field {
         Field::PointBonus,
         Field::CurrencyType,
         Field::Amount,
+        Field::Value,
         Field::Stage,
         Field::CreateTime,
         Field::ConfirmTime,
@@ -113,6 +117,7 @@ impl Field {
             Field::PointBonus => "point_bonus",
             Field::CurrencyType => "currency_type",
             Field::Amount => "amount",
+            Field::Value => "value",
             Field::Stage => "stage",
             Field::CreateTime => "create_time",
             Field::ConfirmTime => "confirm_time",

@@ -35,6 +35,7 @@ mod several_parts;
 mod validate_bodies;
 mod validate_cli;
 mod validate_rules;
+mod value_column;
 mod workbook_formats;
 mod workbook_hostile;
 mod workbook_properties;

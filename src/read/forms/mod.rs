@@ -25,6 +25,7 @@ mod labels;
 mod number;
 mod points;
 mod time;
+mod value;
 mod zone;
 
 pub use amount::{Amount, amount, amount_from_number};
@@ -33,9 +34,10 @@ pub use currency::currency;
 pub use id::{ID_MAX_NUMBER_DIGITS, id_from_number, id_text};
 pub use labels::{EnumField, enum_from_number, enum_value};
 pub use number::{looks_scientific, normalize_digits};
-pub use points::{points, points_from_number};
+pub use points::{points, points_from_number, points_mark};
 pub use time::{
     DayMonthReadings, ReadTime, Reading, TimeError, TimeInput, TimeSettings, check_date_format,
     day_month_readings, time,
 };
+pub use value::{value_as_amount, value_as_points};
 pub use zone::{UnknownZone, Zone};

@@ -40,6 +40,19 @@ pub fn points(text: &str) -> Result<i64, Violation> {
     within_range(text, parse_digits(digits))
 }
 
+/// The points word after a number (`积分` of `100积分`, `points` of `5 points`), if the
+/// text is a number followed by one: what tells points from cash in a one-value column.
+pub fn points_mark(text: &str) -> Option<&'static str> {
+    let normal = normalize_digits(text::trim(text));
+    let unit = UNITS
+        .iter()
+        .find(|unit| ends_with_ignore_case(&normal, unit))?;
+    let number = normal[..normal.len() - unit.len()].trim_end();
+    number
+        .ends_with(|c: char| c.is_ascii_digit())
+        .then_some(*unit)
+}
+
 /// Points from a workbook's number cell: a whole number, not negative, within range.
 pub fn points_from_number(value: f64) -> Result<i64, Violation> {
     let shown = || echo(&value.to_string());

@@ -423,6 +423,10 @@ fn check_value(field: Field, text: &str) -> Result<(), String> {
         Field::CurrencyType => forms::currency(text).map(drop),
         Field::PointBonus => forms::points(text).map(drop),
         Field::Amount => forms::amount(text).map(drop),
+        // Which reading applies depends on each row's bonus_type: either will do here.
+        Field::Value => forms::amount(text)
+            .map(drop)
+            .or_else(|_| forms::points(text).map(drop)),
         _ => return Ok(()),
     };
     read.map_err(|violation| format!("a value it cannot take: {violation}"))

@@ -77,6 +77,19 @@ pub enum MappingError {
         found: String,
     },
     #[error(
+        "{path}: {value} gives value (the one column for cash and points, read by each row's bonus_type), and {other} gives {field}; a row's cash or points must come from one place: {fix}, or drop value and keep amount and point_bonus in columns of their own"
+    )]
+    ValueBesideSeparate {
+        path: String,
+        /// Where value comes from: `column "金额（元）"` or `[defaults]`.
+        value: String,
+        /// Where the other field comes from, said the same way.
+        other: String,
+        field: &'static str,
+        /// How to drop the other field, for where it comes from.
+        fix: String,
+    },
+    #[error(
         "{map}:{line}: [skip] names {key}, which is neither a field a column of {path} gives nor a column of its header; the header has: {found}"
     )]
     SkipColumnMissing {
@@ -331,6 +344,37 @@ impl Mapping {
         if !Field::CANDIDATE.into_iter().any(given) {
             return Err(MappingError::MissingCandidateColumn { path });
         }
+        // The value column fills amount or point_bonus row by row: beside either, one of
+        // the two would be read from two places.
+        if given(Field::Value) {
+            let from = |field: Field| match columns[field.index()] {
+                Some(i) => format!("column {}", echo(&header[i])),
+                None => "[defaults]".to_owned(),
+            };
+            if let Some(other) = [Field::Amount, Field::PointBonus]
+                .into_iter()
+                .find(|f| given(*f))
+            {
+                let fix = match columns[other.index()] {
+                    Some(i) if mapped[i] => format!(
+                        "delete the line {other} = {} under [columns]",
+                        file::toml_string(&header[i])
+                    ),
+                    Some(i) => format!(
+                        "leave that column out with ignore_columns = [{}] under [source] in the mapping file",
+                        file::toml_string(&header[i])
+                    ),
+                    None => format!("delete {other} under [defaults]"),
+                };
+                return Err(MappingError::ValueBesideSeparate {
+                    path,
+                    value: from(Field::Value),
+                    other: from(other),
+                    field: other.name(),
+                    fix,
+                });
+            }
+        }
         let display = Field::ALL
             .iter()
             .map(|field| match columns[field.index()] {
@@ -497,7 +541,7 @@ impl<'a> Mapped<'a> {
     }
 
     /// Every field's value, by [`Field::index`]: [`Mapped::get`] of each, computed only for
-    /// the fields the mapping gives (a row is read 31 fields wide, most often from 10).
+    /// the fields the mapping gives (a row is read 32 fields wide, most often from 10).
     pub fn values(&self) -> [Value<'a>; Field::COUNT] {
         let mut values = [Value {
             cell: Cell::Empty,

@@ -15,6 +15,7 @@
 //! [`MapFile::parse`]: super::MapFile::parse
 
 mod headers;
+mod value_column;
 mod values;
 mod words;
 mod write;
@@ -226,17 +227,31 @@ pub fn suggest(path: &Path, options: &SourceOptions) -> Result<Suggestion, Sugge
         &recognised,
     )?;
     let mut drafts = drafts(source.names());
+    // Money columns are also seen by each row's bonus type: one may be the value column.
+    let bonus = drafts
+        .iter()
+        .position(|d| d.kind == Kind::Enum(EnumField::BonusType));
+    let mut by_bonus: Vec<value_column::ByBonus> =
+        drafts.iter().map(|_| Default::default()).collect();
     let mut rows = 0;
     while let Some(record) = source.next_record()? {
         rows += 1;
         for (i, draft) in drafts.iter_mut().enumerate() {
             draft.stats.observe(&record, i, draft.kind);
         }
+        if let Some(row_bonus) = bonus.and_then(|b| value_column::row_bonus(&record, b)) {
+            for (i, draft) in drafts.iter().enumerate() {
+                if draft.kind == Kind::Amount {
+                    by_bonus[i].observe(record.cell(i), row_bonus);
+                }
+            }
+        }
     }
     for draft in &mut drafts {
         draft.weigh();
     }
-    let columns = assign(&drafts);
+    let mut columns = assign(&drafts);
+    value_column::propose(&mut columns, &by_bonus, bonus);
 
     let origin = source.origin();
     let header = HeaderRow {
@@ -439,7 +454,8 @@ fn kind_of(field: Field) -> Kind {
         Field::Stage => Kind::Enum(EnumField::Stage),
         Field::PointBonus => Kind::Points,
         Field::CurrencyType => Kind::Currency,
-        Field::Amount => Kind::Amount,
+        // The value column is money-like: its points show only beside the bonus_type.
+        Field::Amount | Field::Value => Kind::Amount,
         Field::CreateTime
         | Field::ConfirmTime
         | Field::PayTime
@@ -813,7 +829,8 @@ fn lost(candidate: &Candidate, winner: &Draft) -> String {
 /// money that the file does not say is a commented line asking for it.
 fn defaults<'a>(assigned: &dyn Fn(Field) -> Option<(&'a Column, &'a Draft)>) -> Vec<Line> {
     let mut lines = Vec::new();
-    let amount = assigned(Field::Amount);
+    // The value column holds the amounts too: the currency is asked for alike.
+    let amount = assigned(Field::Amount).or_else(|| assigned(Field::Value));
     let points = assigned(Field::PointBonus);
     if assigned(Field::BonusType).is_none() {
         match (amount, points) {

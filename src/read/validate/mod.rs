@@ -10,6 +10,7 @@
 mod parallel;
 mod seen;
 mod skip;
+mod value;
 
 use std::borrow::Cow;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -859,11 +860,17 @@ impl<'a> Cells<'a> {
         }
     }
 
-    /// The cash of a row: currency_type and amount, with the amount's currency mark
+    /// The cash of a row: currency_type and the amount read from `from` (amount, or the
+    /// value column on a cash row; `None`: no amount), with the amount's currency mark
     /// checked against currency_type, or filling it when it is empty.
-    fn cash(&mut self) -> (Got<&'static str>, Got<Amount>) {
+    fn cash(&mut self, from: Option<Field>) -> (Got<&'static str>, Got<Amount>) {
         let mut currency = self.currency(Field::CurrencyType);
-        let amount = self.amount(Field::Amount);
+        let amount = match from {
+            Some(Field::Value) => self.value_as_amount(),
+            Some(field) => self.amount(field),
+            None => Got::Missing,
+        };
+        let from = from.unwrap_or(Field::Amount);
         let Got::Value(read) = amount else {
             return (
                 currency,
@@ -878,7 +885,7 @@ impl<'a> Cells<'a> {
                 Got::Missing => {
                     currency = Got::Value(marked);
                     if self.explained.is_some() {
-                        let shown = echo(&cell_text(self.value(Field::Amount).cell));
+                        let shown = echo(&cell_text(self.value(from).cell));
                         let column = self.row.mapping().name_of(Field::CurrencyType).to_owned();
                         if let Some(explained) = &mut self.explained {
                             explained.push(Explained {
@@ -890,10 +897,10 @@ impl<'a> Cells<'a> {
                     }
                 }
                 Got::Value(code) if code != marked => {
-                    let shown = echo(&cell_text(self.value(Field::Amount).cell));
+                    let shown = echo(&cell_text(self.value(from).cell));
                     let column = self.row.mapping().name_of(Field::CurrencyType).to_owned();
                     self.error(
-                        Field::Amount,
+                        from,
                         Rule::CurrencyMismatch,
                         format!(
                             "{shown} is marked {marked}, but {column} is {code}; make them agree, or write the amount without its mark"
@@ -968,8 +975,26 @@ impl<'a> Cells<'a> {
             Got::Missing => Got::Value(BONUS_POINTS),
             read => read,
         };
-        let point_bonus = self.points(Field::PointBonus);
-        let (currency_type, amount) = self.cash();
+        // With a value column the row's bonus_type says what it holds (SPEC §2.4).
+        let by_value = self.row.mapping().gives(Field::Value);
+        let (points_column, amount_column) = if by_value {
+            (Field::Value, Field::Value)
+        } else {
+            (Field::PointBonus, Field::Amount)
+        };
+        let (point_bonus, (currency_type, amount)) = match bonus_type {
+            _ if !by_value => (
+                self.points(Field::PointBonus),
+                self.cash(Some(Field::Amount)),
+            ),
+            Got::Value(BONUS_POINTS) => (
+                self.value_as_points(self.value(Field::BonusType).is_missing()),
+                self.cash(None),
+            ),
+            Got::Value(BONUS_CASH) => (Got::Missing, self.cash(Some(Field::Value))),
+            // No bonus_type to read it by: the row is already invalid.
+            _ => (Got::Invalid, self.cash(None)),
+        };
         let stage = self.required_enum(Field::Stage, EnumField::Stage);
         let create_time = self.time(Field::CreateTime);
         let confirm_time = self.time(Field::ConfirmTime);
@@ -986,7 +1011,7 @@ impl<'a> Cells<'a> {
             Some(BONUS_POINTS) => {
                 if point_bonus.is_missing() {
                     self.error(
-                        Field::PointBonus,
+                        points_column,
                         Rule::RequiredByBonusType,
                         "is empty; it is required when bonus_type is 1 (points)".into(),
                     );
@@ -1004,7 +1029,7 @@ impl<'a> Cells<'a> {
             Some(BONUS_CASH) => {
                 for (column, missing) in [
                     (Field::CurrencyType, currency_type.is_missing()),
-                    (Field::Amount, amount.is_missing()),
+                    (amount_column, amount.is_missing()),
                 ] {
                     if missing {
                         self.error(
@@ -1090,11 +1115,11 @@ impl<'a> Cells<'a> {
                 if awaited {
                     continue;
                 }
-                self.error(
-                    column_of_field(problem.field),
-                    problem.rule,
-                    problem.message,
-                );
+                let column = match column_of_field(problem.field) {
+                    Field::PointBonus | Field::Amount if by_value => Field::Value,
+                    column => column,
+                };
+                self.error(column, problem.rule, problem.message);
             }
         }
         (Some(body), external_id)
