@@ -332,7 +332,7 @@ fn an_unknown_candidate_mobile_beside_an_application_id_is_unresolved_until_the_
         + &String::from_utf8_lossy(&output.stderr);
     assert!(
         text.contains("column talent_mobile: no talent has mobile \"13900000042\"")
-            && text.contains("— line 3"),
+            && text.contains("— rewards.csv:3"),
         "{text}"
     );
 

@@ -217,10 +217,10 @@ fn explain_says_whether_the_value_was_read_as_amount_or_points() {
     );
     assert_eq!(code, 0, "{stdout}{stderr}");
     for line in [
-        "line 3, column 金额（元） (value): \"¥8,000.00\" read as 8000 (as amount: the row is cash)",
-        "line 4, column 金额（元） (value): \"100积分\" read as 100 (as points: the row is points)",
-        "line 5, column 金额（元） (value): \"500.5\" read as 500.5 (as amount: the row is cash)",
-        "line 6, column 金额（元） (value): \"1,200\" read as 1200 (as points: the row's bonus_type is empty, which means points)",
+        "export.csv:3, column 金额（元） (value): \"¥8,000.00\" read as 8000 (as amount: the row is cash)",
+        "export.csv:4, column 金额（元） (value): \"100积分\" read as 100 (as points: the row is points)",
+        "export.csv:5, column 金额（元） (value): \"500.5\" read as 500.5 (as amount: the row is cash)",
+        "export.csv:6, column 金额（元） (value): \"1,200\" read as 1200 (as points: the row's bonus_type is empty, which means points)",
     ] {
         assert!(stdout.contains(&format!("{line}\n")), "{line}\n{stdout}");
     }
@@ -412,8 +412,8 @@ fn a_workbooks_number_cells_are_read_by_the_rows_bonus_type() {
     );
     assert_eq!(code, 1, "{stdout}{stderr}");
     for line in [
-        "row 2, column 金额（元） (value): the number cell \"8000.5\" read as 8000.5 (as amount: the row is cash)\n",
-        "row 3, column 金额（元） (value): the number cell \"100\" read as 100 (as points: the row is points)\n",
+        "export.xlsx[Sheet1]:2, column 金额（元） (value): the number cell \"8000.5\" read as 8000.5 (as amount: the row is cash)\n",
+        "export.xlsx[Sheet1]:3, column 金额（元） (value): the number cell \"100\" read as 100 (as points: the row is points)\n",
         "export.xlsx[Sheet1]:4: column 金额（元） (value): the number cell \"100.5\" is not a whole number of points\n",
         "2 valid, 1 invalid",
     ] {
