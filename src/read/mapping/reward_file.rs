@@ -296,7 +296,7 @@ impl RewardFile {
                     let what = what
                         .strip_prefix(&format!("{}:", source.origin()))
                         .unwrap_or(what);
-                    source.skip_sheet(format!("no table of rewards (row{what})"))?;
+                    source.skip_sheet(format!("no table of rewards (row {what})"))?;
                 }
                 Err(e) => return Err(e),
             }
