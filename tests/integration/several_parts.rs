@@ -247,3 +247,53 @@ fn an_import_of_several_files_records_each_rows_file_sheet_and_row() {
         String::from_utf8_lossy(&runs.stdout)
     );
 }
+
+#[test]
+fn map_suggest_reads_the_first_sheet_of_rewards_and_proposes_every_sheet_like_it() {
+    let wrk = Workdir::new();
+    monthly_book(
+        &wrk.path("book.xlsx"),
+        &[("1月", &["J1", "J2"]), ("2月", &["F1"]), ("3月", &["M1"])],
+    );
+    let output = wrk
+        .command(&["map", "suggest", "book.xlsx"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let mapping = String::from_utf8_lossy(&output.stdout).into_owned();
+    // Not the 汇总 summary in front: the first sheet of rewards, and the ones like it.
+    assert!(
+        mapping.contains("# Mapping file for book.xlsx, sheet 1月,"),
+        "{mapping}"
+    );
+    assert!(
+        mapping.contains("from its header (row 1) and its 2 data rows"),
+        "{mapping}"
+    );
+    let line = mapping
+        .lines()
+        .find(|l| l.starts_with("sheets = \"*\""))
+        .unwrap_or_else(|| panic!("no sheets line: {mapping}"));
+    assert!(line.contains("(2月, 3月, 说明)"), "{line}");
+    assert!(
+        line.contains("汇总 before it holds no table of rewards"),
+        "{line}"
+    );
+
+    // The suggestion, as it is, reads every month in one run.
+    wrk.create("mapping.toml", &mapping);
+    wrk.command(&["validate", "book.xlsx", "--map", "mapping.toml"])
+        .assert()
+        .code(0)
+        .stdout(contains("book.xlsx[1月, 2月, 3月]: 4 rows: 4 valid"))
+        .stdout(contains("book.xlsx[说明]: sheet skipped: "));
+
+    // A sheet named with --sheet is the one read, and only it.
+    let output = wrk
+        .command(&["map", "suggest", "book.xlsx", "--sheet", "2月"])
+        .output()
+        .unwrap();
+    let mapping = String::from_utf8_lossy(&output.stdout);
+    assert!(mapping.contains("sheet = \"2月\""), "{mapping}");
+    assert!(!mapping.contains("sheets ="), "{mapping}");
+}

@@ -98,7 +98,7 @@ fn import_sends_the_rewards_records_nothing_of_the_skipped_rows_and_exits_0() {
     .code(0)
     .stdout(contains("4 rows: 2 imported now, 2 skipped"))
     .stdout(contains(
-        "skipped: 2 rows: not rewards (totals and notes); nothing to do",
+        "skipped: 2 rows: not rewards (totals, notes, rows the mapping's [skip] leaves out); nothing to do",
     ))
     .stdout(contains("export.csv:4"))
     .stdout(contains("export.csv:5"));

@@ -25,6 +25,7 @@ mod labels;
 mod number;
 mod points;
 mod time;
+pub mod totals;
 mod value;
 mod zone;
 

@@ -293,10 +293,11 @@ impl RewardFile {
                     // What is wrong, not the advice for a rewards sheet: it is none.
                     let text = e.to_string();
                     let what = text.split("; ").next().unwrap_or(&text);
-                    let what = what
-                        .strip_prefix(&format!("{}:", source.origin()))
-                        .unwrap_or(what);
-                    source.skip_sheet(format!("no table of rewards (row {what})"))?;
+                    let why = match what.strip_prefix(&format!("{}:", source.origin())) {
+                        Some(at) => format!("no table of rewards (row {at})"),
+                        None => format!("no table of rewards ({what})"),
+                    };
+                    source.skip_sheet(why)?;
                 }
                 Err(e) => return Err(e),
             }

@@ -122,6 +122,9 @@ pub struct Suggestion {
     file: String,
     /// For a workbook: the sheet read, and whether `--sheet` named it.
     sheet: Option<(String, bool)>,
+    /// For a workbook: its other visible sheets (read too with `sheets = "*"` when their
+    /// header is this one's), and the sheets before the one read that hold no rewards.
+    sheets: OtherSheets,
     header: HeaderRow,
     /// True for a GBK CSV (the default reading is UTF-8).
     gbk: bool,
@@ -214,18 +217,32 @@ impl Suggestion {
 /// the flags: the sheet, the header row (found when None), the delimiter and encoding.
 pub fn suggest(path: &Path, options: &SourceOptions) -> Result<Suggestion, SuggestError> {
     let given_row = options.header_row.is_some();
-    let row = match options.header_row {
-        Some(row) => row,
-        None => find_header(path, options)?,
+    let (probe, options, sheets) = choose_sheet(path, options)?;
+    let options = &options;
+    // The probe that found the header goes on as the reader when the header is its first
+    // row: the file is opened once (a workbook's shared strings are read once).
+    let (row, probe) = match options.header_row {
+        Some(row) => (row, probe.at(row)),
+        None => {
+            let row = probe.header()?;
+            (row, probe.at(row))
+        }
     };
-    let mut source = Source::open(
-        path,
-        &SourceOptions {
-            header_row: Some(row),
-            ..options.clone()
-        },
-        &recognised,
-    )?;
+    let (mut source, read_ahead) = match probe {
+        Some(found) => found,
+        None => (
+            Source::open(
+                path,
+                &SourceOptions {
+                    header_row: Some(row),
+                    ..options.clone()
+                },
+                &recognised,
+            )?,
+            Vec::new(),
+        ),
+    };
+    let mut read_ahead = read_ahead.into_iter();
     let mut drafts = drafts(source.names());
     // Money columns are also seen by each row's bonus type: one may be the value column.
     let bonus = drafts
@@ -234,7 +251,18 @@ pub fn suggest(path: &Path, options: &SourceOptions) -> Result<Suggestion, Sugge
     let mut by_bonus: Vec<value_column::ByBonus> =
         drafts.iter().map(|_| Default::default()).collect();
     let mut rows = 0;
-    while let Some(record) = source.next_record()? {
+    loop {
+        let record = match read_ahead.next() {
+            Some(record) => record,
+            None => match source.next_record()? {
+                Some(record) => record,
+                None => break,
+            },
+        };
+        if crate::read::forms::totals::not_a_reward(&record).is_some() {
+            // A 合计 row or a note says nothing of what the columns hold.
+            continue;
+        }
         rows += 1;
         for (i, draft) in drafts.iter_mut().enumerate() {
             draft.stats.observe(&record, i, draft.kind);
@@ -311,17 +339,26 @@ pub fn suggest(path: &Path, options: &SourceOptions) -> Result<Suggestion, Sugge
         .collect();
     let defaults = defaults(&assigned);
     let missing = missing(&assigned);
-    let skips = columns
-        .iter()
-        .zip(&drafts)
-        .filter_map(|(column, draft)| skip_line(column, &draft.stats.distinct))
-        .collect();
+    let mut skips = Vec::new();
+    for (column, draft) in columns.iter_mut().zip(&drafts) {
+        let Some(line) = skip_line(column, &draft.stats.distinct) else {
+            continue;
+        };
+        skips.push(line);
+        if matches!(column.outcome, Outcome::Ignored { .. }) {
+            // Read for [skip] alone: not a column to leave out.
+            column.outcome = Outcome::Skipped {
+                why: format!(
+                    "{}: read only by [skip] below, which leaves its voided rows out",
+                    column.name
+                ),
+            };
+        }
+    }
     Ok(Suggestion {
         file: origin.file.clone(),
-        sheet: origin
-            .sheet
-            .clone()
-            .map(|name| (name, !options.sheets.is_empty())),
+        sheet: origin.sheet.clone().map(|name| (name, sheets.given)),
+        sheets,
         header,
         gbk,
         delimiter,
@@ -372,10 +409,113 @@ fn recognised(name: &str) -> bool {
     aliases::field_of(name).is_some() || close_match(name).is_some()
 }
 
+/// How many recognised names make a header a table of rewards (an id, a referrer, a rule,
+/// a stage…): a summary sheet's 月份, 笔数, 金额合计 make one at most.
+const REWARDS_HEADER: usize = 3;
+
+/// A workbook's sheets besides the one read, as `map suggest` reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OtherSheets {
+    /// Whether `--sheet` named the sheet read.
+    pub given: bool,
+    /// The visible sheets before it whose header holds no table of rewards (a 汇总).
+    pub passed: Vec<String>,
+    /// The visible worksheets after it.
+    pub after: Vec<String>,
+}
+
+/// The sheet to read: the one `--sheet` names, else the first visible sheet whose header
+/// holds a table of rewards (not a summary), else the first. The options to read it
+/// with, and the workbook's other sheets.
+fn choose_sheet(
+    path: &Path,
+    options: &SourceOptions,
+) -> Result<(Probe, SourceOptions, OtherSheets), SuggestError> {
+    let given = !options.sheets.is_empty();
+    let mut probe = find_header(path, options)?;
+    let visible = probe.source.visible_sheets().to_vec();
+    let first = probe.source.origin().sheet.clone();
+    let mut sheets = OtherSheets {
+        given,
+        ..OtherSheets::default()
+    };
+    let Some(first) = first else {
+        return Ok((probe, options.clone(), sheets));
+    };
+    let mut chosen = first.clone();
+    if !given && probe.score < REWARDS_HEADER {
+        let later = visible.iter().skip_while(|s| **s != first).skip(1);
+        for name in later {
+            let at = SourceOptions {
+                sheets: vec![crate::read::source::SheetChoice::Name(name.clone())],
+                ..options.clone()
+            };
+            let Ok(next) = find_header(path, &at) else {
+                continue;
+            };
+            if next.score >= REWARDS_HEADER {
+                sheets.passed = visible
+                    .iter()
+                    .skip_while(|s| **s != first)
+                    .take_while(|s| *s != name)
+                    .cloned()
+                    .collect();
+                chosen = name.clone();
+                probe = next;
+                break;
+            }
+        }
+    }
+    sheets.after = visible
+        .iter()
+        .skip_while(|s| **s != chosen)
+        .skip(1)
+        .cloned()
+        .collect();
+    let options = SourceOptions {
+        sheets: vec![crate::read::source::SheetChoice::Name(chosen)],
+        ..options.clone()
+    };
+    Ok((probe, options, sheets))
+}
+
+/// The header found by [`find_header`], with the source that found it.
+struct Probe {
+    /// The header's row.
+    row: u64,
+    /// How many names it recognises.
+    score: usize,
+    source: Source,
+    /// The rows read past the probe's header (row 1) while looking.
+    read: Vec<Record>,
+    /// The first and last rows looked at.
+    searched: (u64, u64),
+}
+
+impl Probe {
+    /// The header's row; an error when no row looked at names a known column.
+    fn header(&self) -> Result<u64, SuggestError> {
+        if self.score == 0 {
+            return Err(SuggestError::NoHeader {
+                path: self.source.origin().to_string(),
+                first: self.searched.0,
+                last: self.searched.1,
+            });
+        }
+        Ok(self.row)
+    }
+
+    /// The probe as the reader of the file, with the rows it read ahead, when the header
+    /// is on `row`, the row it took for one (row 1).
+    fn at(self, row: u64) -> Option<(Source, Vec<Record>)> {
+        (row == self.source.header_row()).then_some((self.source, self.read))
+    }
+}
+
 /// The row among the first [`HEADER_SEARCH_ROWS`] that holds the most recognised names
 /// (the first of equals): a title above the header names one at most, a data row rarely
 /// any.
-fn find_header(path: &Path, options: &SourceOptions) -> Result<u64, SuggestError> {
+fn find_header(path: &Path, options: &SourceOptions) -> Result<Probe, SuggestError> {
     let mut probe = Source::open(
         path,
         &SourceOptions {
@@ -385,14 +525,19 @@ fn find_header(path: &Path, options: &SourceOptions) -> Result<u64, SuggestError
         &recognised,
     )?;
     let mut rows = vec![(probe.header_row(), probe.names().to_vec())];
+    let mut read = Vec::new();
     while let Some(record) = probe.next_record()? {
-        if record.row > HEADER_SEARCH_ROWS {
+        if record.row <= HEADER_SEARCH_ROWS {
+            let cells = (0..record.len())
+                .map(|i| record.text(i).trim().to_owned())
+                .collect();
+            rows.push((record.row, cells));
+        }
+        let past = record.row > HEADER_SEARCH_ROWS;
+        read.push(record);
+        if past {
             break;
         }
-        let cells = (0..record.len())
-            .map(|i| record.text(i).trim().to_owned())
-            .collect();
-        rows.push((record.row, cells));
     }
     let score = |cells: &[String]| cells.iter().filter(|c| recognised(c)).count();
     let mut best = (0, 0);
@@ -402,14 +547,17 @@ fn find_header(path: &Path, options: &SourceOptions) -> Result<u64, SuggestError
             best = (named, *row);
         }
     }
-    if best.0 == 0 {
-        return Err(SuggestError::NoHeader {
-            path: probe.origin().to_string(),
-            first: rows.first().map_or(1, |(row, _)| *row),
-            last: rows.last().map_or(1, |(row, _)| *row),
-        });
-    }
-    Ok(best.1)
+    let searched = (
+        rows.first().map_or(1, |(row, _)| *row),
+        rows.last().map_or(1, |(row, _)| *row),
+    );
+    Ok(Probe {
+        row: best.1,
+        score: best.0,
+        source: probe,
+        read,
+        searched,
+    })
 }
 
 /// What a column's cells are checked as.

@@ -824,6 +824,14 @@ impl Source {
         }
     }
 
+    /// A workbook's visible worksheets, in order (a CSV has none).
+    pub fn visible_sheets(&self) -> &[String] {
+        match self {
+            Source::Csv(_) => &[],
+            Source::Workbook(book) => book.visible_sheets(),
+        }
+    }
+
     /// The sheets left out (a workbook read with `'*'`), each with why.
     pub fn skipped(&self) -> &[(Origin, String)] {
         match self {

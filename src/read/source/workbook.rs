@@ -96,6 +96,8 @@ pub struct WorkbookReader {
     first: Origin,
     /// The workbook's sheets, for messages.
     sheets: String,
+    /// Its visible worksheets, in order.
+    visible: Vec<String>,
 }
 
 impl fmt::Debug for WorkbookReader {
@@ -145,6 +147,7 @@ impl WorkbookReader {
             sheet: Some(first),
         };
         let listed = sheet::listed(&sheets);
+        let visible = sheet::visible(&sheets);
         let mut origin = origin;
         let (mut book, mut first_named) = (book, first_named);
         let mut skipped = Vec::new();
@@ -179,6 +182,7 @@ impl WorkbookReader {
             ordinal: 0,
             first_named,
             sheets: listed,
+            visible,
         })
     }
 
@@ -205,6 +209,11 @@ impl WorkbookReader {
     /// The rows above the header, as text.
     pub fn preamble(&self) -> &[Vec<String>] {
         &self.preamble
+    }
+
+    /// The workbook's visible worksheets, in order.
+    pub fn visible_sheets(&self) -> &[String] {
+        &self.visible
     }
 
     /// Which of the sheets read the rows come from (0 for the first).

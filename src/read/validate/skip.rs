@@ -6,12 +6,10 @@
 use std::fmt;
 
 use crate::read::field::Field;
+use crate::read::forms::totals::{NotReward, is_empty, not_a_reward};
 use crate::read::mapping::Mapping;
-use crate::read::source::{Cell, Record, cell_text};
+use crate::read::source::{Record, cell_text};
 use crate::text::{self, echo};
-
-/// The words that open a totals row, compared without case and without a trailing colon.
-const TOTALS: [&str; 7] = ["合计", "总计", "小计", "共计", "total", "subtotal", "sum"];
 
 /// The columns that name a person or the candidate: a row with one of them filled is a
 /// reward, whatever its first cell says.
@@ -92,32 +90,19 @@ pub fn skip_of(record: &Record, mapping: &Mapping) -> Option<Skip> {
     totals_or_note(record, mapping).or_else(|| by_rule(record, mapping))
 }
 
-/// A totals row, or a note row.
+/// A totals row that names no one, or a note row.
 fn totals_or_note(record: &Record, mapping: &Mapping) -> Option<Skip> {
-    let (first_at, first) = (0..record.len())
-        .map(|i| (i, record.cell(i)))
-        .find(|(_, cell)| !is_empty(*cell))?;
-    let Cell::Text(first_text) = first else {
-        return None;
-    };
-    let word = text::trim(first_text).trim_end_matches([':', '：']).trim();
-    if TOTALS.iter().any(|t| t.eq_ignore_ascii_case(word)) {
-        let names_someone = NAMING.iter().any(|&field| {
-            mapping
-                .column_of(field)
-                .is_some_and(|i| i != first_at && !is_empty(record.cell(i)))
-        });
-        return (!names_someone).then(|| Skip::Totals(echo(first_text)));
+    match not_a_reward(record)? {
+        NotReward::Totals { at, text } => {
+            let names_someone = NAMING.iter().any(|&field| {
+                mapping
+                    .column_of(field)
+                    .is_some_and(|i| i != at && !is_empty(record.cell(i)))
+            });
+            (!names_someone).then(|| Skip::Totals(echo(text)))
+        }
+        NotReward::Note(text) => Some(Skip::Note(echo(text))),
     }
-    // Only text in the first column, and text no id or value is written as (a colon, a
-    // space or Chinese): a half-filled reward (an external_id alone) stays invalid.
-    let note = first_at == 0
-        && first_text
-            .trim()
-            .chars()
-            .any(|c| matches!(c, ':' | '：') || c.is_whitespace() || text::is_cjk_ideograph(c))
-        && (1..record.len()).all(|i| is_empty(record.cell(i)));
-    note.then(|| Skip::Note(echo(first_text)))
 }
 
 /// A row the mapping's `[skip]` leaves out by a column's value.
@@ -130,13 +115,4 @@ fn by_rule(record: &Record, mapping: &Mapping) -> Option<Skip> {
             value: echo(&text),
         })
     })
-}
-
-/// Nothing in the cell but white space (a number, date or error cell always holds something).
-fn is_empty(cell: Cell<'_>) -> bool {
-    match cell {
-        Cell::Empty => true,
-        Cell::Text(text) => text::is_blank(text),
-        _ => false,
-    }
 }

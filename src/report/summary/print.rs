@@ -24,7 +24,9 @@ fn meaning(outcome: Outcome) -> &'static str {
             "their requests may have reached Feishu; the next run settles them (a resend is idempotent)"
         }
         Outcome::Pending => "not sent; the next run sends them",
-        Outcome::Skipped => "not rewards (totals and notes); nothing to do",
+        Outcome::Skipped => {
+            "not rewards (totals, notes, rows the mapping's [skip] leaves out); nothing to do"
+        }
         Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone => "",
     }
 }

@@ -82,14 +82,40 @@ fn preface(out: &mut String, suggestion: &Suggestion) {
 fn source_lines(suggestion: &Suggestion) -> Vec<Line> {
     let mut lines = Vec::new();
     if let Some((name, given)) = &suggestion.sheet {
-        lines.push(Line::new(
-            format!("sheet = {}", toml_string(name)),
-            if *given {
-                "as given with --sheet"
-            } else {
-                "the sheet read: the workbook's first worksheet"
-            },
-        ));
+        let others = &suggestion.sheets;
+        let passed = match others.passed.as_slice() {
+            [] => String::new(),
+            passed => format!(
+                "; {} before it {} no table of rewards",
+                crate::text::list(&passed.iter().map(|s| shown(s)).collect::<Vec<_>>(), 5),
+                if passed.len() == 1 { "holds" } else { "hold" }
+            ),
+        };
+        if *given {
+            lines.push(Line::new(
+                format!("sheet = {}", toml_string(name)),
+                "as given with --sheet",
+            ));
+        } else if others.after.is_empty() {
+            lines.push(Line::new(
+                format!("sheet = {}", toml_string(name)),
+                format!(
+                    "the sheet read: the workbook's first worksheet with a table of rewards{passed}"
+                ),
+            ));
+        } else {
+            let after: Vec<String> = others.after.iter().map(|s| shown(s)).collect();
+            lines.push(Line::new(
+                "sheets = \"*\"".to_owned(),
+                format!(
+                    "likely: {} is read, and each sheet after it whose header is the same ({}), as one file{passed}; a sheet with another header is left out and listed. To read {} alone: sheet = {}",
+                    shown(name),
+                    crate::text::list(&after, 12),
+                    shown(name),
+                    toml_string(name)
+                ),
+            ));
+        }
     }
     let header = &suggestion.header;
     if header.row != 1 || header.given {

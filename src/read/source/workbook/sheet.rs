@@ -66,11 +66,7 @@ pub(super) fn chosen(
     let mut chosen: Vec<(String, bool)> = Vec::new();
     for choice in asked {
         let names: Vec<(String, bool)> = match choice {
-            SheetChoice::Every => sheets
-                .iter()
-                .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
-                .map(|s| (s.name.clone(), false))
-                .collect(),
+            SheetChoice::Every => visible(sheets).into_iter().map(|s| (s, false)).collect(),
             choice => vec![(choose(file, sheets, Some(choice))?, true)],
         };
         for (name, named) in names {
@@ -81,6 +77,15 @@ pub(super) fn chosen(
         }
     }
     Ok(chosen)
+}
+
+/// The visible worksheets, in order: what `'*'` reads.
+pub(super) fn visible(sheets: &[Sheet]) -> Vec<String> {
+    sheets
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// What a sheet that is not a worksheet is, in words.
