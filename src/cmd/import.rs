@@ -145,13 +145,21 @@ pub fn print_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
     let counts = &plan.counts;
     writeln!(
         out,
-        "plan: {}: {} to send, {} already imported, {} changed since imported (conflict), {} failed earlier, {} invalid{}",
+        "plan: {}: {} to send, {} already imported, {} changed since imported (conflict), {} failed earlier, {} invalid{}{}",
         counted(counts.rows, "row"),
         counts.to_send,
         counts.already_imported,
         counts.conflict,
         counts.previously_failed,
         counts.invalid,
+        if counts.imported_elsewhere > 0 {
+            format!(
+                ", {} invalid here but imported from another file",
+                counts.imported_elsewhere
+            )
+        } else {
+            String::new()
+        },
         if counts.skipped > 0 {
             format!(", {} skipped (not rewards)", counts.skipped)
         } else {

@@ -34,6 +34,7 @@ const SHOWN: &[&str] = &[
     "already_imported",
     "already_registered",
     "skipped",
+    "imported_elsewhere",
     "failed",
     "refused",
     "previously_failed",

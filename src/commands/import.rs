@@ -12,7 +12,7 @@ use crate::phases::{delete, lookups, send};
 use crate::plan;
 use crate::read::ReadError;
 use crate::read::mapping::{InputOptions, RewardFile};
-use crate::read::validate::Validator;
+use crate::read::validate::{Checked, Validator};
 use crate::report::summary::{Outcome, Place, Reasons, Summary, Vocabulary, WrittenFile};
 use crate::report::{ErrorsFile, ErrorsFileError, Reserved};
 use crate::run::{Opened, Session, StepError};
@@ -28,6 +28,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     failed: ("failed", "failed"),
     replaced: Some(("replaced", "replaced now")),
     skipped: Some(("skipped", "skipped")),
+    fixed_elsewhere: Some(("imported_elsewhere", "imported elsewhere")),
 };
 
 /// What to import, and how.
@@ -255,6 +256,7 @@ fn record_plan(summary: &mut Summary, counts: &PlanCounts, reasons: Reasons) {
     summary.count(Outcome::Conflict, counts.conflict);
     summary.count(Outcome::FailedEarlier, counts.previously_failed);
     summary.count(Outcome::Invalid, counts.invalid);
+    summary.count(Outcome::FixedElsewhere, counts.imported_elsewhere);
     summary.count(Outcome::Skipped, counts.skipped);
     summary.count(Outcome::Unresolved, counts.unresolved);
     summary.reasons.merge(reasons);
@@ -266,7 +268,8 @@ fn record_plan(summary: &mut Summary, counts: &PlanCounts, reasons: Reasons) {
 
 /// Writes every invalid row (with its errors) and every row the server refused (with its
 /// code, msg and log id), reading the file once more: failures are rare, and this keeps
-/// the send phase from holding rows in memory.
+/// the send phase from holding rows in memory. An invalid row whose external_id is
+/// already imported from elsewhere (SPEC §2.4) needs no fixing and is left out.
 fn write_errors_file(
     ledger: &Ledger,
     files: &[PathBuf],
@@ -284,7 +287,9 @@ fn write_errors_file(
             continue;
         }
         if !checked.is_valid() {
-            errors.write_checked(&row, &checked)?;
+            if !fixed_elsewhere(ledger, &checked)? {
+                errors.write_checked(&row, &checked)?;
+            }
         } else if !unresolved.is_empty() {
             errors.write(&row, &crate::problem::joined(&unresolved))?;
         } else if let Some(refusal) = ledger.refusal(&checked.external_id)? {
@@ -300,6 +305,16 @@ fn write_errors_file(
         }
     }
     Ok(errors.finish()?)
+}
+
+/// True for an invalid row whose external_id the ledger holds as imported (the plan's
+/// rule: a duplicate's or an empty external_id is no such row's).
+fn fixed_elsewhere(ledger: &Ledger, checked: &Checked) -> Result<bool, LedgerError> {
+    if checked.external_id.is_empty() || checked.duplicate_of.is_some() {
+        return Ok(false);
+    }
+    let found = ledger.imported_from_all(&[checked.external_id.as_str()])?;
+    Ok(found.into_iter().next().flatten().is_some())
 }
 
 /// What a dry run found: its summary (nothing sent, nothing written) and the first bodies

@@ -20,6 +20,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     failed: ("refused", "refused"),
     replaced: None,
     skipped: None,
+    fixed_elsewhere: None,
 };
 
 /// Rows a preview lists before it only counts.

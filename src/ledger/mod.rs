@@ -11,9 +11,11 @@
 //!
 //! The module is split by concern: opening and the tenant here, [`schema`] (migrations),
 //! [`lock`] (one run per ledger file), `runs` (runs and pacing), `rewards` (the import's
-//! rows), `rollback` and `accounts`, and the [`LedgerHandle`] worker thread.
+//! rows), `elsewhere` (where a row invalid in one file was imported from), `rollback` and
+//! `accounts`, and the [`LedgerHandle`] worker thread.
 
 mod accounts;
+mod elsewhere;
 mod lock;
 mod people;
 mod revisions;
@@ -33,6 +35,7 @@ use thiserror::Error;
 pub use accounts::{
     AccountState, KnownAccount, RegisteredAccount, Registration, RegistrationResult,
 };
+pub use elsewhere::ImportedFrom;
 pub use people::{Directory, FoundPerson, PersonKey};
 pub use revisions::{RevisionCounts, revision_id};
 pub use rewards::{Change, Entry, Known, Outgoing, Planned, Refusal, Settled, StateCounts, at};

@@ -216,7 +216,7 @@ impl Ledger {
         self.lookup_with(&mut stmt, external_id, hash)
     }
 
-    fn lookup_statement(&self) -> Result<rusqlite::CachedStatement<'_>, LedgerError> {
+    pub(super) fn lookup_statement(&self) -> Result<rusqlite::CachedStatement<'_>, LedgerError> {
         self.conn
             .prepare_cached(
                 "SELECT id, status, body_hash IS ?2, head_revision FROM rewards INDEXED BY rewards_lookup
@@ -225,7 +225,7 @@ impl Ledger {
             .map_err(|e| self.sql(e))
     }
 
-    fn lookup_with(
+    pub(super) fn lookup_with(
         &self,
         stmt: &mut rusqlite::Statement<'_>,
         external_id: &str,

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::feishu::UserIdType;
 use crate::ledger::{
-    Change, Known, Ledger, LedgerError, LedgerHandle, Pending, Planned, Status, revision_id,
+    Change, ImportedFrom, Known, Ledger, LedgerError, LedgerHandle, Pending, Planned, Status,
+    revision_id,
 };
 use crate::people::book::PeopleBook;
 use crate::read::ReadError;
@@ -48,6 +49,9 @@ pub struct PlanCounts {
     pub previously_failed: u64,
     /// Rows that break a rule.
     pub invalid: u64,
+    /// Rows that break a rule here, but whose external_id is already imported from a
+    /// corrected copy or another file (SPEC §2.4): nothing to fix, not outstanding.
+    pub imported_elsewhere: u64,
     /// Rows that are not rewards (totals and note rows, SPEC §2.4): neither sent nor recorded.
     pub skipped: u64,
     /// Valid rows naming a person Feishu did not resolve to one id: not sent.
@@ -167,6 +171,28 @@ struct Prepared {
     unresolved: Vec<Problem>,
 }
 
+impl Prepared {
+    /// True for an invalid row whose external_id may be imported from elsewhere: one that
+    /// keys a ledger row (not empty, not a duplicate, whose id belongs to its first row).
+    fn keys_elsewhere(&self) -> bool {
+        self.canonical.is_none()
+            && self.unresolved.is_empty()
+            && self.checked.skipped.is_none()
+            && !self.checked.external_id.is_empty()
+            && self.checked.duplicate_of.is_none()
+    }
+}
+
+/// What the ledger knows of a chunk: of each valid row, and of each invalid row that
+/// keys one ([`Prepared::keys_elsewhere`]), where its external_id was imported from.
+#[derive(Default)]
+struct Answers {
+    /// One per valid row, in chunk order.
+    valid: Vec<Looked>,
+    /// One per invalid row keying a ledger row, in chunk order.
+    elsewhere: Vec<Option<ImportedFrom>>,
+}
+
 /// What the ledger knows of one valid row: of the row standing for it, its latest
 /// revision when it has been replaced.
 struct Looked {
@@ -257,8 +283,8 @@ pub fn plan(
     planner.finish()
 }
 
-/// A chunk of rows and what the ledger knows of each valid one.
-type LookedChunk = (Vec<Prepared>, Vec<Looked>);
+/// A chunk of rows and what the ledger knows of them.
+type LookedChunk = (Vec<Prepared>, Answers);
 
 /// The plan being made: what [`plan`] decides, row by row, in file order.
 struct Planner<'a, 'r, F> {
@@ -277,7 +303,7 @@ struct Planner<'a, 'r, F> {
 
 impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
     /// Decides every row of a looked-up chunk, writing the plan in batches.
-    fn take(&mut self, chunk: Vec<Prepared>, looked: Vec<Looked>) -> Result<(), PlanError> {
+    fn take(&mut self, chunk: Vec<Prepared>, answers: Answers) -> Result<(), PlanError> {
         let Planner {
             parts,
             target,
@@ -289,13 +315,20 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
             replacements,
         } = self;
         let rules = *rules;
-        let mut looked = looked.into_iter();
-        for Prepared {
-            checked,
-            canonical,
-            unresolved,
-        } in chunk
-        {
+        let mut looked = answers.valid.into_iter();
+        let mut elsewhere = answers.elsewhere.into_iter();
+        for prepared in chunk {
+            // One answer per invalid row keying a ledger row, in chunk order.
+            let imported_from = if prepared.keys_elsewhere() {
+                elsewhere.next().flatten()
+            } else {
+                None
+            };
+            let Prepared {
+                checked,
+                canonical,
+                unresolved,
+            } = prepared;
             let counts = &mut report.counts;
             counts.rows += 1;
             counts.warnings += checked.warning_count() as u64;
@@ -324,6 +357,15 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                         errors: crate::problem::joined(&unresolved),
                     },
                 ));
+                each(&checked, None);
+                continue;
+            }
+            if let Some(from) = imported_from {
+                // Fixed elsewhere: nothing recorded (the imported row keeps its source),
+                // nothing to fix, not outstanding.
+                counts.imported_elsewhere += 1;
+                let reason = from.reason();
+                reasons.add(Outcome::FixedElsewhere, &reason, &reason, Some(place()));
                 each(&checked, None);
                 continue;
             }
@@ -545,9 +587,24 @@ fn keys(chunk: &[Prepared]) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// What the ledger knows of a chunk: its valid rows ([`looked_valid`]) and where its
+/// invalid rows' external_ids were imported from, if they were (SPEC §2.4). A chunk with
+/// no invalid row costs no second lookup.
+fn looked(ledger: &Ledger, chunk: &[Prepared]) -> Result<Answers, LedgerError> {
+    let invalid: Vec<&str> = chunk
+        .iter()
+        .filter(|p| p.keys_elsewhere())
+        .map(|p| p.checked.external_id.as_str())
+        .collect();
+    Ok(Answers {
+        valid: looked_valid(ledger, chunk)?,
+        elsewhere: ledger.imported_from_all(&invalid)?,
+    })
+}
+
 /// What the ledger knows of each valid row of a chunk, in order. A row replaced by
 /// revisions is looked up again as its latest revision: rare, and batched like the rest.
-fn looked(ledger: &Ledger, chunk: &[Prepared]) -> Result<Vec<Looked>, LedgerError> {
+fn looked_valid(ledger: &Ledger, chunk: &[Prepared]) -> Result<Vec<Looked>, LedgerError> {
     let known = ledger.lookup_all(&keys(chunk))?;
     let valid = chunk.iter().filter(|p| p.canonical.is_some());
     let mut looked: Vec<Looked> = Vec::with_capacity(known.len());
@@ -583,19 +640,13 @@ fn looked(ledger: &Ledger, chunk: &[Prepared]) -> Result<Vec<Looked>, LedgerErro
     Ok(looked)
 }
 
-/// A dry run's lookup, on this thread: what the ledger (if any) knows of each valid row.
+/// A dry run's lookup, on this thread: what the ledger (if any) knows of the chunk's rows.
 fn lookup(ledger: Option<&Ledger>, chunk: Vec<Prepared>) -> Result<LookedChunk, LedgerError> {
-    let looked = match ledger {
+    let answers = match ledger {
         Some(ledger) => looked(ledger, &chunk)?,
-        None => (0..keys(&chunk).len())
-            .map(|_| Looked {
-                known: None,
-                head: None,
-                revised: None,
-            })
-            .collect(),
+        None => Answers::default(),
     };
-    Ok((chunk, looked))
+    Ok((chunk, answers))
 }
 
 fn flush(target: &mut PlanTarget<'_>, batch: &mut Vec<Planned>) -> Result<(), LedgerError> {

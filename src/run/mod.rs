@@ -645,7 +645,8 @@ fn count(tally: &Tally, outcomes: &Counted, recorded: Recorded) {
         | Outcome::Replaced
         | Outcome::AlreadyDone
         | Outcome::Conflict
-        | Outcome::Skipped => &tally.done,
+        | Outcome::Skipped
+        | Outcome::FixedElsewhere => &tally.done,
         Outcome::Failed | Outcome::FailedEarlier | Outcome::Invalid | Outcome::Unresolved => {
             &tally.failed
         }

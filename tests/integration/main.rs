@@ -6,6 +6,7 @@ mod common;
 mod corpus;
 mod demo;
 mod exits;
+mod fixed_elsewhere;
 mod forms_amounts;
 mod forms_labels;
 mod forms_times;

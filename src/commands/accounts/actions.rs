@@ -47,6 +47,7 @@ impl Action {
                 failed: ("failed", "failed"),
                 replaced: None,
                 skipped: None,
+                fixed_elsewhere: None,
             },
             Action::Deactivate => Vocabulary {
                 noun: "account",
@@ -55,6 +56,7 @@ impl Action {
                 failed: ("failed", "failed"),
                 replaced: None,
                 skipped: None,
+                fixed_elsewhere: None,
             },
         }
     }

@@ -122,6 +122,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     failed: ("failed", "failed"),
     replaced: None,
     skipped: None,
+    fixed_elsewhere: None,
 };
 
 /// Reads the assets of every id (`accounts assets`, `accounts reconcile`): [`fetch`] on

@@ -23,6 +23,7 @@ pub const WORDS: Vocabulary = Vocabulary {
     failed: ("failed", "failed"),
     replaced: None,
     skipped: None,
+    fixed_elsewhere: None,
 };
 
 /// What to register, and how.

@@ -45,11 +45,14 @@ pub enum Outcome {
     Pending,
     /// Not a reward (a totals or note row, SPEC §2.4): nothing to do.
     Skipped,
+    /// Invalid in this file, but its external_id is already imported from a corrected copy
+    /// or another file (SPEC §2.4): nothing to fix here.
+    FixedElsewhere,
 }
 
 impl Outcome {
     /// Every outcome, in the order summaries list them.
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 12] = [
         Outcome::Done,
         Outcome::Replaced,
         Outcome::AlreadyDone,
@@ -61,13 +64,18 @@ impl Outcome {
         Outcome::InDoubt,
         Outcome::Pending,
         Outcome::Skipped,
+        Outcome::FixedElsewhere,
     ];
 
     /// True for outcomes that leave work for the user or the next run (exit 1).
     pub fn is_outstanding(self) -> bool {
         !matches!(
             self,
-            Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone | Outcome::Skipped
+            Outcome::Done
+                | Outcome::Replaced
+                | Outcome::AlreadyDone
+                | Outcome::Skipped
+                | Outcome::FixedElsewhere
         )
     }
 }
@@ -89,6 +97,9 @@ pub struct Vocabulary {
     /// Key and label of [`Outcome::Skipped`], for a command whose input may hold rows that
     /// are no items (None: it never skips, and its JSON has no such key).
     pub skipped: Option<(&'static str, &'static str)>,
+    /// Key and label of [`Outcome::FixedElsewhere`], for a command that reads rows another
+    /// file may have fixed (None: its JSON has no such key).
+    pub fixed_elsewhere: Option<(&'static str, &'static str)>,
 }
 
 impl Vocabulary {
@@ -106,6 +117,7 @@ impl Vocabulary {
             Outcome::InDoubt => "in_doubt",
             Outcome::Pending => "pending",
             Outcome::Skipped => self.skipped.map_or("skipped", |s| s.0),
+            Outcome::FixedElsewhere => self.fixed_elsewhere.map_or("imported_elsewhere", |f| f.0),
         }
     }
 
@@ -123,6 +135,7 @@ impl Vocabulary {
             Outcome::InDoubt => "in doubt",
             Outcome::Pending => "pending",
             Outcome::Skipped => self.skipped.map_or("skipped", |s| s.1),
+            Outcome::FixedElsewhere => self.fixed_elsewhere.map_or("imported elsewhere", |f| f.1),
         }
     }
 }
@@ -461,6 +474,7 @@ impl Summary {
         for outcome in Outcome::ALL {
             if (outcome == Outcome::Replaced && self.words.replaced.is_none())
                 || (outcome == Outcome::Skipped && self.words.skipped.is_none())
+                || (outcome == Outcome::FixedElsewhere && self.words.fixed_elsewhere.is_none())
             {
                 continue;
             }
@@ -535,6 +549,7 @@ pub(crate) const TEST_WORDS: Vocabulary = Vocabulary {
     failed: ("failed", "failed"),
     replaced: Some(("replaced", "replaced now")),
     skipped: Some(("skipped", "skipped")),
+    fixed_elsewhere: Some(("imported_elsewhere", "imported elsewhere")),
 };
 
 #[cfg(test)]
@@ -548,6 +563,9 @@ mod tests {
         let mut summary = Summary::new("import", WORDS);
         summary.count(Outcome::Done, 3);
         summary.count(Outcome::AlreadyDone, 2);
+        // Rows invalid here but imported from a corrected copy leave nothing to do.
+        summary.count(Outcome::FixedElsewhere, 2);
+        summary.count(Outcome::Skipped, 1);
         assert_eq!(summary.exit(), Exit::Success);
         for outcome in Outcome::ALL.into_iter().filter(|o| o.is_outstanding()) {
             let mut s = summary.clone();
@@ -637,8 +655,16 @@ mod tests {
         assert_eq!(json["imported"], 1);
         assert_eq!(json["already_imported"], 0);
         assert_eq!(json["in_doubt"], 0);
+        assert_eq!(json["imported_elsewhere"], 0);
         assert_eq!(json["rate"], Value::Null, "no rate over less than a second");
         assert_eq!(json["signal"], "SIGTERM");
         assert_eq!(json["exit_code"], 130);
+        // A command that never meets rows fixed elsewhere has no such key.
+        let words = Vocabulary {
+            fixed_elsewhere: None,
+            ..WORDS
+        };
+        let other = Summary::new("rollback", words).to_json();
+        assert!(other.get("imported_elsewhere").is_none(), "{other}");
     }
 }

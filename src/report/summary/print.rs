@@ -27,6 +27,9 @@ fn meaning(outcome: Outcome) -> &'static str {
         Outcome::Skipped => {
             "not rewards (totals, notes, rows the mapping's [skip] leaves out); nothing to do"
         }
+        Outcome::FixedElsewhere => {
+            "invalid in this file, but already imported from a corrected copy; nothing to fix here"
+        }
         Outcome::Done | Outcome::Replaced | Outcome::AlreadyDone => "",
     }
 }
@@ -104,10 +107,11 @@ pub fn print(out: &mut impl Write, err: &mut impl Write, summary: &Summary) -> i
             counted(summary.retired, "earlier reward")
         )?;
     }
-    // The outstanding, then the skipped rows: listed with their places so a skip is seen.
+    // The outstanding, then the skipped rows and those fixed elsewhere: listed with their
+    // places so that neither goes unseen.
     for outcome in Outcome::ALL
         .into_iter()
-        .filter(|o| o.is_outstanding() || *o == Outcome::Skipped)
+        .filter(|o| o.is_outstanding() || matches!(o, Outcome::Skipped | Outcome::FixedElsewhere))
     {
         let n = summary.get(outcome);
         if n == 0 {
