@@ -2,7 +2,10 @@
 //! as text, numbers as number cells, times as real Excel date cells (the wall-clock time
 //! in Asia/Shanghai: validate it with `--timezone Asia/Shanghai` to get the CSV's epochs).
 //!
-//! `cargo run --release --example gen_workbook -- 200000 rewards-200k.xlsx [PREFIX]`
+//! `cargo run --release --example gen_workbook -- 200000 rewards-200k.xlsx [PREFIX] [--sheets N]`
+//!
+//! With `--sheets N` the rows are spread over N sheets (1月, 2月, … for 12), each with the
+//! header, as a finance team's workbook with a sheet per month holds them.
 
 use std::error::Error;
 
@@ -21,9 +24,22 @@ const SHANGHAI_MS: i64 = 8 * 3_600_000;
 const UNIX_EPOCH_SERIAL: f64 = 25_569.0;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut args = std::env::args().skip(1);
-    let (Some(Ok(rows)), Some(out)) = (args.next().map(|a| a.parse::<u64>()), args.next()) else {
-        eprintln!("usage: gen_workbook ROWS OUT.xlsx [PREFIX]");
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    let sheets: u64 = match all.iter().position(|a| a == "--sheets") {
+        Some(at) => all.get(at + 1).and_then(|n| n.parse().ok()).unwrap_or(0),
+        None => 1,
+    };
+    let mut args = all
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || all[i - 1] != "--sheets"))
+        .map(|(_, a)| a.clone());
+    let (Some(Ok(rows)), Some(out), true) = (
+        args.next().map(|a| a.parse::<u64>()),
+        args.next(),
+        sheets > 0,
+    ) else {
+        eprintln!("usage: gen_workbook ROWS OUT.xlsx [PREFIX] [--sheets N]");
         std::process::exit(2);
     };
     let prefix = args.next().unwrap_or_else(|| "GEN".into());
@@ -31,33 +47,41 @@ fn main() -> Result<(), Box<dyn Error>> {
     let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
 
     let mut book = Workbook::new();
-    // Rows stream to a temporary file as they are written; strings stay shared, as in a
-    // workbook Excel saved (low memory rather than constant memory, which inlines them).
-    let sheet = book.add_worksheet_with_low_memory()?;
-    sheet.set_name("Rewards")?;
-    for (column, name) in header.iter().enumerate() {
-        sheet.write_string(0, column as u16, *name)?;
-    }
-    for i in 0..rows {
-        let line = rewardsync_testdata::row(i, &prefix);
-        let mut csv = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(line.as_bytes());
-        let record = csv.records().next().ok_or("a generated row")??;
-        let row = u32::try_from(i + 1)?;
-        for (column, (name, value)) in header.iter().zip(record.iter()).enumerate() {
-            let column = column as u16;
-            if value.is_empty() {
-                continue;
-            }
-            if TIMES.contains(name) {
-                let ms: i64 = value.parse()?;
-                let serial = (ms + SHANGHAI_MS) as f64 / 86_400_000.0 + UNIX_EPOCH_SERIAL;
-                sheet.write_number_with_format(row, column, serial, &date)?;
-            } else if NUMBERS.contains(name) {
-                sheet.write_number(row, column, value.parse::<f64>()?)?;
-            } else {
-                sheet.write_string(row, column, value)?;
+    let per_sheet = rows.div_ceil(sheets);
+    for part in 0..sheets {
+        // Rows stream to a temporary file as they are written; strings stay shared, as in
+        // a workbook Excel saved (low memory rather than constant memory, which inlines them).
+        let sheet = book.add_worksheet_with_low_memory()?;
+        sheet.set_name(if sheets == 1 {
+            "Rewards".to_owned()
+        } else {
+            format!("{}月", part + 1)
+        })?;
+        for (column, name) in header.iter().enumerate() {
+            sheet.write_string(0, column as u16, *name)?;
+        }
+        let first = part * per_sheet;
+        for i in first..(first + per_sheet).min(rows) {
+            let line = rewardsync_testdata::row(i, &prefix);
+            let mut csv = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(line.as_bytes());
+            let record = csv.records().next().ok_or("a generated row")??;
+            let row = u32::try_from(i - first + 1)?;
+            for (column, (name, value)) in header.iter().zip(record.iter()).enumerate() {
+                let column = column as u16;
+                if value.is_empty() {
+                    continue;
+                }
+                if TIMES.contains(name) {
+                    let ms: i64 = value.parse()?;
+                    let serial = (ms + SHANGHAI_MS) as f64 / 86_400_000.0 + UNIX_EPOCH_SERIAL;
+                    sheet.write_number_with_format(row, column, serial, &date)?;
+                } else if NUMBERS.contains(name) {
+                    sheet.write_number(row, column, value.parse::<f64>()?)?;
+                } else {
+                    sheet.write_string(row, column, value)?;
+                }
             }
         }
     }
