@@ -19,6 +19,7 @@ mod layout;
 mod legacy_files;
 mod legacy_rows;
 mod map_suggest;
+mod monthly_sample;
 mod notify;
 mod pacing;
 mod people_columns;
