@@ -105,8 +105,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Exit> {
         concurrency: 20,
         rate: None,
     };
+    // Run from the scratch directory, so places read `legacy-rewards.xlsx[奖励明细]:7` as
+    // they would for a user's own file, not a temporary directory's full path.
+    std::env::set_current_dir(&scratch.0)
+        .with_context(|| format!("{}: cannot work in it", scratch.0.display()))?;
     let options = ImportOptions {
-        files: vec![file],
+        files: vec![std::path::PathBuf::from("legacy-rewards.xlsx")],
         input: InputOptions {
             map: Some(map),
             ..InputOptions::default()
