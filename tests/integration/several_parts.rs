@@ -297,3 +297,26 @@ fn map_suggest_reads_the_first_sheet_of_rewards_and_proposes_every_sheet_like_it
     assert!(mapping.contains("sheet = \"2月\""), "{mapping}");
     assert!(!mapping.contains("sheets ="), "{mapping}");
 }
+
+#[test]
+fn the_errors_file_of_several_files_names_each_rows_file() {
+    let wrk = Workdir::new();
+    wrk.create("jan.csv", csv(&["J1", "J2"], 1));
+    wrk.create("feb.csv", csv(&["F1", "J1"], 3));
+    wrk.command(&["validate", "jan.csv", "feb.csv", "--errors", "fix.csv"])
+        .assert()
+        .code(1);
+    let fix = std::fs::read_to_string(wrk.path("fix.csv")).unwrap();
+    let mut lines = fix.trim_start_matches('\u{feff}').lines();
+    assert!(lines.next().unwrap().ends_with(",line,errors"), "{fix}");
+    let row = lines.next().unwrap();
+    assert!(row.starts_with("J1,"), "{fix}");
+    assert!(row.contains(",feb.csv:3,"), "{fix}");
+    assert_eq!(lines.next(), None, "{fix}");
+    // Fed back as it is, the file reads (its position column is the errors file's own),
+    // and alone the row repeats nothing.
+    wrk.command(&["validate", "fix.csv"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("fix.csv: 1 row: 1 valid"));
+}
