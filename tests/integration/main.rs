@@ -9,6 +9,7 @@ mod exits;
 mod forms_amounts;
 mod forms_labels;
 mod forms_times;
+mod hidden_rows;
 mod hostile_csv;
 mod import;
 mod in_doubt;
