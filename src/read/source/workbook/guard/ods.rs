@@ -555,4 +555,33 @@ mod tests {
         assert_eq!(extent.rows, 1_003);
         assert_eq!(extent.bytes(DATA_BYTES), 1_003 * 4 * DATA_BYTES + 20);
     }
+
+    #[test]
+    fn collapsed_and_filtered_rows_are_hidden_repeats_counted() {
+        let cell =
+            r#"<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>"#;
+        let row =
+            |attributes: &str| format!("<table:table-row{attributes}>{cell}</table:table-row>");
+        let xml = format!(
+            "<office:document-content><table:table table:name=\"A\">{}{}{}{}</table:table><table:table table:name=\"B\">{}</table:table></office:document-content>",
+            row(""),
+            row(r#" table:visibility="collapse""#),
+            row(r#" table:number-rows-repeated="3" table:visibility="filter""#),
+            row(r#" table:visibility="visible""#),
+            row(""),
+        );
+        let mut content = Content {
+            shown: "b.ods",
+            part: Part::new(xml.as_bytes()),
+            memory: Memory::default(),
+            hidden: Vec::new(),
+        };
+        content.read().unwrap();
+        let [(name, hidden)] = content.hidden.as_mut_slice() else {
+            panic!("one table with hidden rows");
+        };
+        assert_eq!(name, "A");
+        let found: Vec<u64> = (1..=7).filter(|&r| hidden.take(r)).collect();
+        assert_eq!(found, [2, 3, 4, 5]);
+    }
 }

@@ -847,6 +847,19 @@ mod tests {
     }
 
     #[test]
+    fn hidden_rows_are_told_as_the_sheet_is_read() {
+        // Row 3 hidden, rows 5 and 6 filtered out (written hidden), the second without a
+        // reference; a row hidden="0" is not.
+        let xml = br#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="3" hidden="1" spans="1:1"><c r="A3"><v>3</v></c></row><row r="4" hidden="0"><c r="A4"><v>4</v></c></row><row r="5" hidden="true"><c r="A5"><v>5</v></c></row><row hidden="1"><c><v>6</v></c></row></sheetData></worksheet>"#;
+        let feed = HiddenFeed::default();
+        sheet_cells("b.xlsx[S]", Part::new(&xml[..]), &feed).unwrap();
+        let mut hidden = super::super::super::hidden::Hidden::default();
+        feed.take_into(&mut hidden);
+        let found: Vec<u64> = (1..=7).filter(|&row| hidden.take(row)).collect();
+        assert_eq!(found, [3, 5, 6]);
+    }
+
+    #[test]
     fn error_cells_down_a_column_are_one_run() {
         let mut cells = ErrorCells::default();
         for row in 5..1_005 {
