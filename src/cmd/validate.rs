@@ -93,6 +93,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     report
         .skipped_parts(&reader.skipped_parts())
         .context("cannot write the report")?;
+    report
+        .hidden_rows(&reader.hidden_rows())
+        .context("cannot write the report")?;
     report.finish(&summary).context("cannot write the report")?;
 
     if let Some(file) = errors_file {

@@ -171,6 +171,7 @@ pub fn run(
         )?;
         let counts = report.counts;
         run.summary().skipped_parts = reader.skipped_parts();
+        run.summary().hidden_rows = reader.hidden_rows();
         let id = run.id();
         let (kept, in_doubt) = run.ledger().call_blocking(move |ledger| {
             let mut kept = Reasons::default();
@@ -381,6 +382,7 @@ pub fn dry_run(options: &ImportOptions, preview: usize) -> Result<DryRun, Import
     summary.dry_run = true;
     summary.file = Some(reader.described());
     summary.skipped_parts = reader.skipped_parts();
+    summary.hidden_rows = reader.hidden_rows();
     summary.ledger = Some(options.ledger.display().to_string());
     summary.target = ledger.as_ref().map(Ledger::target).transpose()?.flatten();
     record_plan(&mut summary, &counts, reasons);

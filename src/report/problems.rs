@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::read::mapping::Parts;
+use crate::read::mapping::{HiddenRowsWarning, Parts};
 use crate::read::source::{Origin, SourceKind};
 use crate::read::validate::{Checked, Explained, Problem, Severity, Skip};
 use crate::text::counted;
@@ -71,6 +71,9 @@ pub trait ProblemReport {
     fn skipped(&mut self, checked: &Checked, skip: &Skip) -> io::Result<()>;
     /// Reports the sheets left out (`FILE[SHEET]`, why), once every row is read.
     fn skipped_parts(&mut self, parts: &[(String, String)]) -> io::Result<()>;
+    /// Reports the rows hidden in a workbook and read, one warning a sheet, once every
+    /// row is read.
+    fn hidden_rows(&mut self, warnings: &[HiddenRowsWarning]) -> io::Result<()>;
     /// Ends the report with the counts.
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()>;
 }
@@ -150,6 +153,13 @@ impl<W: Write> ProblemReport for TextReport<W> {
         Ok(())
     }
 
+    fn hidden_rows(&mut self, warnings: &[HiddenRowsWarning]) -> io::Result<()> {
+        for warning in warnings {
+            writeln!(self.out, "{}: warning: {}", warning.at, warning.message)?;
+        }
+        Ok(())
+    }
+
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
         if self.hidden_errors + self.hidden_warnings > 0 {
             let all = match &self.errors_file {
@@ -187,6 +197,8 @@ pub struct JsonReport<W: Write> {
     parts: Parts,
     /// The sheets left out, written with the counts.
     skipped_parts: Vec<JsonSkippedPart>,
+    /// The warnings about hidden rows read, written with the counts.
+    hidden_rows: Vec<HiddenRowsWarning>,
     /// `--explain`'s readings: a few rows, written with the counts.
     explained: Vec<JsonExplained>,
     /// The rows skipped as no rewards, written with the counts.
@@ -256,6 +268,7 @@ impl<W: Write> JsonReport<W> {
             first: true,
             parts,
             skipped_parts: Vec::new(),
+            hidden_rows: Vec::new(),
             explained: Vec::new(),
             skipped: Vec::new(),
         })
@@ -323,6 +336,11 @@ impl<W: Write> ProblemReport for JsonReport<W> {
         Ok(())
     }
 
+    fn hidden_rows(&mut self, warnings: &[HiddenRowsWarning]) -> io::Result<()> {
+        self.hidden_rows.extend_from_slice(warnings);
+        Ok(())
+    }
+
     fn finish(&mut self, summary: &FileCounts) -> io::Result<()> {
         let counts = serde_json::to_string(summary)?;
         write!(self.out, "]")?;
@@ -336,6 +354,13 @@ impl<W: Write> ProblemReport for JsonReport<W> {
                 self.out,
                 ",\"skipped_sheets\":{}",
                 serde_json::to_string(&self.skipped_parts)?
+            )?;
+        }
+        if !self.hidden_rows.is_empty() {
+            write!(
+                self.out,
+                ",\"hidden_rows\":{}",
+                serde_json::to_string(&self.hidden_rows)?
             )?;
         }
         if !self.skipped.is_empty() {

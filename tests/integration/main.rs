@@ -10,6 +10,7 @@ mod fixed_elsewhere;
 mod forms_amounts;
 mod forms_labels;
 mod forms_times;
+mod hidden_rows;
 mod hostile_csv;
 mod import;
 mod in_doubt;

@@ -434,7 +434,7 @@ fn the_corpus_of_hostile_workbooks_is_refused_or_read() {
 }
 
 /// An `.ods` of `tables` (name, rows), as LibreOffice lays one out.
-fn ods_of(tables: &[(&str, String)]) -> Vec<u8> {
+pub(crate) fn ods_of(tables: &[(&str, String)]) -> Vec<u8> {
     let tables: String = tables
         .iter()
         .map(|(name, rows)| format!(r#"<table:table table:name="{name}">{rows}</table:table>"#))

@@ -58,6 +58,20 @@ pub struct SourceSettings {
     pub ignore_columns: Vec<Located<String>>,
     /// `ignore_unknown_columns`: skip every column no field is known by.
     pub ignore_unknown_columns: bool,
+    /// `hidden_rows`: what to do with rows hidden in a workbook (SPEC §2.4).
+    pub hidden_rows: HiddenRows,
+}
+
+/// What to do with rows hidden in a workbook, hidden or filtered out (`hidden_rows`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HiddenRows {
+    /// Read them, with one warning listing them (the default).
+    #[default]
+    Warn,
+    /// Leave them out, counted as skipped.
+    Skip,
+    /// Read them as any other row, saying nothing.
+    Read,
 }
 
 /// One field's `[values]` table: the export's value (trimmed, lowercase) → the field's.
@@ -120,6 +134,7 @@ struct RawSource {
     ignore_columns: Vec<Spanned<String>>,
     #[serde(default)]
     ignore_unknown_columns: bool,
+    hidden_rows: Option<Spanned<toml::Value>>,
 }
 
 /// The largest mapping file read: a `[values]` table of 100,000 labels takes 3 MB.
@@ -402,6 +417,27 @@ fn source_settings(
             Zone::parse(zone.get_ref()).map_err(|e| error(line, format!("timezone: {e}")))?;
         settings.timezone = Some(Located { value, line });
     }
+    if let Some(hidden) = raw.hidden_rows {
+        settings.hidden_rows = match hidden.get_ref().as_str() {
+            Some("warn") => HiddenRows::Warn,
+            Some("skip") => HiddenRows::Skip,
+            Some("read") => HiddenRows::Read,
+            _ => {
+                return Err(error(
+                    line_of(hidden.span()),
+                    format!(
+                        "hidden_rows is {}, which it cannot be; write hidden_rows = \"skip\" to leave the rows hidden in a workbook out, \"read\" to read them as any other row, or \"warn\" (the default) to read them with a warning",
+                        match hidden.get_ref() {
+                            toml::Value::String(text) => echo(text),
+                            toml::Value::Boolean(b) => b.to_string(),
+                            toml::Value::Integer(n) => n.to_string(),
+                            _ => "not a text".to_owned(),
+                        }
+                    ),
+                ));
+            }
+        };
+    }
     if let Some(format) = raw.date_format {
         let line = line_of(format.span());
         forms::check_date_format(format.get_ref()).map_err(|m| error(line, m))?;
@@ -630,6 +666,20 @@ bonus_type = 2
     }
 
     #[test]
+    fn hidden_rows_is_warn_unless_told() {
+        let read = |text: &str| MapFile::parse("m.toml".into(), text).unwrap().source;
+        assert_eq!(read("").hidden_rows, HiddenRows::Warn);
+        for (value, expected) in [
+            ("warn", HiddenRows::Warn),
+            ("skip", HiddenRows::Skip),
+            ("read", HiddenRows::Read),
+        ] {
+            let text = format!("[source]\nhidden_rows = \"{value}\"\n");
+            assert_eq!(read(&text).hidden_rows, expected);
+        }
+    }
+
+    #[test]
     fn lines_are_counted_at_and_around_line_breaks() {
         let lines = LineStarts::new("a\nbc\n\nd");
         for (offset, line) in [
@@ -686,6 +736,12 @@ bonus_type = 2
             ("[columns]\nexternal_idd = \"x\"\n", 2, "not a field"),
             ("[defaults]\n\nbonus_typ = 2\n", 3, "not a field"),
             ("[source]\nheader_row = 0\n", 2, "from 1"),
+            (
+                "[source]\n\nhidden_rows = \"hide\"\n",
+                3,
+                "hidden_rows is \"hide\", which it cannot be; write hidden_rows = \"skip\"",
+            ),
+            ("[source]\nhidden_rows = true\n", 2, "hidden_rows is true,"),
             ("[source]\ndelimiter = \"ab\"\n", 2, "not one character"),
             (
                 "[source]\nencoding = \"latin1\"\n",

@@ -8,6 +8,7 @@
 
 pub mod aliases;
 pub mod file;
+mod hidden;
 mod reward_file;
 pub mod suggest;
 
@@ -20,7 +21,8 @@ use crate::read::source::{
 };
 use crate::text::echo;
 
-pub use file::{Located, MapFile, MapFileError, SourceSettings};
+pub use file::{HiddenRows, Located, MapFile, MapFileError, SourceSettings};
+pub use hidden::HiddenRowsWarning;
 pub use reward_file::{InputOptions, PartReader, Parts, RewardFile};
 
 /// What stops a file's columns from being mapped to fields (or the file from being read:
@@ -212,6 +214,8 @@ pub struct Mapping {
     given: Vec<Field>,
     /// `[skip]`: the columns whose values leave a row out.
     skips: Vec<SkipColumn>,
+    /// What to do with rows hidden in a workbook.
+    hidden_rows: HiddenRows,
 }
 
 /// A `[skip]` line as it applies to this file: a column, and the values (trimmed, lower
@@ -425,7 +429,15 @@ impl Mapping {
             errors_file,
             given,
             skips,
+            hidden_rows: spec
+                .file
+                .map_or_else(HiddenRows::default, |f| f.source.hidden_rows),
         })
+    }
+
+    /// What to do with rows hidden in a workbook (`hidden_rows` in the mapping file).
+    pub fn hidden_rows(&self) -> HiddenRows {
+        self.hidden_rows
     }
 
     /// `[skip]`: the columns whose values leave a row out.

@@ -8,7 +8,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use super::{MapFile, MapSpec, Mapping, MappingError};
+use super::hidden::{HiddenRowsSeen, HiddenRowsWarning};
+use super::{HiddenRows, MapFile, MapSpec, Mapping, MappingError};
 use crate::read::forms::{TimeSettings, Zone};
 use crate::read::source::{
     EncodingChoice, Origin, Record, SheetChoice, Source, SourceError, SourceKind, SourceOptions,
@@ -183,6 +184,8 @@ pub struct PartReader {
     /// Parts left out (a sheet of `'*'` whose header differs), each with why; the current
     /// source's are added when it ends.
     skipped: Vec<(Origin, String)>,
+    /// The rows hidden in a workbook read so far, for the warning that lists them.
+    hidden: HiddenRowsSeen,
 }
 
 impl PartReader {
@@ -196,6 +199,9 @@ impl PartReader {
                     self.part = self.parts.push(self.source.origin().clone());
                 }
                 record.part = self.part;
+                if record.hidden {
+                    self.hidden.add(self.part, record.row);
+                }
                 return Ok(Some(record));
             }
             let Some(path) = self.files.pop_front() else {
@@ -315,6 +321,7 @@ impl RewardFile {
                 part: 0,
                 ordinal: 0,
                 skipped: Vec::new(),
+                hidden: HiddenRowsSeen::default(),
             },
             mapping,
             time: options.time_settings(),
@@ -380,6 +387,31 @@ impl RewardFile {
             .iter()
             .chain(self.reader.source.skipped())
             .map(|(origin, why)| (origin.to_string(), why.clone()))
+            .collect()
+    }
+
+    /// The one warning a part with hidden rows gets (SPEC §2.4), each part's once every
+    /// row is read: none when the mapping says `hidden_rows = "skip"` (the rows are
+    /// skipped, and counted) or `"read"`.
+    pub fn hidden_rows(&self) -> Vec<HiddenRowsWarning> {
+        if self.mapping.hidden_rows() != HiddenRows::Warn {
+            return Vec::new();
+        }
+        self.reader
+            .hidden
+            .parts()
+            .iter()
+            .map(|seen| HiddenRowsWarning {
+                at: self
+                    .reader
+                    .parts
+                    .origin(seen.part)
+                    .map(|o| o.to_string())
+                    .unwrap_or_default(),
+                rows: seen.rows,
+                listed: seen.listed(),
+                message: seen.message(),
+            })
             .collect()
     }
 

@@ -280,6 +280,7 @@ impl CsvReader {
         Some(Record {
             row: fields.line,
             part: 0,
+            hidden: false,
             cells: Cells::Text(text),
             problems,
         })
@@ -338,6 +339,7 @@ fn too_long(line: u64, last: u64, bytes: u64) -> Record {
     Record {
         row: line,
         part: 0,
+        hidden: false,
         cells: Cells::Text(TextFields::default()),
         problems: vec![ReadProblem {
             column: None,

@@ -460,6 +460,8 @@ pub struct Record {
     /// Which part of the run's input it is from (a file, or a sheet of one): an index
     /// into the reader's [`Parts`](crate::read::mapping::Parts).
     pub part: u32,
+    /// Hidden in the workbook (hidden, or filtered out; SPEC §2.4); never in a CSV.
+    pub hidden: bool,
     /// The cells.
     pub cells: Cells,
     /// Problems met while reading: undecodable bytes, control characters, a ragged row.

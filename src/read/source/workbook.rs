@@ -9,6 +9,7 @@
 
 mod cells;
 mod guard;
+mod hidden;
 mod open;
 mod rows;
 mod sheet;
@@ -304,6 +305,7 @@ impl WorkbookReader {
         Ok(Some(Record {
             row: row.number,
             part: 0,
+            hidden: row.hidden,
             cells: Cells::Typed(row.cells),
             problems,
         }))

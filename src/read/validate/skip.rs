@@ -1,13 +1,14 @@
 //! Rows that are not rewards (SPEC §2.4): a totals row (合计, 总计, 小计, 共计, Total,
 //! Subtotal, Sum) that names no person or candidate, a note row holding only text in its
-//! first cell (制表人：…), and rows the mapping's `[skip]` leaves out by a value (作废). They
+//! first cell (制表人：…), rows the mapping's `[skip]` leaves out by a value (作废), and rows
+//! hidden in a workbook when the mapping says `hidden_rows = "skip"`. They
 //! are skipped and counted with their place, never invalid and never a reason for exit 1.
 
 use std::fmt;
 
 use crate::read::field::Field;
 use crate::read::forms::totals::{NotReward, is_empty, not_a_reward};
-use crate::read::mapping::Mapping;
+use crate::read::mapping::{HiddenRows, Mapping};
 use crate::read::source::{Record, cell_text};
 use crate::text::{self, echo};
 
@@ -46,6 +47,9 @@ pub enum Skip {
         /// The value, echoed.
         value: String,
     },
+    /// Hidden in the workbook (hidden, or filtered out), and the mapping says
+    /// `hidden_rows = "skip"`.
+    Hidden,
 }
 
 impl Skip {
@@ -55,6 +59,7 @@ impl Skip {
             Skip::Totals(_) => "totals_row",
             Skip::Note(_) => "note_row",
             Skip::Rule { .. } => "skip_rule",
+            Skip::Hidden => "hidden_row",
         }
     }
 
@@ -64,6 +69,9 @@ impl Skip {
             Skip::Totals(_) => "a totals row, not a reward",
             Skip::Note(_) => "a note row (only text in its first cell), not a reward",
             Skip::Rule { .. } => "left out by the mapping's [skip]",
+            Skip::Hidden => {
+                "hidden in the workbook (hidden_rows = \"skip\" in the mapping leaves it out)"
+            }
         }
     }
 }
@@ -80,6 +88,9 @@ impl fmt::Display for Skip {
                 f,
                 "column {column} is {value}, which the mapping's [skip] leaves out"
             ),
+            Skip::Hidden => f.write_str(
+                "hidden in the workbook (hidden or filtered out), which hidden_rows = \"skip\" in the mapping leaves out",
+            ),
         }
     }
 }
@@ -87,6 +98,9 @@ impl fmt::Display for Skip {
 /// The reason to skip `record`, if it is not a reward. Called on every row: a data row
 /// is told apart by its first cells.
 pub fn skip_of(record: &Record, mapping: &Mapping) -> Option<Skip> {
+    if record.hidden && mapping.hidden_rows() == HiddenRows::Skip {
+        return Some(Skip::Hidden);
+    }
     totals_or_note(record, mapping).or_else(|| by_rule(record, mapping))
 }
 

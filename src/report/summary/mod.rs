@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::ledger::Target;
+use crate::read::mapping::HiddenRowsWarning;
 use crate::report::exit::Exit;
 use crate::report::exit::Signal;
 
@@ -370,6 +371,8 @@ pub struct Summary {
     pub end: End,
     /// Sheets left out (`FILE[SHEET]`, why): a `'*'` sheet whose header is not the first's.
     pub skipped_parts: Vec<(String, String)>,
+    /// Rows hidden in a workbook and read: one warning a sheet (SPEC §2.4).
+    pub hidden_rows: Vec<HiddenRowsWarning>,
     /// Fields only this command has, for `--json` (the plan, a rollback's selection, …).
     pub extra: Map<String, Value>,
 }
@@ -400,6 +403,7 @@ impl Summary {
             sending: Duration::ZERO,
             end: End::Completed,
             skipped_parts: Vec::new(),
+            hidden_rows: Vec::new(),
             extra: Map::new(),
         }
     }
@@ -526,6 +530,9 @@ impl Summary {
                 .map(|(at, why)| json!({"at": at, "why": why}))
                 .collect();
             object.insert("skipped_sheets".into(), Value::Array(skipped));
+        }
+        if !self.hidden_rows.is_empty() {
+            object.insert("hidden_rows".into(), json!(self.hidden_rows));
         }
         for (key, value) in &self.extra {
             object.insert(key.clone(), value.clone());

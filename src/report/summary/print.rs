@@ -131,6 +131,9 @@ pub fn print(out: &mut impl Write, err: &mut impl Write, summary: &Summary) -> i
     for (at, why) in &summary.skipped_parts {
         writeln!(out, "  sheet skipped: {at}: {why}")?;
     }
+    for warning in &summary.hidden_rows {
+        writeln!(out, "  warning: {}: {}", warning.at, warning.message)?;
+    }
     if let Some(written) = &summary.written {
         writeln!(
             out,

@@ -18,6 +18,7 @@ use zip::result::ZipError;
 
 use super::WorkbookFormat;
 use super::guard::{self, Gate, GatedFile, XlsxPlan};
+use super::hidden::{Hidden, HiddenFeed};
 use super::rows::{Loaded, Rows};
 use super::stream::Streamed;
 use crate::read::source::input::InputFile;
@@ -42,8 +43,10 @@ pub(super) enum Book {
         /// What keeps calamine's read of the sheet behind its check.
         gate: Arc<Gate>,
     },
-    Xls(Box<Xls<FileReader>>),
-    Ods(Box<Ods<FileReader>>),
+    /// With each sheet's hidden rows, by name, as the guard found them.
+    Xls(Box<Xls<FileReader>>, Vec<(String, Hidden)>),
+    /// With each table's hidden rows, by name, as the guard found them.
+    Ods(Box<Ods<FileReader>>, Vec<(String, Hidden)>),
 }
 
 /// Opens `file` (named `shown`) as the workbook it is. `sniffed` is what its first bytes
@@ -60,10 +63,10 @@ pub(super) fn open(
     let rewind = |reader: &mut FileReader| reader.rewind().map_err(|e| io_error(shown, None, e));
     match sniffed {
         WorkbookFormat::Xls => {
-            guard::check_xls(shown, &mut reader)?;
+            let hidden = guard::check_xls(shown, &mut reader)?;
             rewind(&mut reader)?;
             unpanicked(shown, WorkbookFormat::Xls, || Xls::new(reader))?
-                .map(|book| Book::Xls(Box::new(book)))
+                .map(|book| Book::Xls(Box::new(book), hidden))
                 .map_err(|e| xls_error(shown, e))
         }
         WorkbookFormat::Xlsx | WorkbookFormat::Ods => {
@@ -72,10 +75,10 @@ pub(super) fn open(
             rewind(&mut reader)?;
             match format {
                 WorkbookFormat::Ods => {
-                    guard::check_ods(shown, &mut reader)?;
+                    let hidden = guard::check_ods(shown, &mut reader)?;
                     rewind(&mut reader)?;
                     unpanicked(shown, WorkbookFormat::Ods, || Ods::new(reader))?
-                        .map(|book| Book::Ods(Box::new(book)))
+                        .map(|book| Book::Ods(Box::new(book), hidden))
                         .map_err(|e| ods_error(shown, e))
                 }
                 _ => {
@@ -121,8 +124,8 @@ impl Book {
     pub(super) fn format(&self) -> WorkbookFormat {
         match self {
             Book::Xlsx { .. } => WorkbookFormat::Xlsx,
-            Book::Xls(_) => WorkbookFormat::Xls,
-            Book::Ods(_) => WorkbookFormat::Ods,
+            Book::Xls(..) => WorkbookFormat::Xls,
+            Book::Ods(..) => WorkbookFormat::Ods,
         }
     }
 
@@ -130,8 +133,8 @@ impl Book {
     pub(super) fn sheets(&self) -> Vec<Sheet> {
         match self {
             Book::Xlsx { book, .. } => book.sheets_metadata().to_vec(),
-            Book::Xls(book) => book.sheets_metadata().to_vec(),
-            Book::Ods(book) => book.sheets_metadata().to_vec(),
+            Book::Xls(book, _) => book.sheets_metadata().to_vec(),
+            Book::Ods(book, _) => book.sheets_metadata().to_vec(),
         }
     }
 
@@ -165,10 +168,12 @@ impl Book {
                 // cancelled it): a fresh state for this sheet's check.
                 gate.reset();
                 gate.arm();
+                let hidden = Arc::new(HiddenFeed::default());
                 let checker = {
                     let check_file = again.reopen().map_err(|e| io_error(shown, None, e))?;
-                    let (gate, origin, sheet, plan) = (
+                    let (gate, hidden, origin, sheet, plan) = (
                         Arc::clone(&gate),
+                        Arc::clone(&hidden),
                         origin.to_string(),
                         sheet.to_owned(),
                         Arc::clone(&plan),
@@ -177,7 +182,12 @@ impl Book {
                         .name("xlsx-check".into())
                         .spawn(move || {
                             let checked = unpanicked(&origin, WorkbookFormat::Xlsx, || {
-                                plan.check_sheet(check_file, &origin, (&sheet, index), &gate)
+                                plan.check_sheet(
+                                    check_file,
+                                    &origin,
+                                    (&sheet, index),
+                                    (&gate, &hidden),
+                                )
                             })
                             .and_then(|checked| checked);
                             gate.finish(checked);
@@ -190,29 +200,44 @@ impl Book {
                     sheet.to_owned(),
                     is_1904,
                     origin.clone(),
-                    (gate, checker),
+                    (gate, checker, hidden),
                     (plan, again),
                 )
                 .map(Rows::Streamed)
             }
-            Book::Xls(mut book) => {
+            Book::Xls(mut book, hidden) => {
                 let is_1904 = book.has_1904_epoch();
                 let range = unpanicked(shown, WorkbookFormat::Xls, || book.worksheet_range(sheet))?
                     .map_err(|e| failed(e.to_string()))?;
+                let rows = hidden_of(&hidden, sheet);
                 Ok(Rows::Loaded(
-                    Loaded::new(range, is_1904, origin.to_string()).with_book(Book::Xls(book)),
+                    Loaded::new(range, is_1904, origin.to_string())
+                        .with_hidden(rows)
+                        .with_book(Book::Xls(book, hidden)),
                 ))
             }
-            Book::Ods(mut book) => {
+            Book::Ods(mut book, hidden) => {
                 // OpenDocument has no date system: its dates are ISO 8601 text.
                 let range = unpanicked(shown, WorkbookFormat::Ods, || book.worksheet_range(sheet))?
                     .map_err(|e| failed(e.to_string()))?;
+                let rows = hidden_of(&hidden, sheet);
                 Ok(Rows::Loaded(
-                    Loaded::new(range, false, origin.to_string()).with_book(Book::Ods(book)),
+                    Loaded::new(range, false, origin.to_string())
+                        .with_hidden(rows)
+                        .with_book(Book::Ods(book, hidden)),
                 ))
             }
         }
     }
+}
+
+/// The hidden rows of `sheet`, as the guard found them (none when it found none).
+fn hidden_of(hidden: &[(String, Hidden)], sheet: &str) -> Hidden {
+    hidden
+        .iter()
+        .find(|(name, _)| name == sheet)
+        .map(|(_, rows)| rows.clone())
+        .unwrap_or_default()
 }
 
 /// Which workbook a zip archive is, from its entries; anything else is an error that says

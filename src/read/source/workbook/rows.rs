@@ -7,6 +7,7 @@ use calamine::{Data, Range};
 
 use super::cells;
 use super::guard::{CELL_BYTES, LAST_COLUMN};
+use super::hidden::Hidden;
 use super::open::Book;
 use super::stream::Streamed;
 use crate::problem::Rule;
@@ -27,6 +28,8 @@ pub(super) struct Row {
     text: u64,
     /// Set once `text` passed [`ROW_TEXT_BYTES`]: the cells were let go.
     dropped: bool,
+    /// Hidden in the workbook (hidden, or filtered out).
+    pub(super) hidden: bool,
 }
 
 /// A cell past Excel's last column, which no row makes room for.
@@ -46,6 +49,7 @@ impl Row {
             cells: Vec::with_capacity(width),
             text: 0,
             dropped: false,
+            hidden: false,
         }
     }
 
@@ -142,6 +146,8 @@ pub(super) struct Loaded {
     next: usize,
     /// The workbook the range came from, for its next sheet.
     book: Option<Book>,
+    /// The sheet's hidden rows, as the guard found them.
+    hidden: Hidden,
 }
 
 impl Loaded {
@@ -153,7 +159,14 @@ impl Loaded {
             origin,
             next: 0,
             book: None,
+            hidden: Hidden::default(),
         }
+    }
+
+    /// The same, its rows in `hidden` flagged hidden.
+    pub(super) fn with_hidden(mut self, hidden: Hidden) -> Loaded {
+        self.hidden = hidden;
+        self
     }
 
     /// The same, keeping the workbook it came from.
@@ -180,6 +193,7 @@ impl Loaded {
                 }
             }
             if !row.is_empty() {
+                row.hidden = self.hidden.take(number);
                 return Ok(Some(row));
             }
         }

@@ -15,6 +15,7 @@ use calamine::{Xlsx, XlsxError};
 
 use super::cells;
 use super::guard::{ErrorCells, Gate, XlsxPlan};
+use super::hidden::{Hidden, HiddenFeed};
 use super::open::{Book, FileReader};
 use super::rows::{Row, past_last_column};
 use crate::read::source::input::InputFile;
@@ -66,14 +67,15 @@ pub(super) struct Streamed {
 
 impl Streamed {
     /// Starts reading `sheet` of `book` (in the date system `is_1904`) on a new thread,
-    /// beside its check (`checking`: the gate that keeps the read behind it, and its
-    /// thread), which says where the cells whose error value calamine does not know are.
+    /// beside its check (the gate that keeps the read behind it, its thread, and the
+    /// hidden rows it finds), which says where the cells whose error value calamine does
+    /// not know are.
     pub(super) fn start(
         book: Xlsx<FileReader>,
         sheet: String,
         is_1904: bool,
         origin: Origin,
-        (gate, checker): (Arc<Gate>, JoinHandle<()>),
+        (gate, checker, hidden): (Arc<Gate>, JoinHandle<()>, Arc<HiddenFeed>),
         rest: (Arc<XlsxPlan>, InputFile),
     ) -> Result<Streamed, SourceError> {
         let (sender, receiver) = sync_channel(BATCHES_IN_FLIGHT);
@@ -88,6 +90,8 @@ impl Streamed {
                     is_1904,
                     gate: &checked,
                     errors: None,
+                    feed: &hidden,
+                    hidden: Hidden::default(),
                 };
                 read(book, &mut sheet, &sender)
             })
@@ -211,6 +215,9 @@ struct Sheet<'a> {
     gate: &'a Gate,
     /// The cells whose error value calamine does not know, once the check has said.
     errors: Option<ErrorCells>,
+    /// The hidden rows the check finds, and those taken from it not yet passed.
+    feed: &'a HiddenFeed,
+    hidden: Hidden,
 }
 
 impl Sheet<'_> {
@@ -226,6 +233,14 @@ impl Sheet<'_> {
             }
             Err(refusal) => refusal,
         }
+    }
+
+    /// Whether row `number` (rows asked in sheet order) is hidden. The check has read
+    /// past the row's start when calamine hands out its cells (the gate keeps calamine
+    /// behind), so it has said by now.
+    fn is_hidden(&mut self, number: u64) -> bool {
+        self.feed.take_into(&mut self.hidden);
+        self.hidden.take(number)
     }
 
     /// Where the next cell whose error value calamine does not know is, once the check
@@ -347,8 +362,9 @@ fn send_rows(
         let number = u64::from(r) + 1;
         if number != row.number {
             let width = row.cells.len();
-            let done = std::mem::replace(&mut row, Row::with_capacity(number, width));
+            let mut done = std::mem::replace(&mut row, Row::with_capacity(number, width));
             if !done.is_empty() {
+                done.hidden = sheet.is_hidden(done.number);
                 batch.push(done)?;
             }
         }
@@ -356,6 +372,7 @@ fn send_rows(
             .map_err(|_| Stop::Refused(past_last_column(sheet.shown, number, u64::from(c))))?;
     }
     if !row.is_empty() {
+        row.hidden = sheet.is_hidden(row.number);
         batch.push(row)?;
     }
     Ok(())

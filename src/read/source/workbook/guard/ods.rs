@@ -12,6 +12,7 @@ use quick_xml::escape::unescape;
 use quick_xml::events::Event;
 use zip::ZipArchive;
 
+use super::super::hidden::Hidden;
 use super::xml::{Part, Stop, attr, raw_attrs};
 use super::{
     CELL_BYTES, LAST_COLUMN, LAST_ROW, ODS_BUDGET, WorkbookLimit, cell_name, limit, megabytes,
@@ -36,22 +37,26 @@ const PARSED_ROW_BYTES: u64 = 24;
 /// Refuses an `.ods` (`reader` at the start of the archive) whose tables calamine would
 /// take more than [`ODS_BUDGET`] to hold, or one of whose cells holds more than
 /// [`CELL_BYTES`]. A file that cannot be read is left to calamine to report.
+///
+/// Gives each table's hidden rows (`table:visibility="collapse"` or `"filter"`), by name.
 pub(in crate::read::source::workbook) fn check<R: Read + Seek>(
     shown: &str,
     reader: &mut R,
-) -> Result<(), SourceError> {
+) -> Result<Vec<(String, Hidden)>, SourceError> {
     let Ok(mut zip) = ZipArchive::new(&mut *reader) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let Ok(content) = zip.by_name("content.xml") else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    Content {
+    let mut content = Content {
         shown,
         part: Part::new(content),
         memory: Memory::default(),
-    }
-    .read()
+        hidden: Vec::new(),
+    };
+    content.read()?;
+    Ok(content.hidden)
 }
 
 /// calamine's memory, as its tables are read.
@@ -68,6 +73,8 @@ struct Content<'a, R: Read> {
     shown: &'a str,
     part: Part<R>,
     memory: Memory,
+    /// The hidden rows of each table read that has some.
+    hidden: Vec<(String, Hidden)>,
 }
 
 /// A table being read: what calamine parses, then expands.
@@ -81,6 +88,8 @@ struct Table {
     parsed_text: u64,
     values: Extent,
     formulas: Extent,
+    /// Its hidden rows.
+    hidden: Hidden,
 }
 
 /// The dense range of one kind (values or formulas) a table's rows make.
@@ -213,7 +222,7 @@ struct Cell {
 
 impl<R: Read> Content<'_, R> {
     /// Reads `content.xml` as calamine's `parse_content` does.
-    fn read(mut self) -> Result<(), SourceError> {
+    fn read(&mut self) -> Result<(), SourceError> {
         loop {
             let event = match self.part.next() {
                 Ok(event) => event,
@@ -275,6 +284,15 @@ impl<R: Read> Content<'_, R> {
                     };
                     // calamine stops counting rows at Excel's last.
                     let repeats = repeats.min(u64::from(LAST_ROW).saturating_sub(table.rows));
+                    // Hidden by hand (collapse) or by a filter.
+                    if matches!(attr(&e, "table:visibility"), Some("collapse" | "filter")) {
+                        let runs = table.hidden.runs();
+                        table.hidden.add(table.rows + 1, repeats);
+                        if table.hidden.runs() > runs {
+                            // A run held until the table is read: count it with the rest.
+                            self.memory.kept += 16;
+                        }
+                    }
                     let Some(row) = self.row(&table)? else {
                         return Ok(false);
                     };
@@ -287,6 +305,10 @@ impl<R: Read> Content<'_, R> {
                     table.rows += repeats;
                 }
                 Event::End(e) if e.name().as_ref() == "table:table" => {
+                    if table.hidden.runs() > 0 {
+                        let hidden = std::mem::take(&mut table.hidden);
+                        self.hidden.push((std::mem::take(&mut table.name), hidden));
+                    }
                     let values = table.values.bytes(DATA_BYTES);
                     self.memory.kept += values + table.formulas.bytes(FORMULA_BYTES);
                     self.memory.largest = self.memory.largest.max(values);
@@ -532,5 +554,34 @@ mod tests {
         extent.add(1, Some((0, 0)), 0);
         assert_eq!(extent.rows, 1_003);
         assert_eq!(extent.bytes(DATA_BYTES), 1_003 * 4 * DATA_BYTES + 20);
+    }
+
+    #[test]
+    fn collapsed_and_filtered_rows_are_hidden_repeats_counted() {
+        let cell =
+            r#"<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>"#;
+        let row =
+            |attributes: &str| format!("<table:table-row{attributes}>{cell}</table:table-row>");
+        let xml = format!(
+            "<office:document-content><table:table table:name=\"A\">{}{}{}{}</table:table><table:table table:name=\"B\">{}</table:table></office:document-content>",
+            row(""),
+            row(r#" table:visibility="collapse""#),
+            row(r#" table:number-rows-repeated="3" table:visibility="filter""#),
+            row(r#" table:visibility="visible""#),
+            row(""),
+        );
+        let mut content = Content {
+            shown: "b.ods",
+            part: Part::new(xml.as_bytes()),
+            memory: Memory::default(),
+            hidden: Vec::new(),
+        };
+        content.read().unwrap();
+        let [(name, hidden)] = content.hidden.as_mut_slice() else {
+            panic!("one table with hidden rows");
+        };
+        assert_eq!(name, "A");
+        let found: Vec<u64> = (1..=7).filter(|&r| hidden.take(r)).collect();
+        assert_eq!(found, [2, 3, 4, 5]);
     }
 }

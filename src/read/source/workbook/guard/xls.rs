@@ -11,6 +11,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 use cfb::CompoundFile;
 
+use super::super::hidden::Hidden;
 use super::{WorkbookLimit, XLS_BUDGET, cell_name, limit, megabytes, string_cost};
 use crate::read::source::SourceError;
 use crate::text::echo;
@@ -33,11 +34,12 @@ const CONTINUE: u16 = 0x003C;
 
 /// Refuses an `.xls` (`reader` at its start) whose sheets calamine would take more than
 /// [`XLS_BUDGET`] to hold. A compound document the `cfb` crate cannot read is refused
-/// as calamine refuses one without a workbook in it.
+/// as calamine refuses one without a workbook in it. Gives each sheet's hidden rows (its
+/// ROW records' fDyZero flag), by name.
 pub(in crate::read::source::workbook) fn check<R: Read + Seek>(
     shown: &str,
     reader: &mut R,
-) -> Result<(), SourceError> {
+) -> Result<Vec<(String, Hidden)>, SourceError> {
     let file_len = reader
         .seek(SeekFrom::End(0))
         .map_err(|e| crate::read::source::io_error(shown, None, e))?;
@@ -61,10 +63,10 @@ pub(in crate::read::source::workbook) fn check<R: Read + Seek>(
             .map(|entry| entry.path().to_owned())
     };
     let Some(path) = find("Workbook").or_else(|| find("Book")) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let Ok(stream) = compound.open_stream(&path) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let stream_len = stream.len();
     let mut book = Book {
@@ -77,9 +79,10 @@ pub(in crate::read::source::workbook) fn check<R: Read + Seek>(
         biff8: true,
         longest_name: 0,
         sheets: Vec::new(),
+        hidden: Vec::new(),
     };
     match book.read() {
-        Ok(()) | Err(Stop::Broken) => Ok(()),
+        Ok(()) | Err(Stop::Broken) => Ok(book.hidden),
         Err(Stop::Refused(error)) => Err(error),
         Err(Stop::Continues) => Err(limit(
             shown,
@@ -120,6 +123,8 @@ struct Book<'a, S: Read + Seek> {
     longest_name: u64,
     /// Each sheet: its name and where its records start.
     sheets: Vec<(String, u64)>,
+    /// The hidden rows of each sheet that has some.
+    hidden: Vec<(String, Hidden)>,
 }
 
 /// What one sheet costs calamine.
@@ -140,6 +145,8 @@ struct Sheet {
     scanned: u64,
     /// The last cell its DIMENSIONS record declares (row, column), if it has one.
     declared: Option<(u64, u64)>,
+    /// Its hidden rows.
+    hidden: Hidden,
 }
 
 impl Sheet {
@@ -218,6 +225,9 @@ impl<S: Read + Seek> Book<'_, S> {
                     sheet
                 }
             };
+            if sheet.hidden.runs() > 0 {
+                self.hidden.push((name.clone(), sheet.hidden.clone()));
+            }
             scanned = scanned.saturating_add(sheet.scanned);
             if scanned > stream_len.saturating_mul(4).max(64 << 20) {
                 return Err(Stop::Refused(limit(
@@ -441,6 +451,13 @@ impl<S: Read + Seek> Book<'_, S> {
                     let columns = end_col.wrapping_sub(first_col).wrapping_add(1) as u64;
                     sheet.reserved = sheet.reserved.max(rows.saturating_mul(columns));
                     sheet.declared = Some((u64::from(end_row), u64::from(end_col)));
+                }
+                // ROW: its option flags' bit 5 (fDyZero) says the row is hidden.
+                0x0208 => {
+                    let row = u16_at(data, 0).ok_or(Stop::Broken)?;
+                    if u16_at(data, 12).is_some_and(|flags| flags & 0x0020 != 0) {
+                        sheet.hidden.add(u64::from(row) + 1, 1);
+                    }
                 }
                 0x0203 | 0x027E | 0x0205 => {
                     let (row, column) = at(data)?;

@@ -19,8 +19,9 @@ use std::sync::Arc;
 use quick_xml::events::Event;
 use zip::ZipArchive;
 
+use super::super::hidden::HiddenFeed;
 use super::gate::{Gate, Progress};
-use super::xml::{Part, Stop, attr, attr_local, local};
+use super::xml::{Part, Stop, attr, attr_local, local, raw_attrs};
 use super::{
     CELL_BYTES, LAST_COLUMN, LAST_ROW, STRINGS_BUDGET, STRUCTURE_BUDGET, WorkbookLimit, cell_name,
     limit, megabytes, string_cost,
@@ -164,13 +165,14 @@ pub(in crate::read::source::workbook) fn check_book<R: Read + Seek>(
 
 impl XlsxPlan {
     /// Checks the part of `sheet`, the `index`th of calamine's (`origin` is `FILE[SHEET]`,
-    /// for messages), and finds its error cells calamine does not know.
+    /// for messages), finds its error cells calamine does not know, and tells `hidden`
+    /// its hidden rows as it reads past them.
     pub(in crate::read::source::workbook) fn check_sheet(
         &self,
         file: InputFile,
         origin: &str,
         (sheet, index): (&str, usize),
-        gate: &Arc<Gate>,
+        (gate, hidden): (&Arc<Gate>, &HiddenFeed),
     ) -> Result<ErrorCells, SourceError> {
         // By name, and else by position: both list the workbook's sheets in its order, and
         // calamine reads none it cannot place, so a name decoded otherwise is still found.
@@ -197,7 +199,7 @@ impl XlsxPlan {
             .unwrap_or(start)
             .saturating_add(part.compressed_size());
         gate.place(start, end);
-        sheet_cells(origin, Part::new(part))
+        sheet_cells(origin, Part::new(part), hidden)
     }
 }
 
@@ -517,8 +519,13 @@ enum CellEnd {
     UnknownError,
 }
 
-/// The sheet's cells, as calamine's cell reader goes through them.
-fn sheet_cells<R: Read>(origin: &str, mut part: Part<R>) -> Result<ErrorCells, SourceError> {
+/// The sheet's cells, as calamine's cell reader goes through them; its hidden rows
+/// (`hidden="1"`, which a row filtered out has too) told to `hidden` as they are met.
+fn sheet_cells<R: Read>(
+    origin: &str,
+    mut part: Part<R>,
+    hidden: &HiddenFeed,
+) -> Result<ErrorCells, SourceError> {
     let mut errors = ErrorCells::default();
     loop {
         match part.next() {
@@ -549,7 +556,16 @@ fn sheet_cells<R: Read>(origin: &str, mut part: Part<R>) -> Result<ErrorCells, S
         };
         match event {
             Event::Start(e) if local(e.name().as_ref()) == "row" => {
-                if let Some(r) = attr(&e, "r") {
+                // One pass over the attributes: this runs for every row of the sheet.
+                let (mut reference, mut is_hidden) = (None, false);
+                for (key, value) in raw_attrs(e.attributes_raw()) {
+                    match key {
+                        "r" if reference.is_none() => reference = Some(value),
+                        "hidden" => is_hidden = matches!(value, "1" | "true"),
+                        _ => (),
+                    }
+                }
+                if let Some(r) = reference {
                     let Some((row, _)) = parse_reference(r) else {
                         return Ok(errors);
                     };
@@ -557,6 +573,9 @@ fn sheet_cells<R: Read>(origin: &str, mut part: Part<R>) -> Result<ErrorCells, S
                         return Err(out_of_range(origin, format!("row {}", echo(r)), true));
                     }
                     row_index = row;
+                }
+                if is_hidden {
+                    hidden.add(row_index + 1, 1);
                 }
             }
             Event::End(e) if local(e.name().as_ref()) == "row" => {
@@ -825,6 +844,19 @@ mod tests {
         assert_eq!(parse_reference("7"), Some((6, None)));
         assert_eq!(parse_reference("A0"), None);
         assert_eq!(parse_reference("A1B"), None);
+    }
+
+    #[test]
+    fn hidden_rows_are_told_as_the_sheet_is_read() {
+        // Row 3 hidden, rows 5 and 6 filtered out (written hidden), the second without a
+        // reference; a row hidden="0" is not.
+        let xml = br#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="3" hidden="1" spans="1:1"><c r="A3"><v>3</v></c></row><row r="4" hidden="0"><c r="A4"><v>4</v></c></row><row r="5" hidden="true"><c r="A5"><v>5</v></c></row><row hidden="1"><c><v>6</v></c></row></sheetData></worksheet>"#;
+        let feed = HiddenFeed::default();
+        sheet_cells("b.xlsx[S]", Part::new(&xml[..]), &feed).unwrap();
+        let mut hidden = super::super::super::hidden::Hidden::default();
+        feed.take_into(&mut hidden);
+        let found: Vec<u64> = (1..=7).filter(|&row| hidden.take(row)).collect();
+        assert_eq!(found, [3, 5, 6]);
     }
 
     #[test]
