@@ -1,12 +1,13 @@
 //! The README's walk through `samples/monthly-rewards.xlsx` (SPEC §2.4): a finance team's
 //! workbook (汇总 first, a sheet per month, one value column, 合计 rows, voided rows, a
 //! hidden row, a note) goes from `map suggest` to a clean import with no edit of the
-//! export and only the mapping edits a person must decide.
+//! export and only the mapping edits a person must decide (the currency, the hidden row).
 
 use crate::common::{Live, Workdir, repo_path};
 
 /// `map suggest`'s mapping, with what only a person can decide: the currency no column
-/// gives (the timezone it proposes is the export's).
+/// gives (the timezone it proposes is the export's), and that 6月's hidden row (a reward
+/// entered twice, hidden instead of deleted) is no reward.
 fn decided_mapping(wrk: &Workdir) -> String {
     let sample = repo_path("samples/monthly-rewards.xlsx");
     let output = wrk
@@ -28,15 +29,32 @@ fn decided_mapping(wrk: &Workdir) -> String {
         );
     }
     assert!(!suggested.contains("ignore_columns"), "{suggested}");
-    let decided = suggested.replace("# currency_type = \"CNY\"", "currency_type = \"CNY\"");
+    let decided = suggested
+        .replace("# currency_type = \"CNY\"", "currency_type = \"CNY\"")
+        .replace("[source]\n", "[source]\nhidden_rows = \"skip\"\n");
     wrk.create("mapping.toml", &decided);
     decided
 }
 
 #[test]
-fn the_monthly_workbook_validates_with_the_suggested_mapping_and_one_decision() {
+fn the_monthly_workbook_validates_with_the_suggested_mapping_and_two_decisions() {
     let wrk = Workdir::new();
-    decided_mapping(&wrk);
+    // Before the decision on hidden rows, validate says where the hidden row is.
+    let suggested = decided_mapping(&wrk).replace("hidden_rows = \"skip\"\n", "");
+    wrk.create("undecided.toml", &suggested);
+    let sample = repo_path("samples/monthly-rewards.xlsx");
+    wrk.command(&[
+        "validate",
+        sample.to_str().unwrap(),
+        "--map",
+        "undecided.toml",
+    ])
+    .assert()
+    .code(0)
+    .stdout(predicates::str::contains(
+        "monthly-rewards.xlsx[6月]: warning: row 4 is hidden in the workbook",
+    ))
+    .stdout(predicates::str::contains("37 valid, 0 invalid, 15 skipped"));
     let sample = repo_path("samples/monthly-rewards.xlsx");
     let output = wrk
         .command(&[
@@ -52,7 +70,7 @@ fn the_monthly_workbook_validates_with_the_suggested_mapping_and_one_decision() 
     let last = text.lines().last().unwrap_or_default();
     assert!(
         last.ends_with(
-            "monthly-rewards.xlsx[1月, 2月, 3月, 4月, 5月, 6月, 7月, 8月, 9月, 10月, 11月, 12月]: 52 rows: 37 valid, 0 invalid, 15 skipped, 0 warnings"
+            "monthly-rewards.xlsx[1月, 2月, 3月, 4月, 5月, 6月, 7月, 8月, 9月, 10月, 11月, 12月]: 52 rows: 36 valid, 0 invalid, 16 skipped, 0 warnings"
         ),
         "{text}"
     );
@@ -77,15 +95,15 @@ fn the_monthly_workbook_imports_once_and_a_rerun_sends_nothing() {
     assert_eq!(code, 0, "{json}");
     assert_eq!(
         (json["imported"].as_u64(), json["skipped"].as_u64()),
-        (Some(37), Some(15)),
+        (Some(36), Some(16)),
         "{json}"
     );
-    assert_eq!(live.state().rewards.map(|r| r.len()), Some(37));
+    assert_eq!(live.state().rewards.map(|r| r.len()), Some(36));
     let (code, json) = live.import_json(&wrk, &[sample, "--map", "mapping.toml"]);
     assert_eq!(code, 0, "{json}");
     assert_eq!(
         (json["already_imported"].as_u64(), json["sent"].as_u64()),
-        (Some(37), Some(0)),
+        (Some(36), Some(0)),
         "{json}"
     );
 }
