@@ -320,3 +320,20 @@ fn the_errors_file_of_several_files_names_each_rows_file() {
         .code(0)
         .stdout(predicates::str::contains("fix.csv: 1 row: 1 valid"));
 }
+
+#[test]
+fn an_import_whose_second_file_has_other_columns_records_and_sends_nothing() {
+    let live = Live::start(Live::fast_config());
+    let wrk = Workdir::new();
+    wrk.create("jan.csv", csv(&["J1", "J2"], 1));
+    wrk.create("other.csv", "external_id,referral_user_id\nX,ou_1\n");
+    live.command(&wrk, &["import", "jan.csv", "other.csv", "--no-progress"])
+        .assert()
+        .code(2)
+        .stderr(contains("other.csv: column 3 is \"application_id\" there"));
+    assert_eq!(live.requests(), 0);
+    // Refused before the run began: the ledger plans nothing of jan.csv either.
+    let export = wrk.command(&["export"]).output().unwrap();
+    let rows = String::from_utf8_lossy(&export.stdout);
+    assert!(rows.lines().count() <= 1, "{rows}");
+}

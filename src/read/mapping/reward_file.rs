@@ -189,6 +189,31 @@ pub struct PartReader {
 }
 
 impl PartReader {
+    /// Opens a later file, its header the first one's: with `'*'`, its sheets before one
+    /// with that header are left out; else a header that differs is an error.
+    fn open_part(&self, path: &Path) -> Result<Source, SourceError> {
+        let names = &self.names;
+        let mut source =
+            Source::open(path, &self.options, &|name| names.iter().any(|n| n == name))?;
+        while source.names() != self.names.as_slice() {
+            let why = crate::read::source::header_difference(&self.names, source.names());
+            let first = self
+                .parts
+                .origin(0)
+                .map(|o| o.to_string())
+                .unwrap_or_default();
+            if !source.may_skip_sheet() {
+                return Err(SourceError::HeaderDiffers {
+                    path: source.origin().to_string(),
+                    first,
+                    difference: why,
+                });
+            }
+            source.skip_sheet(format!("its header is not {first}'s: {why}"))?;
+        }
+        Ok(source)
+    }
+
     /// The next data row of the parts, in order, its part set.
     pub fn next_record(&mut self) -> Result<Option<Record>, SourceError> {
         loop {
@@ -207,26 +232,7 @@ impl PartReader {
             let Some(path) = self.files.pop_front() else {
                 return Ok(None);
             };
-            let names = &self.names;
-            let mut source = Source::open(&path, &self.options, &|name| {
-                names.iter().any(|n| n == name)
-            })?;
-            while source.names() != self.names.as_slice() {
-                let why = crate::read::source::header_difference(&self.names, source.names());
-                let first = self
-                    .parts
-                    .origin(0)
-                    .map(|o| o.to_string())
-                    .unwrap_or_default();
-                if !source.may_skip_sheet() {
-                    return Err(SourceError::HeaderDiffers {
-                        path: source.origin().to_string(),
-                        first,
-                        difference: why,
-                    });
-                }
-                source.skip_sheet(format!("its header is not {first}'s: {why}"))?;
-            }
+            let source = self.open_part(&path)?;
             let done = std::mem::replace(&mut self.source, source);
             self.skipped.extend(done.skipped().iter().cloned());
             self.ordinal = 0;
@@ -266,6 +272,11 @@ impl RewardFile {
         let spec = options.spec();
         let source = Source::open(first, &options.source_options(), &|name| spec.knows(name))?;
         let mut file = Self::mapped(source, options)?;
+        // Every other file's header, before any row is read: a file that cannot be read
+        // with the first one stops the run before it plans or sends anything.
+        for path in rest {
+            drop(file.reader.open_part(path)?);
+        }
         file.reader.files = rest.iter().cloned().collect();
         file.files = paths.iter().map(|p| p.display().to_string()).collect();
         Ok(file)
