@@ -8,17 +8,7 @@ use predicates::str::contains;
 use rust_xlsxwriter::{FilterCondition, Workbook, Worksheet};
 
 use crate::common::{Live, Workdir};
-use crate::workbook_hostile::ods_of;
-
-const HEADER: [&str; 7] = [
-    "external_id",
-    "referral_user_id",
-    "application_id",
-    "rule_type",
-    "bonus_type",
-    "point_bonus",
-    "stage",
-];
+use crate::workbook_hostile::{HEADER, ods_of};
 
 /// Reward `n`: its id `E{n}`, a referrer, an application, 100 points, confirmed;
 /// `rule_type` as given.

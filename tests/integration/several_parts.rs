@@ -7,16 +7,7 @@ use predicates::str::contains;
 use rust_xlsxwriter::Workbook;
 
 use crate::common::{Live, Workdir};
-
-const HEADER: [&str; 7] = [
-    "external_id",
-    "referral_user_id",
-    "application_id",
-    "rule_type",
-    "bonus_type",
-    "point_bonus",
-    "stage",
-];
+use crate::workbook_hostile::HEADER;
 
 /// A reward row: its id, a referrer, an application, 100 points, confirmed.
 fn reward(id: &str, n: u32) -> [String; 7] {
