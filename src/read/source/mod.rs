@@ -29,7 +29,6 @@ pub use self::csv::CsvReader;
 pub use crate::read::field::{ERRORS_FILE_COLUMNS, Field};
 pub use encoding::{Encoding, EncodingChoice};
 pub use fields::TextFields;
-pub use workbook::header_difference;
 pub use workbook::{WorkbookFormat, WorkbookReader};
 
 /// How many rows from the top are searched for the header.
@@ -859,6 +858,24 @@ impl Source {
         }
     }
 }
+/// How header `b` differs from header `a`, in words: the first column that differs.
+pub fn header_difference(a: &[String], b: &[String]) -> String {
+    let shown = |names: &[String], i: usize| {
+        names
+            .get(i)
+            .map_or_else(|| "nothing".to_owned(), |n| crate::text::echo(n))
+    };
+    match (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+        Some(i) => format!(
+            "column {} is {} there and {} here",
+            i + 1,
+            shown(a, i),
+            shown(b, i)
+        ),
+        None => "the same columns".to_owned(),
+    }
+}
+
 /// Fills `start` from `file` as far as it goes (a pipe may give a few bytes at a time).
 fn read_start(file: &mut impl Read, start: &mut [u8]) -> io::Result<usize> {
     let mut read = 0;

@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use super::csv::header_name;
+use super::header_difference;
 use super::input::InputFile;
 use super::{
     Cells, HEADER_SEARCH_ROWS, HeaderSearch, Origin, OwnedCell, ReadProblem, Record, SourceError,
@@ -358,24 +359,6 @@ impl WorkbookReader {
             self.skipped.push((origin, why));
         }
         Ok(false)
-    }
-}
-
-/// How header `b` differs from header `a`, in words: the first column that differs.
-pub fn header_difference(a: &[String], b: &[String]) -> String {
-    let shown = |names: &[String], i: usize| {
-        names
-            .get(i)
-            .map_or_else(|| "nothing".to_owned(), |n| crate::text::echo(n))
-    };
-    match (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
-        Some(i) => format!(
-            "column {} is {} there and {} here",
-            i + 1,
-            shown(a, i),
-            shown(b, i)
-        ),
-        None => "the same columns".to_owned(),
     }
 }
 
