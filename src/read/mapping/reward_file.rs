@@ -357,11 +357,6 @@ impl RewardFile {
             .unwrap_or_else(|| self.reader.source.origin().clone())
     }
 
-    /// The first file's name as the user gave it.
-    pub fn path(&self) -> &str {
-        self.files.first().map_or("", String::as_str)
-    }
-
     /// Every file given, as the user named them.
     pub fn files(&self) -> &[String] {
         &self.files
