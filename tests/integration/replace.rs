@@ -355,3 +355,88 @@ fn a_rollback_of_a_replacing_run_deletes_the_revisions_it_created() {
     let ids: Vec<String> = held(&live).into_iter().map(|(id, _)| id).collect();
     assert_eq!(ids, ["R-2"]);
 }
+
+#[test]
+fn a_change_of_referrer_stays_a_conflict_unless_allowed() {
+    const OTHER: &str = "ou_0000000000000000000000000000beef";
+    let live = Live::fast();
+    let wrk = Workdir::new();
+    // R-1's referrer changes in the file; R-2's stage alone: only R-2 is replaced.
+    wrk.create("v1.csv", file(&[row("R-1", 1000, 3), row("R-2", 2000, 2)]));
+    let moved = row("R-1", 1000, 3).replace(REFERRER, OTHER);
+    wrk.create("v2.csv", file(&[moved, row("R-2", 2000, 3)]));
+    assert_eq!(import(&live, &wrk, "v1.csv", &[]).0, 0);
+    let receipts = live.state().reward_receipts;
+
+    // The rehearsal shows the same as the run: R-1 a conflict, R-2 replaced.
+    let dry = live
+        .command(
+            &wrk,
+            &["import", "v2.csv", "--replace-changed", "--dry-run"],
+        )
+        .output()
+        .unwrap();
+    let dry_out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry_out.contains("replacing 1 row changed since imported"),
+        "{dry_out}"
+    );
+    assert!(!dry_out.contains("R-1 → R-1~r2"), "{dry_out}");
+    assert!(
+        dry_out.contains(OTHER) && dry_out.contains(REFERRER),
+        "{dry_out}"
+    );
+    assert_eq!(live.state().reward_receipts, receipts);
+
+    let (code, summary) = import(&live, &wrk, "v2.csv", &["--replace-changed"]);
+    assert_eq!(code, 1, "{summary}");
+    assert_eq!(summary["conflict"], 1, "{summary}");
+    assert_eq!(summary["replaced"], 1, "{summary}");
+    assert_eq!(summary["retired"], 1, "{summary}");
+    let reason = &summary["reasons"]["conflict"][0];
+    let message = reason["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("Feishu holds the reward for \"{REFERRER}\""))
+            && message.contains(&format!("the file now gives \"{OTHER}\""))
+            && message.contains("--allow-referrer-change"),
+        "{message}"
+    );
+    assert_eq!(reason["at"][0], "R-1 (v2.csv:2)", "{summary}");
+    // R-1 neither sent again nor deleted: Feishu still holds it for its first referrer.
+    let now = held(&live);
+    let ids: Vec<&str> = now.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["R-1", "R-2~r2"]);
+    assert!(now[0].1.contains(REFERRER), "{}", now[0].1);
+    assert_eq!(live.state().reward_receipts, receipts + 1);
+    assert_eq!(deletes(&live), 1);
+    let all = wrk.export("all");
+    let r1 = all.iter().find(|r| &r[0] == "R-1").unwrap();
+    assert_eq!(&r1[1], "conflict");
+
+    // Allowed: R-1 is replaced like any other change.
+    let (code, summary) = import(
+        &live,
+        &wrk,
+        "v2.csv",
+        &["--replace-changed", "--allow-referrer-change"],
+    );
+    assert_eq!(code, 0, "{summary}");
+    assert_eq!(
+        (
+            &summary["replaced"],
+            &summary["retired"],
+            &summary["conflict"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(0)
+        ),
+        "{summary}"
+    );
+    let now = held(&live);
+    let ids: Vec<&str> = now.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["R-1~r2", "R-2~r2"]);
+    assert!(now[0].1.contains(OTHER), "{}", now[0].1);
+    assert_eq!(deletes(&live), 2);
+}
