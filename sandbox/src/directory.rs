@@ -298,6 +298,14 @@ impl Directory {
         index
     }
 
+    /// Marks the employee at `index` resigned or back: a company reassigns a leaver's
+    /// e-mail or mobile to someone else, and lookups then find the newcomer.
+    pub fn set_resigned(&mut self, index: usize, resigned: bool) {
+        if let Some(flag) = self.resigned.get_mut(index) {
+            *flag = resigned;
+        }
+    }
+
     /// True when the employee at `index` has resigned.
     pub fn is_resigned(&self, index: usize) -> bool {
         self.resigned.get(index).copied().unwrap_or(false)

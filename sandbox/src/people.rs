@@ -92,6 +92,11 @@ impl People {
         &self.directory
     }
 
+    /// The directory, to change while the sandbox runs (an employee leaves, another joins).
+    pub fn directory_mut(&mut self) -> &mut Directory {
+        &mut self.directory
+    }
+
     /// True when the sandbox knows exactly its directory.
     pub fn is_strict(&self) -> bool {
         self.strict

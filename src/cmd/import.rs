@@ -58,6 +58,12 @@ pub struct ImportArgs {
     #[arg(long, default_value_t = rewardsync::commands::import::DEFAULT_MAX_REPLACEMENTS, value_name = "N")]
     pub max_replacements: u64,
 
+    /// With --replace-changed: replace a reward whose referrer changed too (another person,
+    /// whether the file changed or the directory now gives the e-mail or mobile to someone
+    /// else). Without it such a reward stays a conflict, naming both referrers.
+    #[arg(long, requires = "replace_changed")]
+    pub allow_referrer_change: bool,
+
     /// Look up resigned employees too (referrers of historic rewards often have left).
     #[arg(long)]
     pub include_resigned: bool,
@@ -89,6 +95,7 @@ pub fn run(args: ImportArgs, notifier: Option<&Notifier>) -> anyhow::Result<Exit
             retry_failed: args.retry_failed,
             replace_changed: args.replace_changed,
             max_replacements: args.max_replacements,
+            allow_referrer_change: args.allow_referrer_change,
         },
         include_resigned: args.include_resigned,
         refresh_people: args.refresh_people,

@@ -16,13 +16,14 @@ use crate::ledger::{
 use crate::people::book::PeopleBook;
 use crate::read::ReadError;
 use crate::read::mapping::{Parts, RewardFile};
+use crate::read::person::{Contact, Role};
 use crate::read::validate::{Checked, Problem, Validator, check_rows};
 use crate::report::summary::{Outcome, Place, Reasons};
 use crate::reward::RewardBody;
 
 pub mod replace;
 
-use replace::Replacing;
+use replace::{ReferrerChange, Replacing};
 
 /// Rows per ledger transaction while planning.
 const BATCH: usize = 5_000;
@@ -89,6 +90,9 @@ pub struct Rules {
     pub replace_changed: bool,
     /// Refuse the run when it would replace more rows than this.
     pub max_replacements: u64,
+    /// With `replace_changed`: replace a row whose referrer changed too (SPEC §7); without
+    /// it such a row stays a conflict, so a reassigned e-mail cannot move a reward.
+    pub allow_referrer_change: bool,
 }
 
 impl Default for Rules {
@@ -97,6 +101,7 @@ impl Default for Rules {
             retry_failed: false,
             replace_changed: false,
             max_replacements: DEFAULT_MAX_REPLACEMENTS,
+            allow_referrer_change: false,
         }
     }
 }
@@ -169,6 +174,9 @@ struct Prepared {
     canonical: Option<(String, String)>,
     /// Why the people a valid row names could not be resolved (empty when they were).
     unresolved: Vec<Problem>,
+    /// The e-mail or mobile the row names its referrer by, if it does: a conflict over a
+    /// changed referrer names it.
+    referrer_contact: Option<Contact>,
 }
 
 impl Prepared {
@@ -234,12 +242,18 @@ pub fn plan(
     // this thread decides and writes the plan, in file order, while the ledger's thread
     // looks up the next chunk.
     let prepare = |checked: &mut Checked| {
+        // Kept before the book fills the id in and forgets how the row named the person.
+        let referrer_contact = checked
+            .people
+            .iter()
+            .find(|w| w.role == Role::Referrer)
+            .map(|w| w.contact.clone());
         let unresolved = fill_people(people, checked);
         let canonical = checked
             .is_ready()
             .then(|| checked.body.as_ref().map(RewardBody::canonical))
             .flatten();
-        (canonical, unresolved)
+        (canonical, unresolved, referrer_contact)
     };
     let mut in_flight: Option<Pending<LookedChunk>> = None;
     check_rows(
@@ -250,13 +264,14 @@ pub fn plan(
             let chunk: Vec<Prepared> = rows
                 .into_iter()
                 .map(|row| {
-                    let (canonical, unresolved) = row.extra;
+                    let (canonical, unresolved, referrer_contact) = row.extra;
                     // A duplicate is known only now: what was made of it before is void.
                     let valid = row.checked.is_valid();
                     Prepared {
                         checked: row.checked,
                         canonical: canonical.filter(|_| valid),
                         unresolved: if valid { unresolved } else { Vec::new() },
+                        referrer_contact,
                     }
                 })
                 .collect();
@@ -328,6 +343,7 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                 checked,
                 canonical,
                 unresolved,
+                referrer_contact,
             } = prepared;
             let counts = &mut report.counts;
             counts.rows += 1;
@@ -397,7 +413,24 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
             // A row with revisions is its latest revision from now on.
             let (key, json, hash) =
                 revised.unwrap_or_else(|| (checked.external_id.clone(), json, hash));
-            let action = decide(known.as_ref(), rules);
+            let mut action = decide(known.as_ref(), rules);
+            // Feishu's body of the row, read only for rows that would be replaced: to
+            // compare referrers, and to show the first replacements field by field.
+            let mut old_body = None;
+            let mut moved = None;
+            if action == Action::Replace {
+                if !rules.allow_referrer_change || report.replacing.len() < replace::SHOWN {
+                    old_body = body_of(target, &key)?;
+                }
+                if !rules.allow_referrer_change
+                    && let (Some(old), Some(body)) = (&old_body, &checked.body)
+                {
+                    moved = ReferrerChange::between(old, body, referrer_contact);
+                }
+                if moved.is_some() {
+                    action = Action::Conflict;
+                }
+            }
             match action {
                 Action::Send | Action::Settle => {
                     if action == Action::Send {
@@ -431,7 +464,7 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                     body.external_id.clone_from(&new_key);
                     let (new_json, new_hash) = body.canonical();
                     if report.replacing.len() < replace::SHOWN {
-                        let old = body_of(target, &key)?;
+                        let old = old_body;
                         report.replacing.push(Replacing::new(
                             &checked.external_id,
                             place().text,
@@ -459,15 +492,23 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                 }
                 Action::Conflict => {
                     counts.conflict += 1;
-                    reasons.add(
-                        Outcome::Conflict,
-                        "conflict",
-                        "changed since it was imported; Feishu keeps the body it was sent first, so the change is not sent",
-                        Some({
-                            let at = place();
-                            Place::named(at.order, format!("{} ({})", checked.external_id, at.text))
-                        }),
-                    );
+                    let at = place();
+                    let at =
+                        Place::named(at.order, format!("{} ({})", checked.external_id, at.text));
+                    match &moved {
+                        Some(moved) => reasons.add(
+                            Outcome::Conflict,
+                            &moved.key(),
+                            &moved.to_string(),
+                            Some(at),
+                        ),
+                        None => reasons.add(
+                            Outcome::Conflict,
+                            "conflict",
+                            "changed since it was imported; Feishu keeps the body it was sent first, so the change is not sent",
+                            Some(at),
+                        ),
+                    }
                     batch.push(planned(&key, Change::Conflict { changed_hash: hash }));
                 }
                 Action::KeepFailed => {

@@ -5,6 +5,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::read::person::Contact;
+use crate::reward::RewardBody;
+use crate::text::echo;
+
 /// How many replacements a plan shows field by field; the rest are counted.
 pub const SHOWN: usize = 20;
 
@@ -127,6 +131,57 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// A changed row whose referrer is another person than the one Feishu holds the reward
+/// for (SPEC §7): `--replace-changed` leaves it a conflict unless `--allow-referrer-change`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferrerChange {
+    /// The referrer of the body Feishu holds.
+    pub held: String,
+    /// The referrer the row gives now.
+    pub new: String,
+    /// The e-mail or mobile the row names the new referrer by, when it does.
+    pub contact: Option<Contact>,
+}
+
+impl ReferrerChange {
+    /// The change of referrer from the recorded body `old` (canonical JSON) to `new`, if
+    /// there is one. A recorded body that cannot be read names no referrer: no change.
+    pub fn between(old: &str, new: &RewardBody, contact: Option<Contact>) -> Option<Self> {
+        let value: Value = serde_json::from_str(old).ok()?;
+        let held = value.get("referral_user_id")?.as_str()?;
+        (held != new.referral_user_id).then(|| ReferrerChange {
+            held: held.to_owned(),
+            new: new.referral_user_id.clone(),
+            contact,
+        })
+    }
+
+    /// The summary's group for this pair of people: rows moving the same rewards from one
+    /// person to another are counted together.
+    pub fn key(&self) -> String {
+        format!("referrer_changed:{}>{}", self.held, self.new)
+    }
+}
+
+impl std::fmt::Display for ReferrerChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the referrer changed since it was imported: Feishu holds the reward for {}, the file now gives {}",
+            echo(&self.held),
+            echo(&self.new)
+        )?;
+        match &self.contact {
+            Some(Contact::Email(email)) => write!(f, " (e-mail {})", echo(email))?,
+            Some(Contact::Mobile(mobile)) => write!(f, " (mobile {})", echo(&mobile.to_string()))?,
+            None => {}
+        }
+        f.write_str(
+            "; --replace-changed does not move a reward to another person: pass --allow-referrer-change as well if the new referrer is right",
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +204,27 @@ mod tests {
             ]
         );
         assert!(differences(old, old).is_empty());
+    }
+
+    #[test]
+    fn a_referrer_change_names_both_people_and_the_contact() {
+        let old = r#"{"referral_user_id":"ou_a","external_id":"R1","rule_type":1,"bonus":{"bonus_type":1,"point_bonus":100},"stage":3}"#;
+        let body = |referrer: &str| {
+            let mut body: RewardBody = serde_json::from_str(old).unwrap();
+            body.referral_user_id = referrer.to_owned();
+            body
+        };
+        assert_eq!(ReferrerChange::between(old, &body("ou_a"), None), None);
+        let email = Some(Contact::Email("x@example.com".into()));
+        let moved = ReferrerChange::between(old, &body("ou_b"), email).unwrap();
+        assert_eq!(moved.key(), "referrer_changed:ou_a>ou_b");
+        assert_eq!(
+            moved.to_string(),
+            "the referrer changed since it was imported: Feishu holds the reward for \"ou_a\", the file now gives \"ou_b\" (e-mail \"x@example.com\"); --replace-changed does not move a reward to another person: pass --allow-referrer-change as well if the new referrer is right"
+        );
+        assert_eq!(
+            ReferrerChange::between("not json", &body("ou_b"), None),
+            None
+        );
     }
 }

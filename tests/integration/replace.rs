@@ -1,13 +1,14 @@
 //! `import --replace-changed` (SPEC §7) through the real binary against an in-process
 //! sandbox: a changed reward is imported under its next revision and the earlier one deleted,
 //! a stop between the two is finished by the next run, `--max-replacements` refuses before
-//! anything is sent, and a rollback of the replacing run deletes the revisions it created.
+//! anything is sent, a rollback of the replacing run deletes the revisions it created, and a
+//! change of referrer (in the file, or an e-mail now someone else's) needs --allow-referrer-change.
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use predicates::str::contains;
-use rewardsync_sandbox::{FaultSettings, SandboxConfig};
+use rewardsync_sandbox::{Directory, FaultSettings, SandboxConfig};
 
 use crate::common::{Live, Workdir, check_text, signal_and_wait};
 
@@ -354,4 +355,156 @@ fn a_rollback_of_a_replacing_run_deletes_the_revisions_it_created() {
     .code(0);
     let ids: Vec<String> = held(&live).into_iter().map(|(id, _)| id).collect();
     assert_eq!(ids, ["R-2"]);
+}
+
+#[test]
+fn a_change_of_referrer_stays_a_conflict_unless_allowed() {
+    const OTHER: &str = "ou_0000000000000000000000000000beef";
+    let live = Live::fast();
+    let wrk = Workdir::new();
+    // R-1's referrer changes in the file; R-2's stage alone: only R-2 is replaced.
+    wrk.create("v1.csv", file(&[row("R-1", 1000, 3), row("R-2", 2000, 2)]));
+    let moved = row("R-1", 1000, 3).replace(REFERRER, OTHER);
+    wrk.create("v2.csv", file(&[moved, row("R-2", 2000, 3)]));
+    assert_eq!(import(&live, &wrk, "v1.csv", &[]).0, 0);
+    let receipts = live.state().reward_receipts;
+
+    // The rehearsal shows the same as the run: R-1 a conflict, R-2 replaced.
+    let dry = live
+        .command(
+            &wrk,
+            &["import", "v2.csv", "--replace-changed", "--dry-run"],
+        )
+        .output()
+        .unwrap();
+    let dry_out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry_out.contains("replacing 1 row changed since imported"),
+        "{dry_out}"
+    );
+    assert!(!dry_out.contains("R-1 → R-1~r2"), "{dry_out}");
+    assert!(
+        dry_out.contains(OTHER) && dry_out.contains(REFERRER),
+        "{dry_out}"
+    );
+    assert_eq!(live.state().reward_receipts, receipts);
+
+    let (code, summary) = import(&live, &wrk, "v2.csv", &["--replace-changed"]);
+    assert_eq!(code, 1, "{summary}");
+    assert_eq!(summary["conflict"], 1, "{summary}");
+    assert_eq!(summary["replaced"], 1, "{summary}");
+    assert_eq!(summary["retired"], 1, "{summary}");
+    let reason = &summary["reasons"]["conflict"][0];
+    let message = reason["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("Feishu holds the reward for \"{REFERRER}\""))
+            && message.contains(&format!("the file now gives \"{OTHER}\""))
+            && message.contains("--allow-referrer-change"),
+        "{message}"
+    );
+    assert_eq!(reason["at"][0], "R-1 (v2.csv:2)", "{summary}");
+    // R-1 neither sent again nor deleted: Feishu still holds it for its first referrer.
+    let now = held(&live);
+    let ids: Vec<&str> = now.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["R-1", "R-2~r2"]);
+    assert!(now[0].1.contains(REFERRER), "{}", now[0].1);
+    assert_eq!(live.state().reward_receipts, receipts + 1);
+    assert_eq!(deletes(&live), 1);
+    let all = wrk.export("all");
+    let r1 = all.iter().find(|r| &r[0] == "R-1").unwrap();
+    assert_eq!(&r1[1], "conflict");
+
+    // Allowed: R-1 is replaced like any other change.
+    let (code, summary) = import(
+        &live,
+        &wrk,
+        "v2.csv",
+        &["--replace-changed", "--allow-referrer-change"],
+    );
+    assert_eq!(code, 0, "{summary}");
+    assert_eq!(
+        (
+            &summary["replaced"],
+            &summary["retired"],
+            &summary["conflict"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(0)
+        ),
+        "{summary}"
+    );
+    let now = held(&live);
+    let ids: Vec<&str> = now.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["R-1~r2", "R-2~r2"]);
+    assert!(now[0].1.contains(OTHER), "{}", now[0].1);
+    assert_eq!(deletes(&live), 2);
+}
+
+#[test]
+fn an_email_given_to_another_employee_does_not_move_the_reward_unless_allowed() {
+    // The e-mail belonged to ou_leaver; once they left, the company gave it to ou_newcomer.
+    let directory = Directory::from_reader(
+        "user_id,open_id,union_id,name_zh,name_en,email,mobile_code,mobile_number,resigned\n\
+         7000000000000000001,ou_leaver,on_leaver,张三,Zhang San,x@example.com,86,13900000001,false\n\
+         7000000000000000002,ou_newcomer,on_newcomer,李四,Li Si,x@example.com,86,13900000002,true\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    let live = Live::start(SandboxConfig {
+        directory,
+        strict_directory: true,
+        ..Live::fast_config()
+    });
+    let wrk = Workdir::new();
+    wrk.create(
+        "m.csv",
+        "referral_user_email,application_id,external_id,rule_type,stage,point_bonus\n\
+         x@example.com,7214,M-1,1,3,100\n",
+    );
+    assert_eq!(import(&live, &wrk, "m.csv", &[]).0, 0);
+    live.sandbox.app_state().people(|p| {
+        let directory = p.directory_mut();
+        directory.set_resigned(0, true);
+        directory.set_resigned(1, false);
+    });
+    let receipts = live.state().reward_receipts;
+
+    let (code, summary) = import(
+        &live,
+        &wrk,
+        "m.csv",
+        &["--refresh-people", "--replace-changed"],
+    );
+    assert_eq!(code, 1, "{summary}");
+    assert_eq!(
+        (&summary["conflict"], &summary["replaced"]),
+        (&serde_json::json!(1), &serde_json::json!(0)),
+        "{summary}"
+    );
+    let message = summary["reasons"]["conflict"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("\"ou_leaver\"")
+            && message.contains("\"ou_newcomer\" (e-mail \"x@example.com\")"),
+        "{message}"
+    );
+    assert_eq!(live.state().reward_receipts, receipts);
+    assert_eq!(deletes(&live), 0);
+    let ids: Vec<String> = held(&live).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["M-1"]);
+
+    let (code, summary) = import(
+        &live,
+        &wrk,
+        "m.csv",
+        &["--replace-changed", "--allow-referrer-change"],
+    );
+    assert_eq!(code, 0, "{summary}");
+    let now = held(&live);
+    let ids: Vec<&str> = now.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["M-1~r2"]);
+    assert!(now[0].1.contains("ou_newcomer"), "{}", now[0].1);
 }
