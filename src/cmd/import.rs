@@ -176,11 +176,19 @@ pub fn print_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
     if let Some(people) = &plan.people {
         writeln!(
             out,
-            "      people: {} named by e-mail or mobile: {} known to the ledger, {} to look up; {} unresolved",
+            "      people: {} named by e-mail or mobile: {} known to the ledger, {} to look up; {} unresolved{}",
             people.named,
             people.known,
             people.to_look_up,
-            counted(counts.unresolved, "row")
+            counted(counts.unresolved, "row"),
+            if counts.awaiting_people > 0 {
+                format!(
+                    ", {} held back (their people could not be looked up)",
+                    counted(counts.awaiting_people, "row")
+                )
+            } else {
+                String::new()
+            }
         )?;
     }
     if plan.in_doubt > 0 {

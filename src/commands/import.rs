@@ -260,6 +260,8 @@ fn record_plan(summary: &mut Summary, counts: &PlanCounts, reasons: Reasons) {
     summary.count(Outcome::FixedElsewhere, counts.imported_elsewhere);
     summary.count(Outcome::Skipped, counts.skipped);
     summary.count(Outcome::Unresolved, counts.unresolved);
+    // Rows whose people could not be looked up are pending, with their own reason.
+    summary.count(Outcome::Pending, counts.awaiting_people);
     summary.reasons.merge(reasons);
     summary.extra.insert(
         "plan".into(),
@@ -282,7 +284,8 @@ fn write_errors_file(
     let mut errors = ErrorsFile::create(reserved, &reader)?;
     let mut validator = Validator::for_file(&reader);
     while let Some((row, mut checked)) = validator.next(&mut reader)? {
-        let unresolved = plan::fill_people(people, &mut checked);
+        // Rows whose people could not be looked up need no fixing: they stay out.
+        let unresolved = plan::fill_people(people, &mut checked).unresolved;
         if checked.skipped.is_some() {
             // Not a reward: nothing to fix.
             continue;

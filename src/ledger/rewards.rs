@@ -93,6 +93,14 @@ pub enum Change {
         /// Why, joined.
         errors: String,
     },
+    /// Well-formed, but a person it names could not be looked up this run (the lookup
+    /// failed after its retries, or was never made): `pending`, with no body, so nothing is
+    /// sent until a run resolves its people (SPEC §4: `pending` is "certainly not
+    /// stored"); never overwrites a row Feishu may hold, nor a refusal.
+    AwaitingPeople {
+        /// Why, joined.
+        errors: String,
+    },
     /// Refused in an earlier run and not retried: only its place in this run's file is
     /// noted, so the summary can name its refusal.
     KeepFailed,
@@ -415,6 +423,22 @@ impl Ledger {
                      WHERE status IN ('pending', 'invalid', 'unresolved', 'failed', 'deleted')"
                 ))
                 .map_err(fail)?;
+            // Rows whose people could not be looked up: pending without a body, so that
+            // neither this run nor a later one sends a body planned before (its people may
+            // have changed); a refused row keeps its refusal.
+            let mut awaiting = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO rewards (external_id, status, error_message, source_file, source_line, run_id, source_sheet, created_at, updated_at)
+                     VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, {NOW}, {NOW})
+                     ON CONFLICT (external_id) DO UPDATE SET
+                        status = 'pending', body = NULL, body_hash = NULL,
+                        error_code = NULL, error_message = excluded.error_message,
+                        source_file = excluded.source_file, source_line = excluded.source_line,
+                        source_sheet = excluded.source_sheet,
+                        run_id = excluded.run_id, updated_at = excluded.updated_at
+                     WHERE status IN ('pending', 'invalid', 'unresolved', 'deleted')"
+                ))
+                .map_err(fail)?;
             for row in batch {
                 let line = i64::try_from(row.source_line).unwrap_or(i64::MAX);
                 match &row.change {
@@ -506,6 +530,14 @@ impl Ledger {
                         line,
                         run,
                         Status::Unresolved.as_str(),
+                        row.source_sheet
+                    ]),
+                    Change::AwaitingPeople { errors } => awaiting.execute(params![
+                        standing_for(&mut head_of, &row.external_id).map_err(fail)?,
+                        errors,
+                        row.source_file,
+                        line,
+                        run,
                         row.source_sheet
                     ]),
                 }

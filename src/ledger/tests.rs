@@ -305,3 +305,44 @@ fn an_unresolved_row_is_kept_unsent_until_its_people_are_found_and_never_hides_a
     assert_eq!(status_of(&ledger, "a"), Status::Pending);
     assert_eq!(status_of(&ledger, "b"), Status::Imported, "Feishu holds b");
 }
+
+/// Issue 22: a row whose people could not be looked up is pending with no body (so no
+/// body planned before is sent), and never hides an import.
+#[test]
+fn a_row_awaiting_its_people_is_pending_without_a_body_and_never_hides_an_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let awaiting = || Change::AwaitingPeople {
+        errors: "e-mail \"a@x.com\" could not be looked up".into(),
+    };
+    let run = ledger
+        .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+        .unwrap();
+    ledger
+        .apply_plan(run, &[planned("a", send("A")), planned("b", send("B"))])
+        .unwrap();
+    let b = ledger.next_pending(run, 0, 10).unwrap().remove(1);
+    ledger.mark_sending(b.id, run).unwrap();
+    ledger.record_imported(b.id, "r1", None, 1).unwrap();
+
+    // Next run: a's planned body is not sent (its people could not be looked up), and
+    // b stays imported.
+    let run2 = ledger
+        .begin_run(crate::ledger::RunKind::Import, Some("f.csv"))
+        .unwrap();
+    ledger
+        .apply_plan(
+            run2,
+            &[
+                planned("a", awaiting()),
+                planned("b", awaiting()),
+                planned("c", awaiting()),
+            ],
+        )
+        .unwrap();
+    assert_eq!(status_of(&ledger, "a"), Status::Pending);
+    assert_eq!(status_of(&ledger, "c"), Status::Pending);
+    assert_eq!(status_of(&ledger, "b"), Status::Imported, "Feishu holds b");
+    assert_eq!(ledger.count_pending(run2).unwrap(), 0, "nothing to send");
+    assert!(ledger.next_pending(run2, 0, 10).unwrap().is_empty());
+}

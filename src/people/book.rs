@@ -2,7 +2,9 @@
 //! names by e-mail or mobile become Feishu ids. [`Wanted::key`] says where each is looked
 //! up; a [`PeopleBook`] holds what the ledger's cache and this run's lookups found, and
 //! [`PeopleBook::fill`] puts the ids into a row's body, or says why a person could not be
-//! resolved (the row is then `unresolved`: not sent, checked again next run).
+//! resolved: Feishu answered it has no such person (the row is then `unresolved`), or the
+//! person could not be looked up this run (the row stays `pending`). Either way the row is
+//! not sent, and its people are looked up again next run.
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,8 +26,35 @@ pub enum Resolution {
     Ambiguous(Vec<String>),
     /// Not looked up (a dry run): the body shows `(looked up at import: …)` in its place.
     ToLookUp,
-    /// The lookup got no answer this run, or its call was refused whole; why.
+    /// The lookup got no answer this run, or its call was refused whole; why. Not "no such
+    /// person": the row stays `pending` (SPEC §4).
     Unanswered(String),
+}
+
+/// A person a row names that could not be looked up this run (an outage, a stop): not
+/// known to be missing, so the row stays `pending` rather than `unresolved`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unanswered {
+    /// Which column and person, and why, as a row problem.
+    pub problem: Problem,
+    /// Why, without the person ("Feishu did not answer: …"): what the summary groups by.
+    pub why: String,
+}
+
+/// What [`PeopleBook::fill`] made of a row's people; both empty: the body is complete.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filled {
+    /// People Feishu answered it does not have (or has several of): the row is unresolved.
+    pub unresolved: Vec<Problem>,
+    /// People who could not be looked up this run.
+    pub unanswered: Vec<Unanswered>,
+}
+
+impl Filled {
+    /// True when every person was resolved.
+    pub fn is_complete(&self) -> bool {
+        self.unresolved.is_empty() && self.unanswered.is_empty()
+    }
 }
 
 /// Where a person a row wants is looked up, for ids of `user_id_type`.
@@ -93,42 +122,72 @@ impl PeopleBook {
         self.known.is_empty()
     }
 
-    /// Fills the ids of a valid row's people into its body. Returns the problems of the
-    /// people that could not be resolved (the row is then unresolved, its body unsent);
-    /// an empty list means the body is complete and [`Checked::is_ready`] holds.
-    pub fn fill(&self, checked: &mut Checked) -> Vec<Problem> {
+    /// Fills the ids of a valid row's people into its body, and says of the others
+    /// whether Feishu has no such person or could not be asked; when both lists are empty
+    /// the body is complete and [`Checked::is_ready`] holds.
+    pub fn fill(&self, checked: &mut Checked) -> Filled {
         let user_id_type = self.user_id_type.unwrap_or(UserIdType::OpenId);
+        let mut filled = Filled::default();
         let Some(body) = checked.body.as_mut() else {
-            return Vec::new();
+            return filled;
         };
         let beside_application = body.application_id.is_some();
         let mut left = Vec::new();
-        let mut problems = Vec::new();
         for wanted in std::mem::take(&mut checked.people) {
             match self.known.get(&key_of(&wanted, user_id_type)) {
                 Some(Resolution::Found(id)) => wanted.role.fill(body, id.clone()),
                 Some(Resolution::ToLookUp) => wanted
                     .role
                     .fill(body, format!("(looked up at import: {})", wanted.contact)),
-                other => {
-                    problems.push(unresolved(&wanted, other, beside_application));
+                Some(Resolution::Unanswered(why)) => {
+                    filled.unanswered.push(unanswered(&wanted, why));
+                    left.push(wanted);
+                }
+                // Not in the book: its lookup was never made (the run stopped first).
+                None => {
+                    let why = "the run stopped before it was looked up";
+                    filled.unanswered.push(unanswered(&wanted, why));
+                    left.push(wanted);
+                }
+                Some(found) => {
+                    filled
+                        .unresolved
+                        .push(unresolved(&wanted, found, beside_application));
                     left.push(wanted);
                 }
             }
         }
         checked.people = left;
-        problems
+        filled
     }
 }
 
-/// Why a person could not be resolved, with what the documentation says may cause it.
-/// `beside_application`: the row gives an application_id too, so the way out for a
-/// candidate is to leave their column empty rather than to give an application_id.
-fn unresolved(wanted: &Wanted, found: Option<&Resolution>, beside_application: bool) -> Problem {
-    let what = match &wanted.contact {
+/// A person as a message names them: `e-mail "…"`, `mobile "…"`.
+fn what(wanted: &Wanted) -> String {
+    match &wanted.contact {
         Contact::Email(email) => format!("e-mail {}", crate::text::echo(email)),
         Contact::Mobile(mobile) => format!("mobile {}", crate::text::echo(&mobile.to_string())),
-    };
+    }
+}
+
+/// A person who could not be looked up this run, and why.
+fn unanswered(wanted: &Wanted, why: &str) -> Unanswered {
+    let message = format!(
+        "{} could not be looked up ({why}); the next run looks it up again",
+        what(wanted)
+    );
+    Unanswered {
+        problem: Problem::error(Some(&wanted.column), Rule::Unresolved, message),
+        why: why.to_owned(),
+    }
+}
+
+/// Why Feishu resolved no one (or several talents) for a person, with what the
+/// documentation says may cause it. `beside_application`: the row gives an
+/// application_id too, so the way out for a candidate is to leave their column empty
+/// rather than to give an application_id.
+fn unresolved(wanted: &Wanted, found: &Resolution, beside_application: bool) -> Problem {
+    let what = what(wanted);
     let instead = if beside_application {
         format!(
             "give the candidate's talent_id instead, or leave {} empty to send the application_id alone",
@@ -138,7 +197,7 @@ fn unresolved(wanted: &Wanted, found: Option<&Resolution>, beside_application: b
         "give the candidate's talent_id or application_id instead".to_owned()
     };
     let message = match (wanted.role, found) {
-        (Role::Talent, Some(Resolution::Ambiguous(ids))) => format!(
+        (Role::Talent, Resolution::Ambiguous(ids)) => format!(
             "{} talents have {what} ({}); {instead}",
             ids.len(),
             // The server's ids: shown as its text is, and not all of a long list.
@@ -149,13 +208,11 @@ fn unresolved(wanted: &Wanted, found: Option<&Resolution>, beside_application: b
                 5
             )
         ),
-        (Role::Talent, Some(Resolution::NotFound)) => format!(
+        (Role::Talent, Resolution::NotFound) => format!(
             "no talent has {what}; check the candidate is in Feishu Hire's talent pool with this {}, or {instead}",
             wanted.contact.kind()
         ),
-        (_, None) => format!("{what} was not looked up"),
-        (_, Some(Resolution::Unanswered(why))) => format!("{what} could not be looked up: {why}"),
-        (_, Some(_)) => {
+        (_, _) => {
             let mail = match wanted.contact {
                 Contact::Email(_) => {
                     "; or it is a Feishu Mail (enterprise mailbox) address, which never matches: give the person's own contact e-mail"
@@ -261,7 +318,7 @@ mod tests {
             Resolution::Found("ou_p".into()),
         );
         let mut row = checked(CSV).remove(0);
-        assert!(book.fill(&mut row).is_empty());
+        assert!(book.fill(&mut row).is_complete());
         assert!(row.is_ready());
         let by_ids = checked(
             "referral_user_id,talent_id,pay_user_id,external_id,rule_type,stage,point_bonus\n\
@@ -289,7 +346,7 @@ mod tests {
              ou_z,7214,li.na@example.com,R1,1,3,100\n",
         )
         .remove(0);
-        assert!(book.fill(&mut row).is_empty());
+        assert!(book.fill(&mut row).is_complete());
         assert!(row.is_ready());
         let by_ids = checked(
             "referral_user_id,application_id,talent_id,external_id,rule_type,stage,point_bonus\n\
@@ -314,7 +371,7 @@ mod tests {
              ou_z,7214,13912345678,R1,1,3,100\n",
         )
         .remove(0);
-        let problems = book.fill(&mut row);
+        let problems = book.fill(&mut row).unresolved;
         assert!(!row.is_ready(), "not sent with the application_id alone");
         assert_eq!(
             problems
@@ -345,7 +402,7 @@ mod tests {
             Resolution::Found("ou_p".into()),
         );
         let mut row = checked(CSV).remove(0);
-        let problems = book.fill(&mut row);
+        let problems = book.fill(&mut row).unresolved;
         assert!(!row.is_ready());
         assert_eq!(row.people.len(), 2, "the payer was resolved");
         let texts: Vec<String> = problems
@@ -366,5 +423,43 @@ mod tests {
             ]
         );
         assert!(problems.iter().all(|p| p.rule == Rule::Unresolved));
+    }
+
+    /// Issue 22: a person whose lookup failed, or was never made, is not "no such
+    /// person": the row is held back as unanswered, never unresolved.
+    #[test]
+    fn people_not_looked_up_are_unanswered_not_unresolved() {
+        let mut book = PeopleBook::new(UserIdType::OpenId);
+        book.insert(
+            user(Contact::Email("zhang@example.com".into())),
+            Resolution::Unanswered("Feishu did not answer: HTTP 503".into()),
+        );
+        book.insert(
+            user(Contact::Mobile(forms::mobile("+12126668888").unwrap())),
+            Resolution::Found("ou_p".into()),
+        );
+        // The talent's mobile is not in the book: the run stopped before its lookup.
+        let mut row = checked(CSV).remove(0);
+        let filled = book.fill(&mut row);
+        assert!(!row.is_ready());
+        assert!(filled.unresolved.is_empty(), "{:?}", filled.unresolved);
+        let texts: Vec<(&str, &str)> = filled
+            .unanswered
+            .iter()
+            .map(|u| (u.why.as_str(), u.problem.message.as_str()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                (
+                    "Feishu did not answer: HTTP 503",
+                    "e-mail \"zhang@example.com\" could not be looked up (Feishu did not answer: HTTP 503); the next run looks it up again"
+                ),
+                (
+                    "the run stopped before it was looked up",
+                    "mobile \"13912345678\" could not be looked up (the run stopped before it was looked up); the next run looks it up again"
+                ),
+            ]
+        );
     }
 }

@@ -4,6 +4,8 @@
 //! own limiter, every attempt a slot, 429s, retries, fatal answers that stop the run), and
 //! recorded as they arrive: the people found go into the ledger's cache (committed) and
 //! into the run's book, the others into the book only, so they are looked up again next run.
+//! A call that fails after its retries settles its people as unanswered, never as not
+//! found: an outage is not "no such person".
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -185,14 +187,24 @@ fn settle(
     Ok(())
 }
 
-/// A call that ended without an answer: its people are left unresolved this run, with why.
+/// A call that ended without an answer, and why. Its people are not "no such person"
+/// (issue 22): their rows stay pending this run and are looked up again next run.
 fn unanswered<T>(tried: &Tried<T>) -> Option<String> {
     match &tried.end {
         Attempted::Done(_) => None,
-        Attempted::Refused { code, msg, .. } => {
-            Some(format!("the lookup was refused: code {code}: {msg}"))
+        Attempted::Refused { code, msg, .. } => Some(format!(
+            "Feishu refused the lookup: code {code}: {}",
+            crate::text::server_text(msg)
+        )),
+        Attempted::Unsettled {
+            error: Some(error), ..
+        } => Some(format!(
+            "Feishu did not answer: {}",
+            crate::text::server_text(&error.message)
+        )),
+        Attempted::Unsettled { error: None, .. } => {
+            Some("the run stopped before it was looked up".to_owned())
         }
-        _ => Some("the lookup got no answer (it is tried again next run)".to_owned()),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::ledger::{
     Change, ImportedFrom, Known, Ledger, LedgerError, LedgerHandle, Pending, Planned, Status,
     revision_id,
 };
-use crate::people::book::PeopleBook;
+use crate::people::book::{Filled, PeopleBook, Unanswered};
 use crate::read::ReadError;
 use crate::read::mapping::{Parts, RewardFile};
 use crate::read::person::{Contact, Role};
@@ -57,6 +57,9 @@ pub struct PlanCounts {
     pub skipped: u64,
     /// Valid rows naming a person Feishu did not resolve to one id: not sent.
     pub unresolved: u64,
+    /// Valid rows naming a person who could not be looked up this run (the lookup failed
+    /// after its retries, or was never made): pending, not sent, looked up next run.
+    pub awaiting_people: u64,
     /// Warnings over all rows.
     pub warnings: u64,
 }
@@ -177,6 +180,8 @@ struct Prepared {
     /// The e-mail or mobile the row names its referrer by, if it does: a conflict over a
     /// changed referrer names it.
     referrer_contact: Option<Contact>,
+    /// The people it names who could not be looked up this run (empty when none).
+    unanswered: Vec<Unanswered>,
 }
 
 impl Prepared {
@@ -185,6 +190,7 @@ impl Prepared {
     fn keys_elsewhere(&self) -> bool {
         self.canonical.is_none()
             && self.unresolved.is_empty()
+            && self.unanswered.is_empty()
             && self.checked.skipped.is_none()
             && !self.checked.external_id.is_empty()
             && self.checked.duplicate_of.is_none()
@@ -248,12 +254,12 @@ pub fn plan(
             .iter()
             .find(|w| w.role == Role::Referrer)
             .map(|w| w.contact.clone());
-        let unresolved = fill_people(people, checked);
+        let filled = fill_people(people, checked);
         let canonical = checked
             .is_ready()
             .then(|| checked.body.as_ref().map(RewardBody::canonical))
             .flatten();
-        (canonical, unresolved, referrer_contact)
+        (canonical, filled, referrer_contact)
     };
     let mut in_flight: Option<Pending<LookedChunk>> = None;
     check_rows(
@@ -264,13 +270,15 @@ pub fn plan(
             let chunk: Vec<Prepared> = rows
                 .into_iter()
                 .map(|row| {
-                    let (canonical, unresolved, referrer_contact) = row.extra;
+                    let (canonical, filled, referrer_contact) = row.extra;
                     // A duplicate is known only now: what was made of it before is void.
                     let valid = row.checked.is_valid();
+                    let filled = if valid { filled } else { Filled::default() };
                     Prepared {
                         checked: row.checked,
                         canonical: canonical.filter(|_| valid),
-                        unresolved: if valid { unresolved } else { Vec::new() },
+                        unresolved: filled.unresolved,
+                        unanswered: filled.unanswered,
                         referrer_contact,
                     }
                 })
@@ -344,6 +352,7 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                 canonical,
                 unresolved,
                 referrer_contact,
+                unanswered,
             } = prepared;
             let counts = &mut report.counts;
             counts.rows += 1;
@@ -371,6 +380,29 @@ impl<F: FnMut(&Checked, Option<Action>)> Planner<'_, '_, F> {
                     &checked.external_id,
                     Change::Unresolved {
                         errors: crate::problem::joined(&unresolved),
+                    },
+                ));
+                each(&checked, None);
+                continue;
+            }
+            if let Some(first) = unanswered.first() {
+                // An outage is not "no such person" (issue 22): pending, not sent, and its
+                // people looked up again next run.
+                counts.awaiting_people += 1;
+                reasons.add(
+                    Outcome::Pending,
+                    &format!("people:{}", first.why),
+                    &format!(
+                        "not sent: their people could not be looked up ({}); the next run looks them up again",
+                        first.why
+                    ),
+                    Some(place()),
+                );
+                let problems: Vec<Problem> = unanswered.into_iter().map(|u| u.problem).collect();
+                batch.push(planned(
+                    &checked.external_id,
+                    Change::AwaitingPeople {
+                        errors: crate::problem::joined(&problems),
                     },
                 ));
                 each(&checked, None);
@@ -580,12 +612,12 @@ fn add_unresolved(reasons: &mut Reasons, problems: &[Problem], place: &Place) {
     }
 }
 
-/// Fills a valid row's people from the book (the problems of those not resolved); with no
-/// book, no one was looked up and every person is unresolved.
-pub(super) fn fill_people(people: Option<&PeopleBook>, checked: &mut Checked) -> Vec<Problem> {
+/// Fills a valid row's people from the book (and says of those not resolved why); with no
+/// book, no one was looked up and every person is unanswered.
+pub(super) fn fill_people(people: Option<&PeopleBook>, checked: &mut Checked) -> Filled {
     match people {
         Some(book) => book.fill(checked),
-        None if checked.people.is_empty() => Vec::new(),
+        None if checked.people.is_empty() => Filled::default(),
         None => PeopleBook::default().fill(checked),
     }
 }
@@ -818,6 +850,59 @@ mod tests {
             ),
             "{}",
             groups[0].message
+        );
+    }
+
+    /// Issue 22: in one run, a person Feishu answered it does not have is unresolved, and a
+    /// person whose lookup failed leaves their row pending, under its own reason.
+    #[test]
+    fn a_row_whose_people_could_not_be_looked_up_is_pending_not_unresolved() {
+        use crate::ledger::{Directory, PersonKey};
+        use crate::people::book::Resolution;
+        use crate::read::mapping::InputOptions;
+        use crate::read::person::Contact;
+
+        let csv = "referral_user_email,application_id,external_id,rule_type,stage,point_bonus\n\
+            gone@example.com,7214,R1,1,3,100\n\
+            later@example.com,7214,R2,1,3,100\n";
+        let mut file = RewardFile::from_csv(
+            "p.csv".into(),
+            Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
+            &InputOptions::default(),
+        )
+        .unwrap();
+        let user = |email: &str| PersonKey {
+            directory: Directory::Users(UserIdType::OpenId),
+            contact: Contact::Email(email.into()),
+        };
+        let mut book = PeopleBook::new(UserIdType::OpenId);
+        book.insert(user("gone@example.com"), Resolution::NotFound);
+        book.insert(
+            user("later@example.com"),
+            Resolution::Unanswered("Feishu did not answer: HTTP 503".into()),
+        );
+        let mut reasons = Reasons::default();
+        let counts = plan(
+            &mut file,
+            PlanTarget::DryRun(None),
+            Some(&book),
+            &Rules::default(),
+            &mut reasons,
+            |_, _| {},
+        )
+        .unwrap()
+        .counts;
+        assert_eq!(
+            (counts.to_send, counts.unresolved, counts.awaiting_people),
+            (0, 1, 1)
+        );
+        assert_eq!(reasons.of(Outcome::Unresolved)[0].at, ["p.csv:2"]);
+        let pending = reasons.of(Outcome::Pending);
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].at, ["p.csv:3"]);
+        assert_eq!(
+            pending[0].message,
+            "not sent: their people could not be looked up (Feishu did not answer: HTTP 503); the next run looks them up again"
         );
     }
 }

@@ -137,7 +137,7 @@ fn resolved(mut checked: Vec<Checked>) -> Vec<Checked> {
         book.insert(key, Resolution::Found(id));
     }
     for row in &mut checked {
-        assert!(book.fill(row).is_empty(), "line {}", row.line);
+        assert!(book.fill(row).is_complete(), "line {}", row.line);
     }
     checked
 }

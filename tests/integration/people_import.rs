@@ -1,9 +1,12 @@
 //! Imports whose people are named by e-mail or mobile (SPEC §2.3), against the sandbox:
 //! the lookups batched, the cache across runs, `--refresh-people`, the unknown left
 //! unresolved (and found next run once they exist), an ambiguous candidate, a denied scope
-//! stopping the run before any reward is sent, and a body by e-mails hashing as by ids.
+//! stopping the run before any reward is sent, a body by e-mails hashing as by ids, and a
+//! lookup outage leaving its rows pending, not unresolved (issue 22).
 
-use rewardsync_sandbox::{Directory, SandboxConfig, Scope, ScopeSet, Talent, TalentPool};
+use rewardsync_sandbox::{
+    Directory, FaultSettings, SandboxConfig, Scope, ScopeSet, Talent, TalentPool,
+};
 
 use crate::common::{Live, Workdir};
 
@@ -426,4 +429,87 @@ fn lookups_interrupted_by_ctrl_c_send_nothing_and_resume_with_the_rest() {
         100,
         "each of the 100 calls' people looked up once over the two runs"
     );
+}
+
+/// Issue 22: lookups that fail until their retries run out (5xx, then dropped connections)
+/// are no "no such person": the rows stay pending (nothing unresolved, nothing sent), the
+/// summary says their people could not be looked up, the run exits 1, and a run once the
+/// lookups answer again resolves and sends them.
+#[test]
+fn a_lookup_outage_leaves_its_rows_pending_and_a_rerun_sends_them() {
+    let live = Live::fast();
+    let wrk = Workdir::new();
+    wrk.create("people.csv", by_email(3));
+    let outage = |faults: FaultSettings| live.sandbox.set_faults(faults).unwrap();
+    outage(FaultSettings {
+        fail_rate: 1.0,
+        ..FaultSettings::default()
+    });
+    let (code, json) = import(&live, &wrk, &["people.csv", "--retries", "1"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        (
+            json["pending"].as_u64(),
+            json["unresolved"].as_u64(),
+            json["imported"].as_u64()
+        ),
+        (Some(3), Some(0), Some(0)),
+        "{json}"
+    );
+    let reasons = json["reasons"]["pending"].to_string();
+    assert!(
+        reasons.contains("not sent: their people could not be looked up (Feishu did not answer")
+            && reasons.contains("the next run looks them up again"),
+        "{reasons}"
+    );
+    assert!(calls(&live, USERS) > 0, "the lookups were tried");
+    assert_eq!(calls(&live, REWARDS), 0, "nothing sent");
+    let pending = wrk.export("pending");
+    let ids: Vec<&str> = pending.iter().map(|r| &r[0]).collect();
+    assert_eq!(ids, ["E0", "E1", "E2"]);
+    assert!(
+        pending
+            .iter()
+            .all(|r| r.iter().any(|f| f.contains("could not be looked up"))),
+        "{pending:?}"
+    );
+    assert!(wrk.export("unresolved").is_empty());
+
+    // Dropped connections, in words: pending, and never "no such person".
+    outage(FaultSettings {
+        drop_rate: 1.0,
+        ..FaultSettings::default()
+    });
+    let output = live
+        .command(
+            &wrk,
+            &["import", "people.csv", "--retries", "1", "--no-progress"],
+        )
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("pending: 3 rows")
+            && text.contains("their people could not be looked up (Feishu did not answer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("0 rows unresolved, 3 rows held back (their people could not be looked up)")
+            && !text.contains("unresolved:")
+            && !text.contains("no such person"),
+        "{text}"
+    );
+    assert_eq!(wrk.export("pending").len(), 3);
+    assert_eq!(calls(&live, REWARDS), 0, "nothing sent");
+
+    // The lookups answer again: the same rows are looked up, resolved and sent.
+    outage(FaultSettings::default());
+    let (code, json) = import(&live, &wrk, &["people.csv"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(
+        (json["imported"].as_u64(), json["pending"].as_u64()),
+        (Some(3), Some(0))
+    );
+    assert!(wrk.export("pending").is_empty());
 }
