@@ -104,6 +104,9 @@ pub enum Rule {
     TimeOutOfRange,
     /// An id held as a number, which has lost digits (Excel keeps 15) or gained a `.0`.
     IdAsNumber,
+    /// A user id column holding what is no id of the run's `--user-id-type`: an employee
+    /// number, an e-mail address, a mobile, a name.
+    NotAUserId,
     /// An amount whose currency mark names another currency than currency_type.
     CurrencyMismatch,
     /// A workbook cell of a kind the column cannot take (a date where an id belongs).
@@ -119,7 +122,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 45] = [
+    pub const ALL: [Rule; 46] = [
         Rule::Encoding,
         Rule::Ragged,
         Rule::TooLong,
@@ -160,6 +163,7 @@ impl Rule {
         Rule::TimeRepeated,
         Rule::TimeOutOfRange,
         Rule::IdAsNumber,
+        Rule::NotAUserId,
         Rule::CurrencyMismatch,
         Rule::CellKind,
         Rule::ExcelError,
@@ -216,6 +220,7 @@ impl Rule {
             Rule::TimeRepeated => "time_repeated",
             Rule::TimeOutOfRange => "time_out_of_range",
             Rule::IdAsNumber => "id_as_number",
+            Rule::NotAUserId => "not_a_user_id",
             Rule::CurrencyMismatch => "currency_mismatch",
             Rule::CellKind => "cell_kind",
             Rule::ExcelError => "excel_error",
@@ -278,6 +283,9 @@ impl Rule {
             }
             Rule::TimeOutOfRange => "is outside the times the API takes (1970 onwards)",
             Rule::IdAsNumber => "is an id stored as a number, which loses digits (Excel keeps 15)",
+            Rule::NotAUserId => {
+                "holds no user id of the run's --user-id-type (an employee number, an e-mail, a mobile or a name)"
+            }
             Rule::CurrencyMismatch => "has a currency mark that disagrees with currency_type",
             Rule::CellKind => "is a workbook cell of a kind the column cannot take",
             Rule::ExcelError => "holds an Excel error value (a formula that did not compute)",

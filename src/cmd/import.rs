@@ -88,7 +88,10 @@ const DRY_RUN_BODIES: usize = 3;
 pub fn run(args: ImportArgs, notifier: Option<&Notifier>) -> anyhow::Result<Exit> {
     let options = ImportOptions {
         files: args.input.files.clone(),
-        input: super::input_options(&args.input)?,
+        input: rewardsync::read::mapping::InputOptions {
+            user_ids: Some(args.user_id_type.into()),
+            ..super::input_options(&args.input)?
+        },
         ledger: args.ledger.ledger.clone(),
         user_id_type: args.user_id_type.into(),
         rules: import::Rules {

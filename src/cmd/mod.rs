@@ -153,6 +153,8 @@ pub fn input_options(
             .transpose()
             .map_err(|e| anyhow::anyhow!("--timezone: {e}"))?,
         ignore_unknown_columns: args.ignore_unknown_columns,
+        // The commands that know what their user ids are say so.
+        user_ids: None,
     })
 }
 

@@ -110,6 +110,16 @@ impl From<UserIdTypeArg> for rewardsync::feishu::UserIdType {
     }
 }
 
+impl From<UserIdTypeArg> for rewardsync::read::forms::UserIds {
+    fn from(arg: UserIdTypeArg) -> Self {
+        match arg {
+            UserIdTypeArg::OpenId => Self::OpenId,
+            UserIdTypeArg::UnionId => Self::UnionId,
+            UserIdTypeArg::UserId => Self::UserId,
+        }
+    }
+}
+
 /// Which tenant to talk to. The app secret is never a command-line value: it comes from
 /// `FEISHU_APP_SECRET`, or from the file named by `FEISHU_APP_SECRET_FILE` (mode 0600, 0640,
 /// 0440 or 0400: no other user may read it).

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use super::options::InputArgs;
+use super::options::{InputArgs, UserIdTypeArg};
 use rewardsync::read::mapping::RewardFile;
 use rewardsync::read::validate::{Row, Validator, check_rows};
 use rewardsync::report::exit::Exit;
@@ -23,6 +23,11 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "OUT.csv")]
     pub errors: Option<PathBuf>,
 
+    /// What the file's user ids are, as `import --user-id-type` takes them: a user id
+    /// column holding something else (an employee number, an e-mail, a name) is an error.
+    #[arg(long, value_enum, default_value = "open_id", value_name = "TYPE")]
+    pub user_id_type: UserIdTypeArg,
+
     /// Print one JSON object (counts and per-row errors) on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -35,7 +40,8 @@ pub struct ValidateArgs {
 
 /// Validates the file; exit 0 when every row is valid, 1 when some are not.
 pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
-    let options = super::input_options(&args.input)?;
+    let mut options = super::input_options(&args.input)?;
+    options.user_ids = Some(args.user_id_type.into());
     let mut reader = RewardFile::open_all(&args.input.files, &options)?;
     let stdout = BufWriter::new(io::stdout().lock());
     let mut report: Box<dyn ProblemReport> = if args.json {

@@ -280,7 +280,7 @@ fn failures_are_summarised_by_code_with_feishus_message_and_the_first_lines() {
     text.push('\n');
     for i in 0..7 {
         text.push_str(&format!(
-            "NOBODY-{i},nobody,7214000000000000001,,,1,1,100,,,2,,,,,\n"
+            "NOBODY-{i},ou_nobody-{i},7214000000000000001,,,1,1,100,,,2,,,,,\n"
         ));
     }
     wrk.create("in.csv", text);

@@ -37,6 +37,7 @@ mod server_text;
 mod several_parts;
 mod validate_bodies;
 mod validate_cli;
+mod user_id_guard;
 mod validate_rules;
 mod value_column;
 mod workbook_formats;

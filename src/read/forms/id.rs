@@ -95,3 +95,127 @@ fn float_digits(id: &str) -> Option<&str> {
     let is_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     (is_digits(int) && is_digits(frac) && frac.bytes().all(|b| b == b'0')).then_some(int)
 }
+
+/// What the user ids of a file are, as `--user-id-type` says: what a user id column must
+/// hold (the read stage's own copy of Feishu's kinds, which it may not import).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserIds {
+    /// `ou_…`.
+    OpenId,
+    /// `on_…`.
+    UnionId,
+    /// The tenant's own user ids: any text.
+    UserId,
+}
+
+impl UserIds {
+    /// The flag's value, as messages name it.
+    fn name(self) -> &'static str {
+        match self {
+            UserIds::OpenId => "open_id",
+            UserIds::UnionId => "union_id",
+            UserIds::UserId => "user_id",
+        }
+    }
+}
+
+/// Refuses a user id that is none of `ids` (SPEC §2.3, "guard the natural mistake"): an
+/// e-mail address, a mobile or a name in a user id column, or for open_id and union_id
+/// anything without their prefix (an employee number such as `E05157`). `contact` names
+/// the person's e-mail and mobile columns, for the fix.
+pub fn user_id(id: &str, ids: UserIds, contact: (&str, &str)) -> Result<(), Violation> {
+    let (email, mobile) = contact;
+    let refuse = |what: &str, fix: String| {
+        Err(Violation::new(
+            Rule::NotAUserId,
+            format!("{} {what}, not a user id; {fix}", echo(id)),
+        ))
+    };
+    if id.contains('@') {
+        return refuse(
+            "is an e-mail address",
+            format!("map the column as {email}, and rewardsync looks the person up"),
+        );
+    }
+    if id.chars().any(text::is_cjk_ideograph) || id.trim().contains(char::is_whitespace) {
+        return refuse(
+            "is a name",
+            format!("give the person's e-mail or mobile instead ({email}, {mobile})"),
+        );
+    }
+    let prefix = match ids {
+        UserIds::OpenId => "ou_",
+        UserIds::UnionId => "on_",
+        UserIds::UserId => return Ok(()),
+    };
+    if id.starts_with(prefix) {
+        return Ok(());
+    }
+    if super::mobile(id).is_ok() {
+        return refuse(
+            "is a mobile number",
+            format!("map the column as {mobile}, and rewardsync looks the person up"),
+        );
+    }
+    let kind = ids.name();
+    let article = if kind.starts_with('o') { "an" } else { "a" };
+    refuse(
+        &format!(
+            "is no {kind} ({article} {kind} starts with {prefix}; this looks like an employee number or another system's id)"
+        ),
+        format!(
+            "if the column holds the tenant's own Feishu user_ids, pass --user-id-type user_id; else give the person's e-mail or mobile instead ({email}, {mobile})"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod user_id_tests {
+    use super::*;
+
+    const CONTACT: (&str, &str) = ("referral_user_email", "referral_user_mobile");
+
+    fn refused(id: &str, ids: UserIds) -> Option<String> {
+        user_id(id, ids, CONTACT).err().map(|v| v.message)
+    }
+
+    #[test]
+    fn ids_of_the_kind_pass_and_others_say_what_they_are() {
+        assert_eq!(
+            refused("ou_8fe08882a7ae1007efe66632ce51f7a2", UserIds::OpenId),
+            None
+        );
+        assert_eq!(
+            refused("on_16af8f6d836d4f8933684ee1176007cf", UserIds::UnionId),
+            None
+        );
+        assert_eq!(refused("E05157", UserIds::UserId), None);
+        assert_eq!(refused("7000158194525710254", UserIds::UserId), None);
+        let number = refused("E05157", UserIds::OpenId).unwrap();
+        assert!(
+            number.starts_with("\"E05157\" is no open_id (an open_id starts with ou_"),
+            "{number}"
+        );
+        assert!(number.contains("pass --user-id-type user_id"), "{number}");
+        let on = refused("ou_1", UserIds::UnionId).unwrap();
+        assert!(on.contains("is no union_id"), "{on}");
+        for ids in [UserIds::OpenId, UserIds::UnionId, UserIds::UserId] {
+            let email = refused("zhang.wei@example.com", ids).unwrap();
+            assert!(
+                email.contains(
+                    "is an e-mail address, not a user id; map the column as referral_user_email"
+                ),
+                "{email}"
+            );
+            let name = refused("张伟", ids).unwrap();
+            assert!(name.contains("is a name, not a user id"), "{name}");
+        }
+        let mobile = refused("13910000000", UserIds::OpenId).unwrap();
+        assert!(
+            mobile.contains(
+                "is a mobile number, not a user id; map the column as referral_user_mobile"
+            ),
+            "{mobile}"
+        );
+    }
+}

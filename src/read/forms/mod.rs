@@ -32,7 +32,7 @@ mod zone;
 pub use amount::{Amount, amount, amount_from_number};
 pub use contact::{MAINLAND, Mobile, email, mobile};
 pub use currency::currency;
-pub use id::{ID_MAX_NUMBER_DIGITS, id_from_number, id_text};
+pub use id::{ID_MAX_NUMBER_DIGITS, UserIds, id_from_number, id_text, user_id};
 pub use labels::{EnumField, enum_from_number, enum_value};
 pub use number::{looks_scientific, normalize_digits};
 pub use points::{points, points_from_number, points_mark};

@@ -32,6 +32,8 @@ pub struct InputOptions {
     pub timezone: Option<Zone>,
     /// `--ignore-unknown-columns`.
     pub ignore_unknown_columns: bool,
+    /// `--user-id-type`: what the user id columns must hold; None: not checked.
+    pub user_ids: Option<crate::read::forms::UserIds>,
 }
 
 impl InputOptions {
@@ -252,6 +254,8 @@ pub struct RewardFile {
     files: Vec<String>,
     /// Several sheets asked for (`--sheet` more than once, or `'*'`).
     several_sheets: bool,
+    /// What the user id columns must hold.
+    user_ids: Option<crate::read::forms::UserIds>,
 }
 
 impl RewardFile {
@@ -337,6 +341,7 @@ impl RewardFile {
             mapping,
             time: options.time_settings(),
             files,
+            user_ids: options.user_ids,
             several_sheets: {
                 let sheets = options.sheet_list();
                 sheets.len() > 1 || sheets.contains(&SheetChoice::Every)
@@ -360,6 +365,11 @@ impl RewardFile {
     /// Every file given, as the user named them.
     pub fn files(&self) -> &[String] {
         &self.files
+    }
+
+    /// What the user id columns must hold (`--user-id-type`), when it is checked.
+    pub fn user_ids(&self) -> Option<crate::read::forms::UserIds> {
+        self.user_ids
     }
 
     /// True when the run reads several files or sheets (`--sheet` more than once, or

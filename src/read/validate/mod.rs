@@ -168,6 +168,8 @@ pub struct Validator {
 pub struct RowRules {
     /// How times without an offset are read.
     time: TimeSettings,
+    /// What the user id columns must hold (`--user-id-type`); None: not checked.
+    user_ids: Option<forms::UserIds>,
 }
 
 impl Validator {
@@ -179,17 +181,22 @@ impl Validator {
     /// A validator reading times with `time` (the zone, the mapping's `date_format`).
     pub fn with_time(time: TimeSettings) -> Self {
         Validator {
-            rules: RowRules { time },
+            rules: RowRules {
+                time,
+                user_ids: None,
+            },
             ..Self::default()
         }
     }
 
     /// A validator for `file`, reading its times as its options say.
     pub fn for_file(file: &RewardFile) -> Self {
-        Validator {
+        let mut validator = Validator {
             parts: file.parts(),
             ..Self::with_time(file.time_settings().clone())
-        }
+        };
+        validator.rules.user_ids = file.user_ids();
+        validator
     }
 
     /// The duplicate check keeps its first occurrences in `seen` (tests: a small one).
@@ -330,6 +337,7 @@ impl RowRules {
             time: &self.time,
             explained: explaining.then(Vec::new),
             people: Vec::new(),
+            user_ids: self.user_ids,
         };
         for problem in &record.problems {
             let column = problem
@@ -404,6 +412,8 @@ struct Cells<'a> {
     explained: Option<Vec<Explained>>,
     /// The people the row names by e-mail or mobile, to look up.
     people: Vec<Wanted>,
+    /// What its user id columns must hold, when that is checked.
+    user_ids: Option<forms::UserIds>,
 }
 
 /// A person read from a row: an id, or how to look them up.
@@ -692,6 +702,18 @@ impl<'a> Cells<'a> {
         let id = self.id(role.id_field());
         let email = self.email(role.email_field());
         let mobile = self.mobile(role.mobile_field());
+        // A candidate's talent_id is Hire's own id, not a user id of --user-id-type.
+        let user_ids = self.user_ids.filter(|_| role != Role::Talent);
+        let id = match (id, user_ids) {
+            (Got::Value(id), Some(ids)) => {
+                let contact = (role.email_field().name(), role.mobile_field().name());
+                match forms::user_id(&id, ids, contact) {
+                    Ok(()) => Got::Value(id),
+                    Err(violation) => self.violation(role.id_field(), violation),
+                }
+            }
+            (id, _) => id,
+        };
         let mapping = self.row.mapping();
         let wanted = |field: Field, contact: Contact| {
             Person::Wanted(Wanted {
