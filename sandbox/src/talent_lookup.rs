@@ -78,6 +78,9 @@ pub struct Talents {
     pool: TalentPool,
     strict: bool,
     made_up: usize,
+    /// Mobiles (their keys) Feishu is to judge invalid: a call holding one is refused whole
+    /// with 1002009, as Feishu refuses a number by rules it does not document.
+    refused: std::collections::HashSet<String>,
 }
 
 impl Talents {
@@ -87,7 +90,27 @@ impl Talents {
             pool,
             strict,
             made_up: 0,
+            refused: Default::default(),
         }
+    }
+
+    /// Judges `number` (as a file writes it: `13800138001`, `+852 6123 4567`) an invalid
+    /// mobile from now on: a lookup holding it is refused whole (1002009).
+    pub fn refuse_mobile(&mut self, number: &str) {
+        if let Some(key) = mobile::file_key("", number) {
+            self.refused.insert(key);
+        }
+    }
+
+    /// The first mobile of `query` judged invalid, as sent.
+    fn refused_in(&self, query: &Query) -> Option<String> {
+        query
+            .lists
+            .iter()
+            .filter(|(kind, _)| *kind == Kind::Mobile)
+            .flat_map(|(_, values)| values)
+            .find(|(_, key)| self.refused.contains(key))
+            .map(|(sent, _)| sent.clone())
     }
 
     /// Every talent known so far.
@@ -273,6 +296,13 @@ fn check(body: Body) -> Result<Query, Reply> {
 pub async fn batch_get_id(State(state): State<AppState>, body: Bytes) -> Result<Reply, Reply> {
     let body: Body = params::json_body(&body)?;
     let query = check(body)?;
+    if let Some(number) = state.talents(|t| t.refused_in(&query)) {
+        return Err(Reply::error(
+            StatusCode::BAD_REQUEST,
+            code::INVALID_MOBILE,
+            format!("invalid mobile number {number:?}"),
+        ));
+    }
     let talent_list = state.talents(|t| t.lookup(&query));
     Ok(Reply::success("success", Data { talent_list }))
 }

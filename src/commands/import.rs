@@ -147,7 +147,12 @@ pub fn run(
     }
     if let Some((users, talents)) = lookups {
         run.phase(users);
+        let refused_whole = talents.refused_whole();
         run.phase(talents);
+        // A batch Feishu refused whole for one invalid mobile: each value again, alone.
+        if let Some(split) = lookups::TalentLookups::split(&refused_whole, &book) {
+            run.phase(split);
+        }
     }
     run.step(|run| {
         if run.is_halted() {

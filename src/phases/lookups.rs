@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::feishu::{
-    Contact as Echo, Family, Request, TalentKey, TalentMatch, UserIdType, UserMatch,
-    talent_batches, user_batches,
+    Contact as Echo, Family, INVALID_MOBILE_CODE, Request, TalentKey, TalentMatch, UserIdType,
+    UserMatch, talent_batches, user_batches,
 };
 use crate::ledger::{Directory, FoundPerson, Ledger, LedgerError, PersonKey};
 use crate::people::book::{PeopleBook, Resolution};
@@ -53,6 +53,50 @@ pub struct UserLookups {
 pub struct TalentLookups {
     calls: Vec<TalentCall>,
     book: SharedBook,
+    /// Calls of several values Feishu refused whole because one mobile of them is invalid
+    /// (1002009): sent again one value a call ([`TalentLookups::split`]), so the others
+    /// resolve in the same run.
+    refused_whole: Arc<Mutex<Vec<TalentCall>>>,
+    /// True for the calls of one value each, made by [`TalentLookups::split`].
+    split: bool,
+}
+
+impl TalentLookups {
+    /// Where the calls refused whole will be, once this phase has run.
+    pub fn refused_whole(&self) -> Arc<Mutex<Vec<TalentCall>>> {
+        Arc::clone(&self.refused_whole)
+    }
+
+    /// The values of the calls refused whole, one a call: the invalid one is refused
+    /// alone, the others answered. None when no call was refused whole.
+    pub fn split(refused: &Mutex<Vec<TalentCall>>, book: &SharedBook) -> Option<TalentLookups> {
+        let refused = std::mem::take(&mut *refused.lock().unwrap_or_else(|e| e.into_inner()));
+        let calls: Vec<TalentCall> = refused
+            .into_iter()
+            .flat_map(|call| {
+                let TalentCall {
+                    kind, values, keys, ..
+                } = call;
+                values.into_iter().filter_map(move |value| {
+                    let request =
+                        Request::batch_get_talent_ids(kind.clone(), std::slice::from_ref(&value))
+                            .ok()?;
+                    Some(TalentCall {
+                        kind: kind.clone(),
+                        values: vec![value],
+                        request: Arc::new(request),
+                        keys: Arc::clone(&keys),
+                    })
+                })
+            })
+            .collect();
+        (!calls.is_empty()).then(|| TalentLookups {
+            calls,
+            book: Arc::clone(book),
+            refused_whole: Arc::default(),
+            split: true,
+        })
+    }
 }
 
 /// The key under which a value sent is matched with its answer: e-mails in lower case
@@ -138,6 +182,8 @@ pub fn plan_lookups(
         TalentLookups {
             calls: talent_calls,
             book: Arc::clone(book),
+            refused_whole: Arc::default(),
+            split: false,
         },
     )
 }
@@ -322,7 +368,23 @@ impl Phase for TalentLookups {
                 }
             }
         };
-        let failure = unanswered(&tried);
+        let invalid_mobile = matches!(
+            &tried.end,
+            Attempted::Refused { code, .. } if *code == INVALID_MOBILE_CODE
+        );
+        if invalid_mobile && !self.split && call.values.len() > 1 {
+            // One value spoils the batch: each is sent again alone, after this phase.
+            self.refused_whole
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(call);
+            return Ok(Recorded {
+                outcome: None,
+                reason: None,
+            });
+        }
+        // Refused alone: Feishu judges this mobile no valid number, so no talent has it.
+        let failure = unanswered(&tried).filter(|_| !invalid_mobile);
         let mut ids: HashMap<String, Vec<String>> = HashMap::new();
         if let Attempted::Done(answer) = tried.end {
             for talent in answer.value {

@@ -513,3 +513,32 @@ fn a_lookup_outage_leaves_its_rows_pending_and_a_rerun_sends_them() {
     );
     assert!(wrk.export("pending").is_empty());
 }
+
+/// Issue 22: Feishu refuses a talent lookup whole (1002009) when it judges one mobile of
+/// the batch invalid; the batch is sent again one value a call, so the other candidates
+/// resolve in the same run and only the invalid one is unresolved.
+#[test]
+fn a_talent_batch_refused_for_one_invalid_mobile_is_split_and_the_others_resolve() {
+    let live = Live::fast();
+    live.sandbox
+        .app_state()
+        .talents(|t| t.refuse_mobile("139 0000 0003"));
+    let wrk = Workdir::new();
+    wrk.create("people.csv", by_email(5));
+    let (code, json) = import(&live, &wrk, &["people.csv"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        (
+            json["imported"].as_u64(),
+            json["unresolved"].as_u64(),
+            json["pending"].as_u64()
+        ),
+        (Some(4), Some(1), Some(0)),
+        "{json}"
+    );
+    // One batch of five, refused whole, then each of the five alone.
+    assert_eq!(calls(&live, TALENTS), 6);
+    let unresolved = json["reasons"]["unresolved"].to_string();
+    assert!(unresolved.contains("13900000003"), "{unresolved}");
+    assert!(unresolved.contains("people.csv:5"), "{unresolved}");
+}
