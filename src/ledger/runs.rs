@@ -5,7 +5,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Ledger, LedgerError, NOW};
+use super::{Ledger, LedgerError, NOW, sql_error};
 use crate::feishu::Family;
 
 /// What a run did: the commands that write runs, as the runs table names them.
@@ -135,6 +135,52 @@ impl Ledger {
             )
             .optional()
             .map_err(|e| self.sql(e))
+    }
+
+    /// Keeps when the last calls of `family` left (Unix milliseconds, at most its
+    /// window's count), in place of what an earlier run kept: the next run counts them
+    /// against the family's per-minute quota.
+    pub fn record_window_calls(
+        &mut self,
+        family: Family,
+        at_ms: &[i64],
+    ) -> Result<(), LedgerError> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sql_error(&self.path, &e))?;
+        {
+            let fail = |e: rusqlite::Error| sql_error(&self.path, &e);
+            tx.execute(
+                "DELETE FROM window_calls WHERE family = ?1",
+                [family.name()],
+            )
+            .map_err(fail)?;
+            let mut insert = tx
+                .prepare_cached("INSERT INTO window_calls (family, at_ms) VALUES (?1, ?2)")
+                .map_err(fail)?;
+            for at in at_ms {
+                insert
+                    .execute(rusqlite::params![family.name(), at])
+                    .map_err(fail)?;
+            }
+        }
+        tx.commit().map_err(|e| sql_error(&self.path, &e))
+    }
+
+    /// When the last calls of `family` left since `since_ms` (Unix milliseconds, oldest
+    /// first), as [`Ledger::record_window_calls`] kept them.
+    pub fn window_calls(&self, family: Family, since_ms: i64) -> Result<Vec<i64>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at_ms FROM window_calls WHERE family = ?1 AND at_ms >= ?2 ORDER BY at_ms",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params![family.name(), since_ms], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
     /// Records when `family` last sent a request (Unix milliseconds).

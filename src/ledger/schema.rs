@@ -126,6 +126,13 @@ const MIGRATIONS: &[&str] = &[
     // sheets, and a row's place is `FILE[SHEET]:ROW`. Rows planned before had one file
     // (and one sheet, not recorded): theirs stays empty.
     "ALTER TABLE rewards ADD COLUMN source_sheet TEXT;",
+    // 8: when the last calls of a family with a per-minute quota left (the lookups: 1000 a
+    // minute), so a run started within the minute of another spends only what is left.
+    "CREATE TABLE window_calls (
+        family TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX window_calls_by_family ON window_calls(family, at_ms);",
 ];
 
 /// The schema version this build writes.
@@ -265,6 +272,33 @@ mod tests {
             )
             .unwrap();
         assert_eq!(row, ("73".to_owned(), None, None, None));
+    }
+
+    #[test]
+    fn a_version_6_ledger_keeps_its_rows_and_gains_sheets_and_window_calls() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..6] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO rewards (external_id, status, source_file, source_line, created_at, updated_at)
+             VALUES ('a', 'imported', 'jan.csv', 2, 'then', 'then');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let row: (String, i64, Option<String>) = conn
+            .query_row(
+                "SELECT source_file, source_line, source_sheet FROM rewards WHERE external_id = 'a'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("jan.csv".to_owned(), 2, None));
+        let calls: i64 = conn
+            .query_row("SELECT COUNT(*) FROM window_calls", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(calls, 0);
     }
 
     #[test]

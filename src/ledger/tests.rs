@@ -249,6 +249,38 @@ fn pacing_keeps_the_latest_send_per_family() {
 }
 
 #[test]
+fn the_last_calls_of_a_windowed_family_are_kept_for_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    assert!(
+        ledger
+            .window_calls(Family::UserLookup, 0)
+            .unwrap()
+            .is_empty()
+    );
+    ledger
+        .record_window_calls(Family::UserLookup, &[1_000, 2_000, 3_000])
+        .unwrap();
+    ledger
+        .record_window_calls(Family::TalentLookup, &[9])
+        .unwrap();
+    // Oldest first, from the time asked for.
+    assert_eq!(
+        ledger.window_calls(Family::UserLookup, 2_000).unwrap(),
+        [2_000, 3_000]
+    );
+    // The next run's record (earlier runs' calls it counted included) replaces them.
+    ledger
+        .record_window_calls(Family::UserLookup, &[3_000, 4_000])
+        .unwrap();
+    assert_eq!(
+        ledger.window_calls(Family::UserLookup, 0).unwrap(),
+        [3_000, 4_000]
+    );
+    assert_eq!(ledger.window_calls(Family::TalentLookup, 0).unwrap(), [9]);
+}
+
+#[test]
 fn runs_record_their_pid_and_summary() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();

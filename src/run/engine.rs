@@ -10,6 +10,7 @@
 //! says only whether an item got a definitive answer, and if not, whether any attempt may
 //! have been carried out (SPEC §4: once an attempt has left, the item stays in doubt).
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -208,6 +209,11 @@ pub struct Engine {
     rate_limited: AtomicU64,
     retried: AtomicU64,
     last_sent_ms: AtomicI64,
+    /// For a family with a windowed quota: when its last calls left (Unix milliseconds,
+    /// an earlier run's included), at most the window's count, for the next run.
+    window_sends: Mutex<VecDeque<i64>>,
+    /// How many of them are kept (0: none).
+    window_count: usize,
 }
 
 impl Engine {
@@ -221,7 +227,24 @@ impl Engine {
             rate_limited: AtomicU64::new(0),
             retried: AtomicU64::new(0),
             last_sent_ms: AtomicI64::new(0),
+            window_sends: Mutex::default(),
+            window_count: 0,
         }
+    }
+
+    /// The same, keeping the times of its last `count` calls (a windowed quota's count),
+    /// starting from `earlier` (an earlier run's, oldest first).
+    pub fn keeping_sends(mut self, count: usize, earlier: &[i64]) -> Engine {
+        self.window_count = count;
+        let skip = earlier.len().saturating_sub(count);
+        self.window_sends = Mutex::new(earlier[skip..].iter().copied().collect());
+        self
+    }
+
+    /// When the last calls of a windowed family left (Unix milliseconds, oldest first).
+    pub fn window_sends(&self) -> Vec<i64> {
+        let sends = self.window_sends.lock().unwrap_or_else(|e| e.into_inner());
+        sends.iter().copied().collect()
     }
 
     /// The halt this engine obeys.
@@ -307,8 +330,15 @@ impl Engine {
             let token = client.freshest(token);
             self.sent.fetch_add(1, Ordering::Relaxed);
             *sent += 1;
-            self.last_sent_ms
-                .fetch_max(unix_ms(std::time::SystemTime::now()), Ordering::Relaxed);
+            let now_ms = unix_ms(std::time::SystemTime::now());
+            self.last_sent_ms.fetch_max(now_ms, Ordering::Relaxed);
+            if self.window_count > 0 {
+                let mut sends = self.window_sends.lock().unwrap_or_else(|e| e.into_inner());
+                sends.push_back(now_ms);
+                while sends.len() > self.window_count {
+                    sends.pop_front();
+                }
+            }
             let failure = match client.send(request, &token).await {
                 Ok(Reply::Answered(answer)) => return Ok(Attempted::Done(answer)),
                 Ok(Reply::TokenRefused { code, msg, log_id }) => {

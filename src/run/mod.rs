@@ -309,7 +309,7 @@ impl<'s> Calls<'s> {
             return;
         }
         self.show_progress(total);
-        let engine = self.engine(family, None);
+        let engine = self.engine(family, None, &[]);
         let before = engine.counts();
         let outcomes: Arc<Counted> = Arc::default();
         let (request, record) = (Arc::new(request), Arc::new(record));
@@ -389,19 +389,30 @@ impl<'s> Calls<'s> {
 impl<'s> Calls<'s> {
     /// The engine (and throttle) of `family`, created on first use. A run started right
     /// after another waits out what is left of the second in which that run last sent
-    /// (`last_sent`, in Unix milliseconds, as the ledger remembers it).
-    fn engine(&mut self, family: Family, last_sent: Option<i64>) -> Arc<Engine> {
+    /// (`last_sent`, in Unix milliseconds, as the ledger remembers it); a family with a
+    /// per-minute quota counts the calls of earlier runs in the last minute against it
+    /// (`window_calls`, the same way).
+    fn engine(
+        &mut self,
+        family: Family,
+        last_sent: Option<i64>,
+        window_calls: &[i64],
+    ) -> Arc<Engine> {
         if let Some(engine) = self.engines.get(&family) {
             return Arc::clone(engine);
         }
         let rate = self.session.rate_of(family);
-        // The lookups' minute quota is not carried across runs (the ledger keeps only the
-        // last send): a run started within a minute of one that made 1000 lookups meets
-        // 429s, which pause the family for the server's reset.
         let throttle = Arc::new(match family.window() {
             Some(window) => Throttle::with_window(rate, window),
             None => Throttle::new(rate),
         });
+        let now_ms = unix_ms(SystemTime::now());
+        let ages: Vec<Duration> = window_calls
+            .iter()
+            .filter_map(|at| u64::try_from(now_ms.saturating_sub(*at)).ok())
+            .map(Duration::from_millis)
+            .collect();
+        throttle.seed(&ages);
         if let Some(last) = last_sent {
             let gap = rate.period().max(Duration::from_secs(1));
             let since = unix_ms(SystemTime::now()).saturating_sub(last);
@@ -410,11 +421,11 @@ impl<'s> Calls<'s> {
                 throttle.pause(wait);
             }
         }
-        let engine = Arc::new(Engine::new(
-            throttle,
-            self.session.retry.clone(),
-            Arc::clone(&self.halt),
-        ));
+        let kept = family.window().map_or(0, |w| w.count.floor() as usize);
+        let engine = Arc::new(
+            Engine::new(throttle, self.session.retry.clone(), Arc::clone(&self.halt))
+                .keeping_sends(kept, window_calls),
+        );
         self.engines.insert(family, Arc::clone(&engine));
         engine
     }
@@ -521,14 +532,22 @@ impl<'s> Run<'s> {
         }
         self.calls.show_progress(total);
         let family = phase.family();
-        let last_sent = match self
-            .ledger
-            .call_blocking(move |ledger| ledger.last_sent(family))
-        {
-            Ok(last) => last,
+        // The calls of the last minute (of a family with a per-minute quota) span runs.
+        let since = unix_ms(SystemTime::now()) - 61_000;
+        let windowed = family.window().is_some();
+        let pacing = self.ledger.call_blocking(move |ledger| {
+            let last = ledger.last_sent(family)?;
+            let window = match windowed {
+                true => ledger.window_calls(family, since)?,
+                false => Vec::new(),
+            };
+            Ok((last, window))
+        });
+        let (last_sent, window_calls) = match pacing {
+            Ok(pacing) => pacing,
             Err(e) => return self.calls.fail(StepError::Ledger(e)),
         };
-        let engine = self.calls.engine(family, last_sent);
+        let engine = self.calls.engine(family, last_sent, &window_calls);
         let before = engine.counts();
         let outcomes: Arc<Counted> = Arc::default();
         let started = Instant::now();
@@ -584,9 +603,14 @@ impl<'s> Run<'s> {
 
     fn remember_last_sent(&mut self, family: Family, engine: &Engine) {
         if let Some(at) = engine.last_sent_ms() {
-            let recorded = self
-                .ledger
-                .call_blocking(move |ledger| ledger.record_last_sent(family, at));
+            let sends = engine.window_sends();
+            let recorded = self.ledger.call_blocking(move |ledger| {
+                ledger.record_last_sent(family, at)?;
+                if family.window().is_some() {
+                    ledger.record_window_calls(family, &sends)?;
+                }
+                Ok(())
+            });
             if let Err(e) = recorded {
                 self.calls.fail(StepError::Ledger(e));
             }

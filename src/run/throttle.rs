@@ -93,6 +93,26 @@ impl Throttle {
         }
     }
 
+    /// Counts calls an earlier run made `ages` ago (oldest first) against the window, so a
+    /// run started within the window of another spends only what that run left (SPEC §5:
+    /// the lookups' minute quota spans runs). A throttle without a window ignores them.
+    pub fn seed(&self, ages: &[Duration]) {
+        let Some(window) = self.window else {
+            return;
+        };
+        let now = Instant::now();
+        let mut earlier: Vec<Instant> = ages
+            .iter()
+            .filter(|age| **age < window.span)
+            .filter_map(|age| now.checked_sub(*age))
+            .collect();
+        earlier.sort();
+        let mut state = self.state();
+        for at in earlier.into_iter().rev() {
+            state.granted.push_front(at);
+        }
+    }
+
     /// Waits for a slot (and for any pause a 429 started to end); returns the instant the
     /// slot was granted for. A caller dropped while waiting leaves its slot taken.
     pub async fn acquire(&self) -> Instant {
@@ -233,6 +253,32 @@ mod tests {
         for (i, at) in slots.iter().enumerate() {
             assert_eq!(*at, start + rate.period() * i as u32, "slot {i}");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_of_an_earlier_run_count_against_the_window() {
+        let span = Rate::per_minute(1000.0).window().span;
+        let period = Rate::per_second(50.0).period();
+        // Let the clock run past a window, so "ago" is representable.
+        tokio::time::advance(Duration::from_secs(120)).await;
+        let throttle = lookups();
+        let start = Instant::now();
+        // An earlier run made 990 calls, the last 10 s ago, the first 30 s ago.
+        let ages: Vec<Duration> = (0..990u32)
+            .map(|i| Duration::from_secs(30) - Duration::from_millis(20) * i)
+            .collect();
+        throttle.seed(&ages);
+        let slots = grants(&throttle, 20).await;
+        // Ten are left in the minute; the eleventh waits for the oldest to leave it.
+        for (i, at) in slots[..10].iter().enumerate() {
+            assert_eq!(*at, start + period * i as u32, "slot {i}");
+        }
+        let oldest = start - Duration::from_secs(30);
+        assert_eq!(slots[10], oldest + span);
+        // A throttle without a window takes no notice.
+        let plain = Throttle::new(Rate::per_second(10.0));
+        plain.seed(&ages);
+        assert_eq!(grants(&plain, 1).await[0], Instant::now());
     }
 
     #[tokio::test(start_paused = true)]
