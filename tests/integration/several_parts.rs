@@ -328,3 +328,15 @@ fn an_import_whose_second_file_has_other_columns_records_and_sends_nothing() {
     let rows = String::from_utf8_lossy(&export.stdout);
     assert!(rows.lines().count() <= 1, "{rows}");
 }
+
+#[test]
+fn a_file_given_twice_is_refused_before_any_row_is_read() {
+    let wrk = Workdir::new();
+    wrk.create("jan.csv", csv(&["J1"], 1));
+    wrk.command(&["validate", "jan.csv", "./jan.csv"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "./jan.csv: the file is given twice; a run reads each file once",
+        ));
+}

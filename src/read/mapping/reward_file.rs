@@ -273,6 +273,17 @@ impl RewardFile {
             }
             .into());
         };
+        // The same file twice (by any name of it) would be all duplicates of itself.
+        let mut seen = std::collections::HashSet::new();
+        for path in paths {
+            let identity = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            if !seen.insert(identity) {
+                return Err(SourceError::GivenTwice {
+                    path: path.display().to_string(),
+                }
+                .into());
+            }
+        }
         let spec = options.spec();
         let source = Source::open(first, &options.source_options(), &|name| spec.knows(name))?;
         let mut file = Self::mapped(source, options)?;

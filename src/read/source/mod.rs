@@ -180,6 +180,13 @@ pub enum SourceError {
         sheets: String,
     },
     #[error(
+        "{path}: the file is given twice; a run reads each file once (its rows would all be duplicates of themselves): give it once"
+    )]
+    GivenTwice {
+        /// The file, as given the second time.
+        path: String,
+    },
+    #[error(
         "{path}: {difference}; every file and sheet read in one run must have {first}'s columns in the same order: read this one in a run of its own, or use --sheet '*' to leave out the sheets whose header differs"
     )]
     HeaderDiffers {
