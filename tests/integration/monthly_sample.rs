@@ -107,3 +107,15 @@ fn the_monthly_workbook_imports_once_and_a_rerun_sends_nothing() {
         "{json}"
     );
 }
+
+#[test]
+fn every_sheet_without_a_mapping_is_refused_naming_the_first_month_not_the_summary() {
+    let wrk = Workdir::new();
+    let sample = repo_path("samples/monthly-rewards.xlsx");
+    wrk.command(&["validate", sample.to_str().unwrap(), "--sheet", "*"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "monthly-rewards.xlsx[1月]:1: unknown columns \"奖励编号\", \"奖励方式\", \"状态\", \"发放状态\"",
+        ));
+}

@@ -312,14 +312,15 @@ impl RewardFile {
 
     fn mapped(mut source: Source, options: &InputOptions) -> Result<RewardFile, MappingError> {
         // With '*', sheets whose header is no table of rewards (a 汇总 summary first) are
-        // left out until one maps.
+        // left out until one maps. When none does, the error told is that of the sheet
+        // whose header names the most known columns (the month whose columns need a
+        // mapping, not the summary), the first of equals.
+        let spec = options.spec();
+        let known = |source: &Source| source.names().iter().filter(|n| spec.knows(n)).count();
+        let mut closest: Option<(usize, MappingError)> = None;
         let mapping = loop {
-            match Mapping::new(
-                source.origin(),
-                source.header_row(),
-                source.names(),
-                &options.spec(),
-            ) {
+            let score = known(&source);
+            match Mapping::new(source.origin(), source.header_row(), source.names(), &spec) {
                 Ok(mapping) => break mapping,
                 Err(e) if source.may_skip_sheet() && !e.is_write_failure() => {
                     // What is wrong, not the advice for a rewards sheet: it is none.
@@ -329,9 +330,17 @@ impl RewardFile {
                         Some(at) => format!("no table of rewards (row {at})"),
                         None => format!("no table of rewards ({what})"),
                     };
+                    if closest.as_ref().is_none_or(|(best, _)| score > *best) {
+                        closest = Some((score, e));
+                    }
                     source.skip_sheet(why)?;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    return Err(match closest {
+                        Some((best, first)) if best >= score && !e.is_write_failure() => first,
+                        _ => e,
+                    });
+                }
             }
         };
         let parts = Parts::default();
