@@ -92,25 +92,8 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{Change, Planned, RunKind};
-
-    fn planned(external_id: &str, file: &str, change: Change) -> Planned {
-        Planned {
-            external_id: external_id.into(),
-            change,
-            source_file: file.into(),
-            source_sheet: None,
-            source_line: 2,
-        }
-    }
-
-    fn send(body: &str) -> Change {
-        Change::Send {
-            body: body.into(),
-            hash: format!("h-{body}"),
-            user_id_type: crate::feishu::UserIdType::OpenId,
-        }
-    }
+    use crate::ledger::tests::{planned_in as planned, send};
+    use crate::ledger::{Change, RunKind};
 
     fn imported(ledger: &mut Ledger, run: i64, external_id: &str, file: &str) {
         ledger

@@ -2,16 +2,22 @@ use super::*;
 use crate::feishu::Family;
 
 fn planned(external_id: &str, change: Change) -> Planned {
+    planned_in(external_id, "f.csv", change)
+}
+
+/// A row of `file` (line 2), planned as `change`.
+pub(super) fn planned_in(external_id: &str, file: &str, change: Change) -> Planned {
     Planned {
         external_id: external_id.into(),
         change,
-        source_file: "f.csv".into(),
+        source_file: file.into(),
         source_sheet: None,
         source_line: 2,
     }
 }
 
-fn send(body: &str) -> Change {
+/// A body to send, hashed as `h-{body}`.
+pub(super) fn send(body: &str) -> Change {
     Change::Send {
         body: body.into(),
         hash: format!("h-{body}"),

@@ -791,27 +791,33 @@ mod tests {
         }
     }
 
+    /// `csv` as the file `p.csv`.
+    fn csv_file(csv: &str) -> RewardFile {
+        RewardFile::from_csv(
+            "p.csv".into(),
+            Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
+            &crate::read::mapping::InputOptions::default(),
+        )
+        .unwrap()
+    }
+
+    /// The people book's key of an employee by e-mail.
+    fn user(email: &str) -> crate::ledger::PersonKey {
+        crate::ledger::PersonKey {
+            directory: crate::ledger::Directory::Users(UserIdType::OpenId),
+            contact: crate::read::person::Contact::Email(email.into()),
+        }
+    }
+
     #[test]
     fn a_plan_with_a_people_book_sends_the_resolved_and_counts_the_unresolved() {
-        use crate::ledger::{Directory, PersonKey};
         use crate::people::book::Resolution;
-        use crate::read::mapping::InputOptions;
-        use crate::read::person::Contact;
 
         let csv = "referral_user_email,application_id,external_id,rule_type,stage,point_bonus\n\
             known@example.com,7214,R1,1,3,100\n\
             gone@example.com,7214,R2,1,3,100\n\
             ,7214,R3,1,3,100\n";
-        let mut file = RewardFile::from_csv(
-            "p.csv".into(),
-            Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
-            &InputOptions::default(),
-        )
-        .unwrap();
-        let user = |email: &str| PersonKey {
-            directory: Directory::Users(UserIdType::OpenId),
-            contact: Contact::Email(email.into()),
-        };
+        let mut file = csv_file(csv);
         let mut book = PeopleBook::new(UserIdType::OpenId);
         book.insert(user("known@example.com"), Resolution::Found("ou_k".into()));
         book.insert(user("gone@example.com"), Resolution::NotFound);
@@ -857,24 +863,12 @@ mod tests {
     /// person whose lookup failed leaves their row pending, under its own reason.
     #[test]
     fn a_row_whose_people_could_not_be_looked_up_is_pending_not_unresolved() {
-        use crate::ledger::{Directory, PersonKey};
         use crate::people::book::Resolution;
-        use crate::read::mapping::InputOptions;
-        use crate::read::person::Contact;
 
         let csv = "referral_user_email,application_id,external_id,rule_type,stage,point_bonus\n\
             gone@example.com,7214,R1,1,3,100\n\
             later@example.com,7214,R2,1,3,100\n";
-        let mut file = RewardFile::from_csv(
-            "p.csv".into(),
-            Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
-            &InputOptions::default(),
-        )
-        .unwrap();
-        let user = |email: &str| PersonKey {
-            directory: Directory::Users(UserIdType::OpenId),
-            contact: Contact::Email(email.into()),
-        };
+        let mut file = csv_file(csv);
         let mut book = PeopleBook::new(UserIdType::OpenId);
         book.insert(user("gone@example.com"), Resolution::NotFound);
         book.insert(
